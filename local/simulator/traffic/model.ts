@@ -1,0 +1,69 @@
+import type { Account, World, Zone } from "../world.ts";
+import type { Cell } from "./cell.ts";
+import { healthCheckCells } from "./health-checks.ts";
+import { httpCells } from "./http.ts";
+import { loadBalancingCells } from "./load-balancing.ts";
+import { logpushCells } from "./logpush.ts";
+import { tunnelCells } from "./magic-transit.ts";
+import { workerCells } from "./workers.ts";
+
+export type SourceName = "http" | "healthChecks" | "loadBalancing" | "workers" | "logpush" | "tunnels";
+export type Scope = { kind: "zone"; zone: Zone } | { kind: "account"; account: Account };
+
+/**
+ * The deterministic traffic of a world: final (settled) cells per source, scope and minute.
+ * Generation is pure, so the cache only saves time and never changes an answer.
+ */
+export class TrafficModel {
+  readonly #world: World;
+  readonly #cache = new Map<string, Cell[]>();
+  readonly #cacheLimit: number;
+
+  constructor(world: World, cacheLimit = 50_000) {
+    this.#world = world;
+    this.#cacheLimit = cacheLimit;
+  }
+
+  cells(source: SourceName, scope: Scope, minuteStart: number): Cell[] {
+    const scopeId = scope.kind === "zone" ? scope.zone.id : scope.account.id;
+    const key = `${source}/${scopeId}/${minuteStart}`;
+    let cells = this.#cache.get(key);
+    if (!cells) {
+      cells = this.#generate(source, scope, minuteStart);
+      if (this.#cache.size >= this.#cacheLimit) this.#cache.clear();
+      this.#cache.set(key, cells);
+    }
+    return cells;
+  }
+
+  #generate(source: SourceName, scope: Scope, minuteStart: number): Cell[] {
+    const seed = this.#world.seed;
+    if (scope.kind === "zone") {
+      const zone = scope.zone;
+      const pools = this.#world.accounts.find((a) => a.id === zone.accountId)?.pools ?? [];
+      switch (source) {
+        case "http":
+          return httpCells(seed, zone, minuteStart);
+        case "healthChecks":
+          return healthCheckCells(seed, zone, pools, minuteStart);
+        case "loadBalancing":
+          return loadBalancingCells(seed, zone, pools, minuteStart);
+        case "logpush":
+          return logpushCells(seed, zone.id, zone.logpushJobs, minuteStart);
+        default:
+          return [];
+      }
+    }
+    const account = scope.account;
+    switch (source) {
+      case "workers":
+        return workerCells(seed, account, minuteStart);
+      case "logpush":
+        return logpushCells(seed, account.id, account.logpushJobs, minuteStart);
+      case "tunnels":
+        return tunnelCells(seed, account, minuteStart);
+      default:
+        return [];
+    }
+  }
+}
