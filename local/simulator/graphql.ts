@@ -59,7 +59,10 @@ export function errorBody(
   return {
     message,
     path: path ? path.map(String) : null,
-    extensions: { ...(code ? { code } : {}), timestamp: new Date(now * 1000).toISOString().replace(".000Z", "Z") },
+    extensions: {
+      ...(code ? { code } : {}),
+      timestamp: new Date(now * 1000).toISOString().replace(".000Z", "Z"),
+    },
   };
 }
 

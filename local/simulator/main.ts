@@ -22,7 +22,9 @@ try {
     `  API token      ${token?.value ?? "(none)"}`,
     `  ground truth   http://127.0.0.1:${simulator.port}/__simulator/ground-truth`,
     "  zones:",
-    ...simulator.world.zones.map((zone) => `    ${zone.id}  ${zone.name.padEnd(18)} ${zone.plan.padEnd(10)} ${zone.accountName}`),
+    ...simulator.world.zones.map(
+      (zone) => `    ${zone.id}  ${zone.name.padEnd(18)} ${zone.plan.padEnd(10)} ${zone.accountName}`,
+    ),
     "",
     "Try:",
     `  curl -s ${simulator.baseUrl}/zones -H 'Authorization: Bearer ${token?.value ?? ""}'`,

@@ -199,7 +199,9 @@ export function handleRest(world: World, request: RestRequest): RestResponse {
     if (second === "ssl" && third === "certificate_packs" && fourth === undefined) {
       const all = query.get("status") === "all";
       return paginate(
-        zone.certificatePacks.filter((pack) => all || pack.status === "active").map(certificatePackJson),
+        zone.certificatePacks
+          .filter((pack) => all || pack.status === "active")
+          .map((pack) => certificatePackJson(pack, zone.id)),
         query,
         20,
         50,
@@ -287,7 +289,10 @@ function loadBalancerJson(lb: Zone["loadBalancers"][number], zone: Zone): Record
   };
 }
 
-function certificatePackJson(pack: Zone["certificatePacks"][number]): Record<string, unknown> {
+function certificatePackJson(
+  pack: Zone["certificatePacks"][number],
+  zoneId: string,
+): Record<string, unknown> {
   return {
     id: pack.id,
     type: pack.type,
@@ -306,7 +311,7 @@ function certificatePackJson(pack: Zone["certificatePacks"][number]): Record<str
       bundle_method: "ubiquitous",
       expires_on: cert.expiresOn,
       uploaded_on: cert.uploadedOn,
-      zone_id: pack.id,
+      zone_id: zoneId,
     })),
   };
 }
