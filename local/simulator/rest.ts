@@ -137,12 +137,17 @@ export function handleRest(world: World, request: RestRequest): RestResponse {
   const { token, path, query } = request;
   if (!request.hasAuthorization) {
     return restError(400, {
-      code: 6003,
-      message: "Invalid request headers",
-      error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }],
+      code: 9106,
+      message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
     });
   }
-  if (token?.status !== "active") return authenticationError(401);
+  const verifying = path === "/user/tokens/verify" || /^\/accounts\/[^/]+\/tokens\/verify$/.test(path);
+  if (token?.status !== "active") {
+    // The verify endpoints say why a token is refused; everything else says only "Authentication error".
+    return verifying
+      ? restError(401, { code: 1000, message: "Invalid API Token" })
+      : authenticationError(401);
+  }
   if (request.method !== "GET") return restError(405, { code: 10405, message: "Method not allowed" });
 
   const segments = path.split("/").filter(Boolean);
