@@ -1,6 +1,6 @@
 import { aggregate, type MapElement } from "./aggregate.ts";
 import { datasets } from "./datasets.ts";
-import { dimensionValue, groupCells } from "./query.ts";
+import { dimensionValue, groupCells, isTimeDimension } from "./query.ts";
 import type { AttributeValue, Cell } from "./traffic/cell.ts";
 import type { Scope, TrafficModel } from "./traffic/model.ts";
 import type { World } from "./world.ts";
@@ -41,12 +41,8 @@ export function groundTruth(model: TrafficModel, world: World, query: GroundTrut
 
   function matchesWhere(cell: Cell): boolean {
     for (const [name, wanted] of Object.entries(query.where ?? {})) {
-      let actual: AttributeValue | undefined;
-      try {
-        actual = dimensionValue(def as NonNullable<typeof def>, cell, name);
-      } catch {
-        actual = cell.attrs[name];
-      }
+      const known = isTimeDimension(name) || (def as NonNullable<typeof def>).dimensions[name] !== undefined;
+      const actual = known ? dimensionValue(def as NonNullable<typeof def>, cell, name) : cell.attrs[name];
       const accepted = (Array.isArray(wanted) ? wanted : [wanted]) as readonly AttributeValue[];
       if (!accepted.some((value) => String(value) === String(actual))) return false;
     }

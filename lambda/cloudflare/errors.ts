@@ -1,0 +1,141 @@
+/**
+ * Cloudflare failures, classified from what the body says (`errors[].extensions.code`,
+ * messages, REST error codes) before the HTTP status: a rate-limit `budget` error can
+ * arrive with HTTP 200, and an auth failure on the GraphQL URL can arrive as a REST envelope.
+ */
+export type CloudflareErrorKind =
+  /** Budget spent (GraphQL `budget`, REST 429/971): stop calling for a while. */
+  | "rateLimited"
+  /** Token missing, invalid or expired. */
+  | "unauthorized"
+  /** Token or plan lacks access to a zone, account, dataset or field. */
+  | "forbidden"
+  /** Time range too wide or too old, limit out of range, query invalid: our request is wrong. */
+  | "badRequest"
+  /** 5xx, timeouts, network errors, malformed or truncated bodies: worth retrying. */
+  | "transient";
+
+export class CloudflareApiError extends Error {
+  readonly kind: CloudflareErrorKind;
+  readonly status: number | undefined;
+  /** Cloudflare's own code: `extensions.code` (GraphQL) or the numeric REST code. */
+  readonly code: string | undefined;
+  /** Seconds to wait before calling again, when Cloudflare said (Retry-After) or implied (`budget`). */
+  readonly retryAfterSeconds: number | undefined;
+  /** For GraphQL errors: the index of the zone (in the query's zone list) the error names. */
+  readonly zoneIndex: number | undefined;
+
+  constructor(
+    kind: CloudflareErrorKind,
+    message: string,
+    details: { status?: number; code?: string; retryAfterSeconds?: number; zoneIndex?: number } = {},
+  ) {
+    super(message);
+    this.name = "CloudflareApiError";
+    this.kind = kind;
+    this.status = details.status;
+    this.code = details.code;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.zoneIndex = details.zoneIndex;
+  }
+
+  /** A short, stable label for metrics (`cloudflare_exporter_errors_total{code}`). */
+  get label(): string {
+    return this.code ? `${this.kind}:${this.code}` : this.kind;
+  }
+}
+
+/** Cloudflare asks for five minutes after a spent GraphQL budget. */
+export const budgetBackoffSeconds = 300;
+
+interface GraphqlErrorLike {
+  message?: unknown;
+  path?: unknown;
+  extensions?: { code?: unknown } | null;
+}
+
+/** Classifies the `errors[]` of a GraphQL answer. */
+export function classifyGraphqlErrors(
+  errors: readonly GraphqlErrorLike[],
+  status: number | undefined,
+): CloudflareApiError {
+  const first = errors[0] ?? {};
+  const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
+  const path = Array.isArray(first.path) ? first.path.map(String) : [];
+  const zoneAt = path.indexOf("zones");
+  const zoneIndex = zoneAt >= 0 && path[zoneAt + 1] !== undefined ? Number(path[zoneAt + 1]) : undefined;
+  const details = {
+    ...(status === undefined ? {} : { status }),
+    ...(code === undefined ? {} : { code }),
+    ...(zoneIndex === undefined || Number.isNaN(zoneIndex) ? {} : { zoneIndex }),
+  };
+  const all = errors.map((e) => String(e.message ?? "")).join("; ") || "unknown GraphQL error";
+  const text = all.toLowerCase();
+  if (
+    code === "budget" ||
+    text.includes("rate limiter budget depleted") ||
+    text.includes("exceeded its rate limit")
+  ) {
+    return new CloudflareApiError("rateLimited", all, {
+      ...details,
+      retryAfterSeconds: budgetBackoffSeconds,
+    });
+  }
+  if (text.includes("too many queries in progress") || text.includes("consumed excessive resources")) {
+    return new CloudflareApiError("rateLimited", all, { ...details, retryAfterSeconds: 60 });
+  }
+  if (status === 401 || text === "unauthorized" || text.includes("authentication error")) {
+    return new CloudflareApiError("unauthorized", all, details);
+  }
+  if (code === "authz" || text.includes("does not have access") || text.includes("not authorized")) {
+    return new CloudflareApiError("forbidden", all, details);
+  }
+  if (
+    text.includes("internal server error") ||
+    text.includes("unable to execute query") ||
+    text.includes("please try again later") ||
+    (status !== undefined && status >= 500)
+  ) {
+    return new CloudflareApiError("transient", all, details);
+  }
+  return new CloudflareApiError("badRequest", all, details);
+}
+
+/** Classifies a REST envelope's `errors[]` (numeric codes) with the HTTP status. */
+export function classifyRestErrors(
+  errors: readonly { code?: unknown; message?: unknown }[],
+  status: number,
+  retryAfterSeconds: number | undefined,
+): CloudflareApiError {
+  const first = errors[0] ?? {};
+  const code = first.code === undefined ? undefined : String(first.code);
+  const message =
+    errors.map((e) => `${String(e.code ?? "")} ${String(e.message ?? "")}`.trim()).join("; ") ||
+    `HTTP ${status}`;
+  const details = {
+    status,
+    ...(code ? { code } : {}),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+  if (status === 429 || code === "971") {
+    return new CloudflareApiError("rateLimited", message, {
+      ...details,
+      retryAfterSeconds: retryAfterSeconds ?? budgetBackoffSeconds,
+    });
+  }
+  if (status === 401 || code === "1000" || code === "9106" || code === "6003") {
+    return new CloudflareApiError("unauthorized", message, details);
+  }
+  if (status === 403 || code === "10000") return new CloudflareApiError("forbidden", message, details);
+  if (status >= 500) return new CloudflareApiError("transient", message, details);
+  return new CloudflareApiError("badRequest", message, details);
+}
+
+/** Network failures, aborted calls and unparseable bodies are transient. */
+export function transportError(error: unknown, what: string): CloudflareApiError {
+  if (error instanceof CloudflareApiError) return error;
+  const name = (error as Error | undefined)?.name;
+  const reason =
+    name === "TimeoutError" || name === "AbortError" ? "timed out" : (error as Error | undefined)?.message;
+  return new CloudflareApiError("transient", `${what}: ${reason ?? String(error)}`);
+}

@@ -1,0 +1,117 @@
+import { ClientError, GraphQLClient } from "graphql-request";
+import type { z } from "zod";
+import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, transportError } from "./errors.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import { type RetryPolicy, withRetries } from "./retry.ts";
+
+export interface GraphqlClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  limiter: RateLimiter;
+  retry: RetryPolicy;
+  /** How long a call may wait for the rate limiter before it is deferred to a later run. */
+  maxLimiterWaitMs: number;
+  fetch?: typeof fetch;
+  onRequest?: () => void;
+  onRateLimited?: (error: CloudflareApiError) => void;
+}
+
+/** Cloudflare's GraphQL Analytics API: every answer checked, every error classified. */
+export class CloudflareGraphqlClient {
+  readonly #client: GraphQLClient;
+  readonly #options: GraphqlClientOptions;
+
+  constructor(options: GraphqlClientOptions) {
+    this.#options = options;
+    this.#client = new GraphQLClient(`${options.baseUrl.replace(/\/$/, "")}/graphql`, {
+      headers: { authorization: `Bearer ${options.token}` },
+      errorPolicy: "all",
+      jsonSerializer: { stringify: JSON.stringify, parse: parseGraphqlBody },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */
+  async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    return withRetries(this.#options.retry, async () => {
+      if (!(await this.#options.limiter.acquire(this.#options.maxLimiterWaitMs))) {
+        throw new CloudflareApiError(
+          "rateLimited",
+          "GraphQL budget of this run is spent; the rest waits for the next run",
+        );
+      }
+      this.#options.onRequest?.();
+      try {
+        const response = await this.#send(query, variables);
+        const parsed = schema.safeParse(response);
+        if (!parsed.success) {
+          throw new CloudflareApiError(
+            "transient",
+            `malformed GraphQL response: ${parsed.error.issues[0]?.message ?? ""}`,
+          );
+        }
+        return parsed.data;
+      } catch (error) {
+        const classified = transportError(error, "GraphQL request");
+        if (classified.kind === "rateLimited") {
+          this.#options.limiter.block(classified.retryAfterSeconds ?? 60);
+          this.#options.onRateLimited?.(classified);
+        }
+        throw classified;
+      }
+    });
+  }
+
+  async #send(query: string, variables: Record<string, unknown>): Promise<unknown> {
+    try {
+      const response = await this.#client.rawRequest<unknown>({
+        query,
+        variables,
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+      if (response.errors && response.errors.length > 0)
+        throw classifyGraphqlErrors(response.errors, response.status);
+      if (response.data === null || response.data === undefined) {
+        throw new CloudflareApiError("transient", "GraphQL response without data or errors", {
+          status: response.status,
+        });
+      }
+      return response.data;
+    } catch (error) {
+      if (error instanceof ClientError) throw classifyClientError(error);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Cloudflare answers success as `{"data": {...}, "errors": null}`; graphql-request only
+ * accepts an absent or array `errors`, so a null one is dropped before it looks.
+ */
+function parseGraphqlBody(text: string): unknown {
+  const body: unknown = JSON.parse(text);
+  if (typeof body === "object" && body !== null && "errors" in body && body.errors === null) {
+    const { errors: _, ...rest } = body;
+    return rest;
+  }
+  return body;
+}
+
+/** A non-2xx answer: read what the body says, whatever shape it has. */
+function classifyClientError(error: ClientError): CloudflareApiError {
+  const { status, errors, body } = error.response;
+  if (errors && errors.length > 0) return classifyGraphqlErrors(errors, status);
+  let json: unknown;
+  try {
+    json = typeof body === "string" ? JSON.parse(body) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const restErrors = (json as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(restErrors) && restErrors.length > 0) {
+    // Cloudflare sometimes answers the GraphQL URL with a REST envelope (e.g. auth failures).
+    return classifyRestErrors(restErrors as { code?: unknown; message?: unknown }[], status, undefined);
+  }
+  return classifyRestErrors([], status, undefined);
+}

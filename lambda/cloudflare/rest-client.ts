@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { CloudflareApiError, classifyRestErrors, transportError } from "./errors.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import { type RetryPolicy, withRetries } from "./retry.ts";
+
+export interface RestClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  limiter: RateLimiter;
+  retry: RetryPolicy;
+  maxLimiterWaitMs: number;
+  fetch?: typeof fetch;
+  onRequest?: () => void;
+  onRateLimited?: (error: CloudflareApiError) => void;
+}
+
+const envelopeSchema = z.object({
+  success: z.boolean(),
+  errors: z
+    .array(z.object({ code: z.unknown().optional(), message: z.unknown().optional() }).loose())
+    .default([]),
+  result: z.unknown(),
+  result_info: z.object({ page: z.number(), total_pages: z.number() }).loose().nullish(),
+});
+
+/** Cloudflare's REST API (v4 envelope), with pagination. */
+export class CloudflareRestClient {
+  readonly #options: RestClientOptions;
+
+  constructor(options: RestClientOptions) {
+    this.#options = options;
+  }
+
+  /** One object (or one page) of `path`, validated by `schema`. */
+  async get<T>(path: string, schema: z.ZodType<T>, query: Record<string, string> = {}): Promise<T> {
+    const envelope = await this.#request(path, query);
+    return this.#parse(path, schema, envelope.result);
+  }
+
+  /** Every item of a paginated list, following `result_info.total_pages` 50 at a time. */
+  async list<T>(path: string, itemSchema: z.ZodType<T>, query: Record<string, string> = {}): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; ; page++) {
+      const envelope = await this.#request(path, { ...query, page: String(page), per_page: "50" });
+      items.push(...this.#parse(path, z.array(itemSchema), envelope.result));
+      const totalPages = envelope.result_info?.total_pages ?? 1;
+      if (page >= totalPages) return items;
+    }
+  }
+
+  #parse<T>(path: string, schema: z.ZodType<T>, value: unknown): T {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      throw new CloudflareApiError(
+        "transient",
+        `malformed result from ${path}: ${z.prettifyError(parsed.error)}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  async #request(path: string, query: Record<string, string>): Promise<z.output<typeof envelopeSchema>> {
+    const url = new URL(`${this.#options.baseUrl.replace(/\/$/, "")}${path}`);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return withRetries(this.#options.retry, async () => {
+      if (!(await this.#options.limiter.acquire(this.#options.maxLimiterWaitMs))) {
+        throw new CloudflareApiError(
+          "rateLimited",
+          "REST budget of this run is spent; the rest waits for the next run",
+        );
+      }
+      this.#options.onRequest?.();
+      try {
+        const response = await (this.#options.fetch ?? fetch)(url, {
+          headers: { authorization: `Bearer ${this.#options.token}` },
+          signal: AbortSignal.timeout(this.#options.timeoutMs),
+        });
+        const text = await response.text();
+        const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new CloudflareApiError(
+            response.status >= 500 || response.ok ? "transient" : "badRequest",
+            `non-JSON answer from ${path} (HTTP ${response.status})`,
+            { status: response.status },
+          );
+        }
+        const envelope = envelopeSchema.safeParse(json);
+        if (!envelope.success) {
+          throw new CloudflareApiError(
+            "transient",
+            `malformed envelope from ${path} (HTTP ${response.status})`,
+            {
+              status: response.status,
+            },
+          );
+        }
+        if (!response.ok || !envelope.data.success) {
+          throw classifyRestErrors(
+            envelope.data.errors,
+            response.status,
+            Number.isFinite(retryAfter) ? retryAfter : undefined,
+          );
+        }
+        return envelope.data;
+      } catch (error) {
+        const classified = transportError(error, `GET ${path}`);
+        if (classified.kind === "rateLimited") {
+          this.#options.limiter.block(classified.retryAfterSeconds ?? 60);
+          this.#options.onRateLimited?.(classified);
+        }
+        throw classified;
+      }
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/** REST objects, reduced to the fields the exporter reads (extra fields pass through). */
+export const accountSchema = z.object({ id: z.string(), name: z.string() }).loose();
+
+export const zoneSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    plan: z
+      .object({ id: z.string().nullish(), legacy_id: z.string().nullish(), name: z.string().nullish() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+export type CloudflareZone = z.output<typeof zoneSchema>;
+
+const freePlanId = "0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+
+/** The plan's short name (`free`, `pro`, `business`, `enterprise`), keyed on `legacy_id` with the Free plan ID as fallback. */
+export function planOf(zone: CloudflareZone): string {
+  if (zone.plan?.legacy_id) return zone.plan.legacy_id;
+  if (zone.plan?.id === freePlanId) return "free";
+  return zone.plan?.name?.toLowerCase().split(" ")[0] ?? "unknown";
+}
+
+/** What a dataset's `settings` node says about one zone or account. */
+export const datasetSettingsSchema = z.object({
+  enabled: z.boolean(),
+  maxDuration: z.number().int().nonnegative(),
+  notOlderThan: z.number().int().nonnegative(),
+  maxPageSize: z.number().int().nonnegative(),
+});
+export type DatasetSettings = z.output<typeof datasetSettingsSchema>;

@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { CloudflareApiError } from "../cloudflare/errors.ts";
+import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
+import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
+import { accountSchema, datasetSettingsSchema, planOf, zoneSchema } from "../cloudflare/schemas.ts";
+import type { Config } from "../config/config.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Clock } from "../lib/time.ts";
+import { readDocument, writeDocument } from "../store/items.ts";
+import { keys, type Store } from "../store/table.ts";
+import { maxZonesPerQuery } from "./limits.ts";
+
+/**
+ * Which accounts and zones to collect, and what each zone's plan allows per dataset.
+ * Lists are cached in DynamoDB (accounts 600 s, zones 1,800 s by default) so a run makes
+ * no REST call most minutes; a failed refresh falls back to the stale list.
+ */
+export const accountInfoSchema = z.object({ id: z.string(), name: z.string() });
+export type AccountInfo = z.output<typeof accountInfoSchema>;
+
+export const zoneInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  plan: z.string(),
+  /** dataset → what `settings` said for this zone. */
+  settings: z.record(z.string(), datasetSettingsSchema),
+});
+export type ZoneInfo = z.output<typeof zoneInfoSchema>;
+
+export interface DiscoveryDeps {
+  store: Store;
+  rest: CloudflareRestClient;
+  graphql: CloudflareGraphqlClient;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+}
+
+export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo[]> {
+  const { config } = deps;
+  return cached(
+    deps,
+    keys.discovery,
+    keys.accounts,
+    z.array(accountInfoSchema),
+    config.accountListCacheTtlSeconds,
+    async () => {
+      if (config.cfAccounts.length > 0) {
+        // Named accounts are fetched one by one: this also works for account-owned tokens.
+        return Promise.all(config.cfAccounts.map((id) => deps.rest.get(`/accounts/${id}`, accountSchema)));
+      }
+      try {
+        return await deps.rest.list("/accounts", accountSchema);
+      } catch (error) {
+        if (error instanceof CloudflareApiError && error.code === "1001") {
+          throw new CloudflareApiError(
+            "badRequest",
+            "this API token is owned by an account and cannot list accounts: set CF_ACCOUNTS to the account ID(s)",
+            { code: "1001" },
+          );
+        }
+        throw error;
+      }
+    },
+  ).then((accounts) => accounts.map(({ id, name }) => ({ id, name })));
+}
+
+export async function discoverZones(
+  deps: DiscoveryDeps,
+  account: AccountInfo,
+  datasets: readonly string[],
+): Promise<ZoneInfo[]> {
+  const { config } = deps;
+  return cached(
+    deps,
+    keys.account(account.id),
+    keys.zones,
+    z.array(zoneInfoSchema),
+    config.zoneListCacheTtlSeconds,
+    async () => {
+      const zones = (await deps.rest.list("/zones", zoneSchema, { "account.id": account.id }))
+        .filter((zone) => zone.status === "active")
+        .filter((zone) => config.cfZones.length === 0 || config.cfZones.includes(zone.id))
+        .sort((a, b) => a.id.localeCompare(b.id));
+      const settings = await zoneSettings(
+        deps.graphql,
+        zones.map((zone) => zone.id),
+        datasets,
+      );
+      return zones.map((zone) => ({
+        id: zone.id,
+        name: zone.name,
+        plan: planOf(zone),
+        settings: settings.get(zone.id) ?? {},
+      }));
+    },
+  );
+}
+
+/** Each zone's `settings` for the datasets the query groups use, ten zones per query. */
+async function zoneSettings(
+  graphql: CloudflareGraphqlClient,
+  zoneIds: readonly string[],
+  datasets: readonly string[],
+): Promise<Map<string, ZoneInfo["settings"]>> {
+  const out = new Map<string, ZoneInfo["settings"]>();
+  if (datasets.length === 0) return out;
+  const fields = datasets.map((d) => `${d} { enabled maxDuration notOlderThan maxPageSize }`).join(" ");
+  const query = `query ZoneSettings($zoneTags: [string!]) { viewer { zones(filter: { zoneTag_in: $zoneTags }) { zoneTag settings { ${fields} } } } }`;
+  const schema = z.object({
+    viewer: z.object({
+      zones: z.array(
+        z.object({ zoneTag: z.string(), settings: z.record(z.string(), datasetSettingsSchema.nullable()) }),
+      ),
+    }),
+  });
+  for (let i = 0; i < zoneIds.length; i += maxZonesPerQuery) {
+    const zoneTags = zoneIds.slice(i, i + maxZonesPerQuery);
+    const data = await graphql.query(query, { zoneTags }, schema);
+    for (const zone of data.viewer.zones) {
+      const settings: ZoneInfo["settings"] = {};
+      for (const [dataset, value] of Object.entries(zone.settings)) if (value) settings[dataset] = value;
+      out.set(zone.zoneTag, settings);
+    }
+  }
+  return out;
+}
+
+async function cached<T>(
+  deps: DiscoveryDeps,
+  pk: string,
+  sk: string,
+  schema: z.ZodType<T>,
+  ttlSeconds: number,
+  refresh: () => Promise<T>,
+): Promise<T> {
+  const now = deps.clock();
+  const stored = await readDocument(deps.store, pk, sk, schema);
+  if (stored && now - stored.fetchedAt < ttlSeconds * 1000) return stored.value;
+  try {
+    const value = await refresh();
+    await writeDocument(deps.store, pk, sk, value, now);
+    return value;
+  } catch (error) {
+    if (!stored) throw error;
+    deps.logger.warn("discovery refresh failed; using the cached list", {
+      pk,
+      sk,
+      error,
+      ageSeconds: (now - stored.fetchedAt) / 1000,
+    });
+    return stored.value;
+  }
+}

@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { breakdown, counter, defineQueryGroup, gauge, single, timeSchema } from "../query-group.ts";
+
+/**
+ * Zone traffic from `httpRequests1mGroups`: the per-minute roll-up behind the Cloudflare
+ * dashboard's totals and its country, status, content-type, browser, IP-class, TLS and
+ * HTTP-version breakdowns. Paid plans only (the dataset's `settings.enabled` says).
+ */
+const count = z.number().nonnegative();
+const rowSchema = z.object({
+  dimensions: z.object({ datetime: timeSchema }),
+  sum: z.object({
+    requests: count,
+    cachedRequests: count,
+    encryptedRequests: count,
+    bytes: count,
+    cachedBytes: count,
+    encryptedBytes: count,
+    threats: count,
+    pageViews: count,
+    countryMap: z.array(
+      z.object({ clientCountryName: z.string(), requests: count, bytes: count, threats: count }),
+    ),
+    responseStatusMap: z.array(z.object({ edgeResponseStatus: z.number().int(), requests: count })),
+    contentTypeMap: z.array(
+      z.object({ edgeResponseContentTypeName: z.string(), requests: count, bytes: count }),
+    ),
+    browserMap: z.array(z.object({ uaBrowserFamily: z.string(), pageViews: count })),
+    ipClassMap: z.array(z.object({ ipType: z.string(), requests: count })),
+    clientSSLMap: z.array(z.object({ clientSSLProtocol: z.string(), requests: count })),
+    clientHTTPVersionMap: z.array(z.object({ clientHTTPProtocol: z.string(), requests: count })),
+    threatPathingMap: z.array(z.object({ threatPathingName: z.string(), requests: count })),
+  }),
+  uniq: z.object({ uniques: count }),
+});
+type Row = z.output<typeof rowSchema>;
+
+export const httpRequests1m = defineQueryGroup<Row>({
+  name: "http-requests-1m",
+  scope: "zone",
+  dataset: "httpRequests1mGroups",
+  shards: 1,
+  rowSchema,
+  minuteOf: (row) => row.dimensions.datetime,
+  document: /* GraphQL */ `
+    query HttpRequests1m($zoneTags: [string!], $from: Time!, $to: Time!, $limit: uint64!) {
+      viewer {
+        zones(filter: { zoneTag_in: $zoneTags }) {
+          zoneTag
+          rows: httpRequests1mGroups(limit: $limit, filter: { datetime_geq: $from, datetime_lt: $to }, orderBy: [datetime_ASC]) {
+            dimensions { datetime }
+            sum {
+              requests cachedRequests encryptedRequests bytes cachedBytes encryptedBytes threats pageViews
+              countryMap { clientCountryName requests bytes threats }
+              responseStatusMap { edgeResponseStatus requests }
+              contentTypeMap { edgeResponseContentTypeName requests bytes }
+              browserMap { uaBrowserFamily pageViews }
+              ipClassMap { ipType requests }
+              clientSSLMap { clientSSLProtocol requests }
+              clientHTTPVersionMap { clientHTTPProtocol requests }
+              threatPathingMap { threatPathingName requests }
+            }
+            uniq { uniques }
+          }
+        }
+      }
+    }`,
+  series: [
+    single(counter("cloudflare_zone_requests_total", "Requests"), (r) => r.sum.requests),
+    single(
+      counter("cloudflare_zone_requests_cached_total", "Requests served from cache"),
+      (r) => r.sum.cachedRequests,
+    ),
+    single(
+      counter("cloudflare_zone_requests_ssl_encrypted_total", "Requests over TLS"),
+      (r) => r.sum.encryptedRequests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_content_type_total", "Requests by response content type", [
+        "content_type",
+      ]),
+      (r) => r.sum.contentTypeMap,
+      (e) => e.edgeResponseContentTypeName,
+      (e) => e.requests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_country_total", "Requests by client country", ["country"]),
+      (r) => r.sum.countryMap,
+      (e) => e.clientCountryName,
+      (e) => e.requests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_status_total", "Requests by edge response status code", ["status"]),
+      (r) => r.sum.responseStatusMap,
+      (e) => String(e.edgeResponseStatus),
+      (e) => e.requests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_browser_map_page_views_total", "Page views by browser family", [
+        "family",
+      ]),
+      (r) => r.sum.browserMap,
+      (e) => e.uaBrowserFamily,
+      (e) => e.pageViews,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_ip_class_total", "Requests by client IP class", ["ip_class"]),
+      (r) => r.sum.ipClassMap,
+      (e) => e.ipType,
+      (e) => e.requests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_ssl_protocol_total", "Requests by TLS protocol version", [
+        "ssl_protocol",
+      ]),
+      (r) => r.sum.clientSSLMap,
+      (e) => e.clientSSLProtocol,
+      (e) => e.requests,
+    ),
+    breakdown(
+      counter("cloudflare_zone_requests_http_version_total", "Requests by HTTP protocol version", [
+        "http_version",
+      ]),
+      (r) => r.sum.clientHTTPVersionMap,
+      (e) => e.clientHTTPProtocol,
+      (e) => e.requests,
+    ),
+    single(counter("cloudflare_zone_bandwidth_total", "Bytes served"), (r) => r.sum.bytes),
+    single(
+      counter("cloudflare_zone_bandwidth_cached_total", "Bytes served from cache"),
+      (r) => r.sum.cachedBytes,
+    ),
+    single(
+      counter("cloudflare_zone_bandwidth_ssl_encrypted_total", "Bytes served over TLS"),
+      (r) => r.sum.encryptedBytes,
+    ),
+    breakdown(
+      counter("cloudflare_zone_bandwidth_content_type_total", "Bytes served by response content type", [
+        "content_type",
+      ]),
+      (r) => r.sum.contentTypeMap,
+      (e) => e.edgeResponseContentTypeName,
+      (e) => e.bytes,
+    ),
+    breakdown(
+      counter("cloudflare_zone_bandwidth_country_total", "Bytes served by client country", ["country"]),
+      (r) => r.sum.countryMap,
+      (e) => e.clientCountryName,
+      (e) => e.bytes,
+    ),
+    single(counter("cloudflare_zone_threats_total", "Requests classified as threats"), (r) => r.sum.threats),
+    breakdown(
+      counter("cloudflare_zone_threats_country_total", "Threats by client country", ["country"]),
+      (r) => r.sum.countryMap,
+      (e) => e.clientCountryName,
+      (e) => e.threats,
+    ),
+    breakdown(
+      counter("cloudflare_zone_threats_type_total", "Threats by type", ["type"]),
+      (r) => r.sum.threatPathingMap,
+      (e) => e.threatPathingName,
+      (e) => e.requests,
+    ),
+    single(counter("cloudflare_zone_pageviews_total", "Page views"), (r) => r.sum.pageViews),
+    // Unique visitors are not additive over time, so this is the last counted minute's value, not a counter.
+    single(
+      gauge("cloudflare_zone_uniques", "Unique visitors in the last counted minute"),
+      (r) => r.uniq.uniques,
+    ),
+    single(
+      gauge(
+        "cloudflare_zone_cache_hit_ratio",
+        "Share of requests served from cache in the last counted minute",
+      ),
+      (r) => (r.sum.requests > 0 ? r.sum.cachedRequests / r.sum.requests : undefined),
+    ),
+  ],
+});

@@ -1,0 +1,75 @@
+import { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
+import { RateLimiter } from "../cloudflare/rate-limiter.ts";
+import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
+import type { Config } from "../config/config.ts";
+import type { Logger } from "../lib/log.ts";
+import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
+import type { Store } from "../store/table.ts";
+import type { ApiStats, FetchDeps } from "./fetch-account.ts";
+import { queryGroups } from "./groups/index.ts";
+import type { AnyQueryGroup } from "./query-group.ts";
+
+export interface RuntimeOptions {
+  config: Config;
+  token: string;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sleep?: Sleep;
+  random?: () => number;
+  fetch?: typeof fetch;
+  groups?: readonly AnyQueryGroup[];
+  /** Longest a call waits for the rate limiter before its work is left to the next run. */
+  maxLimiterWaitMs?: number;
+}
+
+/** Wires the clients (one rate limiter per API, shared by every call of the invocation) and the store. */
+export function createRuntime(options: RuntimeOptions): FetchDeps {
+  const { config, clock } = options;
+  const sleep = options.sleep ?? realSleep;
+  const stats: ApiStats = { graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
+  const retry = {
+    maxAttempts: config.maxAttempts,
+    baseDelayMs: 500,
+    sleep,
+    random: options.random ?? Math.random,
+  };
+  const common = {
+    baseUrl: config.cloudflareApiBaseUrl,
+    token: options.token,
+    timeoutMs: config.requestTimeoutMs,
+    retry,
+    maxLimiterWaitMs: options.maxLimiterWaitMs ?? 5_000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    onRateLimited: () => {
+      stats.rateLimitEvents += 1;
+    },
+  };
+  return {
+    config,
+    clock,
+    logger: options.logger,
+    store: options.store,
+    stats,
+    groups: options.groups ?? queryGroups,
+    graphql: new CloudflareGraphqlClient({
+      ...common,
+      limiter: new RateLimiter({
+        limit: config.graphqlRequestsPer5Minutes,
+        windowSeconds: 300,
+        clock,
+        sleep,
+      }),
+      onRequest: () => {
+        stats.graphqlRequests += 1;
+      },
+    }),
+    rest: new CloudflareRestClient({
+      ...common,
+      limiter: new RateLimiter({ limit: config.restRequestsPer5Minutes, windowSeconds: 300, clock, sleep }),
+      onRequest: () => {
+        stats.restRequests += 1;
+      },
+    }),
+  };
+}

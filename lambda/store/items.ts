@@ -1,0 +1,107 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { z } from "zod";
+import { keys, type Store } from "./table.ts";
+
+/** Small JSON documents (discovery caches), stored with the time they were fetched. */
+export async function readDocument<T>(
+  store: Store,
+  pk: string,
+  sk: string,
+  schema: z.ZodType<T>,
+): Promise<{ value: T; fetchedAt: number } | undefined> {
+  const response = await store.client.send(new GetCommand({ TableName: store.tableName, Key: { pk, sk } }));
+  const item = response.Item;
+  if (!item || typeof item.document !== "string" || typeof item.fetchedAt !== "number") return undefined;
+  const parsed = schema.safeParse(JSON.parse(item.document));
+  return parsed.success ? { value: parsed.data, fetchedAt: item.fetchedAt } : undefined;
+}
+
+export async function writeDocument(
+  store: Store,
+  pk: string,
+  sk: string,
+  value: unknown,
+  fetchedAt: number,
+): Promise<void> {
+  await store.client.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { pk, sk, document: JSON.stringify(value), fetchedAt },
+    }),
+  );
+}
+
+/**
+ * A lease keeps two fetchers of one account from doing the same work at once. It is an
+ * economy, not the guarantee: shard writes are conditional, so even two fetchers that
+ * both hold a lease (one expired mid-run) cannot count a minute twice.
+ */
+export async function acquireLease(
+  store: Store,
+  accountId: string,
+  owner: string,
+  nowMs: number,
+  ttlMs: number,
+): Promise<boolean> {
+  try {
+    await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: keys.account(accountId), sk: keys.lease, owner, leaseUntil: nowMs + ttlMs },
+        ConditionExpression: "attribute_not_exists(pk) OR leaseUntil < :now OR #owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":now": nowMs, ":owner": owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function releaseLease(store: Store, accountId: string, owner: string): Promise<void> {
+  try {
+    await store.client.send(
+      new DeleteCommand({
+        TableName: store.tableName,
+        Key: { pk: keys.account(accountId), sk: keys.lease },
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":owner": owner },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * Adds to the account's persisted error counters (`cloudflare_exporter_errors_total`) and
+ * keeps the last run's summary. Counters only ever go up.
+ */
+export async function recordRun(
+  store: Store,
+  accountId: string,
+  errors: ReadonlyMap<string, number>,
+  summary: Record<string, unknown>,
+): Promise<void> {
+  const names: Record<string, string> = { "#last": "lastRun" };
+  const values: Record<string, unknown> = { ":last": summary };
+  const adds: string[] = [];
+  [...errors.entries()].forEach(([label, count], i) => {
+    names[`#e${i}`] = `error:${label}`;
+    values[`:e${i}`] = count;
+    adds.push(`#e${i} :e${i}`);
+  });
+  await store.client.send(
+    new UpdateCommand({
+      TableName: store.tableName,
+      Key: { pk: keys.account(accountId), sk: keys.status },
+      UpdateExpression: `SET #last = :last${adds.length > 0 ? ` ADD ${adds.join(", ")}` : ""}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
+}

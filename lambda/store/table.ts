@@ -1,0 +1,62 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+/**
+ * One table holds all state. Items are grouped by account (`pk = ACCOUNT#<id>`) so a
+ * fetcher touches one partition key and the endpoint reads an account with one Query.
+ *
+ *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  counters, gauges and the cursor of a shard
+ *   ACCOUNT#<id> / ZONES                           cached zone list and dataset settings
+ *   ACCOUNT#<id> / LEASE                           which fetcher works on the account
+ *   ACCOUNT#<id> / STATUS                          error counters and the last run's summary
+ *   DISCOVERY / ACCOUNTS                            cached account list
+ */
+export const tableKey = { partitionKey: "pk", sortKey: "sk", timeToLive: "expiresAt" } as const;
+
+export const keys = {
+  account: (accountId: string) => `ACCOUNT#${accountId}`,
+  shard: (group: string, scopeId: string, shard: number) => `SERIES#${group}#${scopeId}#${shard}`,
+  seriesPrefix: "SERIES#",
+  zones: "ZONES",
+  lease: "LEASE",
+  status: "STATUS",
+  discovery: "DISCOVERY",
+  accounts: "ACCOUNTS",
+} as const;
+
+export interface Store {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export function createStore(tableName: string, options: { endpoint?: string; region?: string } = {}): Store {
+  const base = new DynamoDBClient({
+    region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      : {}),
+  });
+  return { client: DynamoDBDocumentClient.from(base), tableName };
+}
+
+/** Creates the table as the stack defines it (for local mode and tests; AWS gets it from CDK). */
+export async function createTable(store: Store): Promise<void> {
+  try {
+    await store.client.send(
+      new CreateTableCommand({
+        TableName: store.tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: tableKey.partitionKey, KeyType: "HASH" },
+          { AttributeName: tableKey.sortKey, KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: tableKey.partitionKey, AttributeType: "S" },
+          { AttributeName: tableKey.sortKey, AttributeType: "S" },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}

@@ -1,0 +1,141 @@
+import { expect } from "vitest";
+import { seriesKey } from "../../lambda/collect/series-key.ts";
+import type { Simulator } from "../../local/simulator/server.ts";
+
+/**
+ * What every http-requests-1m counter of a zone must be, from the simulator's ground
+ * truth over the counted ranges: totals exactly, every breakdown series exactly, and each
+ * breakdown family summing to its total (so no series is missing or extra).
+ */
+const totals: Record<string, string> = {
+  cloudflare_zone_requests_total: "sum.requests",
+  cloudflare_zone_requests_cached_total: "sum.cachedRequests",
+  cloudflare_zone_requests_ssl_encrypted_total: "sum.encryptedRequests",
+  cloudflare_zone_bandwidth_total: "sum.bytes",
+  cloudflare_zone_bandwidth_cached_total: "sum.cachedBytes",
+  cloudflare_zone_bandwidth_ssl_encrypted_total: "sum.encryptedBytes",
+  cloudflare_zone_threats_total: "sum.threats",
+  cloudflare_zone_pageviews_total: "sum.pageViews",
+};
+
+const breakdowns: Record<string, { field: string; label: string; dimension: string; total: string }> = {
+  cloudflare_zone_requests_country_total: {
+    field: "sum.countryMap.requests",
+    label: "country",
+    dimension: "clientCountryName",
+    total: "sum.requests",
+  },
+  cloudflare_zone_bandwidth_country_total: {
+    field: "sum.countryMap.bytes",
+    label: "country",
+    dimension: "clientCountryName",
+    total: "sum.bytes",
+  },
+  cloudflare_zone_threats_country_total: {
+    field: "sum.countryMap.threats",
+    label: "country",
+    dimension: "clientCountryName",
+    total: "sum.threats",
+  },
+  cloudflare_zone_requests_status_total: {
+    field: "sum.responseStatusMap.requests",
+    label: "status",
+    dimension: "edgeResponseStatus",
+    total: "sum.requests",
+  },
+  cloudflare_zone_requests_content_type_total: {
+    field: "sum.contentTypeMap.requests",
+    label: "content_type",
+    dimension: "edgeResponseContentTypeName",
+    total: "sum.requests",
+  },
+  cloudflare_zone_bandwidth_content_type_total: {
+    field: "sum.contentTypeMap.bytes",
+    label: "content_type",
+    dimension: "edgeResponseContentTypeName",
+    total: "sum.bytes",
+  },
+  cloudflare_zone_requests_browser_map_page_views_total: {
+    field: "sum.browserMap.pageViews",
+    label: "family",
+    dimension: "userAgentBrowser",
+    total: "sum.pageViews",
+  },
+  cloudflare_zone_requests_ip_class_total: {
+    field: "sum.ipClassMap.requests",
+    label: "ip_class",
+    dimension: "ipClass",
+    total: "sum.requests",
+  },
+  cloudflare_zone_requests_ssl_protocol_total: {
+    field: "sum.clientSSLMap.requests",
+    label: "ssl_protocol",
+    dimension: "clientSSLProtocol",
+    total: "sum.requests",
+  },
+  cloudflare_zone_requests_http_version_total: {
+    field: "sum.clientHTTPVersionMap.requests",
+    label: "http_version",
+    dimension: "clientRequestHTTPProtocol",
+    total: "sum.requests",
+  },
+  cloudflare_zone_threats_type_total: {
+    field: "sum.threatPathingMap.requests",
+    label: "type",
+    dimension: "threatPathingName",
+    total: "sum.threats",
+  },
+};
+
+export function truth(
+  simulator: Simulator,
+  zoneId: string,
+  field: string,
+  ranges: readonly (readonly [number, number])[],
+  where?: Record<string, string>,
+): number {
+  return ranges.reduce(
+    (sum, [from, to]) =>
+      sum +
+      simulator.groundTruth({
+        dataset: "httpRequests1mGroups",
+        zoneTag: zoneId,
+        field,
+        from,
+        to,
+        ...(where ? { where } : {}),
+      }),
+    0,
+  );
+}
+
+/** Asserts every counter of the zone equals ground truth over `ranges`; returns the number of series checked. */
+export function expectExact(
+  simulator: Simulator,
+  counters: ReadonlyMap<string, number>,
+  zone: { id: string; name: string },
+  ranges: readonly (readonly [number, number])[],
+): number {
+  let checked = 0;
+  for (const [metric, field] of Object.entries(totals)) {
+    expect(counters.get(seriesKey(metric, { zone: zone.name })), metric).toBe(
+      truth(simulator, zone.id, field, ranges),
+    );
+    checked++;
+  }
+  const zoneLabel = `zone="${zone.name}"`;
+  for (const [metric, spec] of Object.entries(breakdowns)) {
+    let familySum = 0;
+    for (const [key, value] of counters) {
+      if (!key.startsWith(`${metric}{`) || !key.includes(zoneLabel)) continue;
+      const labelValue = new RegExp(`${spec.label}="([^"]*)"`).exec(key)?.[1] ?? "";
+      expect(value, key).toBe(
+        truth(simulator, zone.id, spec.field, ranges, { [spec.dimension]: labelValue }),
+      );
+      familySum += value;
+      checked++;
+    }
+    expect(familySum, `${metric} summed`).toBe(truth(simulator, zone.id, spec.total, ranges));
+  }
+  return checked;
+}
