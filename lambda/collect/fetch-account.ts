@@ -190,18 +190,27 @@ async function collectZoneGroup(
     const chunk = eligible.slice(i, i + maxZonesPerQuery).filter((zone) => cursorOf(zone) < end);
     if (chunk.length === 0) continue;
     const settings = chunk.map((zone) => zone.settings[group.dataset]).filter((s) => s !== undefined);
-    const notOlderThan = Math.min(...settings.map((s) => s.notOlderThan));
     const maxDuration = Math.min(...settings.map((s) => s.maxDuration));
     const limit = Math.min(config.queryLimit, ...settings.map((s) => s.maxPageSize || config.queryLimit));
-    const oldest = oldestQueryable(now, notOlderThan);
-    const from = Math.max(Math.min(...chunk.map(cursorOf)), oldest);
+    // Each zone starts at its cursor, or at the oldest minute its plan still answers for.
+    const oldest = new Map(
+      chunk.map((zone) => [zone.id, oldestQueryable(now, zone.settings[group.dataset]?.notOlderThan ?? 0)]),
+    );
+    const begin = new Map(chunk.map((zone) => [zone.id, Math.max(cursorOf(zone), oldest.get(zone.id) ?? 0)]));
+    // Pieces break where a zone starts, so a zone joins a query only from its own start on:
+    // a query reaching further back than one zone's plan allows would be refused for all.
+    const starts = [...new Set(begin.values())].filter((t) => t < end).sort((a, b) => a - b);
+    const pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
 
     const rows = new Map<string, unknown[]>(chunk.map((zone) => [zone.id, []]));
     const until = new Map<string, number>();
-    let active = chunk;
+    const failed = new Set<string>();
     let abort: CloudflareApiError | undefined;
-    for (const [pieceFrom, pieceTo] of splitRange(from, end, maxDuration)) {
-      active = active.filter((zone) => cursorOf(zone) < pieceTo);
+    for (const [pieceFrom, pieceTo] of pieces) {
+      const active = chunk.filter(
+        (zone) =>
+          !failed.has(zone.id) && (begin.get(zone.id) ?? end) <= pieceFrom && cursorOf(zone) < pieceTo,
+      );
       if (active.length === 0) continue;
       let result: PieceResult;
       try {
@@ -211,7 +220,6 @@ async function collectZoneGroup(
           error instanceof CloudflareApiError ? error : new CloudflareApiError("transient", String(error));
         break;
       }
-      const next: ZoneInfo[] = [];
       for (const zone of active) {
         const answer = result.get(zone.id);
         if (answer instanceof CloudflareApiError || answer === undefined) {
@@ -222,6 +230,7 @@ async function collectZoneGroup(
               zone.name,
             ),
           );
+          failed.add(zone.id);
           continue;
         }
         rows.get(zone.id)?.push(
@@ -231,24 +240,15 @@ async function collectZoneGroup(
           }),
         );
         until.set(zone.id, pieceTo);
-        next.push(zone);
       }
-      active = next;
     }
 
     for (const zone of chunk) {
       const to = until.get(zone.id);
       if (to === undefined) continue;
       const samples = samplesByMinute(group, rows.get(zone.id) ?? [], { name: "zone", value: zone.name });
-      await applyToZone(
-        deps,
-        account,
-        group,
-        shards.get(zone.id) ?? [],
-        samples,
-        { from: oldest, to },
-        summary,
-      );
+      const from = oldest.get(zone.id) ?? 0;
+      await applyToZone(deps, account, group, shards.get(zone.id) ?? [], samples, { from, to }, summary);
     }
     if (abort) throw abort;
   }
@@ -381,7 +381,21 @@ async function applyToZone(
         );
         summary.shardsWritten += 1;
         summary.seriesWritten += Object.keys(next.series).length;
-        summary.lostMinutes += next.lostMinutes - current.lostMinutes;
+        const lost = next.lostMinutes - current.lostMinutes;
+        if (lost > 0) {
+          summary.lostMinutes += lost;
+          deps.logger.warn(
+            "minutes older than Cloudflare's lookback were skipped: they can no longer be fetched",
+            {
+              accountId: account.id,
+              query: group.name,
+              zone: current.scopeId,
+              lostMinutes: lost,
+              from: current.cursor,
+              to: range.from,
+            },
+          );
+        }
         advancedFrom = Math.min(advancedFrom ?? current.cursor, current.cursor);
         shards[position] = { ...next, stored: true };
         break;

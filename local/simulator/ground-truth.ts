@@ -1,5 +1,5 @@
 import { aggregate, type MapElement } from "./aggregate.ts";
-import { datasets } from "./datasets.ts";
+import { type DatasetDef, datasets } from "./datasets.ts";
 import { dimensionValue, groupCells, isTimeDimension } from "./query.ts";
 import type { AttributeValue, Cell } from "./traffic/cell.ts";
 import type { Scope, TrafficModel } from "./traffic/model.ts";
@@ -24,12 +24,45 @@ export interface GroundTruthQuery {
 }
 
 export function groundTruth(model: TrafficModel, world: World, query: GroundTruthQuery): number {
-  const def = datasets.get(query.dataset);
-  if (!def) throw new RangeError(`unknown dataset ${query.dataset}`);
-  const scope = resolveScope(world, query);
+  const def = datasetOf(query.dataset);
+  return fieldValue(def, query.field, settledCells(model, world, def, query));
+}
+
+/**
+ * The settled value of `field` for every value of `by` (a dimension or model attribute)
+ * in one pass: `{US: 1234, DE: 567, ...}`. Equal to calling groundTruth once per value.
+ */
+export function groundTruthBy(
+  model: TrafficModel,
+  world: World,
+  query: GroundTruthQuery & { by: string },
+): Map<string, number> {
+  const def = datasetOf(query.dataset);
+  const groups = new Map<string, Cell[]>();
+  for (const cell of settledCells(model, world, def, query)) {
+    const key = String(attributeOf(def, cell, query.by));
+    const group = groups.get(key);
+    if (group) group.push(cell);
+    else groups.set(key, [cell]);
+  }
+  return new Map([...groups].map(([key, cells]) => [key, fieldValue(def, query.field, cells)]));
+}
+
+function datasetOf(name: string): DatasetDef {
+  const def = datasets.get(name);
+  if (!def) throw new RangeError(`unknown dataset ${name}`);
+  return def;
+}
+
+function attributeOf(def: DatasetDef, cell: Cell, name: string): AttributeValue | undefined {
+  const known = isTimeDimension(name) || def.dimensions[name] !== undefined;
+  return known ? dimensionValue(def, cell, name) : cell.attrs[name];
+}
+
+function settledCells(model: TrafficModel, world: World, def: DatasetDef, query: GroundTruthQuery): Cell[] {
   const cells = groupCells(model, {
     def,
-    scope,
+    scope: resolveScope(world, query),
     filter: {},
     dimensionNames: [],
     start: query.from,
@@ -37,26 +70,26 @@ export function groundTruth(model: TrafficModel, world: World, query: GroundTrut
     now: Number.POSITIVE_INFINITY,
     settleSeconds: 0,
   }).flatMap((group) => group.cells);
-  const kept = cells.filter((cell) => cell.time >= query.from && cell.time < query.to && matchesWhere(cell));
-
-  function matchesWhere(cell: Cell): boolean {
+  return cells.filter((cell) => {
+    if (cell.time < query.from || cell.time >= query.to) return false;
     for (const [name, wanted] of Object.entries(query.where ?? {})) {
-      const known = isTimeDimension(name) || (def as NonNullable<typeof def>).dimensions[name] !== undefined;
-      const actual = known ? dimensionValue(def as NonNullable<typeof def>, cell, name) : cell.attrs[name];
+      const actual = attributeOf(def, cell, name);
       const accepted = (Array.isArray(wanted) ? wanted : [wanted]) as readonly AttributeValue[];
       if (!accepted.some((value) => String(value) === String(actual))) return false;
     }
     return true;
-  }
+  });
+}
 
-  const direct = def.fields[query.field];
-  if (direct) return toNumber(aggregate(direct, kept));
+function fieldValue(def: DatasetDef, field: string, cells: readonly Cell[]): number {
+  const direct = def.fields[field];
+  if (direct) return toNumber(aggregate(direct, cells));
   // A field inside a map, e.g. sum.countryMap.requests: the sum over the map's elements.
-  const cut = query.field.lastIndexOf(".");
-  const map = def.fields[query.field.slice(0, cut)];
-  if (map?.kind !== "map") throw new RangeError(`unknown field ${query.dataset}.${query.field}`);
-  const elements = aggregate(map, kept) as MapElement[];
-  const leaf = query.field.slice(cut + 1);
+  const cut = field.lastIndexOf(".");
+  const map = def.fields[field.slice(0, cut)];
+  if (map?.kind !== "map") throw new RangeError(`unknown field ${def.name}.${field}`);
+  const elements = aggregate(map, cells) as MapElement[];
+  const leaf = field.slice(cut + 1);
   return elements.reduce((total, element) => total + Number(element[leaf] ?? 0), 0);
 }
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type Clock, realClock, VirtualClock } from "./clock.ts";
 import { FaultInjector, type FaultRule, faultRuleSchema } from "./faults.ts";
 import { errorBody, errorResponse, type GraphqlResponse, runGraphql } from "./graphql.ts";
-import { type GroundTruthQuery, groundTruth } from "./ground-truth.ts";
+import { type GroundTruthQuery, groundTruth, groundTruthBy } from "./ground-truth.ts";
 import { Random } from "./random.ts";
 import { SlidingWindowLimiter } from "./rate-limit.ts";
 import { handleRest, type RestResponse, restError } from "./rest.ts";
@@ -41,6 +41,8 @@ export interface Simulator {
   /** Requests answered so far, per API. */
   readonly requests: { graphql: number; rest: number };
   groundTruth(query: GroundTruthQuery): number;
+  /** Ground truth for every value of one dimension at once. */
+  groundTruthBy(query: GroundTruthQuery & { by: string }): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -316,6 +318,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     requests,
     groundTruth: (query) => groundTruth(model, world, query),
+    groundTruthBy: (query) => groundTruthBy(model, world, query),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
