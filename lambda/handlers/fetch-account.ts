@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { type FetchDeps, type FetchSummary, fetchAccount } from "../collect/fetch-account.ts";
+import { runtimeFromEnvironment } from "./environment.ts";
+
+/** One Map iteration: collect one account. The summary returned stays small (Step Functions caps payloads at 256 KB). */
+export const fetchInputSchema = z.object({
+  accountId: z.string().regex(/^[0-9a-f]{32}$/),
+  accountName: z.string(),
+  scheduledTime: z.string().optional(),
+});
+
+const maxErrorsReturned = 10;
+
+export async function fetchOne(
+  deps: FetchDeps,
+  event: unknown,
+): Promise<FetchSummary & { errorCount: number }> {
+  const input = fetchInputSchema.parse(event);
+  const summary = await fetchAccount(deps, { id: input.accountId, name: input.accountName });
+  return {
+    ...summary,
+    errorCount: summary.errors.length,
+    errors: summary.errors.slice(0, maxErrorsReturned),
+  };
+}
+
+export const handler = async (event: unknown) => fetchOne(await runtimeFromEnvironment(), event);
