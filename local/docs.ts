@@ -1,0 +1,27 @@
+/**
+ * `npm run docs`: rewrites the generated sections of README.md (settings and metrics)
+ * from the code, between `<!-- name:begin -->` and `<!-- name:end -->` markers.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { metricTable } from "../lambda/collect/metric-docs.ts";
+import { configTable } from "../lambda/config/docs.ts";
+
+const pattern = (name: string) => new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
+
+export function readmeSection(readme: string, name: string): string {
+  const match = pattern(name).exec(readme);
+  if (!match) throw new Error(`README.md has no ${name} section`);
+  return match[0].slice(match[1]?.length ?? 0, match[0].length - (match[2]?.length ?? 0)).replace(/\n$/, "");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = new URL("../README.md", import.meta.url);
+  let readme = readFileSync(path, "utf8");
+  for (const [name, table] of [
+    ["config", configTable()],
+    ["metrics", metricTable()],
+  ] as const) {
+    readme = readme.replace(pattern(name), (_, begin: string, end: string) => `${begin}${table}\n${end}`);
+  }
+  writeFileSync(path, readme);
+}

@@ -1,0 +1,16 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { metricTable } from "../lambda/collect/metric-docs.ts";
+import { configTable } from "../lambda/config/docs.ts";
+import { readmeSection } from "../local/docs.ts";
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+
+describe("README (regenerate with npm run docs)", () => {
+  it("lists every setting with its real default", () => {
+    expect(readmeSection(readme, "config")).toBe(configTable());
+  });
+  it("lists every metric the query groups produce", () => {
+    expect(readmeSection(readme, "metrics")).toBe(metricTable());
+  });
+});
