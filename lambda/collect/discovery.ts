@@ -38,10 +38,13 @@ export interface DiscoveryDeps {
 
 export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo[]> {
   const { config } = deps;
+  // Named accounts are cached apart from the full list, so changing CF_ACCOUNTS takes effect at once.
+  const cacheKey =
+    config.cfAccounts.length > 0 ? `${keys.accounts}#${config.cfAccounts.join(",")}` : keys.accounts;
   return cached(
     deps,
     keys.discovery,
-    keys.accounts,
+    cacheKey,
     z.array(accountInfoSchema),
     config.accountListCacheTtlSeconds,
     async () => {
@@ -71,7 +74,9 @@ export async function discoverZones(
   datasets: readonly string[],
 ): Promise<ZoneInfo[]> {
   const { config } = deps;
-  return cached(
+  // The cache holds every active zone; the allow-list applies on the way out, so a changed
+  // CF_ZONES takes effect at the next run.
+  const zones = await cached(
     deps,
     keys.account(account.id),
     keys.zones,
@@ -80,7 +85,6 @@ export async function discoverZones(
     async () => {
       const zones = (await deps.rest.list("/zones", zoneSchema, { "account.id": account.id }))
         .filter((zone) => zone.status === "active")
-        .filter((zone) => config.cfZones.length === 0 || config.cfZones.includes(zone.id))
         .sort((a, b) => a.id.localeCompare(b.id));
       const settings = await zoneSettings(
         deps.graphql,
@@ -95,6 +99,7 @@ export async function discoverZones(
       }));
     },
   );
+  return zones.filter((zone) => config.cfZones.length === 0 || config.cfZones.includes(zone.id));
 }
 
 /** Each zone's `settings` for the datasets the query groups use, ten zones per query. */

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import { toIsoSeconds } from "../lib/time.ts";
-import { acquireLease, recordRun, releaseLease } from "../store/items.ts";
+import {
+  acquireLease,
+  readGraphqlBlock,
+  recordRun,
+  releaseLease,
+  writeGraphqlBlock,
+} from "../store/items.ts";
 import { readShards, type Shard, ShardConflictError, writeShard } from "../store/shards.ts";
 import { advanceShard, type SamplesByMinute, samplesByMinute } from "./accumulate.ts";
 import { type AccountInfo, type DiscoveryDeps, discoverZones, type ZoneInfo } from "./discovery.ts";
@@ -79,12 +85,21 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     return { ...summary, skipped: "lease held by another run" };
   }
   try {
+    const blockedUntil = await readGraphqlBlock(deps.store);
+    if (blockedUntil > deps.clock()) {
+      log.info("Cloudflare's GraphQL budget is spent; this run waits", {
+        until: new Date(blockedUntil).toISOString(),
+      });
+      summary.skipped = `GraphQL budget spent until ${new Date(blockedUntil).toISOString()}`;
+      return summary;
+    }
     const zoneGroups = deps.groups.filter((group) => group.scope === "zone");
     let zones: ZoneInfo[] = [];
     try {
       zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
     } catch (error) {
       summary.errors.push(describe("discovery", error));
+      await noteRateLimit(deps, error);
     }
     for (const group of zoneGroups) {
       try {
@@ -92,6 +107,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       } catch (error) {
         // Rate limits and rejected tokens stop the run; cursors stay where they were.
         summary.errors.push(describe(group.name, error));
+        await noteRateLimit(deps, error);
         if (
           error instanceof CloudflareApiError &&
           (error.kind === "rateLimited" || error.kind === "unauthorized")
@@ -117,6 +133,13 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
+}
+
+/** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */
+async function noteRateLimit(deps: FetchDeps, error: unknown): Promise<void> {
+  if (error instanceof CloudflareApiError && error.kind === "rateLimited" && error.status !== undefined) {
+    await writeGraphqlBlock(deps.store, deps.clock() + (error.retryAfterSeconds ?? 300) * 1000);
+  }
 }
 
 function describe(query: string, error: unknown, zone?: string): FetchError {

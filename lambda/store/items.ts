@@ -105,3 +105,29 @@ export async function recordRun(
     }),
   );
 }
+
+/**
+ * After Cloudflare says the GraphQL budget is spent, every fetcher (of every account,
+ * in later invocations too) holds off until this time: the budget is per token.
+ */
+export async function readGraphqlBlock(store: Store): Promise<number> {
+  const response = await store.client.send(
+    new GetCommand({ TableName: store.tableName, Key: { pk: keys.discovery, sk: keys.graphqlBlock } }),
+  );
+  return typeof response.Item?.blockedUntil === "number" ? response.Item.blockedUntil : 0;
+}
+
+export async function writeGraphqlBlock(store: Store, blockedUntilMs: number): Promise<void> {
+  try {
+    await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: keys.discovery, sk: keys.graphqlBlock, blockedUntil: blockedUntilMs },
+        ConditionExpression: "attribute_not_exists(blockedUntil) OR blockedUntil < :until",
+        ExpressionAttributeValues: { ":until": blockedUntilMs },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  *   ACCOUNT#<id> / LEASE                           which fetcher works on the account
  *   ACCOUNT#<id> / STATUS                          error counters and the last run's summary
  *   DISCOVERY / ACCOUNTS                            cached account list
+ *   DISCOVERY / GRAPHQL_BLOCK                       until when Cloudflare's GraphQL budget is spent
  */
 export const tableKey = { partitionKey: "pk", sortKey: "sk", timeToLive: "expiresAt" } as const;
 
@@ -22,6 +23,7 @@ export const keys = {
   status: "STATUS",
   discovery: "DISCOVERY",
   accounts: "ACCOUNTS",
+  graphqlBlock: "GRAPHQL_BLOCK",
 } as const;
 
 export interface Store {

@@ -28,6 +28,7 @@ export interface Harness {
     env?: Record<string, string>;
     groups?: readonly AnyQueryGroup[];
     withoutLease?: boolean;
+    token?: string;
   }): FetchDeps;
   /** One fetcher run for every account, as the state machine's Map would start them. */
   runAll(overrides?: Parameters<Harness["runtime"]>[0]): Promise<Awaited<ReturnType<typeof fetchAccount>>[]>;
@@ -55,7 +56,7 @@ export async function startHarness(
     });
     const deps = createRuntime({
       config,
-      token: "sim-token",
+      token: overrides.token ?? "sim-token",
       store,
       clock: () => clock.now(),
       logger: memoryLogger(),
