@@ -1,28 +1,14 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { z } from "zod";
-import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, transportError } from "./errors.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
-import { type RetryPolicy, withRetries } from "./retry.ts";
-
-export interface GraphqlClientOptions {
-  baseUrl: string;
-  token: string;
-  timeoutMs: number;
-  limiter: RateLimiter;
-  retry: RetryPolicy;
-  /** How long a call may wait for the rate limiter before it is deferred to a later run. */
-  maxLimiterWaitMs: number;
-  fetch?: typeof fetch;
-  onRequest?: () => void;
-  onRateLimited?: (error: CloudflareApiError) => void;
-}
+import { type ClientOptions, guardedCall } from "./call.ts";
+import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors } from "./errors.ts";
 
 /** Cloudflare's GraphQL Analytics API: every answer checked, every error classified. */
 export class CloudflareGraphqlClient {
   readonly #client: GraphQLClient;
-  readonly #options: GraphqlClientOptions;
+  readonly #options: ClientOptions;
 
-  constructor(options: GraphqlClientOptions) {
+  constructor(options: ClientOptions) {
     this.#options = options;
     this.#client = new GraphQLClient(`${options.baseUrl.replace(/\/$/, "")}/graphql`, {
       headers: { authorization: `Bearer ${options.token}` },
@@ -34,32 +20,15 @@ export class CloudflareGraphqlClient {
 
   /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */
   async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
-    return withRetries(this.#options.retry, async () => {
-      if (!(await this.#options.limiter.acquire(this.#options.maxLimiterWaitMs))) {
+    return guardedCall(this.#options, "GraphQL request", async () => {
+      const parsed = schema.safeParse(await this.#send(query, variables));
+      if (!parsed.success) {
         throw new CloudflareApiError(
-          "rateLimited",
-          "GraphQL budget of this run is spent; the rest waits for the next run",
+          "transient",
+          `malformed GraphQL response: ${parsed.error.issues[0]?.message ?? ""}`,
         );
       }
-      this.#options.onRequest?.();
-      try {
-        const response = await this.#send(query, variables);
-        const parsed = schema.safeParse(response);
-        if (!parsed.success) {
-          throw new CloudflareApiError(
-            "transient",
-            `malformed GraphQL response: ${parsed.error.issues[0]?.message ?? ""}`,
-          );
-        }
-        return parsed.data;
-      } catch (error) {
-        const classified = transportError(error, "GraphQL request");
-        if (classified.kind === "rateLimited") {
-          this.#options.limiter.block(classified.retryAfterSeconds ?? 60);
-          this.#options.onRateLimited?.(classified);
-        }
-        throw classified;
-      }
+      return parsed.data;
     });
   }
 

@@ -1,19 +1,6 @@
 import { z } from "zod";
-import { CloudflareApiError, classifyRestErrors, transportError } from "./errors.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
-import { type RetryPolicy, withRetries } from "./retry.ts";
-
-export interface RestClientOptions {
-  baseUrl: string;
-  token: string;
-  timeoutMs: number;
-  limiter: RateLimiter;
-  retry: RetryPolicy;
-  maxLimiterWaitMs: number;
-  fetch?: typeof fetch;
-  onRequest?: () => void;
-  onRateLimited?: (error: CloudflareApiError) => void;
-}
+import { type ClientOptions, guardedCall } from "./call.ts";
+import { CloudflareApiError, classifyRestErrors } from "./errors.ts";
 
 const envelopeSchema = z.object({
   success: z.boolean(),
@@ -26,9 +13,9 @@ const envelopeSchema = z.object({
 
 /** Cloudflare's REST API (v4 envelope), with pagination. */
 export class CloudflareRestClient {
-  readonly #options: RestClientOptions;
+  readonly #options: ClientOptions;
 
-  constructor(options: RestClientOptions) {
+  constructor(options: ClientOptions) {
     this.#options = options;
   }
 
@@ -63,57 +50,41 @@ export class CloudflareRestClient {
   async #request(path: string, query: Record<string, string>): Promise<z.output<typeof envelopeSchema>> {
     const url = new URL(`${this.#options.baseUrl.replace(/\/$/, "")}${path}`);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    return withRetries(this.#options.retry, async () => {
-      if (!(await this.#options.limiter.acquire(this.#options.maxLimiterWaitMs))) {
+    return guardedCall(this.#options, `GET ${path}`, async () => {
+      const response = await (this.#options.fetch ?? fetch)(url, {
+        headers: { authorization: `Bearer ${this.#options.token}` },
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+      const text = await response.text();
+      const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
         throw new CloudflareApiError(
-          "rateLimited",
-          "REST budget of this run is spent; the rest waits for the next run",
+          response.status >= 500 || response.ok ? "transient" : "badRequest",
+          `non-JSON answer from ${path} (HTTP ${response.status})`,
+          { status: response.status },
         );
       }
-      this.#options.onRequest?.();
-      try {
-        const response = await (this.#options.fetch ?? fetch)(url, {
-          headers: { authorization: `Bearer ${this.#options.token}` },
-          signal: AbortSignal.timeout(this.#options.timeoutMs),
-        });
-        const text = await response.text();
-        const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new CloudflareApiError(
-            response.status >= 500 || response.ok ? "transient" : "badRequest",
-            `non-JSON answer from ${path} (HTTP ${response.status})`,
-            { status: response.status },
-          );
-        }
-        const envelope = envelopeSchema.safeParse(json);
-        if (!envelope.success) {
-          throw new CloudflareApiError(
-            "transient",
-            `malformed envelope from ${path} (HTTP ${response.status})`,
-            {
-              status: response.status,
-            },
-          );
-        }
-        if (!response.ok || !envelope.data.success) {
-          throw classifyRestErrors(
-            envelope.data.errors,
-            response.status,
-            Number.isFinite(retryAfter) ? retryAfter : undefined,
-          );
-        }
-        return envelope.data;
-      } catch (error) {
-        const classified = transportError(error, `GET ${path}`);
-        if (classified.kind === "rateLimited") {
-          this.#options.limiter.block(classified.retryAfterSeconds ?? 60);
-          this.#options.onRateLimited?.(classified);
-        }
-        throw classified;
+      const envelope = envelopeSchema.safeParse(json);
+      if (!envelope.success) {
+        throw new CloudflareApiError(
+          "transient",
+          `malformed envelope from ${path} (HTTP ${response.status})`,
+          {
+            status: response.status,
+          },
+        );
       }
+      if (!response.ok || !envelope.data.success) {
+        throw classifyRestErrors(
+          envelope.data.errors,
+          response.status,
+          Number.isFinite(retryAfter) ? retryAfter : undefined,
+        );
+      }
+      return envelope.data;
     });
   }
 }
