@@ -36,11 +36,14 @@ export interface DiscoveryDeps {
   logger: Logger;
 }
 
+/** Named accounts are cached apart from the full list, so changing CF_ACCOUNTS takes effect at once. */
+export function accountCacheKey(config: Pick<Config, "cfAccounts">): string {
+  return config.cfAccounts.length > 0 ? `${keys.accounts}#${config.cfAccounts.join(",")}` : keys.accounts;
+}
+
 export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo[]> {
   const { config } = deps;
-  // Named accounts are cached apart from the full list, so changing CF_ACCOUNTS takes effect at once.
-  const cacheKey =
-    config.cfAccounts.length > 0 ? `${keys.accounts}#${config.cfAccounts.join(",")}` : keys.accounts;
+  const cacheKey = accountCacheKey(config);
   return cached(
     deps,
     keys.discovery,

@@ -124,11 +124,18 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       counts.set(label, (counts.get(label) ?? 0) + 1);
     }
     const { errors, ...totals } = summary;
-    await recordRun(deps.store, account.id, counts, {
-      ...totals,
-      errorCount: errors.length,
-      finishedAt: deps.clock(),
-    });
+    const usage = {
+      graphqlRequests: summary.graphqlRequests,
+      restRequests: summary.restRequests,
+      rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
+    };
+    await recordRun(
+      deps.store,
+      account.id,
+      counts,
+      { ...totals, errorCount: errors.length, finishedAt: deps.clock() },
+      usage,
+    );
     if (!deps.withoutLease) await releaseLease(deps.store, account.id, owner);
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });

@@ -43,6 +43,27 @@ export const configSchema = z
     graphqlRequestsPer5Minutes: z.coerce.number().int().min(1).max(300).default(250),
     restRequestsPer5Minutes: z.coerce.number().int().min(1).max(1_200).default(1_000),
     logJson: envBoolean.default(true),
+    metricsPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /")
+      .default("/metrics"),
+    /** Metric families left out of the output (still collected). */
+    metricsDenylist: z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .default([]),
+    /** Drop the `host` label, adding up series that differed only by host. */
+    excludeHost: envBoolean.default(false),
+    /** Report HTTP status codes as classes (2xx, 4xx, ...) instead of single codes. */
+    httpStatusGroup: envBoolean.default(false),
+    disableUi: envBoolean.default(false),
+    /** /health turns unhealthy when the freshest counted minute of any zone is older than this. */
+    healthMaxAgeSeconds: seconds(120, 86_400).default(900),
   })
   .refine((c) => c.scrapeDelaySeconds % 60 === 0, {
     message: "SCRAPE_DELAY_SECONDS must be a whole number of minutes",
@@ -66,6 +87,12 @@ export const environmentNames: Record<keyof Config, string> = {
   graphqlRequestsPer5Minutes: "GRAPHQL_REQUESTS_PER_5_MINUTES",
   restRequestsPer5Minutes: "REST_REQUESTS_PER_5_MINUTES",
   logJson: "LOG_JSON",
+  metricsPath: "METRICS_PATH",
+  metricsDenylist: "METRICS_DENYLIST",
+  excludeHost: "EXCLUDE_HOST",
+  httpStatusGroup: "CF_HTTP_STATUS_GROUP",
+  disableUi: "DISABLE_UI",
+  healthMaxAgeSeconds: "HEALTH_MAX_AGE_SECONDS",
 };
 
 export class ConfigError extends Error {}

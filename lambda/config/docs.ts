@@ -20,6 +20,12 @@ export const descriptions: Record<keyof Config, string> = {
   restRequestsPer5Minutes:
     "REST calls one fetcher run may make in any 5 minutes (Cloudflare allows 1,200 per token)",
   logJson: "Log as JSON lines",
+  metricsPath: "Path of the metrics endpoint",
+  metricsDenylist: "Comma-separated metric families to leave out of the output (they are still collected)",
+  excludeHost: "Drop the `host` label, adding up series that differed only by host",
+  httpStatusGroup: "Report HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes",
+  disableUi: "Turn off the status page at `/`",
+  healthMaxAgeSeconds: "`/health` answers 503 when any zone's newest counted minute is older than this",
 };
 
 export function configTable(): string {

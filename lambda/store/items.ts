@@ -86,10 +86,21 @@ export async function recordRun(
   accountId: string,
   errors: ReadonlyMap<string, number>,
   summary: Record<string, unknown>,
+  usage: { graphqlRequests: number; restRequests: number; rateLimitEvents: number },
 ): Promise<void> {
-  const names: Record<string, string> = { "#last": "lastRun" };
-  const values: Record<string, unknown> = { ":last": summary };
-  const adds: string[] = [];
+  const names: Record<string, string> = {
+    "#last": "lastRun",
+    "#g": "graphqlRequests",
+    "#r": "restRequests",
+    "#l": "rateLimitEvents",
+  };
+  const values: Record<string, unknown> = {
+    ":last": summary,
+    ":g": usage.graphqlRequests,
+    ":r": usage.restRequests,
+    ":l": usage.rateLimitEvents,
+  };
+  const adds: string[] = ["#g :g", "#r :r", "#l :l"];
   [...errors.entries()].forEach(([label, count], i) => {
     names[`#e${i}`] = `error:${label}`;
     values[`:e${i}`] = count;
@@ -99,7 +110,7 @@ export async function recordRun(
     new UpdateCommand({
       TableName: store.tableName,
       Key: { pk: keys.account(accountId), sk: keys.status },
-      UpdateExpression: `SET #last = :last${adds.length > 0 ? ` ADD ${adds.join(", ")}` : ""}`,
+      UpdateExpression: `SET #last = :last ADD ${adds.join(", ")}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     }),

@@ -1,0 +1,34 @@
+import { type Family, formatLabels, formatValue, normalize } from "./model.ts";
+
+export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+const escapeHelp = (help: string) =>
+  help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
+
+/**
+ * OpenMetrics 1.0: a counter family is named without `_total`, its samples carry it, and
+ * each series has a `_created` sample; the exposition ends with `# EOF`.
+ */
+export function renderOpenMetrics(families: readonly Family[]): string {
+  const lines: string[] = [];
+  for (const family of normalize(families)) {
+    const counter = family.type === "counter";
+    const base = counter ? family.name.replace(/_total$/, "") : family.name;
+    lines.push(`# TYPE ${base} ${family.type}`, `# HELP ${base} ${escapeHelp(family.help)}`);
+    for (const sample of family.samples) {
+      const labels = formatLabels(sample.labels);
+      lines.push(`${counter ? `${base}_total` : base}${labels} ${formatValue(sample.value)}`);
+      if (counter && sample.created !== undefined)
+        lines.push(`${base}_created${labels} ${formatValue(sample.created)}`);
+    }
+  }
+  lines.push("# EOF");
+  return `${lines.join("\n")}\n`;
+}
+
+/** Whether the scraper asked for OpenMetrics (Prometheus does, first, when it can). */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return (accept ?? "")
+    .split(",")
+    .some((part) => part.trim().toLowerCase().startsWith("application/openmetrics-text"));
+}

@@ -1,0 +1,61 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import middy from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { loadConfig } from "../config/config.ts";
+import { jsonLogger } from "../lib/log.ts";
+import { systemClock } from "../lib/time.ts";
+import { createApp, type HttpRequest, type HttpResponse } from "../serve/app.ts";
+import { authRequired, readCredentials } from "../serve/credentials.ts";
+import { readState } from "../serve/state.ts";
+import { createStore } from "../store/table.ts";
+
+/** The metrics endpoint behind a Lambda Function URL (payload format 2.0). */
+export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    rawQuery: event.rawQueryString ?? "",
+    headers,
+  };
+}
+
+export function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  const binary = typeof response.body !== "string";
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: binary ? Buffer.from(response.body).toString("base64") : (response.body as string),
+    isBase64Encoded: binary,
+  };
+}
+
+const logger = jsonLogger({ service: "cloudflare-exporter", handler: "serve" });
+let app: ReturnType<typeof createApp> | undefined;
+
+async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
+  const env = process.env;
+  const config = loadConfig(env);
+  const store = createStore(
+    env.TABLE_NAME ?? "",
+    env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {},
+  );
+  const credentials = await readCredentials(env, new SecretsManagerClient({}));
+  return createApp({
+    config,
+    readState: () => readState(store, config),
+    clock: systemClock,
+    build: { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version },
+    auth: { required: authRequired(env), credentials },
+    logger,
+  });
+}
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+  async (event) => {
+    app ??= await appFromEnvironment();
+    return toResult(await app(toHttpRequest(event)));
+  },
+);

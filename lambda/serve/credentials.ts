@@ -1,0 +1,49 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { z } from "zod";
+import type { Credentials } from "./auth.ts";
+
+/**
+ * Where scrape credentials come from: the Secrets Manager secret named by
+ * `SCRAPE_CREDENTIALS_SECRET_ARN` (JSON: `bearerToken`, `username`, `password`), else
+ * `SCRAPE_BEARER_TOKEN` / `BASIC_AUTH_USER` + `BASIC_AUTH_PASSWORD`. Auth is required
+ * unless `METRICS_AUTH=disabled`.
+ */
+type Env = Readonly<Record<string, string | undefined>>;
+
+const secretSchema = z.object({
+  bearerToken: z.string().min(16).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+});
+
+export function authRequired(env: Env): boolean {
+  return (env.METRICS_AUTH ?? "required").trim().toLowerCase() !== "disabled";
+}
+
+function fromValues(
+  bearerToken: string | undefined,
+  user: string | undefined,
+  password: string | undefined,
+): Credentials {
+  return {
+    ...(bearerToken?.trim() ? { bearerToken: bearerToken.trim() } : {}),
+    ...(user?.trim() && password ? { basic: { user: user.trim(), password } } : {}),
+  };
+}
+
+export async function readCredentials(
+  env: Env,
+  secrets?: Pick<SecretsManagerClient, "send">,
+): Promise<Credentials> {
+  const secretId = env.SCRAPE_CREDENTIALS_SECRET_ARN;
+  if (secretId && secrets) {
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const parsed = secretSchema.parse(JSON.parse(secret.SecretString ?? "{}"));
+    return fromValues(parsed.bearerToken, parsed.username, parsed.password);
+  }
+  return fromValues(env.SCRAPE_BEARER_TOKEN, env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD);
+}
+
+export function hasCredentials(credentials: Credentials): boolean {
+  return credentials.bearerToken !== undefined || credentials.basic !== undefined;
+}

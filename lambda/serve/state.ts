@@ -1,0 +1,120 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import {
+  type AccountInfo,
+  accountCacheKey,
+  accountInfoSchema,
+  type ZoneInfo,
+  zoneInfoSchema,
+} from "../collect/discovery.ts";
+import type { Config } from "../config/config.ts";
+import { readDocument } from "../store/items.ts";
+import { decodeBody, type Shard } from "../store/shards.ts";
+import { keys, type Store } from "../store/table.ts";
+
+/**
+ * Everything the endpoint shows, read from DynamoDB with one Query per account (plus the
+ * account list). It never calls Cloudflare.
+ */
+export interface AccountState {
+  account: AccountInfo;
+  zones: ZoneInfo[];
+  shards: Shard[];
+  /** Persisted counters and the last run's summary. */
+  status: {
+    errors: Map<string, number>;
+    graphqlRequests: number;
+    restRequests: number;
+    rateLimitEvents: number;
+    lastRun: LastRun | undefined;
+  };
+}
+
+const lastRunSchema = z
+  .object({
+    finishedAt: z.number(),
+    minutesCounted: z.number(),
+    errorCount: z.number(),
+    skipped: z.string().optional(),
+  })
+  .loose();
+export type LastRun = z.output<typeof lastRunSchema>;
+
+export interface StoredState {
+  accounts: AccountState[];
+}
+
+const shardItem = z.object({
+  sk: z.string(),
+  cursor: z.number(),
+  start: z.number(),
+  data: z.instanceof(Uint8Array),
+});
+
+export async function readState(store: Store, config: Config): Promise<StoredState> {
+  const listed = await readDocument(
+    store,
+    keys.discovery,
+    accountCacheKey(config),
+    z.array(accountInfoSchema),
+  );
+  const accounts = await Promise.all((listed?.value ?? []).map((account) => readAccount(store, account)));
+  return { accounts };
+}
+
+async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
+  const state: AccountState = {
+    account,
+    zones: [],
+    shards: [],
+    status: {
+      errors: new Map(),
+      graphqlRequests: 0,
+      restRequests: 0,
+      rateLimitEvents: 0,
+      lastRun: undefined,
+    },
+  };
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const response = await store.client.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": keys.account(account.id) },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of response.Items ?? []) {
+      const sk = String(item.sk);
+      if (sk.startsWith(keys.seriesPrefix)) {
+        const stored = shardItem.parse(item);
+        const [, group = "", scopeId = "", index = "0"] = sk.split("#");
+        const body = decodeBody(stored.data);
+        state.shards.push({
+          group,
+          scopeId,
+          index: Number(index),
+          cursor: stored.cursor,
+          start: stored.start,
+          ...body,
+          stored: true,
+        });
+      } else if (sk === keys.zones && typeof item.document === "string") {
+        state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+      } else if (sk === keys.status) {
+        for (const [name, value] of Object.entries(item)) {
+          if (name.startsWith("error:") && typeof value === "number")
+            state.status.errors.set(name.slice(6), value);
+        }
+        state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
+        state.status.restRequests = Number(item.restRequests ?? 0);
+        state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
+        const lastRun = lastRunSchema.safeParse(item.lastRun);
+        state.status.lastRun = lastRun.success ? lastRun.data : undefined;
+      }
+    }
+    startKey = response.LastEvaluatedKey;
+  } while (startKey);
+  return state;
+}
