@@ -1,0 +1,252 @@
+import { gunzipSync } from "node:zlib";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { counter } from "../../lambda/collect/query-group.ts";
+import { loadConfig } from "../../lambda/config/config.ts";
+import { renderText } from "../../lambda/exposition/text.ts";
+import { toHttpRequest, toResult } from "../../lambda/handlers/serve.ts";
+import { memoryLogger } from "../../lambda/lib/log.ts";
+import { createApp, type HttpRequest } from "../../lambda/serve/app.ts";
+import { checkAuthorization } from "../../lambda/serve/auth.ts";
+import { buildFamilies } from "../../lambda/serve/families.ts";
+import type { StoredState } from "../../lambda/serve/state.ts";
+
+const now = Date.UTC(2026, 10, 20, 12, 0, 30);
+const minute = (n: number) => now / 1000 - 30 - 360 + n * 60;
+
+function state(series: Record<string, { v: number; f: number; b: number }>, cursor = minute(0)): StoredState {
+  return {
+    accounts: [
+      {
+        account: { id: "a".repeat(32), name: "Example Corp" },
+        zones: [{ id: "z".repeat(32), name: "example.com", plan: "pro", settings: {} }],
+        shards: [
+          {
+            group: "test",
+            scopeId: "z".repeat(32),
+            index: 0,
+            cursor,
+            start: minute(-60),
+            series,
+            lostMinutes: 2,
+            stored: true,
+          },
+        ],
+        status: {
+          errors: new Map([["forbidden:authz", 3]]),
+          graphqlRequests: 42,
+          restRequests: 7,
+          rateLimitEvents: 1,
+          lastRun: { finishedAt: now - 20_000, minutesCounted: 1, errorCount: 0 },
+        },
+      },
+    ],
+  };
+}
+
+const registry = new Map([
+  ["test_requests_total", counter("test_requests_total", "Requests", ["host", "status"])],
+]);
+const build = { version: "1.2.3", runtime: "v24" };
+
+function testSeries(name: string, host: string, status: string) {
+  return `${name}{host="${host}",status="${status}",zone="example.com"}`;
+}
+
+describe("output options keep counters monotonic", () => {
+  it("sums over hosts and status classes from stored series, so an idle host does not lower the sum", () => {
+    const config = loadConfig({
+      EXCLUDE_HOST: "true",
+      CF_HTTP_STATUS_GROUP: "true",
+      METRICS_DENYLIST: "cloudflare_exporter_build_info",
+    });
+    const cycle1 = state({
+      [testSeries("test_requests_total", "a.example.com", "200")]: { v: 100, f: minute(-60), b: minute(-1) },
+      [testSeries("test_requests_total", "b.example.com", "201")]: { v: 50, f: minute(-60), b: minute(-1) },
+      [testSeries("test_requests_total", "b.example.com", "503")]: { v: 5, f: minute(-60), b: minute(-1) },
+    });
+    // Next cycle: host b had no traffic this minute; its series keep their values.
+    const cycle2 = state({
+      [testSeries("test_requests_total", "a.example.com", "200")]: { v: 130, f: minute(-60), b: minute(0) },
+      [testSeries("test_requests_total", "b.example.com", "201")]: { v: 50, f: minute(-60), b: minute(-1) },
+      [testSeries("test_requests_total", "b.example.com", "503")]: { v: 5, f: minute(-60), b: minute(-1) },
+    });
+    const lines = (s: StoredState) =>
+      renderText(buildFamilies(s, config, build, registry))
+        .split("\n")
+        .filter((line) => line.startsWith("test_requests_total"));
+    expect(lines(cycle1)).toEqual([
+      'test_requests_total{status="2xx",zone="example.com"} 150',
+      'test_requests_total{status="5xx",zone="example.com"} 5',
+    ]);
+    expect(lines(cycle2)).toEqual([
+      'test_requests_total{status="2xx",zone="example.com"} 180',
+      'test_requests_total{status="5xx",zone="example.com"} 5',
+    ]);
+    expect(renderText(buildFamilies(cycle1, config, build, registry))).not.toContain(
+      "cloudflare_exporter_build_info",
+    );
+  });
+});
+
+describe("self-metrics", () => {
+  it("come from stored state: counted range, lost minutes, errors and API usage", () => {
+    const text = renderText(buildFamilies(state({}), loadConfig({}), build, registry));
+    const labels = 'account="Example Corp",zone="example.com",query="test"';
+    for (const line of [
+      "cloudflare_exporter_up 1",
+      'cloudflare_exporter_build_info{version="1.2.3",runtime="v24"} 1',
+      "cloudflare_accounts 1",
+      "cloudflare_zones 1",
+      "cloudflare_zones_processed 1",
+      "cloudflare_zones_skipped_free_tier 0",
+      'cloudflare_exporter_errors_total{account="Example Corp",code="forbidden:authz"} 3',
+      'cloudflare_exporter_cloudflare_requests_total{account="Example Corp",api="graphql"} 42',
+      'cloudflare_exporter_cloudflare_requests_total{account="Example Corp",api="rest"} 7',
+      'cloudflare_exporter_rate_limit_events_total{account="Example Corp"} 1',
+      `cloudflare_exporter_collected_from_timestamp_seconds{${labels}} ${minute(-60)}`,
+      `cloudflare_exporter_collected_until_timestamp_seconds{${labels}} ${minute(0)}`,
+      `cloudflare_exporter_lost_minutes_total{${labels}} 2`,
+    ]) {
+      expect(text.split("\n")).toContain(line);
+    }
+  });
+});
+
+describe("authorization", () => {
+  const credentials = {
+    bearerToken: "s3cret-token-0123456789",
+    basic: { user: "prometheus", password: "pa:ss:word" },
+  };
+  const basic = (user: string, password: string) =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+  it("accepts the bearer token and basic credentials, including a password with colons", () => {
+    expect(checkAuthorization("Bearer s3cret-token-0123456789", credentials)).toEqual({ ok: true });
+    expect(checkAuthorization(basic("prometheus", "pa:ss:word"), credentials)).toEqual({ ok: true });
+  });
+
+  it("rejects wrong, partial and malformed credentials", () => {
+    expect(checkAuthorization("Bearer s3cret-token-012345678", credentials)).toEqual({
+      ok: false,
+      reason: "invalid credentials",
+    });
+    expect(checkAuthorization(basic("prometheus", "pa"), credentials)).toEqual({
+      ok: false,
+      reason: "invalid credentials",
+    });
+    expect(checkAuthorization(basic("grafana", "pa:ss:word"), credentials)).toEqual({
+      ok: false,
+      reason: "invalid credentials",
+    });
+    expect(checkAuthorization("Basic !!!", credentials)).toEqual({
+      ok: false,
+      reason: "malformed Authorization header",
+    });
+    expect(checkAuthorization(`Basic ${Buffer.from("no-colon").toString("base64")}`, credentials)).toEqual({
+      ok: false,
+      reason: "malformed Authorization header",
+    });
+    expect(checkAuthorization("Digest abc", credentials)).toEqual({
+      ok: false,
+      reason: "unsupported authorization scheme",
+    });
+    expect(checkAuthorization("Bearer", credentials)).toEqual({
+      ok: false,
+      reason: "malformed Authorization header",
+    });
+    expect(checkAuthorization("Bearer x", {})).toEqual({ ok: false, reason: "invalid credentials" });
+  });
+});
+
+describe("the endpoint", () => {
+  const credentials = { bearerToken: "s3cret-token-0123456789" };
+  const app = (overrides: { readState?: () => Promise<StoredState>; required?: boolean } = {}) =>
+    createApp({
+      config: loadConfig({}),
+      readState: overrides.readState ?? (async () => state({})),
+      clock: () => now,
+      build,
+      auth: { required: overrides.required ?? true, credentials },
+      logger: memoryLogger(),
+    });
+  const get = (
+    path: string,
+    headers: Record<string, string> = {},
+    method = "GET",
+    rawQuery = "",
+  ): HttpRequest => ({
+    method,
+    path,
+    rawQuery,
+    headers: { authorization: "Bearer s3cret-token-0123456789", ...headers },
+  });
+
+  it("answers every bad request with its 4xx, and a store failure with 503", async () => {
+    const endpoint = app();
+    const status = async (request: HttpRequest) => (await endpoint(request)).status;
+    expect(await status(get("/nope"))).toBe(404);
+    expect(await status(get("/metrics", {}, "POST"))).toBe(405);
+    expect((await endpoint(get("/metrics", {}, "DELETE"))).headers.allow).toBe("GET, HEAD");
+    expect(await status(get("/metrics", { authorization: "Bearer wrong" }))).toBe(401);
+    expect(await status(get("/metrics", { authorization: "Basic %%%" }))).toBe(401);
+    const missing = await endpoint({ ...get("/metrics"), headers: {} });
+    expect(missing.status).toBe(401);
+    expect(missing.headers["www-authenticate"]).toContain("Bearer");
+    expect(await status(get("/metrics", {}, "GET", "q=".repeat(2_000)))).toBe(400);
+    expect(await status(get(`/${"a".repeat(2_000)}`))).toBe(400);
+    expect(await status(get("/metrics", { "x-big": "x".repeat(10_000) }))).toBe(400);
+    const broken = app({
+      readState: async () => {
+        throw new Error("ResourceNotFoundException: table missing");
+      },
+    });
+    const failed = await broken(get("/metrics"));
+    expect(failed.status).toBe(503);
+    expect(failed.body).toBe("stored state is unavailable; try again shortly\n");
+  });
+
+  it("serves text, OpenMetrics and gzip, and reports health from stored freshness", async () => {
+    const endpoint = app();
+    const plain = await endpoint(get("/metrics"));
+    expect(plain.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const open = await endpoint(
+      get("/metrics", { accept: "application/openmetrics-text; version=1.0.0", "accept-encoding": "gzip" }),
+    );
+    expect(open.headers["content-type"]).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    expect(open.headers["content-encoding"]).toBe("gzip");
+    expect(
+      gunzipSync(open.body as Uint8Array)
+        .toString("utf8")
+        .endsWith("# EOF\n"),
+    ).toBe(true);
+
+    const healthy = await endpoint(get("/health"));
+    expect(healthy.status).toBe(200);
+    expect(JSON.parse(String(healthy.body))).toMatchObject({ status: "healthy", reasons: [] });
+    const stale = app({ readState: async () => state({}, minute(-30)) });
+    const unhealthy = await stale(get("/health"));
+    expect(unhealthy.status).toBe(503);
+    expect(JSON.parse(String(unhealthy.body)).reasons).toEqual([
+      "Example Corp: newest counted minute is 2190s old",
+    ]);
+    const page = await endpoint(get("/"));
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(String(page.body)).toContain("<td>example.com</td>");
+  });
+
+  it("adapts Function URL events both ways, binary bodies in base64", async () => {
+    const event = {
+      rawPath: "/metrics",
+      rawQueryString: "",
+      headers: { Authorization: "Bearer s3cret-token-0123456789", "Accept-Encoding": "gzip" },
+      requestContext: { http: { method: "GET" } },
+    } as unknown as APIGatewayProxyEventV2;
+    const result = toResult(await app()(toHttpRequest(event)));
+    expect(result.statusCode).toBe(200);
+    expect(result.isBase64Encoded).toBe(true);
+    expect(gunzipSync(Buffer.from(String(result.body), "base64")).toString("utf8")).toContain(
+      "cloudflare_exporter_up 1",
+    );
+  });
+});
