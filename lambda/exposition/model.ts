@@ -36,41 +36,52 @@ export function formatLabels(labels: Sample["labels"]): string {
   return `{${labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(",")}}`;
 }
 
-/** Families sorted by name, samples by labels: stable output, one HELP and TYPE per family. */
-export function normalize(families: readonly Family[]): Family[] {
-  const byName = new Map<string, Family>();
-  for (const family of families) {
-    const existing = byName.get(family.name);
-    if (existing) existing.samples.push(...family.samples);
-    else byName.set(family.name, { ...family, samples: [...family.samples] });
-  }
-  return [...byName.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((family) => ({ ...family, samples: dedupe(family) }));
+/** A family ready to print: series in label order, each with its label text rendered once. */
+export interface NormalizedFamily {
+  name: string;
+  help: string;
+  type: FamilyType;
+  series: { labels: string; value: number; created: number | undefined }[];
 }
 
-/** Equal label sets are one series: counters add, gauges keep the last. */
-function dedupe(family: Family): Sample[] {
-  const bySeries = new Map<string, Sample>();
-  for (const sample of family.samples) {
-    const key = formatLabels([...sample.labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const previous = bySeries.get(key);
-    if (previous && family.type === "counter") {
-      bySeries.set(key, {
-        ...previous,
-        value: previous.value + sample.value,
-        ...(previous.created !== undefined || sample.created !== undefined
-          ? {
-              created: Math.min(
-                previous.created ?? Number.POSITIVE_INFINITY,
-                sample.created ?? Number.POSITIVE_INFINITY,
-              ),
-            }
-          : {}),
-      });
-    } else {
-      bySeries.set(key, sample);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Families sorted by name, one HELP and TYPE each; labels in name order; equal label sets
+ * are one series (counters add, gauges keep the last).
+ */
+export function normalize(families: readonly Family[]): NormalizedFamily[] {
+  const byName = new Map<
+    string,
+    { family: Family; series: Map<string, { value: number; created: number | undefined }> }
+  >();
+  for (const family of families) {
+    let entry = byName.get(family.name);
+    if (!entry) {
+      entry = { family, series: new Map() };
+      byName.set(family.name, entry);
+    }
+    const counter = family.type === "counter";
+    for (const sample of family.samples) {
+      const sorted =
+        sample.labels.length > 1 ? [...sample.labels].sort(([a], [b]) => byText(a, b)) : sample.labels;
+      const labels = formatLabels(sorted);
+      const previous = entry.series.get(labels);
+      if (previous && counter) {
+        previous.value += sample.value;
+        if (sample.created !== undefined)
+          previous.created = Math.min(previous.created ?? sample.created, sample.created);
+      } else {
+        entry.series.set(labels, { value: sample.value, created: sample.created });
+      }
     }
   }
-  return [...bySeries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, sample]) => sample);
+  return [...byName.values()]
+    .sort((a, b) => byText(a.family.name, b.family.name))
+    .map(({ family, series }) => ({
+      name: family.name,
+      help: family.help,
+      type: family.type,
+      series: [...series.entries()].sort(([a], [b]) => byText(a, b)).map(([labels, s]) => ({ labels, ...s })),
+    }));
 }

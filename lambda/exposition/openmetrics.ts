@@ -1,4 +1,4 @@
-import { type Family, formatLabels, formatValue, normalize } from "./model.ts";
+import { type Family, formatValue, normalize } from "./model.ts";
 
 export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -15,11 +15,9 @@ export function renderOpenMetrics(families: readonly Family[]): string {
     const counter = family.type === "counter";
     const base = counter ? family.name.replace(/_total$/, "") : family.name;
     lines.push(`# TYPE ${base} ${family.type}`, `# HELP ${base} ${escapeHelp(family.help)}`);
-    for (const sample of family.samples) {
-      const labels = formatLabels(sample.labels);
-      lines.push(`${counter ? `${base}_total` : base}${labels} ${formatValue(sample.value)}`);
-      if (counter && sample.created !== undefined)
-        lines.push(`${base}_created${labels} ${formatValue(sample.created)}`);
+    for (const { labels, value, created } of family.series) {
+      lines.push(`${counter ? `${base}_total` : base}${labels} ${formatValue(value)}`);
+      if (counter && created !== undefined) lines.push(`${base}_created${labels} ${formatValue(created)}`);
     }
   }
   lines.push("# EOF");

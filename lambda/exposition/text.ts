@@ -1,4 +1,4 @@
-import { type Family, formatLabels, formatValue, normalize } from "./model.ts";
+import { type Family, formatValue, normalize } from "./model.ts";
 
 export const textContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -9,8 +9,8 @@ export function renderText(families: readonly Family[]): string {
   const lines: string[] = [];
   for (const family of normalize(families)) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-    for (const sample of family.samples)
-      lines.push(`${family.name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
+    for (const series of family.series)
+      lines.push(`${family.name}${series.labels} ${formatValue(series.value)}`);
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

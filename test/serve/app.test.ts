@@ -92,10 +92,10 @@ describe("output options keep counters monotonic", () => {
 describe("self-metrics", () => {
   it("come from stored state: counted range, lost minutes, errors and API usage", () => {
     const text = renderText(buildFamilies(state({}), loadConfig({}), build, registry));
-    const labels = 'account="Example Corp",zone="example.com",query="test"';
+    const labels = 'account="Example Corp",query="test",zone="example.com"';
     for (const line of [
       "cloudflare_exporter_up 1",
-      'cloudflare_exporter_build_info{version="1.2.3",runtime="v24"} 1',
+      'cloudflare_exporter_build_info{runtime="v24",version="1.2.3"} 1',
       "cloudflare_accounts 1",
       "cloudflare_zones 1",
       "cloudflare_zones_processed 1",

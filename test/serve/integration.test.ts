@@ -49,7 +49,7 @@ describe("collected counters scraped over HTTP", () => {
         if (!zone) throw new Error("unknown zone");
         const requests = truth(harness.simulator, zone.id, "sum.requests", [[shard.start, shard.cursor]]);
         expect(lines).toContain(`cloudflare_zone_requests_total{zone="${zone.name}"} ${requests}`);
-        const labels = `account="${account.name}",zone="${zone.name}",query="http-requests-1m"`;
+        const labels = `account="${account.name}",query="http-requests-1m",zone="${zone.name}"`;
         expect(lines).toContain(
           `cloudflare_exporter_collected_until_timestamp_seconds{${labels}} ${shard.cursor}`,
         );
