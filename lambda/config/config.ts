@@ -11,15 +11,15 @@ const envBoolean = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => ["true", "1", "yes"].includes(v));
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const idList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character hex Cloudflare ID")));
+const commaList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const idList = commaList.pipe(
+  z.array(z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character hex Cloudflare ID")),
+);
 
 export const configSchema = z
   .object({
@@ -48,15 +48,7 @@ export const configSchema = z
       .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /")
       .default("/metrics"),
     /** Metric families left out of the output (still collected). */
-    metricsDenylist: z
-      .string()
-      .transform((value) =>
-        value
-          .split(",")
-          .map((item) => item.trim())
-          .filter(Boolean),
-      )
-      .default([]),
+    metricsDenylist: commaList.default([]),
     /** Drop the `host` label, adding up series that differed only by host. */
     excludeHost: envBoolean.default(false),
     /** Report HTTP status codes as classes (2xx, 4xx, ...) instead of single codes. */

@@ -9,7 +9,7 @@ import {
 } from "../collect/discovery.ts";
 import type { Config } from "../config/config.ts";
 import { readDocument } from "../store/items.ts";
-import { decodeBody, type Shard } from "../store/shards.ts";
+import { type Shard, shardFromItem } from "../store/shards.ts";
 import { keys, type Store } from "../store/table.ts";
 
 /**
@@ -43,13 +43,6 @@ export type LastRun = z.output<typeof lastRunSchema>;
 export interface StoredState {
   accounts: AccountState[];
 }
-
-const shardItem = z.object({
-  sk: z.string(),
-  cursor: z.number(),
-  start: z.number(),
-  data: z.instanceof(Uint8Array),
-});
 
 export async function readState(store: Store, config: Config): Promise<StoredState> {
   const listed = await readDocument(
@@ -88,18 +81,7 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
     for (const item of response.Items ?? []) {
       const sk = String(item.sk);
       if (sk.startsWith(keys.seriesPrefix)) {
-        const stored = shardItem.parse(item);
-        const [, group = "", scopeId = "", index = "0"] = sk.split("#");
-        const body = decodeBody(stored.data);
-        state.shards.push({
-          group,
-          scopeId,
-          index: Number(index),
-          cursor: stored.cursor,
-          start: stored.start,
-          ...body,
-          stored: true,
-        });
+        state.shards.push(shardFromItem(item));
       } else if (sk === keys.zones && typeof item.document === "string") {
         state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
       } else if (sk === keys.status) {

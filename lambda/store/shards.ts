@@ -143,6 +143,24 @@ export async function writeShard(
   }
 }
 
+/** A stored shard item, decoded. */
+export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: string } {
+  const item = storedShardSchema.parse(raw);
+  const [, group = "", scopeId = "", index = "0"] = item.sk.split("#");
+  const body = decodeBody(item.data);
+  return {
+    sk: item.sk,
+    group,
+    scopeId,
+    index: Number(index),
+    cursor: item.cursor,
+    start: item.start,
+    series: body.series,
+    lostMinutes: body.lostMinutes,
+    stored: true,
+  };
+}
+
 /** Every shard of an account (one Query, paginated): what the metrics endpoint and tests read. */
 export async function readAccountShards(
   store: Store,
@@ -159,22 +177,7 @@ export async function readAccountShards(
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const raw of response.Items ?? []) {
-      const item = storedShardSchema.parse(raw);
-      const [, group = "", scopeId = "", index = "0"] = item.sk.split("#");
-      const body = decodeBody(item.data);
-      shards.push({
-        sk: item.sk,
-        group,
-        scopeId,
-        index: Number(index),
-        cursor: item.cursor,
-        start: item.start,
-        series: body.series,
-        lostMinutes: body.lostMinutes,
-        stored: true,
-      });
-    }
+    for (const raw of response.Items ?? []) shards.push(shardFromItem(raw));
     startKey = response.LastEvaluatedKey;
   } while (startKey);
   return shards;
