@@ -49,8 +49,4 @@ export class RateLimiter {
   block(seconds: number): void {
     this.#blockedUntil = Math.max(this.#blockedUntil, this.#clock() + seconds * 1000);
   }
-
-  get blockedUntil(): number {
-    return this.#blockedUntil;
-  }
 }

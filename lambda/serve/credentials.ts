@@ -43,7 +43,3 @@ export async function readCredentials(
   }
   return fromValues(env.SCRAPE_BEARER_TOKEN, env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD);
 }
-
-export function hasCredentials(credentials: Credentials): boolean {
-  return credentials.bearerToken !== undefined || credentials.basic !== undefined;
-}

@@ -1,4 +1,3 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import {
   type AccountInfo,
@@ -9,7 +8,7 @@ import {
 } from "../collect/discovery.ts";
 import type { Config } from "../config/config.ts";
 import { readDocument } from "../store/items.ts";
-import { type Shard, shardFromItem } from "../store/shards.ts";
+import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
 import { keys, type Store } from "../store/table.ts";
 
 /**
@@ -68,35 +67,23 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
       lastRun: undefined,
     },
   };
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const response = await store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": keys.account(account.id) },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of response.Items ?? []) {
-      const sk = String(item.sk);
-      if (sk.startsWith(keys.seriesPrefix)) {
-        state.shards.push(shardFromItem(item));
-      } else if (sk === keys.zones && typeof item.document === "string") {
-        state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
-      } else if (sk === keys.status) {
-        for (const [name, value] of Object.entries(item)) {
-          if (name.startsWith("error:") && typeof value === "number")
-            state.status.errors.set(name.slice(6), value);
-        }
-        state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
-        state.status.restRequests = Number(item.restRequests ?? 0);
-        state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
-        const lastRun = lastRunSchema.safeParse(item.lastRun);
-        state.status.lastRun = lastRun.success ? lastRun.data : undefined;
+  for (const item of await queryAccount(store, account.id)) {
+    const sk = String(item.sk);
+    if (sk.startsWith(keys.seriesPrefix)) {
+      state.shards.push(shardFromItem(item));
+    } else if (sk === keys.zones && typeof item.document === "string") {
+      state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+    } else if (sk === keys.status) {
+      for (const [name, value] of Object.entries(item)) {
+        if (name.startsWith("error:") && typeof value === "number")
+          state.status.errors.set(name.slice(6), value);
       }
+      state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
+      state.status.restRequests = Number(item.restRequests ?? 0);
+      state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
+      const lastRun = lastRunSchema.safeParse(item.lastRun);
+      state.status.lastRun = lastRun.success ? lastRun.data : undefined;
     }
-    startKey = response.LastEvaluatedKey;
-  } while (startKey);
+  }
   return state;
 }

@@ -162,23 +162,33 @@ export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: strin
 }
 
 /** Every shard of an account (one Query, paginated): what the metrics endpoint and tests read. */
-export async function readAccountShards(
+/** Every item of an account whose sort key starts with `prefix` (one Query, paginated). */
+export async function queryAccount(
   store: Store,
   accountId: string,
-): Promise<(Shard & { sk: string })[]> {
-  const shards: (Shard & { sk: string })[] = [];
+  prefix = "",
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const response = await store.client.send(
       new QueryCommand({
         TableName: store.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": keys.account(accountId), ":prefix": keys.seriesPrefix },
+        ExpressionAttributeValues: { ":pk": keys.account(accountId), ":prefix": prefix },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const raw of response.Items ?? []) shards.push(shardFromItem(raw));
+    items.push(...(response.Items ?? []));
     startKey = response.LastEvaluatedKey;
   } while (startKey);
-  return shards;
+  return items;
+}
+
+/** Every shard of an account: what tests read. */
+export async function readAccountShards(
+  store: Store,
+  accountId: string,
+): Promise<(Shard & { sk: string })[]> {
+  return (await queryAccount(store, accountId, keys.seriesPrefix)).map(shardFromItem);
 }
