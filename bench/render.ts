@@ -55,7 +55,7 @@ async function runCase(impl: string, count: number): Promise<void> {
 }
 
 async function handlerCase(): Promise<void> {
-  const { loadConfig } = await import("../lambda/config/config.ts");
+  const { staticConfigProvider } = await import("../lambda/config/provider.ts");
   const { createApp } = await import("../lambda/serve/app.ts");
   const { readState } = await import("../lambda/serve/state.ts");
   const { writeShard } = await import("../lambda/store/shards.ts");
@@ -99,10 +99,9 @@ async function handlerCase(): Promise<void> {
       undefined,
     );
   }
-  const config = loadConfig({});
   const app = createApp({
-    config,
-    readState: () => readState(store, config),
+    settings: staticConfigProvider(),
+    readState: (config) => readState(store, config),
     clock: Date.now,
     build: { version: "bench", runtime: process.version },
     auth: { required: false, credentials: {} },

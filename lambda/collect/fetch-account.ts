@@ -93,7 +93,9 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       summary.skipped = `GraphQL budget spent until ${new Date(blockedUntil).toISOString()}`;
       return summary;
     }
-    const zoneGroups = deps.groups.filter((group) => group.scope === "zone");
+    // Accounts listed as free tier get no zone queries at all (as the reference does).
+    const freeTier = deps.config.cfFreeTierAccounts.includes(account.id);
+    const zoneGroups = freeTier ? [] : deps.groups.filter((group) => group.scope === "zone");
     let zones: ZoneInfo[] = [];
     try {
       zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
@@ -178,7 +180,7 @@ async function collectZoneGroup(
 ): Promise<void> {
   const { config } = deps;
   const now = deps.clock() / 1000;
-  const end = countableEnd(now, config.scrapeDelaySeconds);
+  const end = countableEnd(now, config.scrapeDelaySeconds, config.timeWindowSeconds);
   const eligible = zones.filter((zone) => zone.settings[group.dataset]?.enabled);
   summary.zonesWithoutDataset += zones.length - eligible.length;
   summary.zonesCollected += eligible.length;

@@ -51,7 +51,9 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     logger: options.logger,
     store: options.store,
     stats,
-    groups: options.groups ?? queryGroups,
+    groups: (options.groups ?? queryGroups).filter(
+      (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
+    ),
     graphql: new CloudflareGraphqlClient({
       ...common,
       limiter: new RateLimiter({

@@ -5,9 +5,20 @@ import { ceilMinute, floorMinute } from "../lib/time.ts";
  * the first minute not yet counted, so [start, cursor) is what a counter contains.
  */
 
-/** The end (exclusive) of what may be counted now: minutes older than the settling delay. */
-export function countableEnd(now: number, delaySeconds: number): number {
-  return floorMinute(now - delaySeconds);
+/**
+ * The end (exclusive) of what may be counted now: minutes older than the settling delay,
+ * cut back to a whole step of `stepSeconds` (aligned to the epoch), so a cursor only ever
+ * moves by whole steps.
+ */
+export function countableEnd(now: number, delaySeconds: number, stepSeconds = 60): number {
+  const step = Math.max(60, floorMinute(stepSeconds));
+  return Math.floor((now - delaySeconds) / step) * step;
+}
+
+/** Whether a run at `now` is one of those that collect, when collection runs every `intervalSeconds`. */
+export function isRefreshDue(now: number, intervalSeconds: number): boolean {
+  const interval = Math.max(60, floorMinute(intervalSeconds));
+  return Math.floor(now / 60) % (interval / 60) === 0;
 }
 
 /** Where counting starts for a zone seen for the first time. */

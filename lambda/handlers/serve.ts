@@ -2,7 +2,8 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { loadConfig } from "../config/config.ts";
-import { jsonLogger } from "../lib/log.ts";
+import { createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
+import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
 import { createApp, type HttpRequest, type HttpResponse } from "../serve/app.ts";
 import { authRequired, readCredentials } from "../serve/credentials.ts";
@@ -32,23 +33,28 @@ export function toResult(response: HttpResponse): APIGatewayProxyStructuredResul
   };
 }
 
-const logger = jsonLogger({ service: "cloudflare-exporter", handler: "serve" });
+const logger = createLogger({
+  base: { service: "cloudflare-exporter", handler: "serve" },
+  format: process.env.LOG_FORMAT?.trim().toLowerCase() === "pretty" ? "pretty" : "json",
+});
 let app: ReturnType<typeof createApp> | undefined;
 
 async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
   const env = process.env;
-  const config = loadConfig(env);
+  // Settings that need a deployment (auth mode, the overrides' cache) come from the environment.
+  const boot = loadConfig(env);
+  const overrides = overridesFromEnvironment(env, boot.configCacheTtlSeconds);
   const store = createStore(
     env.TABLE_NAME ?? "",
     env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {},
   );
   const credentials = await readCredentials(env, new SecretsManagerClient({}));
   return createApp({
-    config,
-    readState: () => readState(store, config),
+    settings: createConfigProvider({ env, ...(overrides ? { overrides } : {}), logger }),
+    readState: (config) => readState(store, config),
     clock: systemClock,
     build: { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version },
-    auth: { required: authRequired(env), credentials },
+    auth: { required: authRequired(boot.metricsAuth), credentials },
     logger,
   });
 }

@@ -23,21 +23,49 @@ export function redact(fields: LogFields): LogFields {
   return out;
 }
 
-export function jsonLogger(
-  base: LogFields = {},
-  write: (line: string) => void = (line) => console.log(line),
-): Logger {
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "json" | "pretty";
+const severity: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export interface LoggerOptions {
+  base?: LogFields;
+  level?: LogLevel;
+  format?: LogFormat;
+  write?: (line: string) => void;
+}
+
+/** `pretty`: `LEVEL message key=value …`, for a person at a terminal. */
+function prettyLine(level: string, message: string, fields: LogFields): string {
+  const rest = Object.entries(fields)
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(" ");
+  return `${level.toUpperCase().padEnd(5)} ${message}${rest ? ` ${rest}` : ""}`;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const { base = {}, level = "info", format = "json", write = (line) => console.log(line) } = options;
   const emit =
-    (level: string) =>
-    (message: string, fields: LogFields = {}) =>
-      write(JSON.stringify({ level, message, ...redact(base), ...redact(fields) }));
+    (lineLevel: LogLevel) =>
+    (message: string, fields: LogFields = {}) => {
+      if (severity[lineLevel] < severity[level]) return;
+      const all = { ...redact(base), ...redact(fields) };
+      write(
+        format === "json"
+          ? JSON.stringify({ level: lineLevel, message, ...all })
+          : prettyLine(lineLevel, message, all),
+      );
+    };
   return {
-    debug: () => {},
+    debug: emit("debug"),
     info: emit("info"),
     warn: emit("warn"),
     error: emit("error"),
-    child: (fields) => jsonLogger({ ...base, ...fields }, write),
+    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
   };
+}
+
+export function jsonLogger(base: LogFields = {}, write?: (line: string) => void): Logger {
+  return createLogger({ base, ...(write ? { write } : {}) });
 }
 
 /** A logger that keeps lines in memory, for tests. */

@@ -1,11 +1,14 @@
 import { gzipSync } from "node:zlib";
 import type { Config } from "../config/config.ts";
+import type { ConfigProvider } from "../config/provider.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
 import { openMetricsContentType, renderOpenMetrics, wantsOpenMetrics } from "../exposition/openmetrics.ts";
 import { renderText, textContentType } from "../exposition/text.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import { type Credentials, challenge, checkAuthorization } from "./auth.ts";
-import { type BuildInfo, buildFamilies } from "./families.ts";
+import { configView } from "./config-view.ts";
+import { type BuildInfo, buildFamilies, configErrorsFamily } from "./families.ts";
 import { health } from "./health.ts";
 import type { StoredState } from "./state.ts";
 import { statusPage } from "./status-page.ts";
@@ -29,8 +32,9 @@ export interface HttpResponse {
 }
 
 export interface AppDeps {
-  config: Config;
-  readState: () => Promise<StoredState>;
+  /** Read at every request; the provider's cache decides when overrides are read again. */
+  settings: ConfigProvider;
+  readState: (config: Config) => Promise<StoredState>;
   clock: Clock;
   build: BuildInfo;
   /** `required: false` only when the operator opted out (or local mode without credentials). */
@@ -46,9 +50,15 @@ const text = (status: number, body: string, headers: Record<string, string> = {}
   body: `${body}\n`,
 });
 
+const json = (status: number, body: unknown): HttpResponse => ({
+  status,
+  headers: { "content-type": "application/json", "cache-control": "no-store" },
+  body: JSON.stringify(body),
+});
+
 export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<HttpResponse> {
-  const { config } = deps;
-  const routes = new Set([config.metricsPath, "/health", ...(config.disableUi ? [] : ["/"])]);
+  // /health may be polled often; one container reuses its state read for a few seconds.
+  let healthRead: { at: number; state: StoredState } | undefined;
 
   return async (request) => {
     if (request.path.length > limits.path || request.rawQuery.length > limits.query)
@@ -65,31 +75,59 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
           { "www-authenticate": challenge },
         );
     }
+    let resolved: ResolvedConfig;
+    try {
+      resolved = await deps.settings.current();
+    } catch (error) {
+      deps.logger.error("the configuration is invalid", { error });
+      return text(500, "the exporter's configuration is invalid; see its log");
+    }
+    const { config } = resolved;
+    const routes = new Set([
+      config.metricsPath,
+      "/health",
+      ...(config.disableUi ? [] : ["/"]),
+      ...(config.disableConfigApi ? [] : ["/config"]),
+    ]);
     if (!routes.has(request.path)) return text(404, "Not Found");
     if (request.method !== "GET" && request.method !== "HEAD")
       return text(405, "Method Not Allowed", { allow: "GET, HEAD" });
 
-    let state: StoredState;
-    try {
-      state = await deps.readState();
-    } catch (error) {
-      deps.logger.error("reading stored state failed", { error });
-      return text(503, "stored state is unavailable; try again shortly");
+    let response: HttpResponse;
+    if (request.path === "/config") response = json(200, configView(resolved));
+    else {
+      const now = deps.clock();
+      const cached =
+        request.path === "/health" &&
+        healthRead &&
+        now - healthRead.at < config.healthCheckCacheTtlSeconds * 1000;
+      let state: StoredState;
+      try {
+        state = cached && healthRead ? healthRead.state : await deps.readState(config);
+      } catch (error) {
+        deps.logger.error("reading stored state failed", { error });
+        return text(503, "stored state is unavailable; try again shortly");
+      }
+      if (request.path === "/health" && !cached) healthRead = { at: now, state };
+      response = respond(request, state, resolved, deps);
     }
-    const response = respond(request, state, deps);
     return request.method === "HEAD" ? { ...response, body: "" } : response;
   };
 }
 
-function respond(request: HttpRequest, state: StoredState, deps: AppDeps): HttpResponse {
-  const { config } = deps;
+function respond(
+  request: HttpRequest,
+  state: StoredState,
+  resolved: ResolvedConfig,
+  deps: AppDeps,
+): HttpResponse {
+  const { config } = resolved;
   if (request.path === "/health") {
     const result = health(state, config, deps.clock());
-    return {
-      status: result.status === "healthy" ? 200 : 503,
-      headers: { "content-type": "application/json", "cache-control": "no-store" },
-      body: JSON.stringify({ ...result, timestamp: new Date(deps.clock()).toISOString() }),
-    };
+    return json(result.status === "healthy" ? 200 : 503, {
+      ...result,
+      timestamp: new Date(deps.clock()).toISOString(),
+    });
   }
   if (request.path === "/") {
     return {
@@ -99,6 +137,8 @@ function respond(request: HttpRequest, state: StoredState, deps: AppDeps): HttpR
     };
   }
   const families = buildFamilies(state, config, deps.build);
+  if (resolved.issues.length > 0 && !config.metricsDenylist.includes("cloudflare_exporter_config_errors"))
+    families.push(configErrorsFamily(resolved.issues));
   const openMetrics = wantsOpenMetrics(request.headers.accept);
   const body = openMetrics ? renderOpenMetrics(families) : renderText(families);
   const headers: Record<string, string> = {

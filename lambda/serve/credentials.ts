@@ -1,12 +1,13 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
+import type { Config } from "../config/config.ts";
 import type { Credentials } from "./auth.ts";
 
 /**
  * Where scrape credentials come from: the Secrets Manager secret named by
  * `SCRAPE_CREDENTIALS_SECRET_ARN` (JSON: `bearerToken`, `username`, `password`), else
  * `SCRAPE_BEARER_TOKEN` / `BASIC_AUTH_USER` + `BASIC_AUTH_PASSWORD`. Auth is required
- * unless `METRICS_AUTH=disabled`.
+ * unless `METRICS_AUTH` is `iam` or `disabled`.
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,8 +17,9 @@ const secretSchema = z.object({
   password: z.string().min(1).optional(),
 });
 
-export function authRequired(env: Env): boolean {
-  return (env.METRICS_AUTH ?? "required").trim().toLowerCase() !== "disabled";
+/** With `iam` the Function URL has already checked a signed request; `disabled` is the operator's opt-out. */
+export function authRequired(mode: Config["metricsAuth"]): boolean {
+  return mode === "required";
 }
 
 function fromValues(

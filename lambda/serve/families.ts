@@ -1,6 +1,7 @@
 import { queryGroups } from "../collect/groups/index.ts";
 import type { MetricFamily } from "../collect/query-group.ts";
 import type { Config } from "../config/config.ts";
+import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { StoredState } from "./state.ts";
 
@@ -76,6 +77,18 @@ export function buildFamilies(
   }
   selfMetrics(state, build, add);
   return [...families.values()];
+}
+
+/** `cloudflare_exporter_config_errors{key}`: rejected overrides per key, present until they are fixed. */
+export function configErrorsFamily(issues: readonly ConfigIssue[]): Family {
+  const perKey = new Map<string, number>();
+  for (const issue of issues) perKey.set(issue.key, (perKey.get(issue.key) ?? 0) + 1);
+  return {
+    name: "cloudflare_exporter_config_errors",
+    help: "Runtime config overrides rejected (ignored, the last valid value kept), by key",
+    type: "gauge",
+    samples: [...perKey].map(([key, value]) => ({ labels: [["key", key]], value })),
+  };
 }
 
 type Add = (name: string, help: string, type: Family["type"], sample: Sample) => void;

@@ -27,7 +27,7 @@ export function statusPage(state: StoredState, result: Health, config: Config): 
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.healthy{color:#080}.unhealthy{color:#b00}</style></head>
 <body><h1>Cloudflare exporter</h1>
 <p>Status: <strong class="${result.status}">${result.status}</strong>${result.reasons.length > 0 ? `: ${result.reasons.map(escapeHtml).join("; ")}` : ""}</p>
-<p><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a></p>
+<p><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a>${config.disableConfigApi ? "" : ' · <a href="/config">Settings (JSON)</a>'}</p>
 <h2>Counted ranges</h2>
 <table><tr><th>Account</th><th>Zone</th><th>Query group</th><th>Counted from</th><th>Counted until</th></tr>
 ${rows.join("\n")}

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { counter } from "../../lambda/collect/query-group.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
+import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { renderText } from "../../lambda/exposition/text.ts";
 import { toHttpRequest, toResult } from "../../lambda/handlers/serve.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
@@ -163,7 +164,7 @@ describe("the endpoint", () => {
   const credentials = { bearerToken: "s3cret-token-0123456789" };
   const app = (overrides: { readState?: () => Promise<StoredState>; required?: boolean } = {}) =>
     createApp({
-      config: loadConfig({}),
+      settings: staticConfigProvider(),
       readState: overrides.readState ?? (async () => state({})),
       clock: () => now,
       build,

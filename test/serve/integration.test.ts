@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverAccounts } from "../../lambda/collect/discovery.ts";
+import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
 import { createApp } from "../../lambda/serve/app.ts";
 import { readState } from "../../lambda/serve/state.ts";
@@ -21,8 +22,8 @@ describe("collected counters scraped over HTTP", () => {
     }
     const deps = harness.runtime();
     const app = createApp({
-      config: deps.config,
-      readState: () => readState(harness.store, deps.config),
+      settings: staticConfigProvider({ CLOUDFLARE_API_BASE_URL: deps.config.cloudflareApiBaseUrl }),
+      readState: (config) => readState(harness.store, config),
       clock: () => harness.clock.now(),
       build: { version: "test", runtime: process.version },
       auth: { required: true, credentials: { basic: { user: "prometheus", password: "a:b" } } },

@@ -1,0 +1,347 @@
+import { z } from "zod";
+import { queryGroups } from "../collect/groups/index.ts";
+
+/**
+ * Every setting of the exporter, one entry each: its environment variable, how a string
+ * (from the environment or an SSM parameter) becomes a value, its default written as that
+ * same string, whether a runtime override may change it, and one line of description.
+ * The README's configuration table is generated from this list.
+ */
+export interface KeySpec<T> {
+  env: string;
+  /** Parses the trimmed string form; its error messages name the rule that was broken. */
+  schema: z.ZodType<T, string>;
+  /** The default, in the form a user would write it. */
+  fallback: string;
+  /** How the type reads in the docs. */
+  type: string;
+  description: string;
+  /**
+   * Whether an SSM override may change it. Settings that open the endpoint, point the
+   * exporter elsewhere or govern the reading of overrides need a deployment.
+   */
+  overridable: boolean;
+}
+
+const key = <T>(spec: KeySpec<T>): KeySpec<T> => spec;
+
+const truthy = ["true", "1", "yes", "on"];
+const falsy = ["false", "0", "no", "off"];
+/** Spelled-out booleans: "false" is false (a common exporter bug reads it as true). */
+const boolean = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .refine((value) => truthy.includes(value) || falsy.includes(value), {
+    message: `must be one of ${[...truthy, ...falsy].join(", ")}`,
+  })
+  .transform((value) => truthy.includes(value));
+
+const integer = (min: number, max: number, unit = "") =>
+  z
+    .string()
+    .regex(/^-?\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}${unit}`).max(max, `must be at most ${max}${unit}`));
+
+const wholeMinutes = (min: number, max: number) =>
+  integer(min, max, " seconds").refine((value) => value % 60 === 0, "must be a whole number of minutes");
+
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const idList = list.pipe(
+  z.array(z.string().regex(/^[0-9a-f]{32}$/, "each entry must be a 32-character hex Cloudflare ID")),
+);
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
+
+export const groupNames = queryGroups.map((group) => group.name);
+
+export const configKeys = {
+  cloudflareApiBaseUrl: key({
+    env: "CLOUDFLARE_API_BASE_URL",
+    schema: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+    fallback: "https://api.cloudflare.com/client/v4",
+    type: "URL",
+    description: "Cloudflare API base URL; GraphQL is `{base}/graphql`",
+    overridable: false,
+  }),
+  scrapeDelaySeconds: key({
+    env: "SCRAPE_DELAY_SECONDS",
+    schema: wholeMinutes(60, 3_600),
+    fallback: "300",
+    type: "seconds (whole minutes, 60–3600)",
+    description: "Minutes newer than this are not counted yet, because Cloudflare's buckets still settle",
+    overridable: true,
+  }),
+  timeWindowSeconds: key({
+    env: "TIME_WINDOW_SECONDS",
+    schema: wholeMinutes(60, 3_600),
+    fallback: "60",
+    type: "seconds (whole minutes, 60–3600)",
+    description:
+      "Counting advances in steps of this width, aligned to the epoch (a step is counted once all of it has settled)",
+    overridable: true,
+  }),
+  metricRefreshIntervalSeconds: key({
+    env: "METRIC_REFRESH_INTERVAL_SECONDS",
+    schema: wholeMinutes(60, 3_600),
+    fallback: "60",
+    type: "seconds (whole minutes, 60–3600)",
+    description:
+      "How often accounts are collected; scheduled runs between two refreshes (aligned to the epoch) do nothing",
+    overridable: true,
+  }),
+  initialLookbackSeconds: key({
+    env: "INITIAL_LOOKBACK_SECONDS",
+    schema: integer(0, 2_678_400, " seconds"),
+    fallback: "3600",
+    type: "seconds (0–2678400)",
+    description: "How far back counting starts the first time a zone is seen",
+    overridable: true,
+  }),
+  queryLimit: key({
+    env: "QUERY_LIMIT",
+    schema: integer(1, 10_000),
+    fallback: "10000",
+    type: "integer (1–10000)",
+    description: "Rows per GraphQL node per query; results that reach it are fetched again in smaller pieces",
+    overridable: true,
+  }),
+  accountListCacheTtlSeconds: key({
+    env: "ACCOUNT_LIST_CACHE_TTL_SECONDS",
+    schema: integer(0, 86_400, " seconds"),
+    fallback: "600",
+    type: "seconds (0–86400)",
+    description: "How long the account list is reused before it is fetched again",
+    overridable: true,
+  }),
+  zoneListCacheTtlSeconds: key({
+    env: "ZONE_LIST_CACHE_TTL_SECONDS",
+    schema: integer(0, 86_400, " seconds"),
+    fallback: "1800",
+    type: "seconds (0–86400)",
+    description: "How long each account's zone list and dataset settings are reused",
+    overridable: true,
+  }),
+  sslCertsCacheTtlSeconds: key({
+    env: "SSL_CERTS_CACHE_TTL_SECONDS",
+    schema: integer(0, 86_400, " seconds"),
+    fallback: "1800",
+    type: "seconds (0–86400)",
+    description: "How long REST-derived zone state (certificates, load-balancer pools) is reused",
+    overridable: true,
+  }),
+  healthCheckCacheTtlSeconds: key({
+    env: "HEALTH_CHECK_CACHE_TTL_SECONDS",
+    schema: integer(0, 300, " seconds"),
+    fallback: "10",
+    type: "seconds (0–300)",
+    description: "How long one container reuses the state read for `/health`",
+    overridable: true,
+  }),
+  seriesIdleExpirySeconds: key({
+    env: "SERIES_IDLE_EXPIRY_SECONDS",
+    schema: integer(3_600, 31_536_000, " seconds"),
+    fallback: "604800",
+    type: "seconds (3600–31536000)",
+    description: "A series with no data for this long is dropped from state",
+    overridable: true,
+  }),
+  cfAccounts: key({
+    env: "CF_ACCOUNTS",
+    schema: idList,
+    fallback: "",
+    type: "comma-separated IDs",
+    description:
+      "Account IDs to collect (all visible accounts when empty; required for account-owned tokens)",
+    overridable: true,
+  }),
+  cfZones: key({
+    env: "CF_ZONES",
+    schema: idList,
+    fallback: "",
+    type: "comma-separated IDs",
+    description: "Zone IDs to collect (all zones when empty)",
+    overridable: true,
+  }),
+  cfFreeTierAccounts: key({
+    env: "CF_FREE_TIER_ACCOUNTS",
+    schema: idList,
+    fallback: "",
+    type: "comma-separated IDs",
+    description: "Accounts whose zones are not queried at all (only account-level data is collected)",
+    overridable: true,
+  }),
+  queryGroups: key({
+    env: "QUERY_GROUPS",
+    schema: list.pipe(
+      z.array(
+        z.enum(groupNames as [string, ...string[]], {
+          error: `each entry must be one of ${groupNames.join(", ")}`,
+        }),
+      ),
+    ),
+    fallback: "",
+    type: "comma-separated names",
+    description: "Query groups to collect (all when empty)",
+    overridable: true,
+  }),
+  requestTimeoutMs: key({
+    env: "CLOUDFLARE_REQUEST_TIMEOUT_MS",
+    schema: integer(100, 120_000, " ms"),
+    fallback: "20000",
+    type: "milliseconds (100–120000)",
+    description: "Timeout of each Cloudflare API call",
+    overridable: true,
+  }),
+  maxAttempts: key({
+    env: "CLOUDFLARE_MAX_ATTEMPTS",
+    schema: integer(1, 10),
+    fallback: "3",
+    type: "integer (1–10)",
+    description: "Attempts for a Cloudflare call that failed transiently (5xx, timeout, malformed answer)",
+    overridable: true,
+  }),
+  graphqlRequestsPer5Minutes: key({
+    env: "GRAPHQL_REQUESTS_PER_5_MINUTES",
+    schema: integer(1, 300),
+    fallback: "250",
+    type: "integer (1–300)",
+    description: "GraphQL calls one fetcher run may make in any 5 minutes (Cloudflare allows 300 per token)",
+    overridable: true,
+  }),
+  restRequestsPer5Minutes: key({
+    env: "REST_REQUESTS_PER_5_MINUTES",
+    schema: integer(1, 1_200),
+    fallback: "1000",
+    type: "integer (1–1200)",
+    description: "REST calls one fetcher run may make in any 5 minutes (Cloudflare allows 1,200 per token)",
+    overridable: true,
+  }),
+  logLevel: key({
+    env: "LOG_LEVEL",
+    schema: oneOf(["debug", "info", "warn", "error"]),
+    fallback: "info",
+    type: "debug, info, warn, error",
+    description: "Least severe log level written",
+    overridable: true,
+  }),
+  logFormat: key({
+    env: "LOG_FORMAT",
+    schema: oneOf(["json", "pretty"]),
+    fallback: "json",
+    type: "json, pretty",
+    description: "JSON lines (for CloudWatch Logs Insights) or one readable line per event",
+    overridable: true,
+  }),
+  metricsPath: key({
+    env: "METRICS_PATH",
+    schema: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"),
+    fallback: "/metrics",
+    type: "path",
+    description: "Path of the metrics endpoint",
+    overridable: true,
+  }),
+  metricsDenylist: key({
+    env: "METRICS_DENYLIST",
+    schema: list.pipe(
+      z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "each entry must be a metric family name")),
+    ),
+    fallback: "",
+    type: "comma-separated names",
+    description: "Metric families to leave out of the output (they are still collected)",
+    overridable: true,
+  }),
+  excludeHost: key({
+    env: "EXCLUDE_HOST",
+    schema: boolean,
+    fallback: "false",
+    type: "boolean",
+    description: "Drop the `host` label, adding up series that differed only by host",
+    overridable: true,
+  }),
+  httpStatusGroup: key({
+    env: "CF_HTTP_STATUS_GROUP",
+    schema: boolean,
+    fallback: "false",
+    type: "boolean",
+    description: "Report HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes",
+    overridable: true,
+  }),
+  healthMaxAgeSeconds: key({
+    env: "HEALTH_MAX_AGE_SECONDS",
+    schema: integer(120, 86_400, " seconds"),
+    fallback: "900",
+    type: "seconds (120–86400)",
+    description: "`/health` answers 503 when any zone's newest counted minute is older than this",
+    overridable: true,
+  }),
+  disableUi: key({
+    env: "DISABLE_UI",
+    schema: boolean,
+    fallback: "false",
+    type: "boolean",
+    description: "Turn off the status page at `/`",
+    overridable: true,
+  }),
+  disableConfigApi: key({
+    env: "DISABLE_CONFIG_API",
+    schema: boolean,
+    fallback: "false",
+    type: "boolean",
+    description: "Turn off `GET /config` (the effective settings and their sources)",
+    overridable: false,
+  }),
+  metricsAuth: key({
+    env: "METRICS_AUTH",
+    schema: oneOf(["required", "iam", "disabled"]),
+    fallback: "required",
+    type: "required, iam, disabled",
+    description:
+      "`required`: scrapes need the bearer token or basic credentials; `iam`: the Function URL checks signed requests; `disabled`: open",
+    overridable: false,
+  }),
+  configCacheTtlSeconds: key({
+    env: "CONFIG_CACHE_TTL_SECONDS",
+    schema: integer(0, 3_600, " seconds"),
+    fallback: "60",
+    type: "seconds (0–3600)",
+    description: "How long a container reuses the SSM overrides before reading them again",
+    overridable: false,
+  }),
+};
+
+export type ConfigKey = keyof typeof configKeys;
+export type Config = {
+  [K in ConfigKey]: (typeof configKeys)[K] extends KeySpec<infer T> ? T : never;
+};
+export const keyNames = Object.keys(configKeys) as ConfigKey[];
+
+/** Rules between settings, checked on the combined result. */
+export interface CrossFieldRule {
+  keys: ConfigKey[];
+  holds: (config: Config) => boolean;
+  message: string;
+}
+
+export const crossFieldRules: CrossFieldRule[] = [
+  {
+    keys: ["scrapeDelaySeconds", "timeWindowSeconds"],
+    holds: (c) => c.scrapeDelaySeconds >= c.timeWindowSeconds,
+    message: "SCRAPE_DELAY_SECONDS must not be shorter than TIME_WINDOW_SECONDS",
+  },
+  {
+    keys: ["healthMaxAgeSeconds", "scrapeDelaySeconds", "timeWindowSeconds", "metricRefreshIntervalSeconds"],
+    holds: (c) =>
+      c.healthMaxAgeSeconds > c.scrapeDelaySeconds + c.timeWindowSeconds + c.metricRefreshIntervalSeconds,
+    message:
+      "HEALTH_MAX_AGE_SECONDS must exceed SCRAPE_DELAY_SECONDS + TIME_WINDOW_SECONDS + METRIC_REFRESH_INTERVAL_SECONDS, or /health is never healthy",
+  },
+];

@@ -1,0 +1,143 @@
+import { readFile } from "node:fs/promises";
+import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { z } from "zod";
+import type { Logger } from "../lib/log.ts";
+import { ConfigError } from "./config.ts";
+import {
+  type ConfigIssue,
+  describeIssue,
+  type Env,
+  type OverrideSource,
+  type ResolvedConfig,
+  resolveConfig,
+} from "./resolve.ts";
+
+/**
+ * The settings in force: the environment plus the runtime overrides, re-read when their
+ * cache expires. An override that breaks a rule is logged and ignored; the last valid
+ * value stays in force, and `issues` carries it to `cloudflare_exporter_config_errors`.
+ */
+export interface OverrideReader {
+  source: OverrideSource;
+  /** Where the overrides live, for messages. */
+  location: string;
+  read(): Promise<Record<string, string>>;
+}
+
+/** The key of the issue that reports overrides which could not be read at all. */
+export const unreadableOverrides = "(overrides)";
+
+/** SSM parameters directly under `path`, read with one paginated GetParametersByPath and cached. */
+export function ssmOverrides(
+  path: string,
+  options: { client?: SSMClient; maxAgeSeconds: number },
+): OverrideReader {
+  const normalized = path.replace(/\/+$/, "");
+  const provider = new SSMProvider({ awsSdkV3Client: options.client ?? new SSMClient({}) });
+  return {
+    source: "ssm",
+    location: `${normalized}/`,
+    async read() {
+      const values = await provider.getMultiple(normalized, {
+        maxAge: options.maxAgeSeconds,
+        recursive: false,
+        throwOnTransformError: true,
+      });
+      return z.record(z.string(), z.string()).parse(values ?? {});
+    },
+  };
+}
+
+export const overridesFileSchema = z.record(z.string(), z.string());
+
+/** Local mode's stand-in for SSM: a JSON object of key → string value. A missing file is no overrides. */
+export function fileOverrides(file: string): OverrideReader {
+  return {
+    source: "file",
+    location: file,
+    async read() {
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+        throw error;
+      }
+      return overridesFileSchema.parse(JSON.parse(text));
+    },
+  };
+}
+
+/** The override reader the environment names: `CONFIG_PARAMETER_PATH` (AWS) or `CONFIG_OVERRIDES_FILE` (local). */
+export function overridesFromEnvironment(env: Env, maxAgeSeconds: number): OverrideReader | undefined {
+  if (env.CONFIG_PARAMETER_PATH) return ssmOverrides(env.CONFIG_PARAMETER_PATH, { maxAgeSeconds });
+  if (env.CONFIG_OVERRIDES_FILE) return fileOverrides(env.CONFIG_OVERRIDES_FILE);
+  return undefined;
+}
+
+export interface ConfigProvider {
+  current(): Promise<ResolvedConfig>;
+}
+
+export function createConfigProvider(options: {
+  env: Env;
+  overrides?: OverrideReader;
+  logger: Logger;
+}): ConfigProvider {
+  const { env, overrides, logger } = options;
+  let previous: ResolvedConfig | undefined;
+  let lastRead: Record<string, string> = {};
+  let logged = "";
+
+  return {
+    async current() {
+      let readIssue: ConfigIssue | undefined;
+      if (overrides) {
+        try {
+          lastRead = await overrides.read();
+        } catch (error) {
+          // Keep the overrides last read: a throttled or unreadable store must not undo them.
+          readIssue = {
+            key: unreadableOverrides,
+            value: overrides.location,
+            source: overrides.source,
+            rule: `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          };
+        }
+      }
+      const resolved = resolveConfig({
+        env,
+        ...(overrides ? { overrides: { source: overrides.source, values: lastRead } } : {}),
+        ...(previous ? { previous } : {}),
+      });
+      if (resolved.envIssues.length > 0) {
+        throw new ConfigError(`invalid configuration: ${resolved.envIssues.map(describeIssue).join("; ")}`);
+      }
+      if (readIssue) resolved.issues.push(readIssue);
+      const signature = JSON.stringify(resolved.issues);
+      if (signature !== logged) {
+        for (const issue of resolved.issues) {
+          logger.warn(`config override ignored: ${describeIssue(issue)}`, {
+            key: issue.key,
+            value: issue.value,
+            source: issue.source,
+            rule: issue.rule,
+          });
+        }
+        logged = signature;
+      }
+      previous = resolved;
+      return resolved;
+    },
+  };
+}
+
+/** A provider of fixed settings, for tests and tools. */
+export function staticConfigProvider(env: Env = {}): ConfigProvider {
+  const resolved = resolveConfig({ env });
+  if (resolved.envIssues.length > 0) {
+    throw new ConfigError(`invalid configuration: ${resolved.envIssues.map(describeIssue).join("; ")}`);
+  }
+  return { current: async () => resolved };
+}

@@ -1,0 +1,141 @@
+import { type Config, type ConfigKey, configKeys, crossFieldRules, type KeySpec, keyNames } from "./keys.ts";
+
+/**
+ * Resolution of the settings, per key: runtime override → environment → default.
+ * Pure: the environment, the overrides read and the previous resolution in, the effective
+ * settings with each value's source and every rejected input out.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+/** `ssm` in AWS; `file` for local mode's stand-in (a JSON file under the data directory). */
+export type OverrideSource = "ssm" | "file";
+export type Source = OverrideSource | "env" | "default";
+
+export interface ConfigIssue {
+  /** The setting's key (or the unknown name that was given). */
+  key: string;
+  value: string;
+  source: OverrideSource | "env";
+  /** The rule that was broken, in words. */
+  rule: string;
+}
+
+export interface ResolvedConfig {
+  config: Config;
+  sources: Record<ConfigKey, Source>;
+  /** Rejected overrides: ignored, the last valid value kept. */
+  issues: ConfigIssue[];
+  /** Rejected environment values: a deployment error, fatal to whoever loads them. */
+  envIssues: ConfigIssue[];
+}
+
+export interface Overrides {
+  source: OverrideSource;
+  /** Parameter name (a key such as `scrapeDelaySeconds`, or its environment name) → value. */
+  values: Readonly<Record<string, string>>;
+}
+
+const byEnvName = new Map<string, ConfigKey>(keyNames.map((key) => [configKeys[key].env, key]));
+
+export function keyFor(name: string): ConfigKey | undefined {
+  if (Object.hasOwn(configKeys, name)) return name as ConfigKey;
+  return byEnvName.get(name.trim().toUpperCase());
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false; rule: string };
+
+export function parseValue(key: ConfigKey, raw: string): Parsed {
+  const spec = configKeys[key] as KeySpec<unknown>;
+  const result = spec.schema.safeParse(raw.trim());
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, rule: result.error.issues.map((issue) => issue.message).join("; ") };
+}
+
+export function resolveConfig(input: {
+  env: Env;
+  overrides?: Overrides;
+  previous?: ResolvedConfig;
+}): ResolvedConfig {
+  const { env, overrides, previous } = input;
+  const values: Record<string, unknown> = {};
+  const sources = {} as Record<ConfigKey, Source>;
+  const base: Record<string, { value: unknown; source: Source }> = {};
+  const issues: ConfigIssue[] = [];
+  const envIssues: ConfigIssue[] = [];
+  const overrideRaw = new Map<ConfigKey, string>();
+
+  for (const key of keyNames) {
+    const spec = configKeys[key];
+    const fromEnv = env[spec.env]?.trim();
+    const defaults = parseValue(key, spec.fallback);
+    if (!defaults.ok) throw new Error(`the default of ${key} is invalid: ${defaults.rule}`);
+    base[key] = { value: defaults.value, source: "default" };
+    if (fromEnv) {
+      const parsed = parseValue(key, fromEnv);
+      if (parsed.ok) base[key] = { value: parsed.value, source: "env" };
+      else envIssues.push({ key, value: fromEnv, source: "env", rule: parsed.rule });
+    }
+    values[key] = base[key].value;
+    sources[key] = base[key].source;
+  }
+
+  const keepLastValid = (key: ConfigKey) => {
+    const last = previous && previous.sources[key] !== "env" && previous.sources[key] !== "default";
+    values[key] = last ? previous.config[key] : base[key]?.value;
+    sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
+  };
+
+  for (const [name, raw] of Object.entries(overrides?.values ?? {})) {
+    const source = overrides?.source ?? "ssm";
+    const key = keyFor(name);
+    if (!key) {
+      issues.push({ key: name, value: raw, source, rule: "no such setting" });
+      continue;
+    }
+    if (!configKeys[key].overridable) {
+      issues.push({ key, value: raw, source, rule: `only the environment (${configKeys[key].env}) sets it` });
+      continue;
+    }
+    const parsed = parseValue(key, raw);
+    if (parsed.ok) {
+      values[key] = parsed.value;
+      sources[key] = source;
+      overrideRaw.set(key, raw);
+    } else {
+      issues.push({ key, value: raw, source, rule: parsed.rule });
+      keepLastValid(key);
+    }
+  }
+
+  // A broken rule between settings rejects the overrides involved: first back to the last
+  // valid values, then, if that combination breaks a rule too, to the environment's.
+  for (const rule of crossFieldRules) {
+    if (rule.holds(values as Config)) continue;
+    for (const key of rule.keys) {
+      const raw = overrideRaw.get(key);
+      if (raw === undefined) continue;
+      issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: rule.message });
+      overrideRaw.delete(key);
+      keepLastValid(key);
+    }
+  }
+  for (const rule of crossFieldRules) {
+    if (rule.holds(values as Config)) continue;
+    for (const key of rule.keys) {
+      values[key] = base[key]?.value;
+      sources[key] = base[key]?.source ?? "default";
+    }
+  }
+  for (const rule of crossFieldRules) {
+    if (rule.holds(values as Config)) continue;
+    const shown = rule.keys.map((key) => `${configKeys[key].env}=${String(values[key])}`).join(", ");
+    envIssues.push({ key: rule.keys[0] ?? "", value: shown, source: "env", rule: rule.message });
+  }
+  return { config: values as Config, sources, issues, envIssues };
+}
+
+/** One line per rejected input, naming the setting, the value and the rule. */
+export function describeIssue(issue: ConfigIssue): string {
+  const spec = keyFor(issue.key) ? configKeys[keyFor(issue.key) as ConfigKey] : undefined;
+  const name = issue.source === "env" ? (spec?.env ?? issue.key) : issue.key;
+  return `${name}=${JSON.stringify(issue.value)} (${issue.source}): ${issue.rule}`;
+}
