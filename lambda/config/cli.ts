@@ -51,7 +51,8 @@ export async function runConfigCli(args: readonly string[], deps: CliDeps): Prom
     case "get": {
       if (!key) return 2;
       out(`${show(resolved.config[key])} (${resolved.sources[key]})`);
-      for (const issue of resolved.issues.filter((i) => i.key === key)) out(`ignored: ${describeIssue(issue)}`);
+      for (const issue of resolved.issues.filter((i) => i.key === key))
+        out(`ignored: ${describeIssue(issue)}`);
       return 0;
     }
     case "set": {
@@ -62,7 +63,9 @@ export async function runConfigCli(args: readonly string[], deps: CliDeps): Prom
         return 2;
       }
       if (!configKeys[key].overridable) {
-        err(`refused: ${key} is set by the deployment only (${configKeys[key].env}); it cannot be overridden`);
+        err(
+          `refused: ${key} is set by the deployment only (${configKeys[key].env}); it cannot be overridden`,
+        );
         return 1;
       }
       const parsed = parseValue(key, value);
@@ -80,7 +83,9 @@ export async function runConfigCli(args: readonly string[], deps: CliDeps): Prom
         return 1;
       }
       await store.set(key, value);
-      out(`${key} = ${show(parsed.value)} (written to ${store.source === "ssm" ? store.location + key : store.location})`);
+      out(
+        `${key} = ${show(parsed.value)} (written to ${store.source === "ssm" ? store.location + key : store.location})`,
+      );
       return 0;
     }
     case "unset": {

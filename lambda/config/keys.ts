@@ -41,7 +41,13 @@ const integer = (min: number, max: number, unit = "") =>
     .string()
     .regex(/^-?\d+$/, "must be a whole number")
     .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}${unit}`).max(max, `must be at most ${max}${unit}`));
+    .pipe(
+      z
+        .number()
+        // `abort`: one broken rule is reported, not every rule after it as well.
+        .min(min, { message: `must be at least ${min}${unit}`, abort: true })
+        .max(max, { message: `must be at most ${max}${unit}`, abort: true }),
+    );
 
 const wholeMinutes = (min: number, max: number) =>
   integer(min, max, " seconds").refine((value) => value % 60 === 0, "must be a whole number of minutes");

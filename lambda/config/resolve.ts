@@ -108,14 +108,24 @@ export function resolveConfig(input: {
 
   // A broken rule between settings rejects the overrides involved: first back to the last
   // valid values, then, if that combination breaks a rule too, to the environment's.
+  // A broken rule between settings rejects the overrides involved, those that changed
+  // since the last valid resolution first; then, if the last valid values combined with
+  // the rest still break a rule, the environment's values apply to its keys.
+  const reject = (key: ConfigKey, message: string) => {
+    const raw = overrideRaw.get(key);
+    if (raw === undefined) return;
+    issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: message });
+    overrideRaw.delete(key);
+    keepLastValid(key);
+  };
   for (const rule of crossFieldRules) {
-    if (rule.holds(values as Config)) continue;
-    for (const key of rule.keys) {
-      const raw = overrideRaw.get(key);
-      if (raw === undefined) continue;
-      issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: rule.message });
-      overrideRaw.delete(key);
-      keepLastValid(key);
+    const involved = rule.keys.filter((key) => overrideRaw.has(key));
+    const changed = involved.filter(
+      (key) => !previous || JSON.stringify(previous.config[key]) !== JSON.stringify(values[key]),
+    );
+    for (const group of [changed, involved]) {
+      if (rule.holds(values as Config)) break;
+      for (const key of group) reject(key, rule.message);
     }
   }
   for (const rule of crossFieldRules) {
