@@ -1,10 +1,13 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
+import { tableKey } from "../lambda/store/table.ts";
 
 export interface StorageProps {
   /** Keep the table (and its counters) when the stack is deleted. Default: true. */
   retainOnDelete?: boolean;
+  /** On-demand by default: a few hundred writes a minute cost cents and need no capacity planning. */
+  billing?: { mode: "on-demand" } | { mode: "provisioned"; readCapacity: number; writeCapacity: number };
 }
 
 /**
@@ -17,13 +20,21 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
+    const billing = props.billing ?? { mode: "on-demand" };
     this.table = new Table(this, "State", {
-      partitionKey: { name: "pk", type: AttributeType.STRING },
-      sortKey: { name: "sk", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      // The same key names the handlers and the local table use.
+      partitionKey: { name: tableKey.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableKey.sortKey, type: AttributeType.STRING },
+      ...(billing.mode === "provisioned"
+        ? {
+            billingMode: BillingMode.PROVISIONED,
+            readCapacity: billing.readCapacity,
+            writeCapacity: billing.writeCapacity,
+          }
+        : { billingMode: BillingMode.PAY_PER_REQUEST }),
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: "expiresAt",
+      timeToLiveAttribute: tableKey.timeToLive,
       removalPolicy: props.retainOnDelete === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
   }

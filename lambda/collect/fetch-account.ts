@@ -56,6 +56,10 @@ export interface FetchSummary {
   zonesWithoutDataset: number;
   graphqlRequests: number;
   restRequests: number;
+  /** Times Cloudflare answered "rate limited" during this run. */
+  rateLimitEvents: number;
+  /** Unix seconds: the oldest shard cursor among the account's zones after the run (how stale its data is). */
+  oldestCursor?: number;
   errors: FetchError[];
 }
 
@@ -75,6 +79,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     zonesWithoutDataset: 0,
     graphqlRequests: 0,
     restRequests: 0,
+    rateLimitEvents: 0,
     errors: [],
   };
   const before = { ...deps.stats };
@@ -120,6 +125,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
   } finally {
     summary.graphqlRequests = deps.stats.graphqlRequests - before.graphqlRequests;
     summary.restRequests = deps.stats.restRequests - before.restRequests;
+    summary.rateLimitEvents = deps.stats.rateLimitEvents - before.rateLimitEvents;
     const counts = new Map<string, number>();
     for (const error of summary.errors) {
       const label = error.code ? `${error.kind}:${error.code}` : error.kind;
@@ -129,7 +135,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     const usage = {
       graphqlRequests: summary.graphqlRequests,
       restRequests: summary.restRequests,
-      rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
+      rateLimitEvents: summary.rateLimitEvents,
     };
     await recordRun(
       deps.store,
@@ -218,71 +224,81 @@ async function collectZoneGroup(
   }
   const cursorOf = (zone: ZoneInfo) => Math.min(...(shards.get(zone.id) ?? []).map((s) => s.cursor));
 
-  for (let i = 0; i < eligible.length; i += maxZonesPerQuery) {
-    const chunk = eligible.slice(i, i + maxZonesPerQuery).filter((zone) => cursorOf(zone) < end);
-    if (chunk.length === 0) continue;
-    const settings = chunk.map((zone) => zone.settings[group.dataset]).filter((s) => s !== undefined);
-    const maxDuration = Math.min(...settings.map((s) => s.maxDuration));
-    const limit = Math.min(config.queryLimit, ...settings.map((s) => s.maxPageSize || config.queryLimit));
-    // Each zone starts at its cursor, or at the oldest minute its plan still answers for.
-    const oldest = new Map(
-      chunk.map((zone) => [zone.id, oldestQueryable(now, zone.settings[group.dataset]?.notOlderThan ?? 0)]),
-    );
-    const begin = new Map(chunk.map((zone) => [zone.id, Math.max(cursorOf(zone), oldest.get(zone.id) ?? 0)]));
-    // Pieces break where a zone starts, so a zone joins a query only from its own start on:
-    // a query reaching further back than one zone's plan allows would be refused for all.
-    const starts = [...new Set(begin.values())].filter((t) => t < end).sort((a, b) => a - b);
-    const pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
-
-    const rows = new Map<string, unknown[]>(chunk.map((zone) => [zone.id, []]));
-    const until = new Map<string, number>();
-    const failed = new Set<string>();
-    let abort: CloudflareApiError | undefined;
-    for (const [pieceFrom, pieceTo] of pieces) {
-      const active = chunk.filter(
-        (zone) =>
-          !failed.has(zone.id) && (begin.get(zone.id) ?? end) <= pieceFrom && cursorOf(zone) < pieceTo,
+  try {
+    for (let i = 0; i < eligible.length; i += maxZonesPerQuery) {
+      const chunk = eligible.slice(i, i + maxZonesPerQuery).filter((zone) => cursorOf(zone) < end);
+      if (chunk.length === 0) continue;
+      const settings = chunk.map((zone) => zone.settings[group.dataset]).filter((s) => s !== undefined);
+      const maxDuration = Math.min(...settings.map((s) => s.maxDuration));
+      const limit = Math.min(config.queryLimit, ...settings.map((s) => s.maxPageSize || config.queryLimit));
+      // Each zone starts at its cursor, or at the oldest minute its plan still answers for.
+      const oldest = new Map(
+        chunk.map((zone) => [zone.id, oldestQueryable(now, zone.settings[group.dataset]?.notOlderThan ?? 0)]),
       );
-      if (active.length === 0) continue;
-      let result: PieceResult;
-      try {
-        result = await fetchPiece(deps, group, active, pieceFrom, pieceTo, limit);
-      } catch (error) {
-        abort =
-          error instanceof CloudflareApiError ? error : new CloudflareApiError("transient", String(error));
-        break;
-      }
-      for (const zone of active) {
-        const answer = result.get(zone.id);
-        if (answer instanceof CloudflareApiError || answer === undefined) {
-          summary.errors.push(
-            describe(
-              group.name,
-              answer ?? new CloudflareApiError("transient", "zone missing from the answer"),
-              zone.name,
-            ),
-          );
-          failed.add(zone.id);
-          continue;
-        }
-        rows.get(zone.id)?.push(
-          ...answer.filter((row) => {
-            const minute = group.minuteOf(row);
-            return minute >= pieceFrom && minute < pieceTo;
-          }),
-        );
-        until.set(zone.id, pieceTo);
-      }
-    }
+      const begin = new Map(
+        chunk.map((zone) => [zone.id, Math.max(cursorOf(zone), oldest.get(zone.id) ?? 0)]),
+      );
+      // Pieces break where a zone starts, so a zone joins a query only from its own start on:
+      // a query reaching further back than one zone's plan allows would be refused for all.
+      const starts = [...new Set(begin.values())].filter((t) => t < end).sort((a, b) => a - b);
+      const pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
 
-    for (const zone of chunk) {
-      const to = until.get(zone.id);
-      if (to === undefined) continue;
-      const samples = samplesByMinute(group, rows.get(zone.id) ?? [], { name: "zone", value: zone.name });
-      const from = oldest.get(zone.id) ?? 0;
-      await applyToZone(deps, account, group, shards.get(zone.id) ?? [], samples, { from, to }, summary);
+      const rows = new Map<string, unknown[]>(chunk.map((zone) => [zone.id, []]));
+      const until = new Map<string, number>();
+      const failed = new Set<string>();
+      let abort: CloudflareApiError | undefined;
+      for (const [pieceFrom, pieceTo] of pieces) {
+        const active = chunk.filter(
+          (zone) =>
+            !failed.has(zone.id) && (begin.get(zone.id) ?? end) <= pieceFrom && cursorOf(zone) < pieceTo,
+        );
+        if (active.length === 0) continue;
+        let result: PieceResult;
+        try {
+          result = await fetchPiece(deps, group, active, pieceFrom, pieceTo, limit);
+        } catch (error) {
+          abort =
+            error instanceof CloudflareApiError ? error : new CloudflareApiError("transient", String(error));
+          break;
+        }
+        for (const zone of active) {
+          const answer = result.get(zone.id);
+          if (answer instanceof CloudflareApiError || answer === undefined) {
+            summary.errors.push(
+              describe(
+                group.name,
+                answer ?? new CloudflareApiError("transient", "zone missing from the answer"),
+                zone.name,
+              ),
+            );
+            failed.add(zone.id);
+            continue;
+          }
+          rows.get(zone.id)?.push(
+            ...answer.filter((row) => {
+              const minute = group.minuteOf(row);
+              return minute >= pieceFrom && minute < pieceTo;
+            }),
+          );
+          until.set(zone.id, pieceTo);
+        }
+      }
+
+      for (const zone of chunk) {
+        const to = until.get(zone.id);
+        if (to === undefined) continue;
+        const samples = samplesByMinute(group, rows.get(zone.id) ?? [], { name: "zone", value: zone.name });
+        const from = oldest.get(zone.id) ?? 0;
+        await applyToZone(deps, account, group, shards.get(zone.id) ?? [], samples, { from, to }, summary);
+      }
+      if (abort) throw abort;
     }
-    if (abort) throw abort;
+  } finally {
+    // Whatever happened, the cursors now say how far this account's data reaches.
+    for (const zone of eligible) {
+      const cursor = cursorOf(zone);
+      summary.oldestCursor = Math.min(summary.oldestCursor ?? cursor, cursor);
+    }
   }
 }
 

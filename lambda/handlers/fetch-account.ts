@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type FetchDeps, type FetchSummary, fetchAccount } from "../collect/fetch-account.ts";
+import { runMetricsLine } from "../collect/run-metrics.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** One Map iteration: collect one account. The summary returned stays small (Step Functions caps payloads at 256 KB). */
@@ -24,4 +25,11 @@ export async function fetchOne(
   };
 }
 
-export const handler = async (event: unknown) => fetchOne(await runtimeFromEnvironment(), event);
+export const handler = async (event: unknown) => {
+  const summary = await fetchOne(await runtimeFromEnvironment(), event);
+  // The stack names the namespace; without one (local mode) there is no CloudWatch to feed.
+  const namespace = process.env.METRICS_NAMESPACE;
+  // Straight to stdout: an EMF line must be the whole log event, unprefixed.
+  if (namespace) process.stdout.write(`${runMetricsLine(summary, Date.now(), namespace)}\n`);
+  return summary;
+};

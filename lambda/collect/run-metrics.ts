@@ -1,0 +1,53 @@
+import { type EmfDirective, emfLine } from "../lib/emf.ts";
+import type { FetchSummary } from "./fetch-account.ts";
+
+/**
+ * The fetcher's own CloudWatch metrics, one EMF line per run: what the stack's alarms and
+ * dashboard watch. The stack-wide series (no dimensions) let one alarm cover every
+ * account; only the data age is also kept per account, since every custom metric series
+ * is billed.
+ */
+export const runMetricNames = {
+  /** Seconds from the oldest shard cursor of the account's zones to now. */
+  dataAge: "DataAgeSeconds",
+  /** Times Cloudflare answered "rate limited" during the run. */
+  rateLimitEvents: "RateLimitEvents",
+  minutesCounted: "MinutesCounted",
+  collectionErrors: "CollectionErrors",
+} as const;
+
+export const defaultMetricsNamespace = "CloudflareExporter";
+export const accountDimension = "AccountId";
+
+export function runMetricsLine(
+  summary: Pick<FetchSummary, "accountId" | "oldestCursor" | "rateLimitEvents" | "minutesCounted"> & {
+    errorCount: number;
+  },
+  nowMs: number,
+  namespace: string = defaultMetricsNamespace,
+): string {
+  const dataAge =
+    summary.oldestCursor === undefined ? undefined : Math.max(0, nowMs / 1000 - summary.oldestCursor);
+  const counts: EmfDirective["metrics"] = [
+    { name: runMetricNames.rateLimitEvents, unit: "Count" },
+    { name: runMetricNames.minutesCounted, unit: "Count" },
+    { name: runMetricNames.collectionErrors, unit: "Count" },
+  ];
+  const age: EmfDirective["metrics"] =
+    dataAge === undefined ? [] : [{ name: runMetricNames.dataAge, unit: "Seconds" }];
+  return emfLine({
+    namespace,
+    timestamp: nowMs,
+    directives: [
+      { dimensions: [[]], metrics: [...age, ...counts] },
+      ...(age.length > 0 ? [{ dimensions: [[accountDimension]], metrics: age }] : []),
+    ],
+    members: {
+      [accountDimension]: summary.accountId,
+      [runMetricNames.rateLimitEvents]: summary.rateLimitEvents,
+      [runMetricNames.minutesCounted]: summary.minutesCounted,
+      [runMetricNames.collectionErrors]: summary.errorCount,
+      ...(dataAge === undefined ? {} : { [runMetricNames.dataAge]: Math.round(dataAge) }),
+    },
+  });
+}
