@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { createRuntime } from "../collect/runtime.ts";
 import { ConfigError, loadConfig } from "../config/config.ts";
@@ -10,14 +14,16 @@ import { createStore, type Store } from "../store/table.ts";
 /**
  * Builds a run's dependencies from the Lambda environment. The token comes from
  * `CLOUDFLARE_API_TOKEN` (local mode) or the Secrets Manager secret named by
- * `CLOUDFLARE_API_TOKEN_SECRET_ARN` (AWS), fetched once per container. Settings are
+ * `CLOUDFLARE_API_TOKEN_SECRET_ARN` (AWS), re-read every few minutes so a rolled token
+ * is picked up without replacing containers. Settings are
  * resolved at every invocation, so an SSM override takes effect at the next run.
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
 let store: Store | undefined;
 let provider: ConfigProvider | undefined;
-let tokenPromise: Promise<string> | undefined;
+let token: { value: Promise<string>; readAt: number } | undefined;
+const tokenMaxAgeMs = 300_000;
 
 export async function readToken(
   env: Env,
@@ -26,10 +32,19 @@ export async function readToken(
   if (env.CLOUDFLARE_API_TOKEN) return env.CLOUDFLARE_API_TOKEN;
   const secretId = env.CLOUDFLARE_API_TOKEN_SECRET_ARN;
   if (!secretId) throw new ConfigError("set CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_SECRET_ARN");
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-  const token = secret.SecretString?.trim();
-  if (!token) throw new ConfigError(`the secret ${secretId} holds no Cloudflare API token yet`);
-  return token;
+  const empty = new ConfigError(
+    `the secret ${secretId} holds no Cloudflare API token yet: fill it with aws secretsmanager put-secret-value`,
+  );
+  try {
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const value = secret.SecretString?.trim();
+    if (!value) throw empty;
+    return value;
+  } catch (error) {
+    // A secret created without a value has no version yet: Secrets Manager says "not found".
+    if (error instanceof ResourceNotFoundException) throw empty;
+    throw error;
+  }
 }
 
 export async function runtimeFromEnvironment(env: Env = process.env): Promise<FetchDeps> {
@@ -46,13 +61,17 @@ export async function runtimeFromEnvironment(env: Env = process.env): Promise<Fe
   }
   const { config } = await provider.current();
   store ??= createStore(tableName, env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
-  tokenPromise ??= readToken(env).catch((error: unknown) => {
-    tokenPromise = undefined; // try again on the next invocation
-    throw error;
-  });
+  const now = Date.now();
+  if (!token || now - token.readAt > tokenMaxAgeMs) {
+    const value = readToken(env);
+    token = { value, readAt: now };
+    value.catch(() => {
+      token = undefined; // try again on the next invocation
+    });
+  }
   return createRuntime({
     config,
-    token: await tokenPromise,
+    token: await token.value,
     store,
     clock: systemClock,
     logger: createLogger({ base: { service }, level: config.logLevel, format: config.logFormat }),

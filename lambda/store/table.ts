@@ -42,20 +42,25 @@ export function createStore(tableName: string, options: { endpoint?: string; reg
 }
 
 /** Creates the table as the stack defines it (for local mode and tests; AWS gets it from CDK). */
+/** The key schema, shared by local mode's table and (checked by a test) the stack's. */
+export const tableKeys = {
+  KeySchema: [
+    { AttributeName: tableKey.partitionKey, KeyType: "HASH" as const },
+    { AttributeName: tableKey.sortKey, KeyType: "RANGE" as const },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: tableKey.partitionKey, AttributeType: "S" as const },
+    { AttributeName: tableKey.sortKey, AttributeType: "S" as const },
+  ],
+};
+
 export async function createTable(store: Store): Promise<void> {
   try {
     await store.client.send(
       new CreateTableCommand({
         TableName: store.tableName,
         BillingMode: "PAY_PER_REQUEST",
-        KeySchema: [
-          { AttributeName: tableKey.partitionKey, KeyType: "HASH" },
-          { AttributeName: tableKey.sortKey, KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: tableKey.partitionKey, AttributeType: "S" },
-          { AttributeName: tableKey.sortKey, AttributeType: "S" },
-        ],
+        ...tableKeys,
       }),
     );
   } catch (error) {

@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { discover } from "../../lambda/handlers/discover.ts";
@@ -61,5 +65,21 @@ describe("the API token", () => {
     await expect(
       readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
     ).rejects.toThrow("the secret arn:secret holds no Cloudflare API token yet");
+  });
+
+  it("says the same when the secret was created without a value (no version yet)", async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(
+        new ResourceNotFoundException({
+          message: "Secrets Manager can't find the specified secret value",
+          $metadata: {},
+        }),
+      );
+    await expect(
+      readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
+    ).rejects.toThrow(
+      "the secret arn:secret holds no Cloudflare API token yet: fill it with aws secretsmanager put-secret-value",
+    );
   });
 });
