@@ -109,19 +109,22 @@ export function truth(
   );
 }
 
-/** Asserts every counter of the zone equals ground truth over `ranges`; returns the number of series checked. */
-export function expectExact(
+/** What differs between a zone's counters and ground truth over `ranges` (empty when exact). */
+export function compareExact(
   simulator: Simulator,
   counters: ReadonlyMap<string, number>,
   zone: { id: string; name: string },
   ranges: readonly (readonly [number, number])[],
-): number {
+): { checked: number; mismatches: string[] } {
   let checked = 0;
-  for (const [metric, field] of Object.entries(totals)) {
-    expect(counters.get(seriesKey(metric, { zone: zone.name })), metric).toBe(
-      truth(simulator, zone.id, field, ranges),
-    );
+  const mismatches: string[] = [];
+  const compare = (what: string, actual: number | undefined, expected: number | undefined) => {
     checked++;
+    if (actual !== expected) mismatches.push(`${what}: counted ${actual}, ground truth ${expected}`);
+  };
+  for (const [metric, field] of Object.entries(totals)) {
+    const key = seriesKey(metric, { zone: zone.name });
+    compare(key, counters.get(key), truth(simulator, zone.id, field, ranges));
   }
   const zoneLabel = `zone="${zone.name}"`;
   for (const [metric, spec] of Object.entries(breakdowns)) {
@@ -141,13 +144,28 @@ export function expectExact(
     for (const [key, value] of counters) {
       if (!key.startsWith(`${metric}{`) || !key.includes(zoneLabel)) continue;
       const labelValue = new RegExp(`${spec.label}="([^"]*)"`).exec(key)?.[1] ?? "";
-      expect(value, key).toBe(expected.get(labelValue));
+      compare(key, value, expected.get(labelValue));
       familySum += value;
-      checked++;
     }
     // Every value with a non-zero total has its series: the family adds up to the total.
-    expect(familySum, `${metric} summed`).toBe(truth(simulator, zone.id, spec.total, ranges));
-    expect(familySum, `${metric} summed by value`).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+    compare(`${metric}{${zoneLabel}} summed`, familySum, truth(simulator, zone.id, spec.total, ranges));
+    compare(
+      `${metric}{${zoneLabel}} summed by value`,
+      familySum,
+      [...expected.values()].reduce((a, b) => a + b, 0),
+    );
   }
+  return { checked, mismatches };
+}
+
+/** Asserts every counter of the zone equals ground truth over `ranges`; returns the number of values checked. */
+export function expectExact(
+  simulator: Simulator,
+  counters: ReadonlyMap<string, number>,
+  zone: { id: string; name: string },
+  ranges: readonly (readonly [number, number])[],
+): number {
+  const { checked, mismatches } = compareExact(simulator, counters, zone, ranges);
+  expect(mismatches, `${zone.name} over ${JSON.stringify(ranges)}`).toEqual([]);
   return checked;
 }

@@ -68,14 +68,12 @@ describe("the API token", () => {
   });
 
   it("says the same when the secret was created without a value (no version yet)", async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(
-        new ResourceNotFoundException({
-          message: "Secrets Manager can't find the specified secret value",
-          $metadata: {},
-        }),
-      );
+    secrets.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret value",
+        $metadata: {},
+      }),
+    );
     await expect(
       readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
     ).rejects.toThrow(
