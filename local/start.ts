@@ -92,6 +92,9 @@ async function main(): Promise<void> {
     },
     logger: log,
   });
+  // Synthesizing the stack blocks for a few seconds: done before the port opens, so a
+  // scraper never finds it open but unanswered.
+  const stateMachine = await localStateMachine();
   let url: string;
   try {
     const served = await serveHttp(app, port);
@@ -111,7 +114,6 @@ async function main(): Promise<void> {
     fields({ health: `${url}/health`, config: `${url}/config` }),
   );
 
-  const stateMachine = await localStateMachine();
   let firstCycle = true;
   const schedule = startSchedule({
     intervalMs: scheduleSeconds * 1000,

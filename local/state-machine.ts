@@ -114,12 +114,23 @@ export async function runLocally(
     taskResourceLocalHandlers[state] = async (taskInput: Json) => toJson(await handler(toJson(taskInput)));
     retryIntervalOverrides[state] = options.retryWaitMs ?? 0;
   }
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const machine = machineFor(definition);
   const execution = machine.run(toJson(input), {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
     ...(options.context ? { context: options.context } : {}),
   });
   return execution.result;
+}
+
+/** Validating a definition takes a few hundred milliseconds; a definition is validated once. */
+const machines = new WeakMap<StateMachineDefinition, StateMachine>();
+function machineFor(definition: StateMachineDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) {
+    machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+    machines.set(definition, machine);
+  }
+  return machine;
 }
 
 function toJson(value: unknown): Json {

@@ -91,6 +91,14 @@ export function configErrorsFamily(issues: readonly ConfigIssue[]): Family {
   };
 }
 
+function zoneLabelOf(series: Readonly<Record<string, unknown>>): string | undefined {
+  for (const key of Object.keys(series)) {
+    const zone = parseSeriesKey(key).labels.find(([label]) => label === "zone");
+    if (zone) return zone[1];
+  }
+  return undefined;
+}
+
 type Add = (name: string, help: string, type: Family["type"], sample: Sample) => void;
 
 function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
@@ -158,9 +166,11 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     >();
     for (const shard of shards) {
       const key = `${shard.group}/${shard.scopeId}`;
+      // A zone that left the zone list keeps the name its series carry, so its self-metrics
+      // keep their labels (and stay one series) for as long as its counters are exported.
       const zone =
         accountZones.find((z) => z.id === shard.scopeId)?.name ??
-        (shard.scopeId === account.id ? "" : shard.scopeId);
+        (shard.scopeId === account.id ? "" : (zoneLabelOf(shard.series) ?? shard.scopeId));
       const previous = ranges.get(key);
       ranges.set(key, {
         zone,
@@ -191,12 +201,13 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
         },
       );
       add(
-        "cloudflare_exporter_lost_minutes_total",
-        "Minutes that could not be counted: older than Cloudflare's lookback when fetched",
+        // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
+        "cloudflare_exporter_lost_seconds_total",
+        "Time that could not be counted (whole minutes, in seconds): older than Cloudflare's lookback when fetched",
         "counter",
         {
           labels,
-          value: range.lost,
+          value: range.lost * 60,
         },
       );
     }

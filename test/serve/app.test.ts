@@ -107,7 +107,7 @@ describe("self-metrics", () => {
       'cloudflare_exporter_rate_limit_events_total{account="Example Corp"} 1',
       `cloudflare_exporter_collected_from_timestamp_seconds{${labels}} ${minute(-60)}`,
       `cloudflare_exporter_collected_until_timestamp_seconds{${labels}} ${minute(0)}`,
-      `cloudflare_exporter_lost_minutes_total{${labels}} 2`,
+      `cloudflare_exporter_lost_seconds_total{${labels}} 120`,
     ]) {
       expect(text.split("\n")).toContain(line);
     }
