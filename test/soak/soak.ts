@@ -10,7 +10,7 @@ import { readAccountShards } from "../../lambda/store/shards.ts";
 import type { Store } from "../../lambda/store/table.ts";
 import type { FaultKind } from "../../local/simulator/faults.ts";
 import { Random } from "../../local/simulator/random.ts";
-import type { WorldSpec, Zone } from "../../local/simulator/world.ts";
+import { defaultWorldSpec, type WorldSpec, type Zone } from "../../local/simulator/world.ts";
 import { runLocally, synthesizedDefinition } from "../../local/state-machine.ts";
 import { compareExact } from "../collect/exact.ts";
 import { startHarness } from "../collect/harness.ts";
@@ -56,26 +56,12 @@ export interface SoakResult {
   gaps: string[];
 }
 
+/** The simulator's default world (two accounts, mixed plans) and a third account. */
 export const soakWorld: WorldSpec = {
+  ...defaultWorldSpec,
   seed: "soak",
   accounts: [
-    {
-      name: "Example Corp",
-      type: "enterprise",
-      zones: [
-        { name: "example.com", plan: "enterprise" },
-        { name: "example-shop.com", plan: "business" },
-        { name: "example-blog.net", plan: "pro" },
-        { name: "example.org", plan: "free" },
-      ],
-    },
-    {
-      name: "Side Project",
-      zones: [
-        { name: "sideproject.dev", plan: "pro" },
-        { name: "sideproject.app", plan: "free" },
-      ],
-    },
+    ...defaultWorldSpec.accounts,
     {
       name: "Agency",
       zones: [
@@ -86,7 +72,6 @@ export const soakWorld: WorldSpec = {
       ],
     },
   ],
-  tokens: [{ value: "sim-token" }],
 };
 
 const simulatorFaults: FaultKind[] = [
