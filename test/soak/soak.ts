@@ -238,10 +238,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         count("zoneRemoved");
       }
       clock.set(Math.max(clock.now(), scheduled));
-      const plain = (accountId: string) => {
-        void accountId;
-        return harness.runtime();
-      };
+      const plain = () => harness.runtime();
       simulator.faults.clear();
       const normal = () => cycle(scheduled, plain);
       let runs: Promise<void>[] | undefined;
