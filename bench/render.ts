@@ -94,6 +94,7 @@ async function handlerCase(): Promise<void> {
         start: 0,
         series,
         lostMinutes: 0,
+        dropped: {},
         stored: true,
       },
       undefined,

@@ -72,7 +72,7 @@ export class ExporterDashboard extends Construct {
       new GraphWidget({
         title: "Cloudflare",
         left: [
-          custom(runMetricNames.minutesCounted, "Sum").with({ label: "zone-minutes counted" }),
+          custom(runMetricNames.minutesCounted, "Sum").with({ label: "minutes counted (groups × zones)" }),
           custom(runMetricNames.collectionErrors, "Sum").with({ label: "collection errors" }),
         ],
         right: [custom(runMetricNames.rateLimitEvents, "Sum").with({ label: "rate-limit answers" })],

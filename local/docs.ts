@@ -1,9 +1,10 @@
 /**
  * `npm run docs`: rewrites the generated sections of README.md (settings and metrics)
- * from the code, between `<!-- name:begin -->` and `<!-- name:end -->` markers.
+ * from the code, between `<!-- name:begin -->` and `<!-- name:end -->` markers, and
+ * docs/metrics.md whole.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { metricTable } from "../lambda/collect/metric-docs.ts";
+import { metricsPage, metricTable } from "../lambda/collect/metric-docs.ts";
 import { configTable } from "../lambda/config/docs.ts";
 
 const pattern = (name: string) => new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
@@ -24,4 +25,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     readme = readme.replace(pattern(name), (_, begin: string, end: string) => `${begin}${table}\n${end}`);
   }
   writeFileSync(path, readme);
+  writeFileSync(new URL("../docs/metrics.md", import.meta.url), metricsPage());
 }

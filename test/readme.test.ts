@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { metricTable } from "../lambda/collect/metric-docs.ts";
+import { metricsPage, metricTable } from "../lambda/collect/metric-docs.ts";
 import { configTable } from "../lambda/config/docs.ts";
 import { readmeSection } from "../local/docs.ts";
 
@@ -10,7 +10,10 @@ describe("README (regenerate with npm run docs)", () => {
   it("lists every setting with its real default", () => {
     expect(readmeSection(readme, "config")).toBe(configTable());
   });
-  it("lists every metric the query groups produce", () => {
+  it("lists every query group and its metric families", () => {
     expect(readmeSection(readme, "metrics")).toBe(metricTable());
+  });
+  it("docs/metrics.md describes every family as the code defines it", () => {
+    expect(readFileSync(new URL("../docs/metrics.md", import.meta.url), "utf8")).toBe(metricsPage());
   });
 });

@@ -24,11 +24,19 @@ export class CloudflareApiError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** For GraphQL errors: the index of the zone (in the query's zone list) the error names. */
   readonly zoneIndex: number | undefined;
+  /** For GraphQL errors: the first error's `path` (aliases and list indices), when it gave one. */
+  readonly path: readonly (string | number)[] | undefined;
 
   constructor(
     kind: CloudflareErrorKind,
     message: string,
-    details: { status?: number; code?: string; retryAfterSeconds?: number; zoneIndex?: number } = {},
+    details: {
+      status?: number;
+      code?: string;
+      retryAfterSeconds?: number;
+      zoneIndex?: number;
+      path?: readonly (string | number)[];
+    } = {},
   ) {
     super(message);
     this.name = "CloudflareApiError";
@@ -37,6 +45,7 @@ export class CloudflareApiError extends Error {
     this.code = details.code;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.zoneIndex = details.zoneIndex;
+    this.path = details.path;
   }
 
   /** A short, stable label for metrics (`cloudflare_exporter_errors_total{code}`). */
@@ -61,13 +70,17 @@ export function classifyGraphqlErrors(
 ): CloudflareApiError {
   const first = errors[0] ?? {};
   const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
-  const path = Array.isArray(first.path) ? first.path.map(String) : [];
+  const rawPath = Array.isArray(first.path)
+    ? first.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number")
+    : [];
+  const path = rawPath.map(String);
   const zoneAt = path.indexOf("zones");
   const zoneIndex = zoneAt >= 0 && path[zoneAt + 1] !== undefined ? Number(path[zoneAt + 1]) : undefined;
   const details = {
     ...(status === undefined ? {} : { status }),
     ...(code === undefined ? {} : { code }),
     ...(zoneIndex === undefined || Number.isNaN(zoneIndex) ? {} : { zoneIndex }),
+    ...(rawPath.length > 0 ? { path: rawPath } : {}),
   };
   const all = errors.map((e) => String(e.message ?? "")).join("; ") || "unknown GraphQL error";
   const text = all.toLowerCase();
@@ -126,8 +139,9 @@ export function classifyRestErrors(
   if (status === 401 || code === "1000" || code === "9106" || code === "6003") {
     return new CloudflareApiError("unauthorized", message, details);
   }
-  if (status === 403 || code === "10000") return new CloudflareApiError("forbidden", message, details);
+  // A 5xx is a server failure whatever code it carries (Cloudflare sends 10000 with some).
   if (status >= 500) return new CloudflareApiError("transient", message, details);
+  if (status === 403 || code === "10000") return new CloudflareApiError("forbidden", message, details);
   return new CloudflareApiError("badRequest", message, details);
 }
 
@@ -135,7 +149,11 @@ export function classifyRestErrors(
 export function transportError(error: unknown, what: string): CloudflareApiError {
   if (error instanceof CloudflareApiError) return error;
   const name = (error as Error | undefined)?.name;
-  const reason =
-    name === "TimeoutError" || name === "AbortError" ? "timed out" : (error as Error | undefined)?.message;
-  return new CloudflareApiError("transient", `${what}: ${reason ?? String(error)}`);
+  const timedOut = name === "TimeoutError" || name === "AbortError";
+  const reason = timedOut ? "timed out" : (error as Error | undefined)?.message;
+  return new CloudflareApiError(
+    "transient",
+    `${what}: ${reason ?? String(error)}`,
+    timedOut ? { code: "timeout" } : {},
+  );
 }

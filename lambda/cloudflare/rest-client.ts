@@ -8,7 +8,11 @@ const envelopeSchema = z.object({
     .array(z.object({ code: z.unknown().optional(), message: z.unknown().optional() }).loose())
     .default([]),
   result: z.unknown(),
-  result_info: z.object({ page: z.number(), total_pages: z.number() }).loose().nullish(),
+  // Most lists count pages (`page`, `total_pages`); some (rulesets) hand out a `cursor` instead.
+  result_info: z
+    .object({ page: z.number().optional(), total_pages: z.number().optional(), cursor: z.string().nullish() })
+    .loose()
+    .nullish(),
 });
 
 /** Cloudflare's REST API (v4 envelope), with pagination. */
@@ -25,14 +29,30 @@ export class CloudflareRestClient {
     return this.#parse(path, schema, envelope.result);
   }
 
-  /** Every item of a paginated list, following `result_info.total_pages` 50 at a time. */
+  /**
+   * Every item of a paginated list, 50 at a time: follows `result_info.cursor` on the
+   * lists that hand one out, `result_info.total_pages` on the others.
+   */
   async list<T>(path: string, itemSchema: z.ZodType<T>, query: Record<string, string> = {}): Promise<T[]> {
     const items: T[] = [];
+    const cursors = new Set<string>();
+    let cursor: string | undefined;
     for (let page = 1; ; page++) {
-      const envelope = await this.#request(path, { ...query, page: String(page), per_page: "50" });
-      items.push(...this.#parse(path, z.array(itemSchema), envelope.result));
-      const totalPages = envelope.result_info?.total_pages ?? 1;
-      if (page >= totalPages) return items;
+      const where: Record<string, string> = cursor === undefined ? { page: String(page) } : { cursor };
+      const envelope = await this.#request(path, { ...query, ...where, per_page: "50" });
+      const pageItems = this.#parse(path, z.array(itemSchema), envelope.result);
+      items.push(...pageItems);
+      const next = envelope.result_info?.cursor;
+      if (next && pageItems.length > 0) {
+        // A cursor seen before would page forever over the same items.
+        if (cursors.has(next)) {
+          throw new CloudflareApiError("transient", `${path} handed out the same page cursor twice`);
+        }
+        cursors.add(next);
+        cursor = next;
+        continue;
+      }
+      if (cursor !== undefined || page >= (envelope.result_info?.total_pages ?? 1)) return items;
     }
   }
 

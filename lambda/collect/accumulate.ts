@@ -1,6 +1,13 @@
 import { fnv1a } from "../lib/hash.ts";
 import type { SeriesState, Shard } from "../store/shards.ts";
-import type { AnyQueryGroup, GaugeMerge, MetricType } from "./query-group.ts";
+import {
+  type AnyQueryGroup,
+  type GaugeMerge,
+  type MappingContext,
+  type MetricType,
+  statusClass,
+} from "./query-group.ts";
+import { ruleLabel } from "./rule-names.ts";
 import { seriesKey } from "./series-key.ts";
 
 /**
@@ -11,6 +18,8 @@ import { seriesKey } from "./series-key.ts";
 export interface MinuteSample {
   type: MetricType;
   value: number;
+  /** The family, for per-family series caps. */
+  family: string;
 }
 /** minute (Unix seconds) → series key → merged sample */
 export type SamplesByMinute = Map<number, Map<string, MinuteSample>>;
@@ -21,37 +30,87 @@ export interface ScopeLabels {
   value: string;
 }
 
+/** Label options applied before counting, so what is stored is what is exported. */
+export interface LabelPolicy {
+  excludeHost: boolean;
+  httpStatusGroup: boolean;
+  /** Firewall rule ID → readable name, for groups whose mapping asks for it. */
+  ruleNames?: Readonly<Record<string, string>>;
+}
+
+export function mappingContext(policy: LabelPolicy): MappingContext {
+  return {
+    status: (code) => (policy.httpStatusGroup ? statusClass(code) : String(code)),
+    ruleName: (ruleId) => ruleLabel(policy.ruleNames ?? {}, ruleId),
+  };
+}
+
+/**
+ * Rows → one merged sample per series and minute. Rows landing on the same series (after
+ * the label policy) are merged here, before counting: counters add, gauges merge as their
+ * spec says (a `mean` is weighted by each value's weight).
+ */
 export function samplesByMinute(
   group: AnyQueryGroup,
   rows: readonly unknown[],
   scope: ScopeLabels,
+  policy: LabelPolicy = { excludeHost: false, httpStatusGroup: false },
 ): SamplesByMinute {
-  const out: SamplesByMinute = new Map();
+  const context = mappingContext(policy);
+  const merging = new Map<number, Map<string, MinuteSample & { weight: number; how: GaugeMerge }>>();
   for (const row of rows) {
     const minute = group.minuteOf(row);
-    let samples = out.get(minute);
+    let samples = merging.get(minute);
     if (!samples) {
       samples = new Map();
-      out.set(minute, samples);
+      merging.set(minute, samples);
     }
     for (const spec of group.series) {
-      for (const { labels, value } of spec.values(row)) {
-        const key = seriesKey(spec.family.name, { ...labels, [scope.name]: scope.value });
+      const how = spec.merge ?? "max";
+      for (const { labels, value, weight = 1 } of spec.values(row, context)) {
+        const shown = policy.excludeHost && "host" in labels ? withoutHost(labels) : labels;
+        const key = seriesKey(spec.family.name, { ...shown, [scope.name]: scope.value });
         const previous = samples.get(key);
-        samples.set(key, {
-          type: spec.family.type,
-          value: merge(spec.family.type, spec.merge ?? "last", previous?.value, value),
-        });
+        const type = spec.family.type;
+        samples.set(
+          key,
+          previous
+            ? { ...merge(type, how, previous, value, weight), type, family: spec.family.name, how }
+            : { type, value, weight, family: spec.family.name, how },
+        );
       }
     }
+  }
+  const out: SamplesByMinute = new Map();
+  for (const [minute, samples] of merging) {
+    out.set(
+      minute,
+      new Map([...samples].map(([key, { type, value, family }]) => [key, { type, value, family }])),
+    );
   }
   return out;
 }
 
-function merge(type: MetricType, how: GaugeMerge, previous: number | undefined, value: number): number {
-  if (previous === undefined) return value;
-  if (type === "counter" || how === "sum") return previous + value;
-  return how === "max" ? Math.max(previous, value) : value;
+function withoutHost(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const { host: _host, ...rest } = labels;
+  return rest;
+}
+
+function merge(
+  type: MetricType,
+  how: GaugeMerge,
+  previous: { value: number; weight: number },
+  value: number,
+  weight: number,
+): { value: number; weight: number } {
+  const total = previous.weight + weight;
+  if (type === "counter" || how === "sum") return { value: previous.value + value, weight: total };
+  if (how === "max") return { value: Math.max(previous.value, value), weight: total };
+  if (how === "min") return { value: Math.min(previous.value, value), weight: total };
+  return {
+    value: total > 0 ? (previous.value * previous.weight + value * weight) / total : previous.value,
+    weight: total,
+  };
 }
 
 export function shardOf(key: string, shards: number): number {
@@ -66,6 +125,8 @@ export interface AdvanceOptions {
   shardCount: number;
   /** Series whose last data is older than `to - idleExpirySeconds` are dropped. */
   idleExpirySeconds: number;
+  /** Most series one family may hold in this shard; samples of further new series are dropped and counted. */
+  maxSeriesPerFamily?: number;
 }
 
 /**
@@ -78,11 +139,26 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
   const begin = Math.max(shard.cursor, options.from);
   const lost = Math.max(0, (Math.min(options.from, options.to) - shard.cursor) / 60);
   const series: Record<string, SeriesState> = { ...shard.series };
+  const dropped: Record<string, number> = { ...shard.dropped };
+  const cap = options.maxSeriesPerFamily ?? Number.POSITIVE_INFINITY;
+  const perFamily = new Map<string, number>();
+  for (const key of Object.keys(series)) {
+    const family = familyOf(key);
+    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
+  }
   const minutes = [...samples.keys()].filter((m) => m >= begin && m < options.to).sort((a, b) => a - b);
   for (const minute of minutes) {
     for (const [key, sample] of samples.get(minute) ?? []) {
       if (shardOf(key, options.shardCount) !== shard.index) continue;
       const state = series[key];
+      if (!state) {
+        const held = perFamily.get(sample.family) ?? 0;
+        if (held >= cap) {
+          dropped[sample.family] = (dropped[sample.family] ?? 0) + 1;
+          continue;
+        }
+        perFamily.set(sample.family, held + 1);
+      }
       if (sample.type === "gauge") {
         series[key] = { v: sample.value, f: state?.f ?? minute, b: minute, t: "g" };
       } else {
@@ -96,6 +172,12 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
     ...shard,
     cursor: options.to,
     series,
+    dropped,
     lostMinutes: shard.lostMinutes + (shard.index === 0 ? lost : 0),
   };
+}
+
+function familyOf(key: string): string {
+  const brace = key.indexOf("{");
+  return brace < 0 ? key : key.slice(0, brace);
 }

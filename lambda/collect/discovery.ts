@@ -27,6 +27,9 @@ export const zoneInfoSchema = z.object({
 });
 export type ZoneInfo = z.output<typeof zoneInfoSchema>;
 
+/** A dataset whose `settings` came back null: not available, and known to be not available. */
+const unavailable = { enabled: false, maxDuration: 0, notOlderThan: 0, maxPageSize: 0 };
+
 export interface DiscoveryDeps {
   store: Store;
   rest: CloudflareRestClient;
@@ -50,6 +53,7 @@ export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo
     cacheKey,
     z.array(accountInfoSchema),
     config.accountListCacheTtlSeconds,
+    () => true,
     async () => {
       if (config.cfAccounts.length > 0) {
         // Named accounts are fetched one by one: this also works for account-owned tokens.
@@ -85,6 +89,8 @@ export async function discoverZones(
     keys.zones,
     z.array(zoneInfoSchema),
     config.zoneListCacheTtlSeconds,
+    // Settings cached before a dataset was wanted (a group added) do not count as fresh.
+    (cachedZones) => cachedZones.every((zone) => datasets.every((d) => d in zone.settings)),
     async () => {
       const zones = (await deps.rest.list("/zones", zoneSchema, { "account.id": account.id }))
         .filter((zone) => zone.status === "active")
@@ -127,24 +133,58 @@ async function zoneSettings(
     const data = await graphql.query(query, { zoneTags }, schema);
     for (const zone of data.viewer.zones) {
       const settings: ZoneInfo["settings"] = {};
-      for (const [dataset, value] of Object.entries(zone.settings)) if (value) settings[dataset] = value;
+      for (const [dataset, value] of Object.entries(zone.settings)) settings[dataset] = value ?? unavailable;
       out.set(zone.zoneTag, settings);
     }
   }
   return out;
 }
 
-async function cached<T>(
+/** The account's own `settings` for the account-level datasets, cached like the zone list. */
+export async function discoverAccountSettings(
+  deps: DiscoveryDeps,
+  account: AccountInfo,
+  datasets: readonly string[],
+): Promise<ZoneInfo["settings"]> {
+  if (datasets.length === 0) return {};
+  const settingsSchema = z.record(z.string(), datasetSettingsSchema);
+  return cached(
+    deps,
+    keys.account(account.id),
+    keys.accountSettings,
+    settingsSchema,
+    deps.config.zoneListCacheTtlSeconds,
+    (settings) => datasets.every((d) => d in settings),
+    async () => {
+      const fields = datasets.map((d) => `${d} { enabled maxDuration notOlderThan maxPageSize }`).join(" ");
+      const query = `query AccountSettings($accountTag: string!) { viewer { accounts(filter: { accountTag: $accountTag }) { settings { ${fields} } } } }`;
+      const schema = z.object({
+        viewer: z.object({
+          accounts: z.array(z.object({ settings: z.record(z.string(), datasetSettingsSchema.nullable()) })),
+        }),
+      });
+      const data = await deps.graphql.query(query, { accountTag: account.id }, schema);
+      const settings: ZoneInfo["settings"] = {};
+      for (const [dataset, value] of Object.entries(data.viewer.accounts[0]?.settings ?? {}))
+        settings[dataset] = value ?? unavailable;
+      return settings;
+    },
+  );
+}
+
+/** A small document cached in DynamoDB for `ttlSeconds`; a failed refresh falls back to the stale copy. */
+export async function cached<T>(
   deps: DiscoveryDeps,
   pk: string,
   sk: string,
   schema: z.ZodType<T>,
   ttlSeconds: number,
+  complete: (value: T) => boolean,
   refresh: () => Promise<T>,
 ): Promise<T> {
   const now = deps.clock();
   const stored = await readDocument(deps.store, pk, sk, schema);
-  if (stored && now - stored.fetchedAt < ttlSeconds * 1000) return stored.value;
+  if (stored && now - stored.fetchedAt < ttlSeconds * 1000 && complete(stored.value)) return stored.value;
   try {
     const value = await refresh();
     await writeDocument(deps.store, pk, sk, value, now);

@@ -1,9 +1,15 @@
 import { z } from "zod";
 
 /**
- * A query group is one GraphQL document, the zod schema of its rows, and a declarative
- * mapping from a row to samples. Everything else (windows, batching, limits, storage,
- * exposition) is shared, so adding a metric touches one group file and its test.
+ * A query group is one dataset node of Cloudflare's GraphQL API: what it selects, the zod
+ * schema of its rows, and a declarative mapping from a row to samples. Everything else
+ * (windows, batching into one request per chunk, limits, storage, exposition) is shared,
+ * so adding a metric touches one group file and its test.
+ *
+ * A group selects the dimensions it labels and nothing more, so Cloudflare's rows are
+ * already one per label set and minute; rows that still land on the same series (label
+ * options such as EXCLUDE_HOST, status grouping, two rules with one name) are merged
+ * before anything is counted.
  */
 export type MetricType = "counter" | "gauge";
 
@@ -13,23 +19,41 @@ export interface MetricFamily {
   type: MetricType;
   /** Label names besides the scope label (`zone` or `account`), in output order. */
   labels: readonly string[];
+  /** The unit of the value, for the docs (`requests`, `bytes`, `seconds`, …). */
+  unit: string;
+  /**
+   * Exposed as a summary (a gauge stored per `quantile`): Prometheus reserves the `quantile`
+   * label for summaries, and a Cloudflare quantile of the last minute is one.
+   */
+  summary?: boolean;
 }
 
 export interface LabeledValue {
   labels: Readonly<Record<string, string>>;
   value: number;
+  /** Weight of a gauge value in a `mean` merge (e.g. the row's event count). */
+  weight?: number;
 }
 
 /**
- * How rows that land on the same series in the same minute combine. Counters always add
- * (the same events split over rows that differ only in dimensions we do not label).
+ * How gauge values that land on the same series in the same minute combine. Counters always
+ * add (the same events split over rows that differ only in dimensions we do not label).
  */
-export type GaugeMerge = "max" | "sum" | "last";
+export type GaugeMerge = "max" | "min" | "sum" | "mean";
+
+/** What a mapping may ask of the exporter's settings and lookups. */
+export interface MappingContext {
+  /** An HTTP status code as a label: the code, or its class (`5xx`) when CF_HTTP_STATUS_GROUP is set. */
+  status(code: number): string;
+  /** A firewall rule's readable name, or its ID when no name is known. */
+  ruleName(ruleId: string): string;
+}
 
 export interface SeriesSpec<Row> {
   family: MetricFamily;
   /** Samples of one row; a counter sample of 0 still creates its series. */
-  values: (row: Row) => readonly LabeledValue[];
+  values: (row: Row, context: MappingContext) => readonly LabeledValue[];
+  /** Gauges only: how values on one series and minute combine (default `max`). */
   merge?: GaugeMerge;
 }
 
@@ -37,19 +61,24 @@ export interface QueryGroup<Row> {
   /** The `query` label of self-metrics and the key of its state. */
   name: string;
   scope: "zone" | "account";
-  /** The dataset whose `settings` (enabled, maxDuration, notOlderThan) bound the group's queries. */
+  /** The dataset node; its `settings` (enabled, maxDuration, notOlderThan) bound the group's queries. */
   dataset: string;
-  /**
-   * The query. Zone groups take `$zoneTags`, account groups `$accountTag`; both take
-   * `$from`, `$to` (half-open) and `$limit`, and alias their dataset as `rows`.
-   */
-  document: string;
+  /** Adaptive datasets are sampled estimates (Cloudflare's own figures, not ours). */
+  sampled: boolean;
+  /** The time dimension rows are bucketed by (a whole minute). */
+  timeDimension: "datetime" | "datetimeMinute";
+  /** Conditions besides the time range, in GraphQL input syntax, e.g. `cacheStatus: "miss"`. */
+  filter?: string;
+  /** The selection inside the dataset node, including `dimensions { <timeDimension> … }`. */
+  selection: string;
   rowSchema: z.ZodType<Row>;
   /** The minute (Unix seconds) a row belongs to. */
   minuteOf: (row: Row) => number;
   series: readonly SeriesSpec<Row>[];
   /** Shards the group's series of one zone are spread over (each below DynamoDB's item limit). */
   shards: number;
+  /** The mapping calls `ruleName`: the zone's firewall rule names are loaded first. */
+  usesRuleNames?: boolean;
 }
 
 /** Type-erased form for registries of groups with different row types. */
@@ -60,30 +89,64 @@ export function defineQueryGroup<Row>(group: QueryGroup<Row>): QueryGroup<Row> {
   return group;
 }
 
-export function counter(name: string, help: string, labels: readonly string[] = []): MetricFamily {
-  return { name, help, type: "counter", labels };
+export function counter(
+  name: string,
+  help: string,
+  labels: readonly string[] = [],
+  unit = "requests",
+): MetricFamily {
+  return { name, help, type: "counter", labels, unit };
 }
 
-export function gauge(name: string, help: string, labels: readonly string[] = []): MetricFamily {
-  return { name, help, type: "gauge", labels };
+export function gauge(name: string, help: string, labels: readonly string[] = [], unit = "1"): MetricFamily {
+  return { name, help, type: "gauge", labels, unit };
+}
+
+/** Quantiles Cloudflare computed over the last counted minute: stored like gauges, exposed as a summary. */
+export function quantileSummary(
+  name: string,
+  help: string,
+  labels: readonly string[],
+  unit: string,
+): MetricFamily {
+  if (!labels.includes("quantile")) throw new Error(`${name}: a summary has a quantile label`);
+  return { name, help, type: "gauge", labels, unit, summary: true };
+}
+
+/** The type the endpoint declares for a family. */
+export function exposedType(family: MetricFamily): "counter" | "gauge" | "summary" {
+  return family.summary ? "summary" : family.type;
+}
+
+/** One value per row, labelled from the row; rows whose value is undefined give none. */
+export function each<Row>(
+  family: MetricFamily,
+  value: (row: Row) => number | undefined,
+  labels: (row: Row, context: MappingContext) => Readonly<Record<string, string>> = () => ({}),
+  options: { merge?: GaugeMerge; weight?: (row: Row) => number; skipZero?: boolean } = {},
+): SeriesSpec<Row> {
+  return {
+    family,
+    ...(options.merge ? { merge: options.merge } : {}),
+    values: (row, context) => {
+      const v = value(row);
+      if (v === undefined || (options.skipZero && v === 0)) return [];
+      const weight = options.weight?.(row);
+      return [{ labels: labels(row, context), value: v, ...(weight === undefined ? {} : { weight }) }];
+    },
+  };
 }
 
 /** One unlabelled value per row. */
 export function single<Row>(family: MetricFamily, value: (row: Row) => number | undefined): SeriesSpec<Row> {
-  return {
-    family,
-    values: (row) => {
-      const v = value(row);
-      return v === undefined ? [] : [{ labels: {}, value: v }];
-    },
-  };
+  return each(family, value);
 }
 
 /** One value per element of a list in the row, labelled by a key of the element. Zero elements are skipped. */
 export function breakdown<Row, Element>(
   family: MetricFamily,
   elements: (row: Row) => readonly Element[],
-  label: (element: Element) => string,
+  label: (element: Element, context: MappingContext) => string,
   value: (element: Element) => number,
 ): SeriesSpec<Row> {
   const [labelName] = family.labels;
@@ -92,9 +155,9 @@ export function breakdown<Row, Element>(
   }
   return {
     family,
-    values: (row) =>
+    values: (row, context) =>
       elements(row)
-        .map((element) => ({ labels: { [labelName]: label(element) }, value: value(element) }))
+        .map((element) => ({ labels: { [labelName]: label(element, context) }, value: value(element) }))
         .filter((sample) => sample.value !== 0),
   };
 }
@@ -108,3 +171,17 @@ export const timeSchema = z.string().transform((value, ctx) => {
   }
   return ms / 1000;
 });
+
+/** Counts and sums as Cloudflare returns them (never negative). */
+export const countSchema = z.number().nonnegative();
+
+/** `503` → `5xx` (codes below 200, and 0, are `1xx`, as the reference groups them). */
+export function statusClass(code: number): string {
+  if (!Number.isFinite(code) || code < 200) return "1xx";
+  return `${Math.min(5, Math.floor(code / 100))}xx`;
+}
+
+/** The reference's `account` label: the account name lower-cased, spaces as `-`. */
+export function accountLabel(name: string): string {
+  return name.toLowerCase().replace(/\s+/g, "-");
+}

@@ -8,6 +8,8 @@ import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
 import { queryGroups } from "./groups/index.ts";
 import type { AnyQueryGroup } from "./query-group.ts";
+import type { SnapshotGroup } from "./snapshot-group.ts";
+import { snapshotGroups } from "./snapshots/index.ts";
 
 export interface RuntimeOptions {
   config: Config;
@@ -19,6 +21,7 @@ export interface RuntimeOptions {
   random?: () => number;
   fetch?: typeof fetch;
   groups?: readonly AnyQueryGroup[];
+  snapshots?: readonly SnapshotGroup[];
   /** Longest a call waits for the rate limiter before its work is left to the next run. */
   maxLimiterWaitMs?: number;
 }
@@ -52,6 +55,9 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     store: options.store,
     stats,
     groups: (options.groups ?? queryGroups).filter(
+      (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
+    ),
+    snapshots: (options.snapshots ?? snapshotGroups).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),
     graphql: new CloudflareGraphqlClient({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { queryGroups } from "../collect/groups/index.ts";
+import { snapshotGroups } from "../collect/snapshots/index.ts";
 
 /**
  * Every setting of the exporter, one entry each: its environment variable, how a string
@@ -67,7 +68,7 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
     .transform((value) => value.toLowerCase())
     .pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
 
-export const groupNames = queryGroups.map((group) => group.name);
+export const groupNames = [...queryGroups, ...snapshotGroups].map((group) => group.name);
 
 export const configKeys = {
   cloudflareApiBaseUrl: key({
@@ -158,6 +159,33 @@ export const configKeys = {
     fallback: "604800",
     type: "seconds (3600–31536000)",
     description: "A series with no data for this long is dropped from state",
+    overridable: true,
+  }),
+  maxSeriesPerFamily: key({
+    env: "MAX_SERIES_PER_FAMILY",
+    schema: integer(1, 1_000_000),
+    fallback: "5000",
+    type: "integer (1–1000000)",
+    description:
+      "Most series one metric family may hold per zone (or account); samples of further new series are dropped and counted in `cloudflare_exporter_dropped_samples_total`",
+    overridable: true,
+  }),
+  maxDatasetsPerRequest: key({
+    env: "GRAPHQL_MAX_DATASETS_PER_REQUEST",
+    schema: integer(1, 100),
+    fallback: "100",
+    type: "integer (1–100)",
+    description:
+      'Most query groups (dataset nodes) sent in one GraphQL request; lower it if Cloudflare answers "too many nodes, zones and accounts"',
+    overridable: true,
+  }),
+  unavailableRetrySeconds: key({
+    env: "UNAVAILABLE_RETRY_SECONDS",
+    schema: integer(60, 86_400, " seconds"),
+    fallback: "3600",
+    type: "seconds (60–86400)",
+    description:
+      "How long a dataset or field Cloudflare refused for a zone or account (plan, entitlement, token permission) is left alone before it is tried again",
     overridable: true,
   }),
   cfAccounts: key({
@@ -270,7 +298,8 @@ export const configKeys = {
     schema: boolean,
     fallback: "false",
     type: "boolean",
-    description: "Drop the `host` label, adding up series that differed only by host",
+    description:
+      "Drop the `host` label before counting, adding up series that differed only by host (changing it starts new series)",
     overridable: true,
   }),
   httpStatusGroup: key({
@@ -278,7 +307,8 @@ export const configKeys = {
     schema: boolean,
     fallback: "false",
     type: "boolean",
-    description: "Report HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes",
+    description:
+      "Count HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes (changing it starts new series)",
     overridable: true,
   }),
   healthMaxAgeSeconds: key({

@@ -2,7 +2,8 @@
  * What the endpoint renders: metric families of samples. Built from stored state and
  * self-metrics; rendered by text.ts (Prometheus 0.0.4) or openmetrics.ts (OpenMetrics 1.0).
  */
-export type FamilyType = "counter" | "gauge";
+/** A summary here is quantiles only (Cloudflare reports quantiles, not observations): no `_sum` or `_count`. */
+export type FamilyType = "counter" | "gauge" | "summary";
 
 export interface Sample {
   /** Label pairs in output order. */

@@ -1,5 +1,6 @@
 import { queryGroups } from "../collect/groups/index.ts";
-import type { MetricFamily } from "../collect/query-group.ts";
+import { exposedType, type MetricFamily } from "../collect/query-group.ts";
+import { snapshotGroups } from "../collect/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
@@ -14,9 +15,10 @@ export interface BuildInfo {
   runtime: string;
 }
 
-export const knownFamilies: ReadonlyMap<string, MetricFamily> = new Map<string, MetricFamily>(
-  queryGroups.flatMap((group) => group.series.map((spec) => [spec.family.name, spec.family] as const)),
-);
+export const knownFamilies: ReadonlyMap<string, MetricFamily> = new Map<string, MetricFamily>([
+  ...queryGroups.flatMap((group) => group.series.map((spec) => [spec.family.name, spec.family] as const)),
+  ...snapshotGroups.flatMap((group) => group.families.map((family) => [family.name, family] as const)),
+]);
 
 /** Parses a stored series key, `name{a="x",b="y"}`, back into name and labels. */
 export function parseSeriesKey(key: string): { name: string; labels: [string, string][] } {
@@ -28,15 +30,6 @@ export function parseSeriesKey(key: string): { name: string; labels: [string, st
     labels.push([match[1] ?? "", raw.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))]);
   }
   return { name: key.slice(0, brace), labels };
-}
-
-const statusLabels = new Set(["status", "edge_status", "origin_status"]);
-
-/** `503` → `5xx` (codes below 200, and 0, are `1xx`, as the reference groups them). */
-function statusClass(code: string): string {
-  const n = Number(code);
-  if (!Number.isFinite(n) || n < 200) return "1xx";
-  return `${Math.min(5, Math.floor(n / 100))}xx`;
 }
 
 export function buildFamilies(
@@ -59,16 +52,10 @@ export function buildFamilies(
         const { name, labels } = parseSeriesKey(key);
         const family = registry.get(name);
         if (!family) continue;
-        // Label options merge series at output; the stored series keep counting, so a sum
-        // over hosts never drops because one host was idle this minute.
-        const shown = labels
-          .filter(([label]) => !(config.excludeHost && label === "host"))
-          .map(([label, value]): [string, string] => [
-            label,
-            config.httpStatusGroup && statusLabels.has(label) ? statusClass(value) : value,
-          ]);
-        add(name, family.help, family.type, {
-          labels: shown,
+        // Label options (EXCLUDE_HOST, status classes) were applied before counting: what is
+        // stored is what is exported, one series per key.
+        add(name, family.help, exposedType(family), {
+          labels,
           value: series.v,
           ...(family.type === "counter" ? { created: series.f } : {}),
         });
@@ -89,6 +76,11 @@ export function configErrorsFamily(issues: readonly ConfigIssue[]): Family {
     type: "gauge",
     samples: [...perKey].map(([key, value]) => ({ labels: [["key", key]], value })),
   };
+}
+
+/** Account-level groups have no zone: no `zone` label rather than an empty one (Prometheus drops empty labels). */
+function zoneLabel(zone: string): [string, string][] {
+  return zone === "" ? [] : [["zone", zone]];
 }
 
 function zoneLabelOf(series: Readonly<Record<string, unknown>>): string | undefined {
@@ -128,10 +120,15 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     state.accounts.flatMap((a) => a.shards.map((s) => s.scopeId)).filter((id) => zoneIds.has(id)),
   );
   add("cloudflare_zones_processed", "Zones with counted data", "gauge", { labels: [], value: counted.size });
-  add("cloudflare_zones_skipped_free_tier", "Zones on the Free plan (no paid datasets)", "gauge", {
-    labels: [],
-    value: zones.filter((z) => z.plan === "free").length,
-  });
+  add(
+    "cloudflare_zones_skipped_free_tier",
+    "Zones on the Free plan: their plan's datasets (adaptive HTTP, certificates, load balancers) are collected, the paid datasets skipped",
+    "gauge",
+    {
+      labels: [],
+      value: zones.filter((z) => z.plan === "free").length,
+    },
+  );
 
   for (const { account, zones: accountZones, shards, status } of state.accounts) {
     const accountLabel: [string, string] = ["account", account.name];
@@ -170,7 +167,7 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
       // keep their labels (and stay one series) for as long as its counters are exported.
       const zone =
         accountZones.find((z) => z.id === shard.scopeId)?.name ??
-        (shard.scopeId === account.id ? "" : (zoneLabelOf(shard.series) ?? shard.scopeId));
+        (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
       const previous = ranges.get(key);
       ranges.set(key, {
         zone,
@@ -180,8 +177,31 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
         lost: (previous?.lost ?? 0) + shard.lostMinutes,
       });
     }
+    const dropped = new Map<string, { labels: [string, string][]; value: number }>();
+    for (const shard of shards) {
+      const zone =
+        accountZones.find((z) => z.id === shard.scopeId)?.name ??
+        (shard.scopeId === account.id ? "" : (shard.label ?? shard.scopeId));
+      for (const [family, count] of Object.entries(shard.dropped)) {
+        const key = `${zone}|${shard.group}|${family}`;
+        const entry = dropped.get(key) ?? {
+          labels: [accountLabel, ...zoneLabel(zone), ["query", shard.group], ["family", family]],
+          value: 0,
+        };
+        entry.value += count;
+        dropped.set(key, entry);
+      }
+    }
+    for (const sample of dropped.values()) {
+      add(
+        "cloudflare_exporter_dropped_samples_total",
+        "Samples of new series not stored because their family reached MAX_SERIES_PER_FAMILY for the zone (or account)",
+        "counter",
+        sample,
+      );
+    }
     for (const range of ranges.values()) {
-      const labels: [string, string][] = [accountLabel, ["zone", range.zone], ["query", range.query]];
+      const labels: [string, string][] = [accountLabel, ...zoneLabel(range.zone), ["query", range.query]];
       add(
         "cloudflare_exporter_collected_from_timestamp_seconds",
         "Start of the counted range (Unix seconds)",

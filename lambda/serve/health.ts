@@ -1,3 +1,4 @@
+import { snapshotGroups } from "../collect/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { StoredState } from "./state.ts";
 
@@ -16,12 +17,17 @@ export interface Health {
   }[];
 }
 
+const snapshotGroupNames = new Set(snapshotGroups.map((group) => group.name));
+
 export function health(state: StoredState, config: Config, nowMs: number): Health {
   const now = nowMs / 1000;
   const reasons: string[] = [];
   if (state.accounts.length === 0) reasons.push("no account has been discovered yet");
   const accounts = state.accounts.map(({ account, shards, status }) => {
-    const until = shards.length > 0 ? Math.min(...shards.map((s) => s.cursor)) : undefined;
+    // Snapshots (certificates, LB weights) are refreshed every half hour by design: data age is
+    // judged on the minute series.
+    const minuteShards = shards.filter((s) => !snapshotGroupNames.has(s.group));
+    const until = minuteShards.length > 0 ? Math.min(...minuteShards.map((s) => s.cursor)) : undefined;
     const age = until === undefined ? null : Math.round(now - until);
     const lastRun = status.lastRun;
     if (age === null) reasons.push(`${account.name}: nothing counted yet`);

@@ -26,6 +26,10 @@ export const shardBodySchema = z.object({
   series: z.record(z.string(), seriesStateSchema),
   /** Minutes skipped because they were beyond Cloudflare's lookback when fetched. */
   lostMinutes: z.number().int().nonnegative().default(0),
+  /** Samples of new series left out because their family reached its series cap, per family. */
+  dropped: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** The scope label's value (the zone's name), so a zone that left the zone list keeps its name. */
+  label: z.string().optional(),
 });
 
 export interface Shard {
@@ -38,6 +42,9 @@ export interface Shard {
   start: number;
   series: Record<string, SeriesState>;
   lostMinutes: number;
+  dropped: Record<string, number>;
+  /** The zone's name (or the account's label) when the shard was last written. */
+  label?: string;
   /** False until the first write: the condition then is "does not exist yet". */
   stored: boolean;
 }
@@ -47,8 +54,15 @@ export class ShardConflictError extends Error {}
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxShardBytes = 350_000;
 
-export function encodeBody(shard: Pick<Shard, "series" | "lostMinutes">): Uint8Array {
-  return gzipSync(JSON.stringify({ series: shard.series, lostMinutes: shard.lostMinutes }));
+export function encodeBody(shard: Pick<Shard, "series" | "lostMinutes" | "dropped" | "label">): Uint8Array {
+  return gzipSync(
+    JSON.stringify({
+      series: shard.series,
+      lostMinutes: shard.lostMinutes,
+      dropped: shard.dropped,
+      ...(shard.label === undefined ? {} : { label: shard.label }),
+    }),
+  );
 }
 
 export function decodeBody(data: Uint8Array): z.output<typeof shardBodySchema> {
@@ -89,6 +103,8 @@ export async function readShards(
           start: item.start,
           series: body.series,
           lostMinutes: body.lostMinutes,
+          dropped: body.dropped,
+          ...(body.label === undefined ? {} : { label: body.label }),
           stored: true,
         });
       }
@@ -157,6 +173,8 @@ export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: strin
     start: item.start,
     series: body.series,
     lostMinutes: body.lostMinutes,
+    dropped: body.dropped,
+    ...(body.label === undefined ? {} : { label: body.label }),
     stored: true,
   };
 }

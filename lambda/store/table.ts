@@ -7,6 +7,9 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  *
  *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  counters, gauges and the cursor of a shard
  *   ACCOUNT#<id> / ZONES                           cached zone list and dataset settings
+ *   ACCOUNT#<id> / ACCOUNT_SETTINGS                cached dataset settings of the account itself
+ *   ACCOUNT#<id> / RULES#<zone>                    cached firewall rule names of a zone
+ *   ACCOUNT#<id> / UNAVAILABLE                     datasets Cloudflare refused, and until when to leave them
  *   ACCOUNT#<id> / LEASE                           which fetcher works on the account
  *   ACCOUNT#<id> / STATUS                          error counters and the last run's summary
  *   DISCOVERY / ACCOUNTS                            cached account list
@@ -19,6 +22,9 @@ export const keys = {
   shard: (group: string, scopeId: string, shard: number) => `SERIES#${group}#${scopeId}#${shard}`,
   seriesPrefix: "SERIES#",
   zones: "ZONES",
+  accountSettings: "ACCOUNT_SETTINGS",
+  ruleNames: (zoneId: string) => `RULES#${zoneId}`,
+  unavailable: "UNAVAILABLE",
   lease: "LEASE",
   status: "STATUS",
   discovery: "DISCOVERY",

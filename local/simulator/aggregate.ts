@@ -38,8 +38,16 @@ const perCell = (cell: Cell, metric: string, weight: string): number => {
   return w === 0 ? 0 : (cell.metrics[metric] ?? 0) / w;
 };
 
+const printedTimes = new Map<number, string>();
+
+/** Unix seconds as Cloudflare prints a `Time` (cached: the same minutes are printed again and again). */
 export function toTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+  const known = printedTimes.get(seconds);
+  if (known !== undefined) return known;
+  const text = new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+  if (printedTimes.size > 100_000) printedTimes.clear();
+  printedTimes.set(seconds, text);
+  return text;
 }
 
 export function aggregate(aggregator: Aggregator, cells: readonly Cell[]): Scalar | MapElement[] {

@@ -29,11 +29,16 @@ export function isTimeDimension(name: string): boolean {
   return name in timeBuckets;
 }
 
+/** A time dimension's bucket start in Unix seconds (what `dimensionValue` prints). */
+function timeSeconds(def: DatasetDef, cell: Cell, name: string, bucket: number): number {
+  const seconds = name === "datetime" && !def.eventTime ? cell.minute : cell.time;
+  return Math.floor(seconds / bucket) * bucket;
+}
+
 export function dimensionValue(def: DatasetDef, cell: Cell, name: string): AttributeValue {
   const bucket = timeBuckets[name];
   if (bucket !== undefined) {
-    const seconds = name === "datetime" && !def.eventTime ? cell.minute : cell.time;
-    const start = Math.floor(seconds / bucket) * bucket;
+    const start = timeSeconds(def, cell, name, bucket);
     return name === "date" ? toTime(start).slice(0, 10) : toTime(start);
   }
   const source = def.dimensions[name];
@@ -53,9 +58,17 @@ export function splitFilterKey(key: string): [field: string, operator: Operator]
   return at > 0 && operator ? [key.slice(0, at), operator] : [key, "eq"];
 }
 
+const parsedTimes = new Map<string, number>();
+
 function parseTime(value: unknown): number {
-  const ms = Date.parse(String(value));
-  if (Number.isNaN(ms)) throw new TypeError(`invalid time ${String(value)}`);
+  if (typeof value === "number") return value;
+  const text = String(value);
+  const known = parsedTimes.get(text);
+  if (known !== undefined) return known;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new TypeError(`invalid time ${text}`);
+  if (parsedTimes.size > 100_000) parsedTimes.clear();
+  parsedTimes.set(text, ms / 1000);
   return ms / 1000;
 }
 
@@ -84,8 +97,11 @@ export function matchesFilter(def: DatasetDef, cell: Cell, filter: Filter): bool
       continue;
     }
     const [field, operator] = splitFilterKey(key);
-    const actual = dimensionValue(def, cell, field);
-    const time = isTimeDimension(field);
+    const bucket = timeBuckets[field];
+    const time = bucket !== undefined;
+    // Times compare as numbers: no round trip through their text form for every cell.
+    const actual =
+      time && field !== "date" ? timeSeconds(def, cell, field, bucket) : dimensionValue(def, cell, field);
     const ok = (() => {
       switch (operator) {
         case "eq":

@@ -64,6 +64,40 @@ function paginate<T>(
   };
 }
 
+/**
+ * The rulesets list pages with an opaque `cursor` instead of page numbers: `result_info.cursor`
+ * is there only while more items follow, and is passed back as `?cursor=`.
+ */
+function cursorPaginate<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+  defaultPerPage: number,
+  maxPerPage: number,
+): RestResponse {
+  const perPage = Math.min(
+    maxPerPage,
+    Math.max(1, Number(query.get("per_page") ?? defaultPerPage) || defaultPerPage),
+  );
+  const cursor = query.get("cursor");
+  const offset = cursor === null ? 0 : Number(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!Number.isInteger(offset) || offset < 0) {
+    return restError(400, { code: 10001, message: "invalid cursor" });
+  }
+  const slice = items.slice(offset, offset + perPage);
+  const next =
+    offset + perPage < items.length ? Buffer.from(String(offset + perPage)).toString("base64url") : undefined;
+  return {
+    status: 200,
+    body: {
+      success: true,
+      errors: [],
+      messages: [],
+      result: slice,
+      result_info: { ...(next ? { cursor: next } : {}), per_page: perPage, count: slice.length },
+    },
+  };
+}
+
 const authenticationError = (status: number) =>
   restError(status, { code: 10000, message: "Authentication error" });
 const noRoute = (path: string) =>
@@ -214,7 +248,7 @@ export function handleRest(world: World, request: RestRequest): RestResponse {
     }
     if (second === "load_balancers" && third === undefined)
       return ok(zone.loadBalancers.map((lb) => loadBalancerJson(lb, zone)));
-    if (second === "rulesets") return rulesets(zone, third, path);
+    if (second === "rulesets") return rulesets(zone, third, path, query);
     if (second === "firewall" && third === "rules" && fourth === undefined) {
       const rules = zone.firewallRules
         .filter((rule) => rule.source === "firewallCustom")
@@ -287,9 +321,9 @@ function loadBalancerJson(lb: Zone["loadBalancers"][number], zone: Zone): Record
     steering_policy: lb.steeringPolicy,
     default_pools: lb.defaultPoolIds,
     fallback_pool: lb.fallbackPoolId,
-    region_pools: {},
-    country_pools: {},
-    pop_pools: {},
+    region_pools: lb.regionPoolIds,
+    country_pools: lb.countryPoolIds,
+    pop_pools: lb.popPoolIds,
     session_affinity: "none",
   };
 }
@@ -336,7 +370,12 @@ function logpushJobJson(job: Zone["logpushJobs"][number]): Record<string, unknow
   };
 }
 
-function rulesets(zone: Zone, rulesetId: string | undefined, path: string): RestResponse {
+function rulesets(
+  zone: Zone,
+  rulesetId: string | undefined,
+  path: string,
+  query: URLSearchParams,
+): RestResponse {
   const byRuleset = Map.groupBy(zone.firewallRules, (rule) => rule.rulesetId);
   const phaseOf = (source: string) =>
     source === "firewallManaged"
@@ -352,7 +391,7 @@ function rulesets(zone: Zone, rulesetId: string | undefined, path: string): Rest
     version: "3",
     last_updated: zone.createdOn,
   }));
-  if (rulesetId === undefined) return ok(summary);
+  if (rulesetId === undefined) return cursorPaginate(summary, query, 20, 50);
   const rules = byRuleset.get(rulesetId);
   const head = summary.find((s) => s.id === rulesetId);
   if (!rules || !head) return noRoute(path);

@@ -43,6 +43,12 @@ export interface Simulator {
   groundTruth(query: GroundTruthQuery): number;
   /** Ground truth for every value of one dimension at once. */
   groundTruthBy(query: GroundTruthQuery & { by: string }): Map<string, number>;
+  /**
+   * A GraphQL request answered in-process with every minute settled: no budget, no faults,
+   * not counted in `requests`. What any query would return once the data is final, for
+   * tests that recount a range in one go.
+   */
+  settledGraphql(body: string, options?: { token?: string; nowSeconds?: number }): GraphqlResponse;
   close(): Promise<void>;
 }
 
@@ -319,6 +325,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requests,
     groundTruth: (query) => groundTruth(model, world, query),
     groundTruthBy: (query) => groundTruthBy(model, world, query),
+    settledGraphql: (body, { token: tokenValue = "sim-token", nowSeconds: now = nowSeconds() } = {}) => {
+      const token = world.tokens.find((t) => t.value === tokenValue);
+      if (!token) throw new RangeError(`unknown token ${tokenValue}`);
+      return runGraphql(body, {
+        world,
+        model,
+        token,
+        now,
+        settleSeconds: 0,
+        budgetRemaining: Number.POSITIVE_INFINITY,
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -17,6 +17,11 @@ const zoneSpecSchema = z.object({
   /** Requests per minute at the daily peak; the model adds a diurnal curve and noise. */
   requestsPerMinute: z.number().int().positive().optional(),
   loadBalancing: z.boolean().optional(),
+  /**
+   * The load balancer also steers by region, country and PoP to a third pool
+   * `<zone>-eu` (whose second origin is disabled), and lists the primary pool under a region too.
+   */
+  lbSteering: z.boolean().optional(),
   logpush: z.boolean().optional(),
 });
 
@@ -65,6 +70,10 @@ export interface LoadBalancer {
   steeringPolicy: string;
   defaultPoolIds: string[];
   fallbackPoolId: string;
+  /** Region code (`WEU`), country code (`DE`) or PoP (`FRA`) → pool IDs, in order. */
+  regionPoolIds: Record<string, string[]>;
+  countryPoolIds: Record<string, string[]>;
+  popPoolIds: Record<string, string[]>;
 }
 export interface FirewallRule {
   id: string;
@@ -75,9 +84,10 @@ export interface FirewallRule {
 export interface Certificate {
   id: string;
   hosts: string[];
-  issuer: string;
-  status: string;
-  expiresOn: string;
+  /** Cloudflare omits these while a certificate is not issued yet. */
+  issuer?: string;
+  status?: string;
+  expiresOn?: string;
   uploadedOn: string;
 }
 export interface CertificatePack {
@@ -191,6 +201,11 @@ export function buildWorld(input: WorldSpec): World {
         );
         pools.push(...zonePools);
         const [primary, secondary] = zonePools;
+        const eu = zoneSpec.lbSteering ? makePool(seed, accountId, `${zoneSpec.name}-eu`, 2) : undefined;
+        if (eu) {
+          for (const origin of eu.origins.slice(1)) origin.enabled = false;
+          pools.push(eu);
+        }
         if (primary && secondary) {
           loadBalancers.push({
             id: hexId(seed, "lb", zoneSpec.name),
@@ -198,6 +213,9 @@ export function buildWorld(input: WorldSpec): World {
             steeringPolicy: "dynamic_latency",
             defaultPoolIds: [primary.id, secondary.id],
             fallbackPoolId: secondary.id,
+            regionPoolIds: eu ? { WEU: [eu.id, primary.id], EEU: [eu.id] } : {},
+            countryPoolIds: eu ? { DE: [eu.id] } : {},
+            popPoolIds: eu ? { FRA: [eu.id] } : {},
           });
         }
       }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { advanceShard, samplesByMinute } from "../../lambda/collect/accumulate.ts";
-import { breakdown, counter, defineQueryGroup, gauge, single } from "../../lambda/collect/query-group.ts";
+import {
+  breakdown,
+  counter,
+  defineQueryGroup,
+  each,
+  gauge,
+  single,
+} from "../../lambda/collect/query-group.ts";
 import { seriesKey } from "../../lambda/collect/series-key.ts";
 import {
   countableEnd,
@@ -18,7 +25,9 @@ const workers = defineQueryGroup<Row>({
   name: "test",
   scope: "account",
   dataset: "workersInvocationsAdaptive",
-  document: "",
+  sampled: true,
+  timeDimension: "datetimeMinute",
+  selection: "",
   rowSchema: z.object({
     minute: z.number(),
     script: z.string(),
@@ -47,6 +56,7 @@ const emptyShard: Shard = {
   start: 600,
   series: {},
   lostMinutes: 0,
+  dropped: {},
   stored: false,
 };
 const options = { from: 0, to: 720, shardCount: 1, idleExpirySeconds: 3_600 };
@@ -61,8 +71,16 @@ describe("accumulation", () => {
 
   it("merges rows with equal labels before counting (102, not 202)", () => {
     const samples = samplesByMinute(workers, rows, { name: "account", value: "acme" });
-    expect(samples.get(600)?.get(requests)).toEqual({ type: "counter", value: 102 });
-    expect(samples.get(600)?.get('worker_cpu_p50{account="acme"}')).toEqual({ type: "gauge", value: 5 });
+    expect(samples.get(600)?.get(requests)).toEqual({
+      type: "counter",
+      value: 102,
+      family: "worker_requests_total",
+    });
+    expect(samples.get(600)?.get('worker_cpu_p50{account="acme"}')).toEqual({
+      type: "gauge",
+      value: 5,
+      family: "worker_cpu_p50",
+    });
     const shard = advanceShard(emptyShard, samples, options);
     expect(shard.series[requests]).toEqual({ v: 192, f: 600, b: 660 });
     expect(shard.cursor).toBe(720);
@@ -90,6 +108,91 @@ describe("accumulation", () => {
     const shard = advanceShard(emptyShard, samples, { ...options, from: 660 });
     expect(shard.lostMinutes).toBe(1);
     expect(shard.series[requests]?.v).toBe(90);
+  });
+});
+
+type HostRow = { minute: number; host: string; status: number; count: number; ms: number };
+/** A host- and status-labelled group: the label options merge its rows before counting. */
+const byHost = defineQueryGroup<HostRow>({
+  name: "hosts",
+  scope: "zone",
+  dataset: "httpRequestsAdaptiveGroups",
+  sampled: true,
+  timeDimension: "datetimeMinute",
+  selection: "",
+  rowSchema: z.object({
+    minute: z.number(),
+    host: z.string(),
+    status: z.number(),
+    count: z.number(),
+    ms: z.number(),
+  }),
+  minuteOf: (row) => row.minute,
+  shards: 1,
+  series: [
+    each(
+      counter("requests_total", "", ["host", "status"]),
+      (r) => r.count,
+      (r, context) => ({ host: r.host, status: context.status(r.status) }),
+    ),
+    each(
+      gauge("duration_seconds", "", ["host"]),
+      (r) => r.ms / 1000,
+      (r) => ({ host: r.host }),
+      { merge: "mean", weight: (r) => r.count },
+    ),
+  ],
+});
+
+describe("label options apply before counting", () => {
+  const rows: HostRow[] = [
+    { minute: 600, host: "a.example.com", status: 200, count: 30, ms: 100 },
+    { minute: 600, host: "b.example.com", status: 201, count: 10, ms: 500 },
+    { minute: 600, host: "b.example.com", status: 503, count: 5, ms: 1_000 },
+  ];
+  const zone = { name: "zone" as const, value: "example.com" };
+
+  it("EXCLUDE_HOST and status classes merge rows: counters add, a mean gauge is count-weighted", () => {
+    const samples = samplesByMinute(byHost, rows, zone, { excludeHost: true, httpStatusGroup: true });
+    expect(Object.fromEntries([...(samples.get(600) ?? [])].map(([key, s]) => [key, s.value]))).toEqual({
+      'requests_total{status="2xx",zone="example.com"}': 40,
+      'requests_total{status="5xx",zone="example.com"}': 5,
+      // (30 × 0.1 + 10 × 0.5 + 5 × 1.0) / 45
+      'duration_seconds{zone="example.com"}': 13 / 45,
+    });
+  });
+
+  it("without options every row is its own series", () => {
+    const samples = samplesByMinute(byHost, rows, zone);
+    expect(samples.get(600)?.size).toBe(5);
+    expect(
+      samples.get(600)?.get('requests_total{host="b.example.com",status="503",zone="example.com"}')?.value,
+    ).toBe(5);
+  });
+
+  it("a family at its series cap keeps counting its series and drops (and counts) samples of new ones", () => {
+    const first = advanceShard(emptyShard, samplesByMinute(byHost, rows.slice(0, 2), zone), {
+      ...options,
+      to: 660,
+      maxSeriesPerFamily: 2,
+    });
+    expect(Object.keys(first.series).sort()).toEqual([
+      'duration_seconds{host="a.example.com",zone="example.com"}',
+      'duration_seconds{host="b.example.com",zone="example.com"}',
+      'requests_total{host="a.example.com",status="200",zone="example.com"}',
+      'requests_total{host="b.example.com",status="201",zone="example.com"}',
+    ]);
+    const next = rows.map((row) => ({ ...row, minute: 660 }));
+    const second = advanceShard(first, samplesByMinute(byHost, next, zone), {
+      ...options,
+      maxSeriesPerFamily: 2,
+    });
+    expect(second.series['requests_total{host="a.example.com",status="200",zone="example.com"}']?.v).toBe(60);
+    expect(second.series['requests_total{host="b.example.com",status="201",zone="example.com"}']?.v).toBe(20);
+    expect(
+      second.series['requests_total{host="b.example.com",status="503",zone="example.com"}'],
+    ).toBeUndefined();
+    expect(second.dropped).toEqual({ requests_total: 1 });
   });
 });
 

@@ -63,7 +63,7 @@ const breakdowns: Record<string, { field: string; label: string; dimension: stri
   },
   cloudflare_zone_requests_ip_class_total: {
     field: "sum.ipClassMap.requests",
-    label: "ip_class",
+    label: "ip_type",
     dimension: "ipClass",
     total: "sum.requests",
   },

@@ -1,6 +1,8 @@
 import { type FetchDeps, fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import { httpRequests1m } from "../../lambda/collect/groups/http-requests-1m.ts";
 import type { AnyQueryGroup } from "../../lambda/collect/query-group.ts";
 import { createRuntime } from "../../lambda/collect/runtime.ts";
+import type { SnapshotGroup } from "../../lambda/collect/snapshot-group.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
@@ -27,6 +29,7 @@ export interface Harness {
   runtime(overrides?: {
     env?: Record<string, string>;
     groups?: readonly AnyQueryGroup[];
+    snapshots?: readonly SnapshotGroup[];
     withoutLease?: boolean;
     token?: string;
   }): FetchDeps;
@@ -63,7 +66,10 @@ export async function startHarness(
       // Waiting moves the virtual clock: retries and rate-limit waits cost no real time.
       sleep: async (ms) => clock.advance(ms),
       random: () => 0.5,
-      ...(overrides.groups ? { groups: overrides.groups } : {}),
+      // The core's tests run the group their ground truth covers; the catalogue's tests and
+      // the soak run every group.
+      groups: overrides.groups ?? [httpRequests1m],
+      snapshots: overrides.snapshots ?? [],
     });
     return overrides.withoutLease ? { ...deps, withoutLease: true } : deps;
   };

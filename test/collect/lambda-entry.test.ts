@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { queryGroups } from "../../lambda/collect/groups/index.ts";
 import { runMetricsLine } from "../../lambda/collect/run-metrics.ts";
+import { readAccountShards } from "../../lambda/store/shards.ts";
 import { createStore, createTable } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 import { type Simulator, startSimulator } from "../../local/simulator/server.ts";
@@ -44,12 +46,24 @@ describe("Lambda entry points", () => {
     const summary = await fetchAccount(accounts[0]);
     write.mockRestore();
 
-    expect(summary).toMatchObject({ accountName: "Example Corp", zonesCollected: 3, errorCount: 0 });
+    // Every zone has a dataset its plan allows (the free one, the adaptive ones); the bot
+    // fields refused for the non-Enterprise zones are remembered, not errors.
+    expect(summary).toMatchObject({ accountName: "Example Corp", zonesCollected: 4, errorCount: 0 });
     expect(written).toHaveLength(1);
     // The line is the one its builder makes from this summary (its shape is tested beside the builder).
     const timestamp = JSON.parse(written[0] ?? "{}")._aws.Timestamp as number;
     expect(written[0]).toBe(`${runMetricsLine(summary, timestamp, "CloudflareExporter/Test")}\n`);
-    // Three paid zones over the one-hour initial lookback.
-    expect(summary.minutesCounted).toBe(3 * 60);
+    // Every query group of every zone (and of the account) over the one-hour initial lookback.
+    const shards = await readAccountShards(
+      createStore("entry", { endpoint: dynamo.endpoint }),
+      summary.accountId,
+    );
+    const minuteSeries = new Set(
+      shards.filter((s) => queryGroups.some((g) => g.name === s.group)).map((s) => `${s.group}/${s.scopeId}`),
+    );
+    // Enterprise zone: all 15 zone groups; Business and Pro: all but the bot fields and
+    // zone logpush (13 each); Free: the 7 adaptive HTTP groups; the account: 4 groups.
+    expect(minuteSeries.size).toBe(15 + 13 + 13 + 7 + 4);
+    expect(summary.minutesCounted).toBe(minuteSeries.size * 60);
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { seriesKey } from "../../lambda/collect/series-key.ts";
+import { parseSeriesKey } from "../../lambda/serve/families.ts";
 import { parseSamples } from "../local/child.ts";
 
 /** What the exporter serves, read the way a person with the scrape token would. */
@@ -22,7 +23,15 @@ export function counterSeries(body: string): string[] {
       .map((match) => match[1])
       .filter((name) => name !== undefined),
   );
-  return [...parseSamples(body).keys()].filter((key) => counters.has(key.replace(/\{.*$/, "")));
+  return [...parseSamples(body).keys()]
+    .filter((key) => counters.has(key.replace(/\{.*$/, "")))
+    .map(withoutEmptyLabels);
+}
+
+/** A series as Prometheus identifies it: a label with an empty value is no label at all. */
+function withoutEmptyLabels(key: string): string {
+  const { name, labels } = parseSeriesKey(key);
+  return seriesKey(name, Object.fromEntries(labels.filter(([, value]) => value !== "")));
 }
 
 /** A Prometheus result's labels as the exporter printed them: without `job` and `instance`. */

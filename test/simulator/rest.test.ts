@@ -446,6 +446,12 @@ describe("REST API on the default world", () => {
       });
     });
 
+    it("steers by nothing but the default pools unless the world says so", async () => {
+      const zone = zoneNamed(simulator, "example.com");
+      const answer = await get<LoadBalancerJson[]>(simulator, `/zones/${zone.id}/load_balancers`);
+      expect(answer.body.result[0]).toMatchObject({ region_pools: {}, country_pools: {}, pop_pools: {} });
+    });
+
     it("lists no load balancer on a zone without load balancing", async () => {
       const zone = zoneNamed(simulator, "example.org");
       const answer = await get<LoadBalancerJson[]>(simulator, `/zones/${zone.id}/load_balancers`);
@@ -544,6 +550,25 @@ describe("REST API on the default world", () => {
       ]);
     });
 
+    it("pages the rulesets list with an opaque cursor, present only while more follow", async () => {
+      const zone = zoneNamed(simulator, "example.com");
+      const rulesetIds = [...new Set(zone.firewallRules.map((r) => r.rulesetId))];
+      const first = await get<RulesetSummary[]>(simulator, `/zones/${zone.id}/rulesets?per_page=2`);
+      expect(first.status).toBe(200);
+      expect(first.body.result.map((r) => r.id)).toEqual(rulesetIds.slice(0, 2));
+      const cursor = (first.body.result_info as { cursor?: string } | undefined)?.cursor;
+      expect(first.body.result_info).toEqual({ cursor, per_page: 2, count: 2 });
+      expect(cursor).toMatch(/^[\w-]+$/);
+      const second = await get<RulesetSummary[]>(
+        simulator,
+        `/zones/${zone.id}/rulesets?per_page=2&cursor=${cursor}`,
+      );
+      expect(second.body.result.map((r) => r.id)).toEqual(rulesetIds.slice(2));
+      expect(second.body.result_info).toEqual({ per_page: 2, count: 1 });
+      const invalid = await get<null>(simulator, `/zones/${zone.id}/rulesets?cursor=not-a-cursor`);
+      expect(invalid.status).toBe(400);
+    });
+
     it("answers an unknown ruleset with 404 and code 7003", async () => {
       const zone = zoneNamed(simulator, "example.com");
       const answer = await get<null>(
@@ -612,6 +637,58 @@ describe("REST API on the default world", () => {
       const answer = await get<LogpushJobJson[]>(simulator, `/accounts/${account.id}/logpush/jobs`);
       expect(answer.body.result).toEqual([]);
     });
+  });
+});
+
+describe("REST load balancer with region, country and PoP steering", () => {
+  let simulator: Simulator;
+
+  beforeAll(async () => {
+    simulator = await startSimulator({
+      world: {
+        seed: "steering-test",
+        accounts: [
+          { name: "Steering", zones: [{ name: "steered.example", plan: "enterprise", lbSteering: true }] },
+        ],
+        tokens: [{ value: "sim-token" }],
+      },
+      clock: new VirtualClock(start),
+    });
+  });
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  it("names a third pool in the steering maps and the primary pool under a region too", async () => {
+    const zone = zoneNamed(simulator, "steered.example");
+    const account = accountNamed(simulator, "Steering");
+    const poolId = (name: string) => account.pools.find((p) => p.name === name)?.id;
+    const [primary, secondary, eu] = ["primary", "secondary", "eu"].map((role) =>
+      poolId(`steered.example-${role}`),
+    );
+    const answer = await get<LoadBalancerJson[]>(simulator, `/zones/${zone.id}/load_balancers`);
+    expect(answer.body.result).toHaveLength(1);
+    expect(answer.body.result[0]).toMatchObject({
+      default_pools: [primary, secondary],
+      fallback_pool: secondary,
+      region_pools: { WEU: [eu, primary], EEU: [eu] },
+      country_pools: { DE: [eu] },
+      pop_pools: { FRA: [eu] },
+    });
+  });
+
+  it("lists the third pool with its second origin disabled", async () => {
+    const account = accountNamed(simulator, "Steering");
+    const answer = await get<PoolJson[]>(simulator, `/accounts/${account.id}/load_balancers/pools`);
+    expect(answer.body.result.map((p) => p.name)).toEqual([
+      "steered.example-primary",
+      "steered.example-secondary",
+      "steered.example-eu",
+    ]);
+    expect(answer.body.result[2]?.origins.map((o) => [o.name, o.enabled, o.weight])).toEqual([
+      ["steered.example-eu-origin-1", true, 0.7],
+      ["steered.example-eu-origin-2", false, 0.3],
+    ]);
   });
 });
 

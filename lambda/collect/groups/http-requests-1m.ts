@@ -1,12 +1,20 @@
 import { z } from "zod";
-import { breakdown, counter, defineQueryGroup, gauge, single, timeSchema } from "../query-group.ts";
+import {
+  breakdown,
+  counter,
+  countSchema,
+  defineQueryGroup,
+  gauge,
+  single,
+  timeSchema,
+} from "../query-group.ts";
 
 /**
  * Zone traffic from `httpRequests1mGroups`: the per-minute roll-up behind the Cloudflare
  * dashboard's totals and its country, status, content-type, browser, IP-class, TLS and
  * HTTP-version breakdowns. Paid plans only (the dataset's `settings.enabled` says).
  */
-const count = z.number().nonnegative();
+const count = countSchema;
 const rowSchema = z.object({
   dimensions: z.object({ datetime: timeSchema }),
   sum: z.object({
@@ -42,29 +50,22 @@ export const httpRequests1m = defineQueryGroup<Row>({
   shards: 1,
   rowSchema,
   minuteOf: (row) => row.dimensions.datetime,
-  document: /* GraphQL */ `
-    query HttpRequests1m($zoneTags: [string!], $from: Time!, $to: Time!, $limit: uint64!) {
-      viewer {
-        zones(filter: { zoneTag_in: $zoneTags }) {
-          zoneTag
-          rows: httpRequests1mGroups(limit: $limit, filter: { datetime_geq: $from, datetime_lt: $to }, orderBy: [datetime_ASC]) {
-            dimensions { datetime }
-            sum {
-              requests cachedRequests encryptedRequests bytes cachedBytes encryptedBytes threats pageViews
-              countryMap { clientCountryName requests bytes threats }
-              responseStatusMap { edgeResponseStatus requests }
-              contentTypeMap { edgeResponseContentTypeName requests bytes }
-              browserMap { uaBrowserFamily pageViews }
-              ipClassMap { ipType requests }
-              clientSSLMap { clientSSLProtocol requests }
-              clientHTTPVersionMap { clientHTTPProtocol requests }
-              threatPathingMap { threatPathingName requests }
-            }
-            uniq { uniques }
-          }
-        }
-      }
-    }`,
+  sampled: false,
+  timeDimension: "datetime",
+  selection: /* GraphQL */ `
+    dimensions { datetime }
+    sum {
+      requests cachedRequests encryptedRequests bytes cachedBytes encryptedBytes threats pageViews
+      countryMap { clientCountryName requests bytes threats }
+      responseStatusMap { edgeResponseStatus requests }
+      contentTypeMap { edgeResponseContentTypeName requests bytes }
+      browserMap { uaBrowserFamily pageViews }
+      ipClassMap { ipType requests }
+      clientSSLMap { clientSSLProtocol requests }
+      clientHTTPVersionMap { clientHTTPProtocol requests }
+      threatPathingMap { threatPathingName requests }
+    }
+    uniq { uniques }`,
   series: [
     single(counter("cloudflare_zone_requests_total", "Requests"), (r) => r.sum.requests),
     single(
@@ -92,19 +93,22 @@ export const httpRequests1m = defineQueryGroup<Row>({
     breakdown(
       counter("cloudflare_zone_requests_status_total", "Requests by edge response status code", ["status"]),
       (r) => r.sum.responseStatusMap,
-      (e) => String(e.edgeResponseStatus),
+      (e, context) => context.status(e.edgeResponseStatus),
       (e) => e.requests,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_browser_map_page_views_total", "Page views by browser family", [
-        "family",
-      ]),
+      counter(
+        "cloudflare_zone_requests_browser_map_page_views_total",
+        "Page views by browser family",
+        ["family"],
+        "page views",
+      ),
       (r) => r.sum.browserMap,
       (e) => e.uaBrowserFamily,
       (e) => e.pageViews,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_ip_class_total", "Requests by client IP class", ["ip_class"]),
+      counter("cloudflare_zone_requests_ip_class_total", "Requests by client IP class", ["ip_type"]),
       (r) => r.sum.ipClassMap,
       (e) => e.ipType,
       (e) => e.requests,
@@ -125,25 +129,33 @@ export const httpRequests1m = defineQueryGroup<Row>({
       (e) => e.clientHTTPProtocol,
       (e) => e.requests,
     ),
-    single(counter("cloudflare_zone_bandwidth_total", "Bytes served"), (r) => r.sum.bytes),
+    single(counter("cloudflare_zone_bandwidth_total", "Bytes served", [], "bytes"), (r) => r.sum.bytes),
     single(
-      counter("cloudflare_zone_bandwidth_cached_total", "Bytes served from cache"),
+      counter("cloudflare_zone_bandwidth_cached_total", "Bytes served from cache", [], "bytes"),
       (r) => r.sum.cachedBytes,
     ),
     single(
-      counter("cloudflare_zone_bandwidth_ssl_encrypted_total", "Bytes served over TLS"),
+      counter("cloudflare_zone_bandwidth_ssl_encrypted_total", "Bytes served over TLS", [], "bytes"),
       (r) => r.sum.encryptedBytes,
     ),
     breakdown(
-      counter("cloudflare_zone_bandwidth_content_type_total", "Bytes served by response content type", [
-        "content_type",
-      ]),
+      counter(
+        "cloudflare_zone_bandwidth_content_type_total",
+        "Bytes served by response content type",
+        ["content_type"],
+        "bytes",
+      ),
       (r) => r.sum.contentTypeMap,
       (e) => e.edgeResponseContentTypeName,
       (e) => e.bytes,
     ),
     breakdown(
-      counter("cloudflare_zone_bandwidth_country_total", "Bytes served by client country", ["country"]),
+      counter(
+        "cloudflare_zone_bandwidth_country_total",
+        "Bytes served by client country",
+        ["country"],
+        "bytes",
+      ),
       (r) => r.sum.countryMap,
       (e) => e.clientCountryName,
       (e) => e.bytes,
@@ -161,10 +173,13 @@ export const httpRequests1m = defineQueryGroup<Row>({
       (e) => e.threatPathingName,
       (e) => e.requests,
     ),
-    single(counter("cloudflare_zone_pageviews_total", "Page views"), (r) => r.sum.pageViews),
+    single(
+      counter("cloudflare_zone_pageviews_total", "Page views", [], "page views"),
+      (r) => r.sum.pageViews,
+    ),
     // Unique visitors are not additive over time, so this is the last counted minute's value, not a counter.
     single(
-      gauge("cloudflare_zone_uniques", "Unique visitors in the last counted minute"),
+      gauge("cloudflare_zone_uniques", "Unique visitors in the last counted minute", [], "visitors"),
       (r) => r.uniq.uniques,
     ),
     single(

@@ -1,0 +1,156 @@
+import { expect } from "vitest";
+import type { Simulator } from "../../../local/simulator/server.ts";
+import { defaultWorldSpec, type WorldSpec } from "../../../local/simulator/world.ts";
+import type { OneMinute } from "../group-test.ts";
+
+/**
+ * Ground truth for the httpRequestsAdaptiveGroups groups, written independently of their
+ * mappings: each test names the dimensions behind its labels and the filters behind its
+ * dataset node, and this walks the simulator's traffic model for every combination.
+ */
+const dataset = "httpRequestsAdaptiveGroups";
+
+export type Where = Record<string, string | number | readonly (string | number)[]>;
+
+export interface TruthRow {
+  /** Dimension name → value, as the simulator writes it (`"404"`, `"US"`). */
+  dims: Record<string, string>;
+  /** Field path (`count`, `sum.visits`, `avg.originResponseDurationMs`) → ground truth. */
+  values: Record<string, number>;
+}
+
+export interface TruthQuery {
+  zoneTag: string;
+  from: number;
+  to: number;
+  where?: Where;
+  /** Dimensions whose every combination with traffic gives one row. */
+  by: readonly string[];
+  fields: readonly string[];
+}
+
+/** One row per combination of `by` values that has requests in [from, to) matching `where`. */
+export function truthRows(simulator: Simulator, query: TruthQuery): TruthRow[] {
+  const base = { dataset, zoneTag: query.zoneTag, from: query.from, to: query.to };
+  const rows: TruthRow[] = [];
+  const walk = (prefix: Record<string, string>, rest: readonly string[]) => {
+    const where = { ...query.where, ...prefix };
+    const [dimension, ...more] = rest;
+    if (dimension === undefined) {
+      const values = Object.fromEntries(
+        query.fields.map((field) => [field, simulator.groundTruth({ ...base, field, where })]),
+      );
+      rows.push({ dims: prefix, values });
+      return;
+    }
+    for (const value of simulator.groundTruthBy({ ...base, field: "count", where, by: dimension }).keys()) {
+      walk({ ...prefix, [dimension]: value }, more);
+    }
+  };
+  walk({}, query.by);
+  return rows;
+}
+
+/** A field's ground truth over the zone's requests in [from, to) matching `where`. */
+export function truthOf(
+  simulator: Simulator,
+  query: { zoneTag: string; from: number; to: number; where?: Where; field: string },
+): number {
+  return simulator.groundTruth({ dataset, ...query, ...(query.where ? { where: query.where } : {}) });
+}
+
+/** Every value a dimension takes in the zone's requests in [from, to). */
+export function valuesOf(
+  simulator: Simulator,
+  query: { zoneTag: string; from: number; to: number; dimension: string },
+): string[] {
+  return [
+    ...simulator
+      .groundTruthBy({
+        dataset,
+        zoneTag: query.zoneTag,
+        from: query.from,
+        to: query.to,
+        field: "count",
+        by: query.dimension,
+      })
+      .keys(),
+  ];
+}
+
+/**
+ * The default world with its free zone `example.org` as busy as the enterprise zone, so
+ * one minute of it has requests in every breakdown (a quiet free zone could have no
+ * origin errors at all in the counted minute and make its check vacuous).
+ */
+export const busyFreeZoneWorld: WorldSpec = {
+  ...defaultWorldSpec,
+  accounts: defaultWorldSpec.accounts.map((account) => ({
+    ...account,
+    zones: (account.zones ?? []).map((zone) =>
+      zone.name === "example.org" ? { ...zone, requestsPerMinute: 12_000 } : zone,
+    ),
+  })),
+};
+
+/** Every stored series of the given families, over all accounts of the world. */
+export async function storedSeries(
+  run: OneMinute,
+  families: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const account of run.harness.simulator.world.accounts) {
+    for (const [key, value] of await run.series(account.id)) {
+      const name = key.includes("{") ? key.slice(0, key.indexOf("{")) : key;
+      if (families.includes(name)) out.set(key, value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Stored equals expected: the same keys, counters exactly, gauges to 9 decimals (a merged
+ * mean is computed in a different order than the ground truth's).
+ */
+export function expectSameSeries(
+  actual: ReadonlyMap<string, number>,
+  expected: ReadonlyMap<string, number>,
+  gauges: readonly string[] = [],
+): void {
+  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, value] of expected) {
+    const name = key.includes("{") ? key.slice(0, key.indexOf("{")) : key;
+    if (gauges.includes(name)) expect(actual.get(key), key).toBeCloseTo(value, 9);
+    else expect(actual.get(key), key).toBe(value);
+  }
+}
+
+/** The keys of one zone (its `zone` label) among `series`, optionally of one family. */
+export function ofZone(series: ReadonlyMap<string, number>, zoneName: string, family?: string): string[] {
+  return [...series.keys()].filter(
+    (key) => key.includes(`zone="${zoneName}"`) && (family === undefined || key.startsWith(`${family}{`)),
+  );
+}
+
+/**
+ * How many of the zone's rows in the counted minute (one per combination of `by`) an option
+ * must merge into another: rows minus distinct label sets, where `label` is the label set
+ * the option leaves of a row. 0 means the option merges nothing there.
+ */
+export function mergedRows(
+  run: OneMinute,
+  zoneName: string,
+  by: readonly string[],
+  label: (dims: Record<string, string>) => string,
+  where: Where = {},
+): number {
+  const simulator = run.harness.simulator;
+  const zone = simulator.world.zones.find((z) => z.name === zoneName);
+  if (!zone) throw new RangeError(`no zone ${zoneName}`);
+  const rows = truthRows(simulator, { zoneTag: zone.id, from: run.from, to: run.to, where, by, fields: [] });
+  return rows.length - new Set(rows.map(({ dims }) => label(dims))).size;
+}
+
+export function expectNoErrors(run: OneMinute): void {
+  expect(run.summaries.flatMap((summary) => summary.errors)).toEqual([]);
+}
