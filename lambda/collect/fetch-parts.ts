@@ -124,24 +124,7 @@ async function fetchPart(
   }
   if (result instanceof CloudflareApiError) return failAll(part, result);
   if (![...result.values()].some((rows) => rows.length >= part.limit)) return complete(part, result);
-  if (part.to - part.from > 60) {
-    const [first, second] = halve(part.from, part.to);
-    const a = await fetchPart(graphql, { ...part, from: first[0], to: first[1] });
-    const b = await fetchPart(graphql, { ...part, from: second[0], to: second[1] });
-    for (const id of part.scopeIds) {
-      const x = a.get(id);
-      const y = b.get(id);
-      out.set(
-        id,
-        x instanceof CloudflareApiError
-          ? x
-          : y instanceof CloudflareApiError
-            ? y
-            : [...(x ?? []), ...(y ?? [])],
-      );
-    }
-    return out;
-  }
+  if (part.to - part.from > 60) return halves(graphql, part);
   if (part.scopeIds.length > 1) {
     for (const id of part.scopeIds) merge(out, await fetchPart(graphql, { ...part, scopeIds: [id] }));
     return out;

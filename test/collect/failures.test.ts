@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { discoverZones } from "../../lambda/collect/discovery.ts";
 import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
 import { httpRequests1m } from "../../lambda/collect/groups/http-requests-1m.ts";
+import { requestMethods } from "../../lambda/collect/groups/request-methods.ts";
 import { oldestQueryable } from "../../lambda/collect/windows.ts";
 import type { LogFields } from "../../lambda/lib/log.ts";
 import { readDocument, writeDocument } from "../../lambda/store/items.ts";
@@ -10,6 +12,7 @@ import { readAccountShards } from "../../lambda/store/shards.ts";
 import { keys, type Store } from "../../lambda/store/table.ts";
 import { expectExact } from "./exact.ts";
 import { type Harness, startHarness } from "./harness.ts";
+import { recount } from "./recount.ts";
 
 const minutes = (n: number) => n * 60_000;
 
@@ -215,6 +218,29 @@ describe("crashes, outages and failures", () => {
     const [next] = await harness.runAll();
     expect(next?.errors).toEqual([]);
     await expectZonesExact(harness, accountId);
+  });
+
+  it("sends a catch-up that times out again part by part, then in halves, and counts it exactly", async () => {
+    harness = await startHarness({
+      env: { CLOUDFLARE_REQUEST_TIMEOUT_MS: "300", CLOUDFLARE_MAX_ATTEMPTS: "1" },
+    });
+    const account = harness.simulator.world.accounts[0];
+    if (!account) throw new Error("default world changed");
+    const groups = [httpRequests1m, requestMethods];
+    // Zones and their settings are known already (discovery is not what this is about).
+    await discoverZones(harness.runtime({ groups }), account, [
+      ...new Set(groups.map((group) => group.dataset)),
+    ]);
+    // The first request (an hour of both groups for every zone) and the next one (the
+    // first group alone) never answer; the first group's halves and the second group do.
+    harness.simulator.faults.add({ kind: "timeout", api: "graphql", times: 2 });
+    const summary = await fetchAccount(harness.runtime({ groups }), { id: account.id, name: account.name });
+    expect(summary.errors).toEqual([]);
+    // The hour of both groups is counted: the roll-up for the three paid zones, the
+    // adaptive methods for all four.
+    expect(summary.minutesCounted).toBe((3 + 4) * 60);
+    await expectZonesExact(harness, account.id, ["example.com", "example-shop.com", "example-blog.net"]);
+    expect((await recount(harness.simulator, harness.store, undefined, groups)).mismatches).toEqual([]);
   });
 
   it("queries 25 zones ten at a time, and splits results that reach the limit", async () => {

@@ -23,17 +23,31 @@ export async function countOneMinute(
   group: AnyQueryGroup,
   options: { world?: WorldSpec; env?: Record<string, string> } = {},
 ): Promise<OneMinute> {
+  return countMinutes(group, 1, options);
+}
+
+/**
+ * The same for the `minutes` minutes that settled last ([from, to)), for datasets whose
+ * events are too sparse for one minute. `before` may change the world first (the
+ * simulator reads it live).
+ */
+export async function countMinutes(
+  group: AnyQueryGroup,
+  minutes: number,
+  options: { world?: WorldSpec; env?: Record<string, string>; before?: (harness: Harness) => void } = {},
+): Promise<OneMinute> {
   const harness = await startHarness({
     ...(options.world ? { world: options.world } : {}),
-    // The first run counts one minute: the one that settled last.
-    env: { INITIAL_LOOKBACK_SECONDS: "60", ...options.env },
+    // The first run counts from this far back: exactly the minutes that settled last.
+    env: { INITIAL_LOOKBACK_SECONDS: String(minutes * 60), ...options.env },
   });
+  options.before?.(harness);
   const summaries = await harness.runAll({ groups: [group] });
   const now = harness.clock.now() / 1000;
   const to = Math.floor((now - 300) / 60) * 60;
   return {
     harness,
-    from: to - 60,
+    from: to - minutes * 60,
     to,
     summaries,
     series: async (accountId) => {

@@ -1,7 +1,15 @@
-import { expect } from "vitest";
 import type { Simulator } from "../../../local/simulator/server.ts";
 import { defaultWorldSpec, type WorldSpec } from "../../../local/simulator/world.ts";
 import type { OneMinute } from "../group-test.ts";
+import {
+  expectNoErrors,
+  expectSameSeries,
+  type TruthQuery as GenericQuery,
+  truthRows as rowsOfDataset,
+  storedSeries,
+  type TruthRow,
+  type Where,
+} from "./zone-dataset-truth.ts";
 
 /**
  * Ground truth for the httpRequestsAdaptiveGroups groups, written independently of their
@@ -10,45 +18,13 @@ import type { OneMinute } from "../group-test.ts";
  */
 const dataset = "httpRequestsAdaptiveGroups";
 
-export type Where = Record<string, string | number | readonly (string | number)[]>;
+export type { TruthRow, Where };
 
-export interface TruthRow {
-  /** Dimension name → value, as the simulator writes it (`"404"`, `"US"`). */
-  dims: Record<string, string>;
-  /** Field path (`count`, `sum.visits`, `avg.originResponseDurationMs`) → ground truth. */
-  values: Record<string, number>;
-}
-
-export interface TruthQuery {
-  zoneTag: string;
-  from: number;
-  to: number;
-  where?: Where;
-  /** Dimensions whose every combination with traffic gives one row. */
-  by: readonly string[];
-  fields: readonly string[];
-}
+export type TruthQuery = Omit<GenericQuery, "dataset">;
 
 /** One row per combination of `by` values that has requests in [from, to) matching `where`. */
 export function truthRows(simulator: Simulator, query: TruthQuery): TruthRow[] {
-  const base = { dataset, zoneTag: query.zoneTag, from: query.from, to: query.to };
-  const rows: TruthRow[] = [];
-  const walk = (prefix: Record<string, string>, rest: readonly string[]) => {
-    const where = { ...query.where, ...prefix };
-    const [dimension, ...more] = rest;
-    if (dimension === undefined) {
-      const values = Object.fromEntries(
-        query.fields.map((field) => [field, simulator.groundTruth({ ...base, field, where })]),
-      );
-      rows.push({ dims: prefix, values });
-      return;
-    }
-    for (const value of simulator.groundTruthBy({ ...base, field: "count", where, by: dimension }).keys()) {
-      walk({ ...prefix, [dimension]: value }, more);
-    }
-  };
-  walk({}, query.by);
-  return rows;
+  return rowsOfDataset(simulator, { ...query, dataset });
 }
 
 /** A field's ground truth over the zone's requests in [from, to) matching `where`. */
@@ -93,38 +69,6 @@ export const busyFreeZoneWorld: WorldSpec = {
   })),
 };
 
-/** Every stored series of the given families, over all accounts of the world. */
-export async function storedSeries(
-  run: OneMinute,
-  families: readonly string[],
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const account of run.harness.simulator.world.accounts) {
-    for (const [key, value] of await run.series(account.id)) {
-      const name = key.includes("{") ? key.slice(0, key.indexOf("{")) : key;
-      if (families.includes(name)) out.set(key, value);
-    }
-  }
-  return out;
-}
-
-/**
- * Stored equals expected: the same keys, counters exactly, gauges to 9 decimals (a merged
- * mean is computed in a different order than the ground truth's).
- */
-export function expectSameSeries(
-  actual: ReadonlyMap<string, number>,
-  expected: ReadonlyMap<string, number>,
-  gauges: readonly string[] = [],
-): void {
-  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [key, value] of expected) {
-    const name = key.includes("{") ? key.slice(0, key.indexOf("{")) : key;
-    if (gauges.includes(name)) expect(actual.get(key), key).toBeCloseTo(value, 9);
-    else expect(actual.get(key), key).toBe(value);
-  }
-}
-
 /** The keys of one zone (its `zone` label) among `series`, optionally of one family. */
 export function ofZone(series: ReadonlyMap<string, number>, zoneName: string, family?: string): string[] {
   return [...series.keys()].filter(
@@ -151,6 +95,4 @@ export function mergedRows(
   return rows.length - new Set(rows.map(({ dims }) => label(dims))).size;
 }
 
-export function expectNoErrors(run: OneMinute): void {
-  expect(run.summaries.flatMap((summary) => summary.errors)).toEqual([]);
-}
+export { expectNoErrors, expectSameSeries, storedSeries };

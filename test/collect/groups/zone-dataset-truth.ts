@@ -1,14 +1,11 @@
 import { expect } from "vitest";
-import type { AnyQueryGroup } from "../../../lambda/collect/query-group.ts";
-import { readAccountShards } from "../../../lambda/store/shards.ts";
 import type { Simulator } from "../../../local/simulator/server.ts";
-import type { WorldSpec, Zone } from "../../../local/simulator/world.ts";
+import type { Zone } from "../../../local/simulator/world.ts";
 import type { OneMinute } from "../group-test.ts";
-import { type Harness, startHarness } from "../harness.ts";
 
 /**
- * Ground truth for the zone groups of any adaptive dataset (firewall, health checks, load
- * balancing, logpush), written independently of the groups' mappings: a test names the
+ * Ground truth for the zone groups of any dataset, written independently of the groups'
+ * mappings: a test names the
  * dimensions behind its labels and the filters behind its dataset node, and this walks the
  * simulator's traffic model for every combination of those dimensions.
  */
@@ -54,38 +51,7 @@ export function truthRows(simulator: Simulator, query: TruthQuery): TruthRow[] {
   return rows;
 }
 
-/**
- * The group alone against the simulator, counting the `minutes` minutes that settled last
- * ([from, to)), as `countOneMinute` does for one. `before` may change the world first (the
- * simulator reads it live).
- */
-export async function countMinutes(
-  group: AnyQueryGroup,
-  minutes: number,
-  options: { world?: WorldSpec; env?: Record<string, string>; before?: (harness: Harness) => void } = {},
-): Promise<OneMinute> {
-  const harness = await startHarness({
-    ...(options.world ? { world: options.world } : {}),
-    env: { ...options.env, INITIAL_LOOKBACK_SECONDS: String(minutes * 60) },
-  });
-  options.before?.(harness);
-  const summaries = await harness.runAll({ groups: [group] });
-  const now = harness.clock.now() / 1000;
-  const to = Math.floor((now - 300) / 60) * 60;
-  return {
-    harness,
-    from: to - minutes * 60,
-    to,
-    summaries,
-    series: async (accountId) => {
-      const out = new Map<string, number>();
-      for (const shard of await readAccountShards(harness.store, accountId)) {
-        for (const [key, state] of Object.entries(shard.series)) out.set(key, state.v);
-      }
-      return out;
-    },
-  };
-}
+export { countMinutes } from "../group-test.ts";
 
 export function zoneNamed(simulator: Simulator, name: string): Zone {
   const zone = simulator.world.zones.find((z) => z.name === name);
