@@ -22,8 +22,6 @@ export class CloudflareApiError extends Error {
   readonly code: string | undefined;
   /** Seconds to wait before calling again, when Cloudflare said (Retry-After) or implied (`budget`). */
   readonly retryAfterSeconds: number | undefined;
-  /** For GraphQL errors: the index of the zone (in the query's zone list) the error names. */
-  readonly zoneIndex: number | undefined;
   /** For GraphQL errors: the first error's `path` (aliases and list indices), when it gave one. */
   readonly path: readonly (string | number)[] | undefined;
 
@@ -34,7 +32,6 @@ export class CloudflareApiError extends Error {
       status?: number;
       code?: string;
       retryAfterSeconds?: number;
-      zoneIndex?: number;
       path?: readonly (string | number)[];
     } = {},
   ) {
@@ -44,7 +41,6 @@ export class CloudflareApiError extends Error {
     this.status = details.status;
     this.code = details.code;
     this.retryAfterSeconds = details.retryAfterSeconds;
-    this.zoneIndex = details.zoneIndex;
     this.path = details.path;
   }
 
@@ -70,17 +66,13 @@ export function classifyGraphqlErrors(
 ): CloudflareApiError {
   const first = errors[0] ?? {};
   const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
-  const rawPath = Array.isArray(first.path)
+  const path = Array.isArray(first.path)
     ? first.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number")
     : [];
-  const path = rawPath.map(String);
-  const zoneAt = path.indexOf("zones");
-  const zoneIndex = zoneAt >= 0 && path[zoneAt + 1] !== undefined ? Number(path[zoneAt + 1]) : undefined;
   const details = {
     ...(status === undefined ? {} : { status }),
     ...(code === undefined ? {} : { code }),
-    ...(zoneIndex === undefined || Number.isNaN(zoneIndex) ? {} : { zoneIndex }),
-    ...(rawPath.length > 0 ? { path: rawPath } : {}),
+    ...(path.length > 0 ? { path } : {}),
   };
   const all = errors.map((e) => String(e.message ?? "")).join("; ") || "unknown GraphQL error";
   const text = all.toLowerCase();

@@ -47,11 +47,6 @@ export class Availability {
     this.#changed = true;
   }
 
-  /** Every remembered refusal: `group|scope` → until (ms) and Cloudflare's message. */
-  entries(): Readonly<Record<string, z.output<typeof entrySchema>>> {
-    return this.#entries;
-  }
-
   async save(): Promise<void> {
     if (!this.#changed) return;
     await writeDocument(

@@ -24,7 +24,6 @@ export interface Target {
   id: string;
   /** The scope label its series carry (`zone="example.com"` or `account="acme"`). */
   label: ScopeLabels;
-  plan?: string;
   settings: Readonly<Record<string, DatasetSettings>>;
 }
 

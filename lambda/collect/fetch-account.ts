@@ -146,7 +146,6 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     const zoneTargets: Target[] = zones.map((zone) => ({
       id: zone.id,
       label: { name: "zone", value: zone.name },
-      plan: zone.plan,
       settings: zone.settings,
     }));
     summary.zonesCollected = zones.filter((zone) =>

@@ -109,7 +109,7 @@ async function fetchPart(
     if (!(error instanceof CloudflareApiError) || isFatal(error)) throw error;
     if (timedOut(error) && part.to - part.from >= splitOnTimeoutSeconds) return halves(graphql, part);
     if (part.scopeIds.length > 1 && (error.kind === "forbidden" || error.kind === "badRequest")) {
-      const index = partOfError(error)?.scopeIndex ?? error.zoneIndex;
+      const index = partOfError(error)?.scopeIndex;
       const culprit = index === undefined ? undefined : part.scopeIds[index];
       if (culprit) {
         out.set(culprit, error);

@@ -17,9 +17,10 @@ export function metricTable(): string {
   const rows = [
     ...queryGroups.map(
       (group) =>
-        `| ${group.name} | ${group.scope} | ${code(group.dataset)}${group.sampled ? " (sampled)" : ""} | ${group.series
-          .map((s) => code(s.family.name))
-          .filter((name, i, all) => all.indexOf(name) === i)
+        `| ${group.name} | ${group.scope} | ${code(group.dataset)}${group.sampled ? " (sampled)" : ""} | ${uniqueFamilies(
+          group,
+        )
+          .map((family) => code(family.name))
           .join(", ")} |`,
     ),
     ...snapshotGroups.map(

@@ -4,6 +4,8 @@ import { snapshotGroups } from "../collect/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
+import type { Shard } from "../store/shards.ts";
+import { selfMetricFamilies } from "./self-metrics.ts";
 import type { StoredState } from "./state.ts";
 
 /**
@@ -70,10 +72,11 @@ export function buildFamilies(
 export function configErrorsFamily(issues: readonly ConfigIssue[]): Family {
   const perKey = new Map<string, number>();
   for (const issue of issues) perKey.set(issue.key, (perKey.get(issue.key) ?? 0) + 1);
+  const family = declared("cloudflare_exporter_config_errors");
   return {
-    name: "cloudflare_exporter_config_errors",
-    help: "Runtime config overrides rejected (ignored, the last valid value kept), by key",
-    type: "gauge",
+    name: family.name,
+    help: family.help,
+    type: family.type,
     samples: [...perKey].map(([key, value]) => ({ labels: [["key", key]], value })),
   };
 }
@@ -93,47 +96,55 @@ function zoneLabelOf(series: Readonly<Record<string, unknown>>): string | undefi
 
 type Add = (name: string, help: string, type: Family["type"], sample: Sample) => void;
 
+const selfFamilies = new Map(selfMetricFamilies.map((family) => [family.name, family]));
+
+/** A self-metric's HELP and type come from its one declaration (lambda/serve/self-metrics.ts), which the docs print. */
+function declared(name: string): MetricFamily {
+  const family = selfFamilies.get(name);
+  if (!family) throw new Error(`${name} is not declared in self-metrics.ts`);
+  return family;
+}
+
 function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
-  add("cloudflare_exporter_up", "1 when the exporter could read its stored state", "gauge", {
+  const self = (name: string, sample: Sample) => {
+    const family = declared(name);
+    add(name, family.help, family.type, sample);
+  };
+  self("cloudflare_exporter_up", {
     labels: [],
     value: 1,
   });
-  add("cloudflare_exporter_build_info", "Version of the exporter", "gauge", {
+  self("cloudflare_exporter_build_info", {
     labels: [
       ["version", build.version],
       ["runtime", build.runtime],
     ],
     value: 1,
   });
-  add("cloudflare_accounts", "Accounts discovered (after CF_ACCOUNTS)", "gauge", {
+  self("cloudflare_accounts", {
     labels: [],
     value: state.accounts.length,
   });
   const zones = state.accounts.flatMap((a) => a.zones);
   const zoneIds = new Set(zones.map((z) => z.id));
-  add("cloudflare_zones", "Active zones discovered", "gauge", { labels: [], value: zones.length });
-  add("cloudflare_zones_filtered", "Zones after the CF_ZONES allow-list", "gauge", {
+  self("cloudflare_zones", { labels: [], value: zones.length });
+  self("cloudflare_zones_filtered", {
     labels: [],
     value: zoneIds.size,
   });
   const counted = new Set(
     state.accounts.flatMap((a) => a.shards.map((s) => s.scopeId)).filter((id) => zoneIds.has(id)),
   );
-  add("cloudflare_zones_processed", "Zones with counted data", "gauge", { labels: [], value: counted.size });
-  add(
-    "cloudflare_zones_skipped_free_tier",
-    "Zones on the Free plan: their plan's datasets (adaptive HTTP, certificates, load balancers) are collected, the paid datasets skipped",
-    "gauge",
-    {
-      labels: [],
-      value: zones.filter((z) => z.plan === "free").length,
-    },
-  );
+  self("cloudflare_zones_processed", { labels: [], value: counted.size });
+  self("cloudflare_zones_skipped_free_tier", {
+    labels: [],
+    value: zones.filter((z) => z.plan === "free").length,
+  });
 
   for (const { account, zones: accountZones, shards, status } of state.accounts) {
     const accountLabel: [string, string] = ["account", account.name];
     for (const [code, count] of status.errors) {
-      add("cloudflare_exporter_errors_total", "Collection errors, by account and error code", "counter", {
+      self("cloudflare_exporter_errors_total", {
         labels: [accountLabel, ["code", code]],
         value: count,
       });
@@ -142,32 +153,29 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
       ["graphql", status.graphqlRequests],
       ["rest", status.restRequests],
     ] as const) {
-      add("cloudflare_exporter_cloudflare_requests_total", "Requests made to the Cloudflare API", "counter", {
+      self("cloudflare_exporter_cloudflare_requests_total", {
         labels: [accountLabel, ["api", api]],
         value,
       });
     }
-    add(
-      "cloudflare_exporter_rate_limit_events_total",
-      "Times Cloudflare answered that a rate limit was reached",
-      "counter",
-      {
-        labels: [accountLabel],
-        value: status.rateLimitEvents,
-      },
-    );
+    self("cloudflare_exporter_rate_limit_events_total", {
+      labels: [accountLabel],
+      value: status.rateLimitEvents,
+    });
     // The counted range per zone and query group: the oldest cursor and start of its shards.
     const ranges = new Map<
       string,
       { zone: string; query: string; from: number; until: number; lost: number }
     >();
+    // A zone that left the zone list keeps the name its shards carry, so its self-metrics
+    // keep their labels (and stay one series) for as long as its counters are exported.
+    const zoneNames = new Map(accountZones.map((z) => [z.id, z.name]));
+    const zoneOf = (shard: Shard): string =>
+      zoneNames.get(shard.scopeId) ??
+      (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
     for (const shard of shards) {
       const key = `${shard.group}/${shard.scopeId}`;
-      // A zone that left the zone list keeps the name its series carry, so its self-metrics
-      // keep their labels (and stay one series) for as long as its counters are exported.
-      const zone =
-        accountZones.find((z) => z.id === shard.scopeId)?.name ??
-        (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
+      const zone = zoneOf(shard);
       const previous = ranges.get(key);
       ranges.set(key, {
         zone,
@@ -179,9 +187,7 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     }
     const dropped = new Map<string, { labels: [string, string][]; value: number }>();
     for (const shard of shards) {
-      const zone =
-        accountZones.find((z) => z.id === shard.scopeId)?.name ??
-        (shard.scopeId === account.id ? "" : (shard.label ?? shard.scopeId));
+      const zone = zoneOf(shard);
       for (const [family, count] of Object.entries(shard.dropped)) {
         const key = `${zone}|${shard.group}|${family}`;
         const entry = dropped.get(key) ?? {
@@ -193,43 +199,22 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
       }
     }
     for (const sample of dropped.values()) {
-      add(
-        "cloudflare_exporter_dropped_samples_total",
-        "Samples of new series not stored because their family reached MAX_SERIES_PER_FAMILY for the zone (or account)",
-        "counter",
-        sample,
-      );
+      self("cloudflare_exporter_dropped_samples_total", sample);
     }
     for (const range of ranges.values()) {
       const labels: [string, string][] = [accountLabel, ...zoneLabel(range.zone), ["query", range.query]];
-      add(
-        "cloudflare_exporter_collected_from_timestamp_seconds",
-        "Start of the counted range (Unix seconds)",
-        "gauge",
-        {
-          labels,
-          value: range.from,
-        },
-      );
-      add(
-        "cloudflare_exporter_collected_until_timestamp_seconds",
-        "End of the counted range: every minute before it is counted (Unix seconds)",
-        "gauge",
-        {
-          labels,
-          value: range.until,
-        },
-      );
-      add(
-        // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
-        "cloudflare_exporter_lost_seconds_total",
-        "Time that could not be counted (whole minutes, in seconds): older than Cloudflare's lookback when fetched",
-        "counter",
-        {
-          labels,
-          value: range.lost * 60,
-        },
-      );
+      self("cloudflare_exporter_collected_from_timestamp_seconds", {
+        labels,
+        value: range.from,
+      });
+      self("cloudflare_exporter_collected_until_timestamp_seconds", {
+        labels,
+        value: range.until,
+      });
+      self("cloudflare_exporter_lost_seconds_total", {
+        labels,
+        value: range.lost * 60,
+      });
     }
   }
 }

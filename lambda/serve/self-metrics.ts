@@ -1,8 +1,9 @@
 import type { MetricFamily } from "../collect/query-group.ts";
 
 /**
- * The exporter's own metrics, for the docs. They are computed per scrape from stored state
- * (lambda/serve/families.ts); a test keeps this list and the endpoint's output equal.
+ * The exporter's own metrics: their one declaration. They are computed per scrape from
+ * stored state (lambda/serve/families.ts), which takes HELP and type from here and refuses
+ * a name missing here, so docs/metrics.md (printed from this list) cannot drift.
  */
 const self = (
   name: string,
@@ -61,6 +62,7 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "seconds",
     "End of the counted range: every minute before it is counted (Unix seconds); for REST snapshots, when the snapshot was taken",
   ),
+  // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
   self(
     "cloudflare_exporter_lost_seconds_total",
     "counter",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyGraphqlErrors, classifyRestErrors } from "../../lambda/cloudflare/errors.ts";
+import { partOfError } from "../../lambda/collect/request.ts";
 
 describe("Cloudflare error classification", () => {
   it("reads the body, not the status: a budget error with HTTP 200 is a rate limit", () => {
@@ -16,21 +17,21 @@ describe("Cloudflare error classification", () => {
     expect({ kind: error.kind, retry: error.retryAfterSeconds }).toEqual({ kind: "rateLimited", retry: 300 });
   });
 
-  it("names the zone an access error is about", () => {
+  it("names the part and zone an access error is about", () => {
     const error = classifyGraphqlErrors(
       [
         {
           message: "zone 'abc' does not have access to the path",
-          path: ["viewer", "zones", "3", "rows"],
+          path: ["viewer", "p2", "3", "rows"],
           extensions: { code: "authz" },
         },
       ],
       403,
     );
-    expect({ kind: error.kind, zoneIndex: error.zoneIndex, code: error.code }).toEqual({
+    expect({ kind: error.kind, code: error.code, at: partOfError(error) }).toEqual({
       kind: "forbidden",
-      zoneIndex: 3,
       code: "authz",
+      at: { part: 2, scopeIndex: 3 },
     });
   });
 
