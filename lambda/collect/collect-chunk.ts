@@ -1,5 +1,6 @@
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { DatasetSettings } from "../cloudflare/schemas.ts";
+import type { ShardWrite } from "../push/plan.ts";
 import { readShards, type Shard, ShardConflictError, writeShard } from "../store/shards.ts";
 import {
   advanceShard,
@@ -35,6 +36,8 @@ export interface ChunkContext {
   /** Remembers a refusal that names this target. */
   markUnavailable(group: AnyQueryGroup, target: Target, error: CloudflareApiError): void;
   policyFor(target: Target): LabelPolicy;
+  /** Told of every successful shard write (the push path sends what it advanced). */
+  onShardWritten?(write: ShardWrite): void;
 }
 
 interface Plan {
@@ -305,6 +308,13 @@ async function applyToShards(
         }
         advancedFrom = Math.min(advancedFrom ?? current.cursor, current.cursor);
         shards[position] = { ...next, stored: true };
+        context.onShardWritten?.({
+          before: current,
+          after: next,
+          samples,
+          from: range.from,
+          shardCount: plan.group.shards,
+        });
         break;
       } catch (error) {
         if (!(error instanceof ShardConflictError) || attempt === maxConflictRetries) throw error;

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
+import type { ShardWrite } from "../push/plan.ts";
+import { type PushOutcome, pushAfterRun } from "../push/push.ts";
+import type { RemoteWriteTarget } from "../push/send.ts";
 import {
   acquireLease,
   readGraphqlBlock,
@@ -40,6 +43,8 @@ export interface FetchDeps extends DiscoveryDeps {
   stats: ApiStats;
   /** Skip the lease (tests that make two runs race on purpose). */
   withoutLease?: boolean;
+  /** Where newly counted minutes are pushed (REMOTE_WRITE_URL); absent: no push. */
+  remoteWrite?: RemoteWriteTarget;
 }
 
 export interface FetchError {
@@ -71,6 +76,8 @@ export interface FetchSummary {
   /** Unix seconds: the oldest shard cursor among the account's zones after the run (how stale its data is). */
   oldestCursor?: number;
   errors: FetchError[];
+  /** What the push did after the state writes (absent without REMOTE_WRITE_URL or with nothing to push). */
+  push?: PushOutcome;
 }
 
 const leaseMs = 55_000;
@@ -95,6 +102,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
   const before = { ...deps.stats };
   const owner = randomUUID();
   const log = deps.logger.child({ accountId: account.id });
+  const writes: ShardWrite[] = [];
   if (!deps.withoutLease && !(await acquireLease(deps.store, account.id, owner, deps.clock(), leaseMs))) {
     log.info("another run holds this account's lease; skipping");
     return { ...summary, skipped: "lease held by another run" };
@@ -142,6 +150,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
         });
       },
       policyFor: (target: Target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
+      onShardWritten: (write: ShardWrite) => void writes.push(write),
     };
     const zoneTargets: Target[] = zones.map((zone) => ({
       id: zone.id,
@@ -188,6 +197,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     } finally {
       await availability.save();
     }
+    if (deps.remoteWrite) await push(deps, deps.remoteWrite, account, writes, summary);
   } finally {
     summary.graphqlRequests = deps.stats.graphqlRequests - before.graphqlRequests;
     summary.restRequests = deps.stats.restRequests - before.restRequests;
@@ -214,6 +224,35 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
+}
+
+/** The push, after every state write of the run: its failure is logged and counted, never the run's. */
+async function push(
+  deps: FetchDeps,
+  target: RemoteWriteTarget,
+  account: AccountInfo,
+  writes: readonly ShardWrite[],
+  summary: FetchSummary,
+): Promise<void> {
+  const { config } = deps;
+  try {
+    const outcome = await pushAfterRun(
+      {
+        store: deps.store,
+        clock: deps.clock,
+        logger: deps.logger,
+        target,
+        maxSamplesPerRequest: config.remoteWriteMaxSamplesPerRequest,
+        windowSeconds: config.remoteWriteWindowSeconds,
+        denylist: config.metricsDenylist,
+      },
+      account,
+      writes,
+    );
+    if (outcome) summary.push = outcome;
+  } catch (error) {
+    summary.errors.push(describe("remote-write", error));
+  }
 }
 
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */

@@ -4,6 +4,7 @@ import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
+import type { RemoteWriteTarget } from "../push/send.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
 import { queryGroups } from "./groups/index.ts";
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   snapshots?: readonly SnapshotGroup[];
   /** Longest a call waits for the rate limiter before its work is left to the next run. */
   maxLimiterWaitMs?: number;
+  /** Where newly counted minutes are pushed; absent: no push. */
+  remoteWrite?: RemoteWriteTarget;
 }
 
 /** Wires the clients (one rate limiter per API, shared by every call of the invocation) and the store. */
@@ -54,6 +57,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     logger: options.logger,
     store: options.store,
     stats,
+    ...(options.remoteWrite ? { remoteWrite: options.remoteWrite } : {}),
     groups: (options.groups ?? queryGroups).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),

@@ -4,6 +4,7 @@ import { snapshotGroups } from "../collect/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
+import { pushSelfSamples } from "../push/self-metrics.ts";
 import type { Shard } from "../store/shards.ts";
 import { selfMetricFamilies } from "./self-metrics.ts";
 import type { StoredState } from "./state.ts";
@@ -141,8 +142,10 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     value: zones.filter((z) => z.plan === "free").length,
   });
 
-  for (const { account, zones: accountZones, shards, status } of state.accounts) {
+  for (const { account, zones: accountZones, shards, status, push } of state.accounts) {
     const accountLabel: [string, string] = ["account", account.name];
+    for (const { name, labels, value } of push ? pushSelfSamples(account.name, push) : [])
+      self(name, { labels, value });
     for (const [code, count] of status.errors) {
       self("cloudflare_exporter_errors_total", {
         labels: [accountLabel, ["code", code]],

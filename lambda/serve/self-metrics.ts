@@ -1,4 +1,5 @@
 import type { MetricFamily } from "../collect/query-group.ts";
+import { pushSelfMetricFamilies } from "../push/self-metrics.ts";
 
 /**
  * The exporter's own metrics: their one declaration. They are computed per scrape from
@@ -84,4 +85,5 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "overrides",
     "Runtime config overrides rejected (ignored, the last valid value kept), by key",
   ),
+  ...pushSelfMetricFamilies,
 ];

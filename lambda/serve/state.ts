@@ -7,6 +7,7 @@ import {
   zoneInfoSchema,
 } from "../collect/discovery.ts";
 import type { Config } from "../config/config.ts";
+import { decodeJournal, type JournalBody, pushKey } from "../push/journal.ts";
 import { readDocument } from "../store/items.ts";
 import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
 import { keys, type Store } from "../store/table.ts";
@@ -27,6 +28,8 @@ export interface AccountState {
     rateLimitEvents: number;
     lastRun: LastRun | undefined;
   };
+  /** The push journal, when REMOTE_WRITE_URL has ever pushed for this account. */
+  push?: JournalBody;
 }
 
 const lastRunSchema = z
@@ -73,6 +76,8 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
       state.shards.push(shardFromItem(item));
     } else if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+    } else if (sk === pushKey && item.data instanceof Uint8Array) {
+      state.push = decodeJournal(item.data);
     } else if (sk === keys.status) {
       for (const [name, value] of Object.entries(item)) {
         if (name.startsWith("error:") && typeof value === "number")

@@ -1,8 +1,6 @@
 import protobuf from "protobufjs";
 import snappy from "snappyjs";
 import { describe, expect, it } from "vitest";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
-import { labelsOfKey } from "../../lambda/push/series-labels.ts";
 import { encodeWriteRequest, writeRequestBody } from "../../lambda/push/write-request.ts";
 
 /**
@@ -94,21 +92,5 @@ describe("WriteRequest encoder", () => {
     expect(() =>
       encodeWriteRequest([{ labels: { __name__: "a" }, samples: [{ timestamp: 1.5, value: 1 }] }]),
     ).toThrow("not a varint: 1.5");
-  });
-});
-
-describe("series key → labels", () => {
-  it("inverts seriesKey, escapes included", () => {
-    const labels = { zone: "a.com", path: 'x"y\\z\nw', empty: "" };
-    expect(labelsOfKey(seriesKey("cloudflare_zone_requests_total", labels))).toEqual({
-      __name__: "cloudflare_zone_requests_total",
-      ...labels,
-    });
-    expect(labelsOfKey("up")).toEqual({ __name__: "up" });
-  });
-
-  it("refuses a key that is not one", () => {
-    expect(() => labelsOfKey('m{a="x"')).toThrow('not a series key: m{a="x"');
-    expect(() => labelsOfKey("m{a}")).toThrow("not a series key: m{a}");
   });
 });
