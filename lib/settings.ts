@@ -23,6 +23,7 @@ const stackManaged: Record<string, string> = {
   LOG_FORMAT: "",
   METRICS_NAMESPACE: "",
   SCRAPE_CREDENTIALS_SECRET_ARN: "",
+  REMOTE_WRITE_CREDENTIALS_SECRET_ARN: "",
   METRICS_AUTH: "; choose it with the metricsAuth context key",
 };
 const secrets = new Set([
@@ -30,7 +31,12 @@ const secrets = new Set([
   "SCRAPE_BEARER_TOKEN",
   "BASIC_AUTH_USER",
   "BASIC_AUTH_PASSWORD",
+  "REMOTE_WRITE_BEARER_TOKEN",
+  "REMOTE_WRITE_USERNAME",
+  "REMOTE_WRITE_PASSWORD",
 ]);
+/** What the stack sets for the push when ampWorkspaceArn is given. */
+const remoteWriteKeys = ["REMOTE_WRITE_URL", "REMOTE_WRITE_AUTH", "REMOTE_WRITE_REGION"];
 
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]);
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -93,7 +99,29 @@ const contextSchema = z.object({
     .default("cloudflare-exporter"),
   exporterEnvironment: environmentObject.default({}),
   alarmEmail: z.email().optional(),
+  /** An Amazon Managed Prometheus workspace to push every counted minute to (aps:RemoteWrite on it only). */
+  ampWorkspaceArn: z
+    .string()
+    .trim()
+    .regex(
+      /^arn:aws[a-z-]*:aps:[a-z]{2}(-[a-z]+)+-\d:\d{12}:workspace\/ws-[A-Za-z0-9-]+$/,
+      "must be an AMP workspace ARN such as arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-...",
+    )
+    .optional(),
 });
+
+/** The AMP workspace's region, ID and endpoints, from its ARN. */
+export function ampWorkspace(arn: string): {
+  region: string;
+  id: string;
+  remoteWriteUrl: string;
+  queryUrl: string;
+} {
+  const [, , , region = "", , resource = ""] = arn.split(":");
+  const id = resource.replace(/^workspace\//, "");
+  const base = `https://aps-workspaces.${region}.amazonaws.com/workspaces/${id}/api/v1`;
+  return { region, id, remoteWriteUrl: `${base}/remote_write`, queryUrl: `${base}/query` };
+}
 
 type ContextSettings = z.output<typeof contextSchema>;
 export type ContextKey = keyof ContextSettings;
@@ -129,6 +157,12 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
     throw error;
   }
   const { logRetentionDays, ...rest } = parsed;
+  const amp = parsed.ampWorkspaceArn ? ampWorkspace(parsed.ampWorkspaceArn) : undefined;
+  const clash = amp ? remoteWriteKeys.filter((name) => name in parsed.exporterEnvironment) : [];
+  if (clash.length > 0)
+    throw new SettingsError(
+      `context exporterEnvironment: ${clash.join(", ")} ${clash.length > 1 ? "are" : "is"} set by the stack from ampWorkspaceArn`,
+    );
   return {
     ...rest,
     logRetention: logRetentionDays as RetentionDays,
@@ -137,7 +171,17 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
     exporterConfig: validateExporterEnvironment(parsed.exporterEnvironment, {
       METRICS_AUTH: parsed.metricsAuth,
       LOG_FORMAT: lambdaLogFormat,
+      ...(amp ? remoteWriteEnvironment(amp) : {}),
     }),
+  };
+}
+
+/** The fetcher's push settings for an AMP workspace: SigV4 with the function's role. */
+export function remoteWriteEnvironment(amp: ReturnType<typeof ampWorkspace>): Record<string, string> {
+  return {
+    REMOTE_WRITE_URL: amp.remoteWriteUrl,
+    REMOTE_WRITE_AUTH: "sigv4",
+    REMOTE_WRITE_REGION: amp.region,
   };
 }
 

@@ -43,6 +43,9 @@ const variants: Record<string, Record<string, unknown>> = {
     schedule: "rate(5 minutes)",
     retainTable: false,
   },
+  "pushing to an Amazon Managed Prometheus workspace": {
+    ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef",
+  },
 };
 
 describe("cdk-nag AwsSolutions", () => {
