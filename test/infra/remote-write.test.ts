@@ -50,9 +50,12 @@ describe("pushing to Amazon Managed Prometheus", () => {
   });
 
   it("tells the fetcher where to push and how to sign", () => {
-    const variables = (fn: IConstruct) =>
-      (resources[logicalId(stack, fn)]?.Properties.Environment as { Variables: Record<string, unknown> })
-        .Variables;
+    const variables = (fn: IConstruct): Record<string, unknown> => {
+      const environment = resources[logicalId(stack, fn)]?.Properties.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      return environment?.Variables ?? {};
+    };
     expect(variables(stack.collection.fetchAccount.function)).toMatchObject({
       REMOTE_WRITE_URL: `${base}/remote_write`,
       REMOTE_WRITE_AUTH: "sigv4",
