@@ -51,6 +51,9 @@ export interface PushOutcome {
   writeUnits: number;
 }
 
+/** At most this many requests per run (each up to REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST samples). */
+export const maxRequestsPerRun = 20;
+
 interface RunDelta {
   fresh: PushSample[];
   cursors: Record<string, number>;
@@ -138,6 +141,8 @@ async function sendAll(
 ): Promise<PushSample[]> {
   const queue = batches(samples, deps.maxSamplesPerRequest);
   for (const [index, batch] of queue.entries()) {
+    // A long backlog is sent over several runs, so the run ends well within its Lambda timeout.
+    if (index >= maxRequestsPerRun) return queue.slice(index).flat();
     const outcome = await sendSamples(deps.target, batch, new Date(nowMs));
     if (outcome.kind === "accepted") {
       delta.acceptedSamples += batch.length;

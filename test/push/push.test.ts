@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { discoverAccounts } from "../../lambda/collect/discovery.ts";
 import type { FetchDeps } from "../../lambda/collect/fetch-account.ts";
+import { loadConfig } from "../../lambda/config/config.ts";
+import { renderText } from "../../lambda/exposition/text.ts";
 import { readJournal } from "../../lambda/push/journal.ts";
+import { buildFamilies } from "../../lambda/serve/families.ts";
+import { readState } from "../../lambda/serve/state.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { type Harness, startHarness } from "../collect/harness.ts";
+import { promtoolCheckMetrics } from "../e2e/tools.ts";
 import { type Receiver, startReceiver } from "./receiver.ts";
 
 /**
@@ -261,5 +267,49 @@ describe("remote write after each state write", () => {
       expect(missing.has(c0)).toBe(false);
       expect(journal.totals.foldedMinutes, account.name).toEqual({ window: missing.size + 1 });
     }
+  });
+
+  it("drops a request the receiver refuses with a 4xx, counts it, sends it never again, and shows it on the scrape path", async () => {
+    await setUp();
+    await run();
+    receiver.mode = "reject";
+    const refused = await run();
+    receiver.mode = "up";
+    const after = await run();
+    const rejected = refused.map((s) => s.push?.rejectedSamples ?? 0);
+    expect(refused.map((s) => s.push?.pendingSamples)).toEqual(refused.map(() => 0));
+    expect(after.map((s) => s.push?.failedRequests)).toEqual(after.map(() => 0));
+    const config = loadConfig({ CLOUDFLARE_API_BASE_URL: harness.simulator.baseUrl });
+    await discoverAccounts(harness.runtime()); // the account list the endpoint reads, as the discover step caches it
+    const state = await readState(harness.store, config);
+    const families = buildFamilies(state, config, { version: "t", runtime: "t" });
+    for (const [index, account] of harness.simulator.world.accounts.entries()) {
+      const journal = await readJournal(harness.store, account.id);
+      expect(journal.totals.rejectedSamples).toBe(rejected[index]);
+      const shown = families
+        .find((f) => f.name === "cloudflare_exporter_remote_write_rejected_samples_total")
+        ?.samples.find((sample) => sample.labels.some(([, value]) => value === account.name));
+      expect(shown?.value).toBe(rejected[index]);
+    }
+    // The refused minute (the second run's) has no sample of its own: its increase shows in
+    // the next minute's, so those two minutes together are exact, and every other minute alone.
+    const ranges = await counted();
+    const { wrong } = await wrongMinutes((m) => [...ranges.values()].some(({ to }) => m >= to - 120));
+    expect(wrong).toEqual([]);
+    for (const [name, { zoneId, to }] of ranges) {
+      const at = (t: number) => receiver.valueAt(requests(name), t * 1000) ?? 0;
+      expect(at(to) - at(to - 120), name).toBe(
+        harness.simulator.groundTruth({
+          dataset: "httpRequests1mGroups",
+          zoneTag: zoneId,
+          field: "sum.requests",
+          from: to - 120,
+          to,
+        }),
+      );
+    }
+    // The push's own families pass promtool's checks in the scrape output.
+    const text = renderText(families.filter((f) => f.name.startsWith("cloudflare_exporter_remote_write")));
+    expect(await promtoolCheckMetrics(text)).toEqual({ code: 0, output: "" });
   });
 });
