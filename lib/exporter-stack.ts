@@ -1,5 +1,6 @@
 import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { Alarms } from "./alarms.ts";
 import { Collection } from "./collection.ts";
@@ -65,6 +66,18 @@ export class ExporterStack extends Stack {
       fetcher.addToRolePolicy(
         new PolicyStatement({ actions: ["aps:RemoteWrite"], resources: [settings.ampWorkspaceArn] }),
       );
+    }
+    if (settings.remoteWriteCredentialsSecret) {
+      // Bearer or basic credentials for a receiver other than AMP: read by the fetcher only.
+      const id = settings.remoteWriteCredentialsSecret;
+      const secret = !id.startsWith("arn:")
+        ? Secret.fromSecretNameV2(this, "RemoteWriteCredentials", id)
+        : /-[A-Za-z0-9]{6}$/.test(id)
+          ? Secret.fromSecretCompleteArn(this, "RemoteWriteCredentials", id)
+          : Secret.fromSecretPartialArn(this, "RemoteWriteCredentials", id);
+      const fetcher = this.collection.fetchAccount.function;
+      secret.grantRead(fetcher);
+      fetcher.addEnvironment("REMOTE_WRITE_CREDENTIALS_SECRET_ARN", id);
     }
     this.serving = new Serving(this, "Serving", shared);
     this.alarms = new Alarms(this, "Alarms", {

@@ -108,6 +108,8 @@ const contextSchema = z.object({
       "must be an AMP workspace ARN such as arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-...",
     )
     .optional(),
+  /** Secrets Manager secret (name or ARN) with the push's bearer token or basic credentials, for other receivers. */
+  remoteWriteCredentialsSecret: z.string().trim().min(1).optional(),
 });
 
 /** The AMP workspace's region, ID and endpoints, from its ARN. */

@@ -105,4 +105,35 @@ describe("pushing to Amazon Managed Prometheus", () => {
       ),
     );
   });
+
+  it("lets the fetcher alone read the credentials secret of another receiver", () => {
+    const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:remote-write-AbCdEf";
+    const other = synth({
+      remoteWriteCredentialsSecret: secretArn,
+      exporterEnvironment: {
+        REMOTE_WRITE_URL: "https://mimir.example.com/api/v1/push",
+        REMOTE_WRITE_AUTH: "bearer",
+      },
+    });
+    const all = other.template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const reads = (role: IConstruct) =>
+      statementsOf(other.stack, all, role).filter(
+        (s) => JSON.stringify(s.Resource) === JSON.stringify(secretArn),
+      );
+    expect(reads(other.stack.collection.fetchAccount.role).map((s) => s.Action)).toEqual([
+      ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+    ]);
+    expect(reads(other.stack.collection.discover.role)).toEqual([]);
+    expect(reads(other.stack.serving.serve.role)).toEqual([]);
+    const fetcher = all[logicalId(other.stack, other.stack.collection.fetchAccount.function)];
+    expect(
+      (fetcher?.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      REMOTE_WRITE_CREDENTIALS_SECRET_ARN: secretArn,
+      REMOTE_WRITE_AUTH: "bearer",
+    });
+  });
 });
