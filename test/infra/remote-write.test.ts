@@ -130,7 +130,7 @@ describe("pushing to Amazon Managed Prometheus", () => {
     expect(reads(other.stack.serving.serve.role)).toEqual([]);
     const fetcher = all[logicalId(other.stack, other.stack.collection.fetchAccount.function)];
     expect(
-      (fetcher?.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+      (fetcher?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
     ).toMatchObject({
       REMOTE_WRITE_CREDENTIALS_SECRET_ARN: secretArn,
       REMOTE_WRITE_AUTH: "bearer",
