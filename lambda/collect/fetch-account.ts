@@ -150,7 +150,8 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
         });
       },
       policyFor: (target: Target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
-      onShardWritten: (write: ShardWrite) => void writes.push(write),
+      // Kept only when there is a push to give them to.
+      ...(deps.remoteWrite ? { onShardWritten: (write: ShardWrite) => void writes.push(write) } : {}),
     };
     const zoneTargets: Target[] = zones.map((zone) => ({
       id: zone.id,
