@@ -4,8 +4,8 @@
  * docs/metrics.md whole.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { metricsPage, metricTable } from "../lambda/collect/metric-docs.ts";
-import { configTable } from "../lambda/config/docs.ts";
+import { configTable } from "./docs/config-table.ts";
+import { metricsPage, metricTable } from "./docs/metric-docs.ts";
 
 const pattern = (name: string) => new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
 

@@ -1,3 +1,4 @@
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { DatasetSettings } from "../cloudflare/schemas.ts";
 import { readShards, type Shard, ShardConflictError, writeShard } from "../store/shards.ts";
@@ -11,7 +12,6 @@ import {
 import type { AccountInfo } from "./discovery.ts";
 import type { FetchDeps, FetchSummary } from "./fetch-account.ts";
 import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
 import type { RequestPart } from "./request.ts";
 import { countableEnd, initialStart, oldestQueryable, splitRange } from "./windows.ts";
 

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
+import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import {
   acquireLease,
@@ -17,11 +19,9 @@ import {
   type ZoneInfo,
 } from "./discovery.ts";
 import { isFatal } from "./fetch-parts.ts";
+import { collectSnapshots } from "./fetch-snapshots.ts";
 import { maxZonesPerQuery } from "./limits.ts";
-import { type AnyQueryGroup, accountLabel } from "./query-group.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
-import type { SnapshotGroup } from "./snapshot-group.ts";
-import { collectSnapshots } from "./snapshots/collect.ts";
 
 /**
  * One fetcher run for one account: for every query group and zone, count every settled

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { queryGroups } from "../collect/groups/index.ts";
-import { snapshotGroups } from "../collect/snapshots/index.ts";
+import { queryGroups } from "../catalogue/groups/index.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 
 /**
  * Every setting of the exporter, one entry each: its environment variable, how a string

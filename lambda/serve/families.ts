@@ -1,11 +1,11 @@
-import { queryGroups } from "../collect/groups/index.ts";
-import { exposedType, type MetricFamily } from "../collect/query-group.ts";
-import { snapshotGroups } from "../collect/snapshots/index.ts";
+import { queryGroups } from "../catalogue/groups/index.ts";
+import { exposedType, type MetricFamily } from "../catalogue/query-group.ts";
+import { selfMetricFamilies } from "../catalogue/self-metrics.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
-import { selfMetricFamilies } from "./self-metrics.ts";
 import type { StoredState } from "./state.ts";
 
 /**

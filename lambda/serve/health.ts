@@ -1,4 +1,4 @@
-import { snapshotGroups } from "../collect/snapshots/index.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { StoredState } from "./state.ts";
 

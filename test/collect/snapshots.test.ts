@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SnapshotContext, SnapshotGroup } from "../../lambda/catalogue/snapshot-group.ts";
+import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
+import { lbWeights } from "../../lambda/catalogue/snapshots/lb-weights.ts";
+import { sslCertificates } from "../../lambda/catalogue/snapshots/ssl-certificates.ts";
 import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
-import type { SnapshotContext, SnapshotGroup } from "../../lambda/collect/snapshot-group.ts";
-import { snapshotGroups } from "../../lambda/collect/snapshots/index.ts";
-import { lbWeights } from "../../lambda/collect/snapshots/lb-weights.ts";
-import { sslCertificates } from "../../lambda/collect/snapshots/ssl-certificates.ts";
 import { VirtualClock } from "../../local/simulator/clock.ts";
 import { type Simulator, startSimulator } from "../../local/simulator/server.ts";
 import type {

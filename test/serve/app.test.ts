@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { counter } from "../../lambda/collect/query-group.ts";
+import { counter } from "../../lambda/catalogue/query-group.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
 import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { renderText } from "../../lambda/exposition/text.ts";
