@@ -46,8 +46,20 @@ export class CloudflareApiError extends Error {
 
   /** A short, stable label for metrics (`cloudflare_exporter_errors_total{code}`). */
   get label(): string {
-    return this.code ? `${this.kind}:${this.code}` : this.kind;
+    return errorLabel(this);
   }
+}
+
+/** `kind:code`, or the kind alone: the `code` label of `cloudflare_exporter_errors_total`. */
+export function errorLabel(error: { kind: string; code?: string | undefined }): string {
+  return error.code ? `${error.kind}:${error.code}` : error.kind;
+}
+
+/** Failures that stop the whole run (rate limit, rejected token): going on would only make them worse. */
+export function stopsTheRun(error: unknown): boolean {
+  return (
+    error instanceof CloudflareApiError && (error.kind === "rateLimited" || error.kind === "unauthorized")
+  );
 }
 
 /** Cloudflare asks for five minutes after a spent GraphQL budget. */

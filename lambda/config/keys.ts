@@ -137,12 +137,14 @@ export const configKeys = {
     description: "How long each account's zone list and dataset settings are reused",
     overridable: true,
   }),
-  sslCertsCacheTtlSeconds: key({
+  // The reference's environment name, kept; it governs every REST snapshot, not only certificates.
+  snapshotRefreshSeconds: key({
     env: "SSL_CERTS_CACHE_TTL_SECONDS",
     schema: integer(0, 86_400, " seconds"),
     fallback: "1800",
     type: "seconds (0–86400)",
-    description: "How long REST-derived zone state (certificates, load-balancer pools) is reused",
+    description:
+      "How often each zone's REST snapshots (certificates, load-balancer pool weights) are taken again",
     overridable: true,
   }),
   healthCheckCacheTtlSeconds: key({
