@@ -2,7 +2,7 @@ import { queryGroups } from "../catalogue/groups/index.ts";
 import { exposedType, type MetricFamily } from "../catalogue/query-group.ts";
 import { selfMetricFamilies } from "../catalogue/self-metrics.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
-import type { Config } from "../config/config.ts";
+import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
@@ -64,7 +64,7 @@ export function buildFamilies(
       }
     }
   }
-  selfMetrics(state, build, add);
+  selfMetrics(state, config, build, add);
   return [...families.values()];
 }
 
@@ -105,7 +105,7 @@ function declared(name: string): MetricFamily {
   return family;
 }
 
-function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
+function selfMetrics(state: StoredState, config: Config, build: BuildInfo, add: Add): void {
   const self = (name: string, sample: Sample) => {
     const family = declared(name);
     add(name, family.help, family.type, sample);
@@ -126,7 +126,8 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     value: state.accounts.length,
   });
   const zones = state.accounts.flatMap((a) => a.zones);
-  const zoneIds = new Set(zones.map((z) => z.id));
+  // The zone cache holds every active zone; the CF_ZONES allow-list applies on the way out.
+  const zoneIds = new Set(zones.filter((z) => zoneAllowed(config, z.id)).map((z) => z.id));
   self("cloudflare_zones", { labels: [], value: zones.length });
   self("cloudflare_zones_filtered", {
     labels: [],

@@ -97,6 +97,40 @@ describe("self-metrics", () => {
   });
 });
 
+describe("zone self-metrics under the CF_ZONES allow-list", () => {
+  const listed = "a1".repeat(16);
+  const unlisted = "b2".repeat(16);
+  const account = state({}).accounts[0] as StoredState["accounts"][number];
+  const twoZones: StoredState = {
+    accounts: [
+      {
+        ...account,
+        shards: account.shards.map((shard) => ({ ...shard, scopeId: listed })),
+        // The zone cache holds every active zone; CF_ZONES is applied when it is read.
+        zones: [
+          { id: listed, name: "example.com", plan: "pro", settings: {} },
+          { id: unlisted, name: "other.example", plan: "pro", settings: {} },
+        ],
+      },
+    ],
+  };
+
+  it("count every discovered zone, and only the listed ones as filtered and processed", () => {
+    const lines = renderText(
+      buildFamilies(twoZones, loadConfig({ CF_ZONES: listed }), build, registry),
+    ).split("\n");
+    expect(lines).toContain("cloudflare_zones 2");
+    expect(lines).toContain("cloudflare_zones_filtered 1");
+    expect(lines).toContain("cloudflare_zones_processed 1");
+  });
+
+  it("without an allow-list, filtered equals discovered", () => {
+    const lines = renderText(buildFamilies(twoZones, loadConfig({}), build, registry)).split("\n");
+    expect(lines).toContain("cloudflare_zones 2");
+    expect(lines).toContain("cloudflare_zones_filtered 2");
+  });
+});
+
 describe("authorization", () => {
   const credentials = {
     bearerToken: "s3cret-token-0123456789",
