@@ -19,7 +19,14 @@ import { startDynalite } from "./dynalite.ts";
 import { localStateMachine } from "./executor.ts";
 import { startSchedule } from "./schedule.ts";
 import { serveHttp } from "./serve-http.ts";
-import { localScrapeToken, parsePort, prepareDataDir, SetupError, verifyToken } from "./setup.ts";
+import {
+  localScrapeToken,
+  parsePort,
+  parseSeconds,
+  prepareDataDir,
+  SetupError,
+  verifyToken,
+} from "./setup.ts";
 import { startSimulator } from "./simulator/server.ts";
 
 export const defaultPort = 9199;
@@ -37,8 +44,7 @@ const fields = (values: Record<string, unknown>) => (format === "json" ? values 
 async function main(): Promise<void> {
   const config = loadConfig(env);
   const port = parsePort(env.PORT, defaultPort);
-  const scheduleSeconds = parsePort(env.SCHEDULE_SECONDS, 60);
-  if (scheduleSeconds < 1) throw new SetupError("SCHEDULE_SECONDS must be at least 1");
+  const scheduleSeconds = parseSeconds("SCHEDULE_SECONDS", env.SCHEDULE_SECONDS, 60);
   const dataDir = resolve(env.DATA_DIR ?? ".data");
   await prepareDataDir(dataDir);
 

@@ -25,7 +25,7 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "gauge",
     [],
     "zones",
-    "Zones on the Free plan: their plan's datasets (adaptive HTTP, certificates, load balancers) are collected, the paid datasets skipped",
+    "Zones whose zone datasets are not queried because their account is listed in CF_FREE_TIER_ACCOUNTS (their REST snapshots still are)",
   ),
   self(
     "cloudflare_exporter_errors_total",

@@ -124,6 +124,18 @@ describe("zone self-metrics under the CF_ZONES allow-list", () => {
     expect(lines).toContain("cloudflare_zones_processed 1");
   });
 
+  it("count as skipped for the free tier only the zones of CF_FREE_TIER_ACCOUNTS, which get no zone queries", () => {
+    const render = (env: Record<string, string>) =>
+      renderText(buildFamilies(twoZones, loadConfig(env), build, registry)).split("\n");
+    expect(render({})).toContain("cloudflare_zones_skipped_free_tier 0");
+    expect(render({ CF_FREE_TIER_ACCOUNTS: account.account.id })).toContain(
+      "cloudflare_zones_skipped_free_tier 2",
+    );
+    expect(render({ CF_FREE_TIER_ACCOUNTS: account.account.id, CF_ZONES: listed })).toContain(
+      "cloudflare_zones_skipped_free_tier 1",
+    );
+  });
+
   it("without an allow-list, filtered equals discovered", () => {
     const lines = renderText(buildFamilies(twoZones, loadConfig({}), build, registry)).split("\n");
     expect(lines).toContain("cloudflare_zones 2");
