@@ -56,13 +56,45 @@ export function resolveConfig(input: {
   previous?: ResolvedConfig;
 }): ResolvedConfig {
   const { env, overrides, previous } = input;
-  const values: Record<string, unknown> = {};
-  const sources = {} as Record<ConfigKey, Source>;
-  const base: Record<string, { value: unknown; source: Source }> = {};
-  const issues: ConfigIssue[] = [];
-  const envIssues: ConfigIssue[] = [];
-  const overrideRaw = new Map<ConfigKey, string>();
+  const { base, envIssues } = environmentValues(env);
+  const state: Resolution = {
+    base,
+    previous,
+    values: Object.fromEntries(keyNames.map((key) => [key, base[key]?.value])),
+    sources: Object.fromEntries(keyNames.map((key) => [key, base[key]?.source ?? "default"])) as Record<
+      ConfigKey,
+      Source
+    >,
+    issues: [],
+    overrideRaw: new Map(),
+  };
+  applyOverrides(state, overrides);
+  rejectBrokenCombinations(state);
+  for (const rule of crossFieldRules) {
+    if (rule.holds(state.values as Config)) continue;
+    const shown = rule.keys.map((key) => `${configKeys[key].env}=${String(state.values[key])}`).join(", ");
+    envIssues.push({ key: rule.keys[0] ?? "", value: shown, source: "env", rule: rule.message });
+  }
+  return { config: state.values as Config, sources: state.sources, issues: state.issues, envIssues };
+}
 
+/** A resolution under way: the values so far, where each came from, and what was rejected. */
+interface Resolution {
+  base: Record<string, { value: unknown; source: Source }>;
+  previous: ResolvedConfig | undefined;
+  values: Record<string, unknown>;
+  sources: Record<ConfigKey, Source>;
+  issues: ConfigIssue[];
+  overrideRaw: Map<ConfigKey, string>;
+}
+
+/** Defaults, then the environment on top; an invalid environment value is an issue and the default stays. */
+function environmentValues(env: Env): {
+  base: Record<string, { value: unknown; source: Source }>;
+  envIssues: ConfigIssue[];
+} {
+  const base: Record<string, { value: unknown; source: Source }> = {};
+  const envIssues: ConfigIssue[] = [];
   for (const key of keyNames) {
     const spec = configKeys[key];
     const fromEnv = env[spec.env]?.trim();
@@ -74,49 +106,59 @@ export function resolveConfig(input: {
       if (parsed.ok) base[key] = { value: parsed.value, source: "env" };
       else envIssues.push({ key, value: fromEnv, source: "env", rule: parsed.rule });
     }
-    values[key] = base[key].value;
-    sources[key] = base[key].source;
   }
+  return { base, envIssues };
+}
 
-  const keepLastValid = (key: ConfigKey) => {
-    const last = previous && previous.sources[key] !== "env" && previous.sources[key] !== "default";
-    values[key] = last ? previous.config[key] : base[key]?.value;
-    sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
-  };
+function keepLastValid(state: Resolution, key: ConfigKey): void {
+  const { previous, base } = state;
+  const last = previous && previous.sources[key] !== "env" && previous.sources[key] !== "default";
+  state.values[key] = last ? previous.config[key] : base[key]?.value;
+  state.sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
+}
 
+function applyOverrides(state: Resolution, overrides: Overrides | undefined): void {
   for (const [name, raw] of Object.entries(overrides?.values ?? {})) {
     const source = overrides?.source ?? "ssm";
     const key = keyFor(name);
     if (!key) {
-      issues.push({ key: name, value: raw, source, rule: "no such setting" });
+      state.issues.push({ key: name, value: raw, source, rule: "no such setting" });
       continue;
     }
     if (!configKeys[key].overridable) {
-      issues.push({ key, value: raw, source, rule: `only the environment (${configKeys[key].env}) sets it` });
+      state.issues.push({
+        key,
+        value: raw,
+        source,
+        rule: `only the environment (${configKeys[key].env}) sets it`,
+      });
       continue;
     }
     const parsed = parseValue(key, raw);
     if (parsed.ok) {
-      values[key] = parsed.value;
-      sources[key] = source;
-      overrideRaw.set(key, raw);
+      state.values[key] = parsed.value;
+      state.sources[key] = source;
+      state.overrideRaw.set(key, raw);
     } else {
-      issues.push({ key, value: raw, source, rule: parsed.rule });
-      keepLastValid(key);
+      state.issues.push({ key, value: raw, source, rule: parsed.rule });
+      keepLastValid(state, key);
     }
   }
+}
 
-  // A broken rule between settings rejects the overrides involved: first back to the last
-  // valid values, then, if that combination breaks a rule too, to the environment's.
-  // A broken rule between settings rejects the overrides involved, those that changed
-  // since the last valid resolution first; then, if the last valid values combined with
-  // the rest still break a rule, the environment's values apply to its keys.
+/**
+ * A broken rule between settings rejects the overrides involved, those that changed
+ * since the last valid resolution first; then, if the last valid values combined with
+ * the rest still break a rule, the environment's values apply to its keys.
+ */
+function rejectBrokenCombinations(state: Resolution): void {
+  const { previous, values, sources, overrideRaw } = state;
   const reject = (key: ConfigKey, message: string) => {
     const raw = overrideRaw.get(key);
     if (raw === undefined) return;
-    issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: message });
+    state.issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: message });
     overrideRaw.delete(key);
-    keepLastValid(key);
+    keepLastValid(state, key);
   };
   for (const rule of crossFieldRules) {
     const involved = rule.keys.filter((key) => overrideRaw.has(key));
@@ -131,16 +173,10 @@ export function resolveConfig(input: {
   for (const rule of crossFieldRules) {
     if (rule.holds(values as Config)) continue;
     for (const key of rule.keys) {
-      values[key] = base[key]?.value;
-      sources[key] = base[key]?.source ?? "default";
+      values[key] = state.base[key]?.value;
+      sources[key] = state.base[key]?.source ?? "default";
     }
   }
-  for (const rule of crossFieldRules) {
-    if (rule.holds(values as Config)) continue;
-    const shown = rule.keys.map((key) => `${configKeys[key].env}=${String(values[key])}`).join(", ");
-    envIssues.push({ key: rule.keys[0] ?? "", value: shown, source: "env", rule: rule.message });
-  }
-  return { config: values as Config, sources, issues, envIssues };
 }
 
 /** One line per rejected input, naming the setting, the value and the rule. */
