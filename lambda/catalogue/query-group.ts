@@ -185,3 +185,52 @@ export function statusClass(code: number): string {
 export function accountLabel(name: string): string {
   return name.toLowerCase().replace(/\s+/g, "-");
 }
+
+/**
+ * The GraphQL selection a row schema asks for: each object field becomes `name { … }`, each
+ * other field its name. A group's selection is derived from its row schema this way, so
+ * the two cannot drift apart.
+ */
+export function selectionOf(schema: z.ZodType): string {
+  const shape = objectShape(schema);
+  if (!shape) return "";
+  return Object.entries(shape)
+    .map(([field, child]) => {
+      const inner = selectionOf(child);
+      return inner === "" ? field : `${field} { ${inner} }`;
+    })
+    .join(" ");
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  if (schema instanceof z.ZodObject) return schema.shape as Record<string, z.ZodType>;
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+    return objectShape(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodArray) return objectShape(schema.element as z.ZodType);
+  return undefined;
+}
+
+/** A row of a per-minute dataset: its value fields, and its dimensions after `datetimeMinute`. */
+export function minuteRowSchema<Fields extends z.ZodRawShape, Dimensions extends z.ZodRawShape>(
+  fields: Fields,
+  dimensions: Dimensions,
+) {
+  return z.object({ ...fields, dimensions: z.object({ datetimeMinute: timeSchema, ...dimensions }) });
+}
+
+/**
+ * The preset for Cloudflare's adaptive, per-minute datasets (every group but the
+ * hourly-exact `httpRequests1mGroups`): sampled, bucketed by `datetimeMinute`, and the
+ * GraphQL selection derived from the row schema.
+ */
+export function adaptiveGroup<Row extends { dimensions: { datetimeMinute: number } }>(
+  group: Omit<QueryGroup<Row>, "sampled" | "timeDimension" | "minuteOf" | "selection">,
+): QueryGroup<Row> {
+  return {
+    ...group,
+    sampled: true,
+    timeDimension: "datetimeMinute",
+    minuteOf: (row) => row.dimensions.datetimeMinute,
+    selection: selectionOf(group.rowSchema),
+  };
+}

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import {
+  adaptiveGroup,
   counter,
   countSchema,
-  defineQueryGroup,
   each,
   gauge,
   type MappingContext,
-  timeSchema,
+  minuteRowSchema,
 } from "../query-group.ts";
 
 /**
@@ -19,16 +19,17 @@ const originErrorCodes = [400, 404, 500, 502, 503, 504, 522, 523, 524];
 const listed = (codes: readonly number[]) =>
   codes.length < 2 ? codes.join("") : `${codes.slice(0, -1).join(", ")} or ${codes.at(-1)}`;
 
-const rowSchema = z.object({
-  count: countSchema,
-  avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+    avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
+  },
+  {
     originResponseStatus: z.number().int().nonnegative(),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const labels = ["status", "country", "host"] as const;
@@ -40,20 +41,13 @@ const labelled = (r: Row, context: MappingContext) => ({
 const is5xx = (r: Row) => r.dimensions.originResponseStatus >= 500;
 const is4xx = (r: Row) => r.dimensions.originResponseStatus >= 400 && r.dimensions.originResponseStatus < 500;
 
-export const adaptiveOriginErrors = defineQueryGroup<Row>({
+export const adaptiveOriginErrors = adaptiveGroup<Row>({
   name: "adaptive-origin-errors",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 2,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: `cacheStatus_notin: ["hit"], originResponseStatus_in: [${originErrorCodes.join(", ")}]`,
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute originResponseStatus clientCountryName clientRequestHTTPHost }
-    count
-    avg { originResponseDurationMs }`,
   series: [
     // Split by the raw code, so the families keep their meaning when the label is a class.
     each(

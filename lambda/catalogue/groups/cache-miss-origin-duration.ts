@@ -1,35 +1,29 @@
 import { z } from "zod";
-import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Origin response time of cache misses, from `httpRequestsAdaptiveGroups`, by client country
  * and host. All plans (Free included) have the dataset.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+    avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
+  },
+  {
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const cacheMissOriginDuration = defineQueryGroup<Row>({
+export const cacheMissOriginDuration = adaptiveGroup<Row>({
   name: "cache-miss-origin-duration",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: 'cacheStatus: "miss"',
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute clientCountryName clientRequestHTTPHost }
-    count
-    avg { originResponseDurationMs }`,
   series: [
     each(
       gauge(

@@ -1,27 +1,28 @@
 import { z } from "zod";
 import {
+  adaptiveGroup,
   counter,
   countSchema,
-  defineQueryGroup,
   each,
   type MappingContext,
-  timeSchema,
+  minuteRowSchema,
 } from "../query-group.ts";
 
 /**
  * Requests answered with an edge status of 400 or above, from `httpRequestsAdaptiveGroups`,
  * by Cloudflare data center (colo), host and status. All plans (Free included) have the dataset.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+    sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+  },
+  {
     coloCode: z.string(),
     clientRequestHTTPHost: z.string(),
     edgeResponseStatus: z.number().int().nonnegative(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const labels = ["colo", "host", "status"] as const;
@@ -31,20 +32,13 @@ const labelled = (r: Row, context: MappingContext) => ({
   status: context.status(r.dimensions.edgeResponseStatus),
 });
 
-export const colocationErrors = defineQueryGroup<Row>({
+export const colocationErrors = adaptiveGroup<Row>({
   name: "colocation-errors",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 2,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: "edgeResponseStatus_geq: 400",
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute coloCode clientRequestHTTPHost edgeResponseStatus }
-    count
-    sum { edgeResponseBytes visits }`,
   series: [
     each(
       counter(

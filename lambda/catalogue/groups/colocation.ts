@@ -1,38 +1,32 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Traffic from `httpRequestsAdaptiveGroups` by Cloudflare data center (colo) and host. Only
  * the labelled dimensions are selected, so each row is one colo, host and minute. All plans
  * (Free included) have the dataset.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+    sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+  },
+  {
     coloCode: z.string(),
     clientRequestHTTPHost: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const labels = ["colo", "host"] as const;
 const labelled = (r: Row) => ({ colo: r.dimensions.coloCode, host: r.dimensions.clientRequestHTTPHost });
 
-export const colocation = defineQueryGroup<Row>({
+export const colocation = adaptiveGroup<Row>({
   name: "colocation",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 2,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute coloCode clientRequestHTTPHost }
-    count
-    sum { edgeResponseBytes visits }`,
   series: [
     each(
       counter(

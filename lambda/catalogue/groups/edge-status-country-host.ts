@@ -1,33 +1,28 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Requests from `httpRequestsAdaptiveGroups` by edge response status, client country and
  * host, and the zone's share of edge errors. All plans (Free included) have the dataset.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     edgeResponseStatus: z.number().int().nonnegative(),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const edgeStatusCountryHost = defineQueryGroup<Row>({
+export const edgeStatusCountryHost = adaptiveGroup<Row>({
   name: "edge-status-country-host",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 2,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute edgeResponseStatus clientCountryName clientRequestHTTPHost }
-    count`,
   series: [
     each(
       counter(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Firewall events on likely automated requests (bot score below 30) from
@@ -12,30 +12,25 @@ import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../que
  * As in the reference, these are firewall events only: bot traffic no security rule acted
  * on is not counted.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     botScore: z.number().int().nonnegative(),
     botScoreSrcName: z.string().nullable(),
     clientCountryName: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const firewallBots = defineQueryGroup<Row>({
+export const firewallBots = adaptiveGroup<Row>({
   name: "firewall-bots",
   scope: "zone",
   dataset: "firewallEventsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: "botScore_lt: 30",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute botScore botScoreSrcName clientCountryName }`,
   series: [
     each(
       counter(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Firewall events from `firewallEventsAdaptiveGroups`: requests a security feature acted on
@@ -10,32 +10,27 @@ import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../que
  * Unlike the reference, `botScore` and `botScoreSrcName` are not selected here (they were
  * grouped but never labelled, the duplicate-row bug C1); bot counts are `firewall-bots`.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     action: z.string(),
     source: z.string(),
     ruleId: z.string(),
     clientRequestHTTPHost: z.string(),
     clientCountryName: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const firewallEvents = defineQueryGroup<Row>({
+export const firewallEvents = adaptiveGroup<Row>({
   name: "firewall-events",
   scope: "zone",
   dataset: "firewallEventsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   usesRuleNames: true,
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute action source ruleId clientRequestHTTPHost clientCountryName }`,
   series: [
     each(
       counter(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, timeSchema } from "../query-group.ts";
 
 /**
  * Health check timings per origin from `healthCheckEventsAdaptiveGroups`: Cloudflare's mean
@@ -37,19 +37,12 @@ function timing(name: string, what: string, field: Timing) {
   );
 }
 
-export const healthCheckTimings = defineQueryGroup<Row>({
+export const healthCheckTimings = adaptiveGroup<Row>({
   name: "health-check-timings",
   scope: "zone",
   dataset: "healthCheckEventsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    avg { rttMs timeToFirstByteMs tcpConnMs tlsHandshakeMs }
-    dimensions { datetimeMinute originIP fqdn }`,
   series: [
     timing("cloudflare_zone_health_check_rtt_seconds", "round-trip time", "rttMs"),
     timing("cloudflare_zone_health_check_ttfb_seconds", "time to first byte", "timeToFirstByteMs"),

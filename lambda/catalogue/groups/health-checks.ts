@@ -1,35 +1,30 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Health check events from `healthCheckEventsAdaptiveGroups` (the checks of load balancer
  * pools and standalone health checks), by result, origin, checking region and failure reason.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     healthStatus: z.string(),
     originIP: z.string(),
     region: z.string(),
     fqdn: z.string(),
     failureReason: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const healthChecks = defineQueryGroup<Row>({
+export const healthChecks = adaptiveGroup<Row>({
   name: "health-checks",
   scope: "zone",
   dataset: "healthCheckEventsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute healthStatus originIP region fqdn failureReason }`,
   series: [
     each(
       counter(

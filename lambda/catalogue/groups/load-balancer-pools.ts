@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Pool state per load balancer from `loadBalancingRequestsAdaptiveGroups`, as seen by the
@@ -13,38 +13,30 @@ import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query
  * `limit` rows per minute, so health here is that of the selected pool, over every
  * request that selected it.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     lbName: z.string(),
     selectedPoolName: z.string(),
     selectedPoolHealthy: z.number().int().min(0).max(1),
     selectedPoolAvgRttMs: z.number().nonnegative(),
     numberOriginsSelected: z.number().int().nonnegative(),
     steeringPolicy: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const pool = (r: Row) => ({ lb_name: r.dimensions.lbName, pool_name: r.dimensions.selectedPoolName });
 const byRequests = (r: Row) => r.count;
 
-export const loadBalancerPools = defineQueryGroup<Row>({
+export const loadBalancerPools = adaptiveGroup<Row>({
   name: "load-balancer-pools",
   scope: "zone",
   dataset: "loadBalancingRequestsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    dimensions {
-      datetimeMinute lbName selectedPoolName selectedPoolHealthy selectedPoolAvgRttMs
-      numberOriginsSelected steeringPolicy
-    }`,
   series: [
     each(
       gauge(

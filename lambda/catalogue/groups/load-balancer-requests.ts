@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Load-balanced requests from `loadBalancingRequestsAdaptiveGroups`, by load balancer and
@@ -9,29 +9,24 @@ import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../que
  * and origins selected without labelling them (C1); selecting only the labelled dimensions
  * gives one row per series and minute.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     lbName: z.string(),
     selectedPoolName: z.string(),
     selectedOriginName: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const loadBalancerRequests = defineQueryGroup<Row>({
+export const loadBalancerRequests = adaptiveGroup<Row>({
   name: "load-balancer-requests",
   scope: "zone",
   dataset: "loadBalancingRequestsAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute lbName selectedPoolName selectedOriginName }`,
   series: [
     each(
       counter(

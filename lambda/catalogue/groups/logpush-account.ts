@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Failed Logpush pushes of account-level jobs from `logpushHealthAdaptiveGroups` (account
@@ -17,16 +17,17 @@ import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../que
  * HTTP classes. Missing dimension values become "unknown", as in the reference.
  */
 const dimension = <T extends z.ZodType>(schema: T) => schema.nullish();
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     jobId: dimension(z.union([z.number().int().nonnegative(), z.string()])),
     status: dimension(z.number().int().nonnegative()),
     destinationType: dimension(z.string()),
     final: dimension(z.number().int().nonnegative()),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const known = (value: string | number | null | undefined): string =>
@@ -38,19 +39,13 @@ const labels = (r: Row) => ({
   destination_type: known(r.dimensions.destinationType),
 });
 
-export const logpushAccount = defineQueryGroup<Row>({
+export const logpushAccount = adaptiveGroup<Row>({
   name: "logpush-account",
   scope: "account",
   dataset: "logpushHealthAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: "status_neq: 200",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute jobId status destinationType final }`,
   series: [
     each(
       counter(

@@ -1,21 +1,22 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Failed Logpush pushes of a zone's jobs from `logpushHealthAdaptiveGroups` (status other
  * than 200). Cloudflare retries a failed push; `final = 1` marks a batch's last attempt,
  * so a failed final attempt is a batch whose logs were lost.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     // uint64: a JSON number, written as a string if Cloudflare ever sends one.
     jobId: z.union([z.number().int().nonnegative(), z.string()]),
     destinationType: z.string(),
     final: z.number().int().min(0).max(1),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const job = (r: Row) => ({
@@ -23,19 +24,13 @@ const job = (r: Row) => ({
   destination_type: r.dimensions.destinationType,
 });
 
-export const logpushZone = defineQueryGroup<Row>({
+export const logpushZone = adaptiveGroup<Row>({
   name: "logpush-zone",
   scope: "zone",
   dataset: "logpushHealthAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
   filter: "status_neq: 200",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute jobId destinationType final }`,
   series: [
     each(
       counter(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * How many Cloudflare edge cities health-checked each Magic Transit tunnel in the last
@@ -8,29 +8,24 @@ import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query
  * row (rows without a city are skipped, as in the reference). A query group of its own
  * because the city dimension would split the health-check rows of `magic-transit`.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     tunnelName: z.string(),
     siteName: z.string(),
     edgeColoCity: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const magicTransitColos = defineQueryGroup<Row>({
+export const magicTransitColos = adaptiveGroup<Row>({
   name: "magic-transit-colos",
   scope: "account",
   dataset: "magicTransitTunnelHealthChecksAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute tunnelName siteName edgeColoCity }`,
   series: [
     each(
       gauge(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Magic Transit tunnel health checks from `magicTransitTunnelHealthChecksAdaptiveGroups`
@@ -12,33 +12,28 @@ import { countSchema, defineQueryGroup, each, gauge, timeSchema } from "../query
  * Tunnel and site names are labels as they are (the reference joined them with ":" and split
  * them again, which broke names containing ":").
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     tunnelName: z.string(),
     siteName: z.string(),
     resultStatus: z.string(),
     active: z.number().int().nonnegative(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
 const tunnel = (r: Row) => ({ tunnel_name: r.dimensions.tunnelName, site_name: r.dimensions.siteName });
 const healthy = (r: Row) => r.dimensions.resultStatus === "healthy";
 
-export const magicTransit = defineQueryGroup<Row>({
+export const magicTransit = adaptiveGroup<Row>({
   name: "magic-transit",
   scope: "account",
   dataset: "magicTransitTunnelHealthChecksAdaptiveGroups",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    count
-    dimensions { datetimeMinute tunnelName siteName resultStatus active }`,
   series: [
     // One row per result status and active flag: the tunnel is active if any of them says so.
     each(

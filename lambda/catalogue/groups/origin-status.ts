@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Requests from `httpRequestsAdaptiveGroups` by origin response status, client country and
@@ -7,29 +7,24 @@ import { counter, countSchema, defineQueryGroup, each, timeSchema } from "../que
  * or the connection failed); CF_HTTP_STATUS_GROUP puts it in `1xx`, as statusClass does.
  * All plans (Free included) have the dataset.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+  },
+  {
     originResponseStatus: z.number().int().nonnegative(),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
-  }),
-});
+  },
+);
 type Row = z.output<typeof rowSchema>;
 
-export const originStatus = defineQueryGroup<Row>({
+export const originStatus = adaptiveGroup<Row>({
   name: "origin-status",
   scope: "zone",
   dataset: "httpRequestsAdaptiveGroups",
   shards: 2,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute originResponseStatus clientCountryName clientRequestHTTPHost }
-    count`,
   series: [
     each(
       counter(

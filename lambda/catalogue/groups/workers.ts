@@ -1,8 +1,8 @@
 import { z } from "zod";
 import {
+  adaptiveGroup,
   counter,
   countSchema,
-  defineQueryGroup,
   each,
   type MetricFamily,
   quantileSummary,
@@ -62,22 +62,12 @@ function quantiles(family: MetricFamily, value: (row: Row, level: Level) => numb
   };
 }
 
-export const workers = defineQueryGroup<Row>({
+export const workers = adaptiveGroup<Row>({
   name: "workers",
   scope: "account",
   dataset: "workersInvocationsAdaptive",
   shards: 1,
   rowSchema,
-  minuteOf: (row) => row.dimensions.datetimeMinute,
-  sampled: true,
-  timeDimension: "datetimeMinute",
-  selection: /* GraphQL */ `
-    dimensions { datetimeMinute scriptName }
-    sum { requests errors }
-    quantiles {
-      cpuTimeP50 cpuTimeP75 cpuTimeP99 cpuTimeP999
-      durationP50 durationP75 durationP99 durationP999
-    }`,
   series: [
     each(
       counter("cloudflare_worker_requests_total", "Worker invocations (requests), by script", [
