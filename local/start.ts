@@ -12,6 +12,7 @@ import { localOverridesFile } from "../lambda/config/override-store.ts";
 import { createConfigProvider, fileOverrides } from "../lambda/config/provider.ts";
 import { createLogger, type LogFormat } from "../lambda/lib/log.ts";
 import { createApp } from "../lambda/serve/app.ts";
+import { authRequired, readCredentials } from "../lambda/serve/credentials.ts";
 import { readState } from "../lambda/serve/state.ts";
 import { createStore, createTable } from "../lambda/store/table.ts";
 import { formatCycle, minutesBehind, reportCycle } from "./cycle-report.ts";
@@ -87,14 +88,10 @@ async function main(): Promise<void> {
     readState: (current) => readState(store, current),
     clock: Date.now,
     build: { version: env.EXPORTER_VERSION ?? "local", runtime: process.version },
+    // The same wiring as the Lambda endpoint; local mode's token stands in for SCRAPE_BEARER_TOKEN.
     auth: {
-      required: config.metricsAuth === "required",
-      credentials: {
-        ...(scrapeToken ? { bearerToken: scrapeToken } : {}),
-        ...(env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
-          ? { basic: { user: env.BASIC_AUTH_USER, password: env.BASIC_AUTH_PASSWORD } }
-          : {}),
-      },
+      required: authRequired(config.metricsAuth),
+      credentials: await readCredentials({ ...env, SCRAPE_BEARER_TOKEN: scrapeToken }),
     },
     logger: log,
   });
