@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAdapters } from "./adapters.ts";
+
+let adapters: Awaited<ReturnType<typeof startAdapters>>;
+beforeAll(async () => {
+  adapters = await startAdapters();
+});
+afterAll(() => adapters.close());
+
+const statusOf = (answer: string) => Number(answer.split(" ")[1]);
+
+describe("local mode survives any request target", () => {
+  it.each(["//[", "//x:99999/metrics", "http://[/metrics", "//%25/"])(
+    "%s: a 4xx answer, then the next request is served",
+    async (target) => {
+      const answer = await adapters.rawBytes(
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      expect(statusOf(answer)).toBe(404);
+      const next = await adapters.rawBytes("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      expect(statusOf(next)).toBe(200);
+    },
+  );
+});
+
+describe("both adapters route on the raw path", () => {
+  // [request-target, status]: a path beginning with // is a path, never a host.
+  const table: [string, number][] = [
+    ["/metrics", 200],
+    ["/metrics?x=1", 200],
+    ["/", 200],
+    ["/config", 200],
+    ["/health", 200],
+    ["//metrics", 404],
+    ["///metrics", 404],
+    ["//x/config", 404],
+    ["//x/", 404],
+    ["/metrics/", 404],
+    ["/a/../metrics", 404],
+    ["/./metrics", 404],
+    ["/%6detrics", 404],
+    ["/metrics#x", 404],
+  ];
+  it.each(table)("%s answers %i through both adapters", async (target, status) => {
+    const request = { method: "GET", target, headers: {} };
+    const [http, lambda] = [await adapters.viaHttp(request), await adapters.viaLambda(request)];
+    expect(http.status).toBe(status);
+    expect(lambda).toEqual(http);
+  });
+});
