@@ -5,6 +5,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { openMetricsContentType, renderOpenMetrics, wantsOpenMetrics } from "../exposition/openmetrics.ts";
 import { renderText, textContentType } from "../exposition/text.ts";
 import type { Logger } from "../lib/log.ts";
+import { acceptsGzip } from "../lib/negotiation.ts";
 import type { Clock } from "../lib/time.ts";
 import { type Credentials, challenge, checkAuthorization } from "./auth.ts";
 import { configView } from "./config-view.ts";
@@ -150,12 +151,4 @@ function respond(
     return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gzipSync(body) };
   }
   return { status: 200, headers, body };
-}
-
-function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? "").split(",").some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return (coding === "gzip" || coding === "*") && (q === undefined || Number(q.slice(2)) > 0);
-  });
 }
