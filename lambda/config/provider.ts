@@ -11,6 +11,7 @@ import {
   type OverrideSource,
   type ResolvedConfig,
   resolveConfig,
+  shownValue,
 } from "./resolve.ts";
 
 /**
@@ -118,9 +119,10 @@ export function createConfigProvider(options: {
       const signature = JSON.stringify(resolved.issues);
       if (signature !== logged) {
         for (const issue of resolved.issues) {
+          const shown = shownValue(issue);
           logger.warn(`config override ignored: ${describeIssue(issue)}`, {
             key: issue.key,
-            value: issue.value,
+            ...(shown === undefined ? {} : { value: shown }),
             source: issue.source,
             rule: issue.rule,
           });

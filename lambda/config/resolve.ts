@@ -143,9 +143,39 @@ export function resolveConfig(input: {
   return { config: values as Config, sources, issues, envIssues };
 }
 
-/** One line per rejected input, naming the setting, the value and the rule. */
+/** How much of a rejected value a message shows: enough to recognise it, never a whole payload. */
+const shownLength = 64;
+/** Names that may hold a credential: their values are never shown, known setting or not. */
+const credentialLike = /token|secret|passw|authori[sz]ation|credential|api.?key|private/i;
+
+function withoutUserInfo(value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    if (!url.username && !url.password) return value;
+    url.username = "";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The part of a rejected value that may appear in a log line or message: only for known
+ * settings whose name is not credential-like, without URL user-info, truncated. An unknown
+ * key may be a secret pasted into the wrong place, so its value is never shown.
+ */
+export function shownValue(issue: ConfigIssue): string | undefined {
+  if (!keyFor(issue.key) || credentialLike.test(issue.key)) return undefined;
+  const value = withoutUserInfo(issue.value);
+  return value.length > shownLength ? `${value.slice(0, shownLength)}…` : value;
+}
+
+/** One line per rejected input, naming the setting, the value when it may be shown, and the rule. */
 export function describeIssue(issue: ConfigIssue): string {
   const spec = keyFor(issue.key) ? configKeys[keyFor(issue.key) as ConfigKey] : undefined;
   const name = issue.source === "env" ? (spec?.env ?? issue.key) : issue.key;
-  return `${name}=${JSON.stringify(issue.value)} (${issue.source}): ${issue.rule}`;
+  const shown = shownValue(issue);
+  return `${name}${shown === undefined ? "" : `=${JSON.stringify(shown)}`} (${issue.source}): ${issue.rule}`;
 }
