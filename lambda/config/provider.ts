@@ -9,6 +9,7 @@ import {
   describeIssue,
   type Env,
   type OverrideSource,
+  overridesAsAWhole,
   type ResolvedConfig,
   resolveConfig,
   shownValue,
@@ -27,7 +28,18 @@ export interface OverrideReader {
 }
 
 /** The key of the issue that reports overrides which could not be read at all. */
-export const unreadableOverrides = "(overrides)";
+export const unreadableOverrides = overridesAsAWhole;
+
+/**
+ * A JSON object of strings, every own key kept: `__proto__` included, so it is reported
+ * like any unknown key instead of vanishing into the prototype.
+ */
+const overrideEntries = z.array(z.tuple([z.string(), z.string()]));
+export function overrideValues(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error("expected a JSON object of strings");
+  return Object.fromEntries(overrideEntries.parse(Object.entries(value)));
+}
 
 /** SSM parameters directly under `path`, read with one paginated GetParametersByPath and cached. */
 export function ssmOverrides(
@@ -45,12 +57,10 @@ export function ssmOverrides(
         recursive: false,
         throwOnTransformError: true,
       });
-      return z.record(z.string(), z.string()).parse(values ?? {});
+      return overrideValues(values ?? {});
     },
   };
 }
-
-export const overridesFileSchema = z.record(z.string(), z.string());
 
 /** Local mode's stand-in for SSM: a JSON object of key → string value. A missing file is no overrides. */
 export function fileOverrides(file: string): OverrideReader {
@@ -65,7 +75,7 @@ export function fileOverrides(file: string): OverrideReader {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
         throw error;
       }
-      return overridesFileSchema.parse(JSON.parse(text));
+      return overrideValues(JSON.parse(text));
     },
   };
 }

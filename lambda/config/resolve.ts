@@ -28,6 +28,16 @@ export interface ResolvedConfig {
   envIssues: ConfigIssue[];
 }
 
+/**
+ * Bounds on what an override store may hand over (anyone who may write the store could
+ * otherwise fill logs, series and /config): more keys than this, or a longer key, and the
+ * whole set is refused as one issue under `overridesAsAWhole`; a longer value is refused
+ * as its key's issue.
+ */
+export const overrideLimits = { keys: 100, keyLength: 256, valueLength: 4_096 };
+/** The issue key of problems with the overrides as a whole (too many, unreadable). */
+export const overridesAsAWhole = "(overrides)";
+
 export interface Overrides {
   source: OverrideSource;
   /** Parameter name (a key such as `scrapeDelaySeconds`, or its environment name) → value. */
@@ -84,8 +94,8 @@ export function resolveConfig(input: {
     sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
   };
 
-  for (const [name, raw] of Object.entries(overrides?.values ?? {})) {
-    const source = overrides?.source ?? "ssm";
+  const source = overrides?.source ?? "ssm";
+  for (const [name, raw] of boundedOverrides(overrides, issues)) {
     const key = keyFor(name);
     if (!key) {
       issues.push({ key: name, value: raw, source, rule: "no such setting" });
@@ -95,13 +105,16 @@ export function resolveConfig(input: {
       issues.push({ key, value: raw, source, rule: `only the environment (${configKeys[key].env}) sets it` });
       continue;
     }
-    const parsed = parseValue(key, raw);
+    const parsed: Parsed =
+      raw.length > overrideLimits.valueLength
+        ? { ok: false, rule: `longer than ${overrideLimits.valueLength} characters` }
+        : parseValue(key, raw);
     if (parsed.ok) {
       values[key] = parsed.value;
       sources[key] = source;
       overrideRaw.set(key, raw);
     } else {
-      issues.push({ key, value: raw, source, rule: parsed.rule });
+      issues.push({ key, value: truncated(raw), source, rule: parsed.rule });
       keepLastValid(key);
     }
   }
@@ -142,6 +155,23 @@ export function resolveConfig(input: {
   }
   return { config: values as Config, sources, issues, envIssues };
 }
+
+/** The overrides' entries, or none (and one issue) when there are too many or a key is too long. */
+function boundedOverrides(overrides: Overrides | undefined, issues: ConfigIssue[]): [string, string][] {
+  const entries = Object.entries(overrides?.values ?? {});
+  const { keys, keyLength } = overrideLimits;
+  if (entries.length <= keys && entries.every(([name]) => name.length <= keyLength)) return entries;
+  issues.push({
+    key: overridesAsAWhole,
+    value: `${entries.length} keys`,
+    source: overrides?.source ?? "ssm",
+    rule: `more than ${keys} keys, or a key longer than ${keyLength} characters: none applied`,
+  });
+  return [];
+}
+
+const truncated = (value: string) =>
+  value.length > overrideLimits.valueLength ? `${value.slice(0, shownLength)}…` : value;
 
 /** How much of a rejected value a message shows: enough to recognise it, never a whole payload. */
 const shownLength = 64;
