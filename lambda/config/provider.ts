@@ -17,8 +17,9 @@ import {
 
 /**
  * The settings in force: the environment plus the runtime overrides, re-read when their
- * cache expires. An override that breaks a rule is logged and ignored; the last valid
- * value stays in force, and `issues` carries it to `cloudflare_exporter_config_errors`.
+ * cache expires. An override that breaks a rule is logged and ignored; the environment's
+ * value (or the default) is in force instead, in this process and in every other one,
+ * and `issues` carries it to `cloudflare_exporter_config_errors`.
  */
 export interface OverrideReader {
   source: OverrideSource;
@@ -97,7 +98,6 @@ export function createConfigProvider(options: {
   logger: Logger;
 }): ConfigProvider {
   const { env, overrides, logger } = options;
-  let previous: ResolvedConfig | undefined;
   let lastRead: Record<string, string> = {};
   let logged = "";
 
@@ -120,7 +120,6 @@ export function createConfigProvider(options: {
       const resolved = resolveConfig({
         env,
         ...(overrides ? { overrides: { source: overrides.source, values: lastRead } } : {}),
-        ...(previous ? { previous } : {}),
       });
       if (resolved.envIssues.length > 0) {
         throw new ConfigError(`invalid configuration: ${resolved.envIssues.map(describeIssue).join("; ")}`);
@@ -139,7 +138,6 @@ export function createConfigProvider(options: {
         }
         logged = signature;
       }
-      previous = resolved;
       return resolved;
     },
   };

@@ -2,8 +2,10 @@ import { type Config, type ConfigKey, configKeys, crossFieldRules, type KeySpec,
 
 /**
  * Resolution of the settings, per key: runtime override → environment → default.
- * Pure: the environment, the overrides read and the previous resolution in, the effective
- * settings with each value's source and every rejected input out.
+ * Pure: the environment and the overrides read in, the effective settings with each
+ * value's source and every rejected input out. A rejected override falls back to the
+ * environment's value (or the default): the same inputs give the same settings in every
+ * process, so a fresh Lambda container runs what the old ones run.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 /** `ssm` in AWS; `file` for local mode's stand-in (a JSON file under the data directory). */
@@ -22,7 +24,7 @@ export interface ConfigIssue {
 export interface ResolvedConfig {
   config: Config;
   sources: Record<ConfigKey, Source>;
-  /** Rejected overrides: ignored, the last valid value kept. */
+  /** Rejected overrides: ignored, the environment's value (or the default) in force instead. */
   issues: ConfigIssue[];
   /** Rejected environment values: a deployment error, fatal to whoever loads them. */
   envIssues: ConfigIssue[];
@@ -60,12 +62,8 @@ export function parseValue(key: ConfigKey, raw: string): Parsed {
   return { ok: false, rule: result.error.issues.map((issue) => issue.message).join("; ") };
 }
 
-export function resolveConfig(input: {
-  env: Env;
-  overrides?: Overrides;
-  previous?: ResolvedConfig;
-}): ResolvedConfig {
-  const { env, overrides, previous } = input;
+export function resolveConfig(input: { env: Env; overrides?: Overrides }): ResolvedConfig {
+  const { env, overrides } = input;
   const values: Record<string, unknown> = {};
   const sources = {} as Record<ConfigKey, Source>;
   const base: Record<string, { value: unknown; source: Source }> = {};
@@ -88,10 +86,9 @@ export function resolveConfig(input: {
     sources[key] = base[key].source;
   }
 
-  const keepLastValid = (key: ConfigKey) => {
-    const last = previous && previous.sources[key] !== "env" && previous.sources[key] !== "default";
-    values[key] = last ? previous.config[key] : base[key]?.value;
-    sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
+  const fallBack = (key: ConfigKey) => {
+    values[key] = base[key]?.value;
+    sources[key] = base[key]?.source ?? "default";
   };
 
   const source = overrides?.source ?? "ssm";
@@ -115,37 +112,24 @@ export function resolveConfig(input: {
       overrideRaw.set(key, raw);
     } else {
       issues.push({ key, value: truncated(raw), source, rule: parsed.rule });
-      keepLastValid(key);
+      fallBack(key);
     }
   }
 
-  // A broken rule between settings rejects the overrides involved: first back to the last
-  // valid values, then, if that combination breaks a rule too, to the environment's.
-  // A broken rule between settings rejects the overrides involved, those that changed
-  // since the last valid resolution first; then, if the last valid values combined with
-  // the rest still break a rule, the environment's values apply to its keys.
-  const reject = (key: ConfigKey, message: string) => {
-    const raw = overrideRaw.get(key);
-    if (raw === undefined) return;
-    issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: message });
-    overrideRaw.delete(key);
-    keepLastValid(key);
-  };
-  for (const rule of crossFieldRules) {
-    const involved = rule.keys.filter((key) => overrideRaw.has(key));
-    const changed = involved.filter(
-      (key) => !previous || JSON.stringify(previous.config[key]) !== JSON.stringify(values[key]),
-    );
-    for (const group of [changed, involved]) {
-      if (rule.holds(values as Config)) break;
-      for (const key of group) reject(key, rule.message);
-    }
-  }
-  for (const rule of crossFieldRules) {
-    if (rule.holds(values as Config)) continue;
-    for (const key of rule.keys) {
-      values[key] = base[key]?.value;
-      sources[key] = base[key]?.source ?? "default";
+  // A broken rule between settings rejects every override involved in it (each back to the
+  // environment's value), until no rule is broken by an override; a rule the environment's
+  // values break on their own is a deployment error.
+  for (let rejected = true; rejected; ) {
+    rejected = false;
+    for (const rule of crossFieldRules) {
+      const involved = rule.keys.filter((key) => overrideRaw.has(key));
+      if (rule.holds(values as Config) || involved.length === 0) continue;
+      for (const key of involved) {
+        issues.push({ key, value: overrideRaw.get(key) ?? "", source, rule: rule.message });
+        overrideRaw.delete(key);
+        fallBack(key);
+      }
+      rejected = true;
     }
   }
   for (const rule of crossFieldRules) {

@@ -149,3 +149,39 @@ describe("overrides cannot amplify", () => {
     expect(resolved.config.excludeHost).toBe(true);
   });
 });
+
+describe("a rejected override resolves the same in every container", () => {
+  it("falls back to the environment, in a container that saw the valid value and in a fresh one", async () => {
+    const env = { SCRAPE_DELAY_SECONDS: "480" };
+    const { provider: old, resolved: before } = await resolveFile(
+      "same.json",
+      JSON.stringify({ scrapeDelaySeconds: "600" }),
+      env,
+    );
+    expect(before.config.scrapeDelaySeconds).toBe(600);
+    const { resolved: fresh } = await resolveFile(
+      "same.json",
+      JSON.stringify({ scrapeDelaySeconds: "abc" }),
+      env,
+    );
+    const after = await old.current();
+    expect(after.config.scrapeDelaySeconds).toBe(480);
+    expect(after.sources.scrapeDelaySeconds).toBe("env");
+    expect(fresh.config).toEqual(after.config);
+    expect(fresh.sources).toEqual(after.sources);
+    expect(fresh.issues).toEqual(after.issues);
+  });
+
+  it("a cross-field rule broken by overrides rejects all of them, in an old container and a fresh one", async () => {
+    const { provider: old } = await resolveFile(
+      "cross.json",
+      JSON.stringify({ scrapeDelaySeconds: "600", timeWindowSeconds: "60" }),
+    );
+    const broken = JSON.stringify({ scrapeDelaySeconds: "600", timeWindowSeconds: "900" });
+    const { resolved: fresh } = await resolveFile("cross.json", broken);
+    const after = await old.current();
+    expect([after.config.scrapeDelaySeconds, after.config.timeWindowSeconds]).toEqual([300, 60]);
+    expect(fresh.config).toEqual(after.config);
+    expect(fresh.issues).toEqual(after.issues);
+  });
+});
