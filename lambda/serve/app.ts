@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
   // /health may be polled often; one container reuses its state read for a few seconds.
   let healthRead: { at: number; state: StoredState } | undefined;
 
-  return async (request) => {
+  const answer = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path.length > limits.path || request.rawQuery.length > limits.query)
       return text(400, "request URI too long");
     if (Object.values(request.headers).some((value) => (value?.length ?? 0) > limits.header)) {
@@ -112,6 +112,12 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
       if (request.path === "/health" && !cached) healthRead = { at: now, state };
       response = respond(request, state, resolved, deps);
     }
+    return response;
+  };
+  // HEAD gets no body, whatever the answer (a 400 or 404 too): the Lambda adapter sends
+  // what it is given, while Node's server drops it, and both must answer alike.
+  return async (request) => {
+    const response = await answer(request);
     return request.method === "HEAD" ? { ...response, body: "" } : response;
   };
 }

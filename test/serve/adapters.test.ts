@@ -48,3 +48,16 @@ describe("both adapters route on the raw path", () => {
     expect(lambda).toEqual(http);
   });
 });
+
+describe("HEAD through both adapters", () => {
+  it.each([
+    ["a 1,100-character path (400)", `/${"m".repeat(1_100)}`],
+    ["an unknown path (404)", "/nowhere"],
+    ["the metrics (200)", "/metrics"],
+  ])("%s: headers only, the same from both", async (_, target) => {
+    const request = { method: "HEAD", target, headers: {} };
+    const [http, lambda] = [await adapters.viaHttp(request), await adapters.viaLambda(request)];
+    expect(lambda.body).toBe("");
+    expect(lambda).toEqual(http);
+  });
+});
