@@ -62,19 +62,22 @@ export interface RawRequest {
 
 const socketOnly = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
 
-export function testApp(logger = memoryLogger()) {
+type Auth = Parameters<typeof createApp>[0]["auth"];
+const open: Auth = { required: false, credentials: {} };
+
+export function testApp(logger = memoryLogger(), auth: Auth = open) {
   return createApp({
     settings: staticConfigProvider(),
     readState: async () => healthyState,
     clock: () => now,
     build: { version: "test", runtime: "v24" },
-    auth: { required: false, credentials: {} },
+    auth,
     logger,
   });
 }
 
-export async function startAdapters(logger = memoryLogger()) {
-  const app = testApp(logger);
+export async function startAdapters(logger = memoryLogger(), auth: Auth = open) {
+  const app = testApp(logger, auth);
   const served = await serveHttp(app, 0, "127.0.0.1", logger);
   const { port } = new URL(served.url);
 
