@@ -1,7 +1,6 @@
 import type { CfnElement } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
-import type { ExporterStack } from "../../lib/exporter-stack.ts";
 import { synth } from "./synth.ts";
 
 /**
