@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryLogger } from "../../lambda/lib/log.ts";
+import { serveHttp } from "../../local/serve-http.ts";
 import { startAdapters } from "./adapters.ts";
 
 let adapters: Awaited<ReturnType<typeof startAdapters>>;
@@ -59,5 +61,31 @@ describe("HEAD through both adapters", () => {
     const [http, lambda] = [await adapters.viaHttp(request), await adapters.viaLambda(request)];
     expect(lambda.body).toBe("");
     expect(lambda).toEqual(http);
+  });
+});
+
+describe("local mode's last resort", () => {
+  it("an endpoint that throws: logged, answered 500, and the server keeps serving", async () => {
+    const logger = memoryLogger();
+    let calls = 0;
+    const served = await serveHttp(
+      () => {
+        calls += 1;
+        if (calls === 1) throw new TypeError("thrown before any promise");
+        if (calls === 2) return Promise.reject(new Error("rejected"));
+        return Promise.resolve({ status: 200, headers: {}, body: "ok\n" });
+      },
+      0,
+      "127.0.0.1",
+      logger,
+    );
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${served.url}/metrics`)).status);
+    await new Promise((resolve) => served.server.close(resolve));
+    expect(statuses).toEqual([500, 500, 200]);
+    expect(logger.lines.map((line) => [line.level, line.message, line.error])).toEqual([
+      ["error", "answering a request failed", { name: "TypeError", message: "thrown before any promise" }],
+      ["error", "answering a request failed", { name: "Error", message: "rejected" }],
+    ]);
   });
 });
