@@ -44,11 +44,18 @@ export class ExporterStack extends Stack {
     this.configuration = new Configuration(this, "Configuration", settings);
     const environment = {
       TABLE_NAME: this.storage.table.tableName,
-      CLOUDFLARE_API_TOKEN_SECRET_ARN: this.configuration.cloudflareToken.secretArn,
       CONFIG_PARAMETER_PATH: this.configuration.parameterPath,
     };
     const shared = { settings, table: this.storage.table, configuration: this.configuration, environment };
-    this.collection = new Collection(this, "Collection", { ...shared, metricsNamespace });
+    this.collection = new Collection(this, "Collection", {
+      ...shared,
+      // Only the collectors call Cloudflare, so only they are told where the token is.
+      environment: {
+        ...environment,
+        CLOUDFLARE_API_TOKEN_SECRET_ARN: this.configuration.cloudflareToken.secretArn,
+      },
+      metricsNamespace,
+    });
     this.serving = new Serving(this, "Serving", shared);
     this.alarms = new Alarms(this, "Alarms", {
       settings,

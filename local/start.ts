@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const stateMachine = await localStateMachine();
   let url: string;
   try {
-    const served = await serveHttp(app, port);
+    const served = await serveHttp(app, port, "127.0.0.1", log);
     closers.unshift(() => new Promise((done) => served.server.close(() => done())));
     url = served.url;
   } catch (error) {

@@ -82,6 +82,6 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "gauge",
     ["key"],
     "overrides",
-    "Runtime config overrides rejected (ignored, the last valid value kept), by key",
+    "Runtime config overrides rejected (ignored, the environment value or default in force), by key",
   ),
 ];

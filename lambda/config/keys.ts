@@ -26,6 +26,9 @@ export interface KeySpec<T> {
 
 const key = <T>(spec: KeySpec<T>): KeySpec<T> => spec;
 
+/** The endpoint's own routes besides the metrics (`/` is refused as an empty segment). */
+const reservedPaths = ["/health", "/config"];
+
 const truthy = ["true", "1", "yes", "on"];
 const falsy = ["false", "0", "no", "off"];
 /** Spelled-out booleans: "false" is false (a common exporter bug reads it as true). */
@@ -279,7 +282,19 @@ export const configKeys = {
   }),
   metricsPath: key({
     env: "METRICS_PATH",
-    schema: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"),
+    schema: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /")
+      // One spelling per route: no empty, `.` or `..` segment, and none of the other routes.
+      .refine(
+        (path) =>
+          path
+            .slice(1)
+            .split("/")
+            .every((segment) => !["", ".", ".."].includes(segment)),
+        "must be a normal path: no empty, . or .. segment, no trailing /",
+      )
+      .refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
     fallback: "/metrics",
     type: "path",
     description: "Path of the metrics endpoint",

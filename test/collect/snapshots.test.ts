@@ -273,7 +273,7 @@ describe("ssl-certificates", () => {
     await expect(failure).rejects.toBeInstanceOf(CloudflareApiError);
     await expect(failure).rejects.toMatchObject({
       kind: "transient",
-      message: `non-JSON answer from /zones/${zone.id}/ssl/certificate_packs (HTTP 200)`,
+      message: `GET /zones/${zone.id}/ssl/certificate_packs: HTTP 200, an HTML page instead of JSON; a failure on Cloudflare's side: retried, and what stays uncounted is counted by a later run`,
     });
     // Transient, so retried once (maxAttempts 2) before giving up.
     expect(client.requests).toHaveLength(2);

@@ -76,10 +76,9 @@ describe("the exporter stack", () => {
     template.allResourcesProperties("AWS::IAM::Role", { ManagedPolicyArns: Match.absent() });
   });
 
-  it("gives every Lambda the same settings, and the token only as a secret's ARN", () => {
+  it("gives every Lambda the same settings, and the token only as a secret's ARN to the collectors", () => {
     const common = {
       TABLE_NAME: { Ref: logicalId(stack, stack.storage.table) },
-      CLOUDFLARE_API_TOKEN_SECRET_ARN: { Ref: logicalId(stack, stack.configuration.cloudflareToken) },
       CONFIG_PARAMETER_PATH: "/cloudflare-exporter/config/",
       NODE_OPTIONS: "--enable-source-maps",
       EXPORTER_VERSION: "0.1.0",
@@ -87,8 +86,15 @@ describe("the exporter stack", () => {
     };
     const variables = (fn: keyof typeof functions) =>
       template.toJSON().Resources[logicalId(stack, functions[fn].function)].Properties.Environment.Variables;
-    expect(variables("discover")).toEqual(common);
-    expect(variables("fetchAccount")).toEqual({ ...common, METRICS_NAMESPACE: "CloudflareExporter/Test" });
+    const token = {
+      CLOUDFLARE_API_TOKEN_SECRET_ARN: { Ref: logicalId(stack, stack.configuration.cloudflareToken) },
+    };
+    expect(variables("discover")).toEqual({ ...common, ...token });
+    expect(variables("fetchAccount")).toEqual({
+      ...common,
+      ...token,
+      METRICS_NAMESPACE: "CloudflareExporter/Test",
+    });
     expect(variables("serve")).toEqual({
       ...common,
       METRICS_AUTH: "required",
@@ -164,7 +170,7 @@ describe("the exporter stack", () => {
       const ssm = statementsOf(stack, template, fn).filter((s) => JSON.stringify(s.Action).includes("ssm:"));
       expect(ssm).toEqual([
         {
-          Action: ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
+          Action: "ssm:GetParametersByPath",
           Effect: "Allow",
           Resource: [
             arn(":parameter/cloudflare-exporter/config"),
