@@ -28,10 +28,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   writeFileSync(path, readme);
   writeFileSync(new URL("../docs/metrics.md", import.meta.url), metricsPage());
-  for (const [file, json] of dashboardFiles()) writeFileSync(new URL(`../dashboards/${file}`, import.meta.url), json);
+  for (const [file, json] of dashboardFiles())
+    writeFileSync(new URL(`../dashboards/${file}`, import.meta.url), json);
   const operate = new URL("../docs/operate.md", import.meta.url);
   writeFileSync(
     operate,
-    readFileSync(operate, "utf8").replace(pattern("alerts"), (_, begin: string, end: string) => `${begin}${alertTable()}\n${end}`),
+    readFileSync(operate, "utf8").replace(
+      pattern("alerts"),
+      (_, begin: string, end: string) => `${begin}${alertTable()}\n${end}`,
+    ),
   );
 }

@@ -85,9 +85,12 @@ export function withGrafanaVariables(expr: string, window: string, step = "1m"):
 const stripStrings = (expr: string) => expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
 
 export function promqlRefs(expr: string): PromqlRefs {
-  const createdLabels = [...expr.matchAll(/label_replace\s*\([^"]*"([a-zA-Z_][a-zA-Z0-9_]*)"/g)].map(
-    (m) => m[1] ?? "",
-  );
+  // label_replace(v, "dst", "replacement", "src", "regex"): the only call ending in four strings.
+  const createdLabels = [
+    ...expr.matchAll(
+      /,\s*"([a-zA-Z_][a-zA-Z0-9_]*)"\s*,\s*"[^"]*"\s*,\s*"[a-zA-Z_][a-zA-Z0-9_]*"\s*,\s*"[^"]*"\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? "");
   const text = stripStrings(expr);
   const groupingLabels = [
     ...text.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g),
