@@ -23,8 +23,15 @@ function rangeRows(state: StoredState, config: Config, now: number): string[] {
   return state.accounts.flatMap(({ account, zones, shards }) =>
     shards
       .filter((shard) => shard.index === 0)
-      .map((shard) => {
-        const zone = zones.find((z) => z.id === shard.scopeId)?.name ?? shard.scopeId;
+      .map((shard) => ({
+        shard,
+        zone:
+          shard.scopeId === account.id
+            ? "(account)"
+            : (zones.find((z) => z.id === shard.scopeId)?.name ?? shard.scopeId),
+      }))
+      .sort((a, b) => a.zone.localeCompare(b.zone) || a.shard.group.localeCompare(b.shard.group))
+      .map(({ shard, zone }) => {
         const stale = now - shard.cursor > config.healthMaxAgeSeconds;
         return `<tr${stale ? ' class="stale"' : ""}>${cells([
           escapeHtml(account.name),
@@ -67,7 +74,7 @@ export function statusPage(state: StoredState, result: Health, config: Config, n
   const now = nowMs / 1000;
   const rows = rangeRows(state, config, now);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Cloudflare exporter</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Cloudflare exporter</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}caption{text-align:left;font-weight:bold;padding:4px 0}.healthy{color:#060}.unhealthy,.stale{color:#a00}</style></head>
 <body><main><h1>Cloudflare exporter</h1>
 <p>Status: <strong class="${result.status}">${result.status}</strong>${result.reasons.length > 0 ? `: ${result.reasons.map(escapeHtml).join("; ")}` : ""}</p>
