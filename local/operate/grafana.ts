@@ -34,7 +34,10 @@ export interface DashboardSpec {
   rows: Row[];
 }
 
-const datasource = { type: "prometheus", uid: "${DS_PROMETHEUS}" };
+/** Grafana replaces it with the data source chosen at import. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's import placeholder, not a JS template
+export const importedDatasourceUid = "${DS_PROMETHEUS}";
+const datasource = { type: "prometheus", uid: importedDatasourceUid };
 const heights = { timeseries: 8, stat: 4, bargauge: 8, table: 8 } as const;
 const defaultWidths = { timeseries: 12, stat: 4, bargauge: 8, table: 12 } as const;
 

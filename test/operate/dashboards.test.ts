@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { dashboardFiles } from "../../local/operate/build.ts";
 import { dashboards } from "../../local/operate/dashboards/index.ts";
-import { panelsOf } from "../../local/operate/grafana.ts";
+import { importedDatasourceUid, panelsOf } from "../../local/operate/grafana.ts";
 import { promqlRefs } from "../../local/operate/promql-refs.ts";
 import { refProblems } from "./check-refs.ts";
 
@@ -45,7 +45,7 @@ describe("Grafana dashboards (regenerate with npm run docs)", () => {
         expect.objectContaining({ name: "DS_PROMETHEUS", pluginId: "prometheus" }),
       ]);
       const uids = [...json.matchAll(/"uid": "([^"]*)"/g)].map((m) => m[1]);
-      expect(new Set(uids)).toEqual(new Set(["${DS_PROMETHEUS}"]));
+      expect(new Set(uids)).toEqual(new Set([importedDatasourceUid]));
     }
   });
 
