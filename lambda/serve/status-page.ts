@@ -50,9 +50,11 @@ function accountRow({ account, status }: AccountState, now: number): string {
   const errors = [...status.errors].map(([code, count]) => `${escapeHtml(code)} × ${count}`).join(", ");
   return `<tr>${cells([
     escapeHtml(account.name),
-    run ? `${age(now - run.finishedAt / 1000)} ago` : "none yet",
+    run
+      ? `${age(now - run.finishedAt / 1000)} ago${run.skipped ? `, skipped: ${escapeHtml(run.skipped)}` : ""}`
+      : "none yet",
     run ? String(run.minutesCounted) : "",
-    run ? `${run.errorCount}${run.skipped ? ` (${escapeHtml(run.skipped)})` : ""}` : "",
+    run ? String(run.errorCount) : "",
     String(status.rateLimitEvents),
     errors || "none",
   ])}</tr>`;
