@@ -59,7 +59,7 @@ describe("the status page in Chromium", () => {
     );
     token = (await readFile(join(dataDir, "scrape-token"), "utf8")).trim();
     browser = await launchChromium();
-  }, 120_000);
+  }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
