@@ -15,6 +15,12 @@ describe("Grafana dashboards (regenerate with npm run docs)", () => {
     for (const [file, json] of files) expect(readFileSync(new URL(file, dir), "utf8"), file).toBe(json);
   });
 
+  it("docs/operate.md lists every dashboard file, and no other", () => {
+    const page = readFileSync(new URL("../../docs/operate.md", import.meta.url), "utf8");
+    const listed = [...page.matchAll(/^\| `([a-z-]+\.json)` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual([...dashboardFiles().keys()]);
+  });
+
   it("every panel names families the exporter serves and labels those families have", () => {
     const problems = dashboards.flatMap((spec) =>
       panelsOf(spec).flatMap((panel) =>
