@@ -145,7 +145,7 @@ function respond(
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-      body: statusPage(state, health(state, config, deps.clock()), config),
+      body: statusPage(state, health(state, config, deps.clock()), config, deps.clock()),
     };
   }
   const families = buildFamilies(state, config, deps.build);

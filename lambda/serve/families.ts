@@ -98,7 +98,7 @@ type Add = (name: string, help: string, type: Family["type"], sample: Sample) =>
 
 const selfFamilies = new Map(selfMetricFamilies.map((family) => [family.name, family]));
 
-/** A self-metric's HELP and type come from its one declaration (lambda/serve/self-metrics.ts), which the docs print. */
+/** A self-metric's HELP and type come from its one declaration (lambda/catalogue/self-metrics.ts), which the docs print. */
 function declared(name: string): MetricFamily {
   const family = selfFamilies.get(name);
   if (!family) throw new Error(`${name} is not declared in self-metrics.ts`);

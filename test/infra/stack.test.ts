@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
@@ -418,6 +419,20 @@ describe("the stack's options", () => {
       Protocol: "email",
       Endpoint: "ops@example.com",
     });
+  });
+
+  it("loads the alert and recording rules into an AMP workspace only when asked", () => {
+    synth().template.resourceCountIs("AWS::APS::RuleGroupsNamespace", 0);
+    const workspace = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef";
+    const { template: withAmp } = synth({ ampWorkspaceArn: workspace });
+    expect(only(withAmp, "AWS::APS::RuleGroupsNamespace")).toEqual({
+      Workspace: workspace,
+      Name: "cloudflare-exporter",
+      Data: readFileSync(new URL("../../rules/cloudflare-exporter.rules.yml", import.meta.url), "utf8"),
+    });
+    expect(() => synth({ ampWorkspaceArn: "ws-0123abcd" })).toThrow(
+      /ampWorkspaceArn: must be an Amazon Managed/,
+    );
   });
 
   it("passes exporter settings through and stops synth on a typo", () => {

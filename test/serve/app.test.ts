@@ -265,6 +265,22 @@ describe("the endpoint", () => {
     expect(String(page.body)).toContain("<td>example.com</td>");
   });
 
+  it("shows data age per zone and group, each account's errors and the budget on the status page", async () => {
+    // cursor = minute(0) is 390 s before now; the budget is spent for 4 more minutes.
+    const spent = { ...state({}), graphqlBlockedUntilMs: now + 240_000 };
+    const body = String((await app({ readState: async () => spent })(get("/"))).body);
+    expect(body).toContain("<td>Example Corp</td><td>example.com</td><td>test</td><td>6 min 30 s</td>");
+    expect(body).toContain(
+      "<td>Example Corp</td><td>20 s ago</td><td>1</td><td>0</td><td>1</td><td>forbidden:authz × 3</td>",
+    );
+    expect(body).toContain(
+      'Cloudflare GraphQL budget: <strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at 2026-11-20T12:04:30Z (in 4 min 0 s)',
+    );
+    const available = String((await app()(get("/"))).body);
+    expect(available).toContain('Cloudflare GraphQL budget: <strong class="healthy">available</strong>');
+    expect(available).not.toContain("<script");
+  });
+
   it("adapts Function URL events both ways, binary bodies in base64", async () => {
     const event = {
       rawPath: "/metrics",
