@@ -61,11 +61,20 @@ const summary = {
  * world has every product the catalogue covers; what it lacks is trouble.
  */
 const panelsWithoutData: readonly string[] = [
-  "cloudflare-load-balancing / Unhealthy checks by origin and reason", // every simulated health check passes
   "cloudflare-exporter / Samples dropped in range", // no family reaches MAX_SERIES_PER_FAMILY
   "cloudflare-exporter / Errors by code", // Cloudflare (the simulator) answers without error
   "cloudflare-exporter / Rejected config overrides", // no override is set
   "cloudflare-exporter / Dropped samples by family", // as "Samples dropped in range"
+];
+
+/**
+ * Panels of events the simulator draws by chance per minute (an origin going down, a
+ * Logpush retry that also fails): a run of a few minutes may or may not meet one, so these
+ * may come back either way; every other panel must have data.
+ */
+const panelsOfChanceEvents: readonly string[] = [
+  "cloudflare-load-balancing / Unhealthy checks by origin and reason",
+  "cloudflare-products / Lost batches by zone job",
 ];
 
 describe("Prometheus scraping npm start across a restart", () => {
@@ -219,7 +228,9 @@ describe("Prometheus scraping npm start across a restart", () => {
     const range = `${Math.floor(end - prometheus.startedAt)}s`;
     const outcomes = await runPanelQueries(prometheus.api, end, range);
     const empty = outcomes.filter((o) => o.series.some((n) => n === 0)).map((o) => o.panel);
-    expect(empty).toEqual([...panelsWithoutData]);
+    expect(empty.filter((panel) => !panelsOfChanceEvents.includes(panel))).toEqual([...panelsWithoutData]);
+    const panels = outcomes.map((o) => o.panel);
+    for (const panel of panelsOfChanceEvents) expect(panels).toContain(panel);
     const checked = outcomes.length - empty.length;
     const queries = outcomes.reduce((sum, o) => sum + o.series.length, 0);
     summary.panels = `dashboard panels: ${checked} of ${outcomes.length} returned data (${queries} queries), ${empty.length} skipped (${empty.join(", ") || "none"})`;
