@@ -99,13 +99,13 @@ const contextSchema = z.object({
     .default("cloudflare-exporter"),
   exporterEnvironment: environmentObject.default({}),
   alarmEmail: z.email().optional(),
-  /** An Amazon Managed Prometheus workspace to push every counted minute to (aps:RemoteWrite on it only). */
+  /** An Amazon Managed Prometheus workspace: every counted minute is pushed to it (aps:RemoteWrite on it only) and the rules loaded into it. */
   ampWorkspaceArn: z
     .string()
     .trim()
     .regex(
-      /^arn:aws[a-z-]*:aps:[a-z]{2}(-[a-z]+)+-\d:\d{12}:workspace\/ws-[A-Za-z0-9-]+$/,
-      "must be an AMP workspace ARN such as arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-...",
+      /^arn:aws[a-z-]*:aps:[a-z0-9-]+:\d{12}:workspace\/ws-[A-Za-z0-9-]+$/,
+      "must be an Amazon Managed Service for Prometheus workspace ARN (arn:aws:aps:<region>:<account>:workspace/ws-…)",
     )
     .optional(),
   /** Secrets Manager secret (name or ARN) with the push's bearer token or basic credentials, for other receivers. */

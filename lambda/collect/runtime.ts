@@ -1,16 +1,16 @@
+import { queryGroups } from "../catalogue/groups/index.ts";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { RateLimiter } from "../cloudflare/rate-limiter.ts";
 import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
-import type { RemoteWriteTarget } from "../push/send.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
-import { queryGroups } from "./groups/index.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
-import type { SnapshotGroup } from "./snapshot-group.ts";
-import { snapshotGroups } from "./snapshots/index.ts";
+import type { PushAfterRun } from "./run-types.ts";
 
 export interface RuntimeOptions {
   config: Config;
@@ -25,8 +25,8 @@ export interface RuntimeOptions {
   snapshots?: readonly SnapshotGroup[];
   /** Longest a call waits for the rate limiter before its work is left to the next run. */
   maxLimiterWaitMs?: number;
-  /** Where newly counted minutes are pushed; absent: no push. */
-  remoteWrite?: RemoteWriteTarget;
+  /** Sends what each run's writes advanced (lambda/push); absent: no push. */
+  push?: PushAfterRun;
 }
 
 /** Wires the clients (one rate limiter per API, shared by every call of the invocation) and the store. */
@@ -57,7 +57,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     logger: options.logger,
     store: options.store,
     stats,
-    ...(options.remoteWrite ? { remoteWrite: options.remoteWrite } : {}),
+    ...(options.push ? { push: options.push } : {}),
     groups: (options.groups ?? queryGroups).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),

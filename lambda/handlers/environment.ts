@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { type ConfigProvider, createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
 import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
+import { createPush } from "../push/runtime.ts";
 import type { RemoteWriteTarget } from "../push/send.ts";
 import { remoteWriteTarget } from "../push/target.ts";
 import { createStore, type Store } from "../store/table.ts";
@@ -78,13 +79,15 @@ export async function runtimeFromEnvironment(env: Env = process.env): Promise<Fe
     remoteWrite = undefined; // a missing secret is retried on the next invocation
   });
   const target = await remoteWrite;
+  const logger = createLogger({ base: { service }, level: config.logLevel, format: config.logFormat });
+  const build = { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version };
   return createRuntime({
     config,
-    ...(target ? { remoteWrite: target } : {}),
+    ...(target ? { push: createPush({ config, store, clock: systemClock, logger, target, build }) } : {}),
     token: await token.value,
     store,
     clock: systemClock,
-    logger: createLogger({ base: { service }, level: config.logLevel, format: config.logFormat }),
+    logger,
   });
 }
 

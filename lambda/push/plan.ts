@@ -1,5 +1,9 @@
-import { type SamplesByMinute, shardOf } from "../collect/accumulate.ts";
+import { shardOf } from "../collect/accumulate.ts";
+import type { ShardWrite } from "../collect/run-types.ts";
+import type { PushSample } from "../store/push-journal.ts";
 import type { Shard } from "../store/shards.ts";
+
+export type { PushSample } from "../store/push-journal.ts";
 
 /**
  * Which samples a state write gives the receiver, and which of the waiting ones can still
@@ -9,27 +13,10 @@ import type { Shard } from "../store/shards.ts";
  * (minute m's count lands at m+60), so the increase between two samples is exactly the
  * Cloudflare minutes between them. A new counter starts with a 0 at its first minute.
  * Every counter of an advanced shard also gets a sample at the shard's new cursor, so a
- * quiet series stays fresh. A gauge carries each bucket's value at that bucket's time.
- * A shard's samples only ever lie after its previous cursor: no series goes backwards.
+ * quiet series stays fresh. A gauge carries each bucket's value at that bucket's time, and
+ * a REST snapshot's gauges their value at the time the snapshot was taken. A shard's
+ * samples only ever lie after its previous cursor: no series goes backwards.
  */
-export interface PushSample {
-  /** The stored series key, `name{labels}`. */
-  key: string;
-  /** Milliseconds. */
-  t: number;
-  v: number;
-}
-
-/** One successful shard write: the shard before and after, and the per-minute samples it applied. */
-export interface ShardWrite {
-  before: Shard;
-  after: Shard;
-  samples: SamplesByMinute;
-  /** Minutes before this were beyond Cloudflare's lookback (skipped by the write too). */
-  from: number;
-  shardCount: number;
-}
-
 export function shardId(shard: Pick<Shard, "group" | "scopeId" | "index">): string {
   return `${shard.group}#${shard.scopeId}#${shard.index}`;
 }
@@ -65,8 +52,16 @@ export function samplesOfWrite(write: ShardWrite): PushSample[] {
   }
   for (const [key, state] of Object.entries(after.series)) {
     if (state.t !== "g" && last.get(key) !== after.cursor * 1000) emit(key, after.cursor * 1000, state.v);
+    // A gauge whose bucket is newer than the shard before yet was in no applied minute (a
+    // REST snapshot's, taken at its cursor) carries its value at that bucket's time.
+    else if (state.t === "g" && state.b >= begin && !last.has(key)) emit(key, state.b * 1000, state.v);
   }
   return out;
+}
+
+/** A shard that counts (snapshot shards hold gauges only): minutes missing from its journal are folded. */
+export function hasCounters(shard: Shard): boolean {
+  return Object.values(shard.series).some((state) => state.t !== "g");
 }
 
 /**

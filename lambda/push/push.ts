@@ -1,6 +1,5 @@
-import { seriesKey } from "../collect/series-key.ts";
+import type { PushReport, ShardWrite } from "../collect/run-types.ts";
 import type { Logger } from "../lib/log.ts";
-import type { Store } from "../store/table.ts";
 import {
   emptyJournal,
   encodeJournal,
@@ -11,17 +10,17 @@ import {
   pendingSamples,
   readJournal,
   writeJournal,
-} from "./journal.ts";
+} from "../store/push-journal.ts";
+import type { Store } from "../store/table.ts";
 import {
   batches,
   foldOlderThan,
+  hasCounters,
   type PushSample,
-  type ShardWrite,
   samplesOfState,
   samplesOfWrite,
   shardId,
 } from "./plan.ts";
-import { pushSelfSamples } from "./self-metrics.ts";
 import { type RemoteWriteTarget, sendSamples } from "./send.ts";
 
 /**
@@ -39,16 +38,11 @@ export interface PushDeps {
   windowSeconds: number;
   /** Families the operator asked not to export (METRICS_DENYLIST). */
   denylist: readonly string[];
-}
-
-export interface PushOutcome {
-  acceptedSamples: number;
-  failedRequests: number;
-  rejectedSamples: number;
-  pendingSamples: number;
-  /** Seconds from the oldest waiting sample to now (0 when nothing waits). */
-  lagSeconds: number;
-  writeUnits: number;
+  /**
+   * The exporter's own metrics for this account as the scrape would serve them once the
+   * journal is `journal` (lambda/push/self.ts); absent: none pushed.
+   */
+  selfSamples?: (account: { id: string; name: string }, journal: Journal) => Promise<PushSample[]>;
 }
 
 /** At most this many requests per run (each up to REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST samples). */
@@ -68,7 +62,7 @@ export async function pushAfterRun(
   deps: PushDeps,
   account: { id: string; name: string },
   writes: readonly ShardWrite[],
-): Promise<PushOutcome | undefined> {
+): Promise<PushReport | undefined> {
   const journal = await readJournal(deps.store, account.id);
   const delta = journalWrites(journal, writes);
   if (delta.fresh.length === 0 && journal.pending.length === 0) return undefined;
@@ -79,20 +73,11 @@ export async function pushAfterRun(
   );
   add(delta.folded, "window", foldedMinutes);
   const waiting = await sendAll(deps, account, kept, delta, nowMs);
-  // The push's own metrics go last, once the data is in (they are not journaled).
-  if (waiting.length === 0) {
-    const self = pushSelfSamples(account.name, merged(journal, delta, [])).map((s) => ({
-      key: seriesKey(s.name, Object.fromEntries(s.labels)),
-      t: nowMs,
-      v: s.value,
-    }));
-    await sendAll(
-      deps,
-      account,
-      self.filter((s) => !denied(deps, s.key)),
-      { ...delta, fresh: [] },
-      nowMs,
-    );
+  // The exporter's own metrics go last, once the data is in, at the time they are read;
+  // they are not journaled (the next run sends newer ones).
+  if (waiting.length === 0 && deps.selfSamples) {
+    const self = await deps.selfSamples(account, merged(journal, delta, []));
+    await sendAll(deps, account, self, { ...delta, fresh: [] }, nowMs);
   }
   const writeUnits = await store(deps, account.id, journal, delta, waiting);
   const oldest = waiting.reduce((min, s) => Math.min(min, s.t), nowMs);
@@ -122,7 +107,8 @@ function journalWrites(journal: Journal, writes: readonly ShardWrite[]): RunDelt
     const journaled = cursors[id];
     if (journaled === undefined || journaled < write.before.cursor) {
       delta.fresh.push(...samplesOfState(write.before, journaled));
-      if (journaled !== undefined) add(delta.folded, "crash", (write.before.cursor - journaled) / 60 - 1);
+      if (journaled !== undefined && hasCounters(write.before))
+        add(delta.folded, "crash", (write.before.cursor - journaled) / 60 - 1);
     }
     delta.fresh.push(...samplesOfWrite(write));
     cursors[id] = write.after.cursor;

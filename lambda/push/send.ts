@@ -1,4 +1,4 @@
-import { parseSeriesKey } from "../serve/families.ts";
+import { parseSeriesKey } from "../catalogue/series-key.ts";
 import { authHeaders, type RemoteWriteAuth } from "./auth.ts";
 import type { PushSample } from "./plan.ts";
 import { remoteWriteHeaders, type TimeSeries, writeRequestBody } from "./write-request.ts";

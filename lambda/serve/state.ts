@@ -1,16 +1,11 @@
 import { z } from "zod";
-import {
-  type AccountInfo,
-  accountCacheKey,
-  accountInfoSchema,
-  type ZoneInfo,
-  zoneInfoSchema,
-} from "../collect/discovery.ts";
+import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
-import { decodeJournal, type JournalBody, pushKey } from "../push/journal.ts";
-import { readDocument } from "../store/items.ts";
+import { readDocument, readGraphqlBlock } from "../store/items.ts";
+import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
 import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
-import { keys, type Store } from "../store/table.ts";
+import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
+import { accountListKey, keys, type Store } from "../store/table.ts";
 
 /**
  * Everything the endpoint shows, read from DynamoDB with one Query per account (plus the
@@ -21,54 +16,37 @@ export interface AccountState {
   zones: ZoneInfo[];
   shards: Shard[];
   /** Persisted counters and the last run's summary. */
-  status: {
-    errors: Map<string, number>;
-    graphqlRequests: number;
-    restRequests: number;
-    rateLimitEvents: number;
-    lastRun: LastRun | undefined;
-  };
+  status: RunStatus;
   /** The push journal, when REMOTE_WRITE_URL has ever pushed for this account. */
   push?: JournalBody;
 }
 
-const lastRunSchema = z
-  .object({
-    finishedAt: z.number(),
-    minutesCounted: z.number(),
-    errorCount: z.number(),
-    skipped: z.string().optional(),
-  })
-  .loose();
-export type LastRun = z.output<typeof lastRunSchema>;
-
 export interface StoredState {
   accounts: AccountState[];
+  /** Until when Cloudflare said the token's GraphQL budget is spent (Unix ms); absent or past: available. */
+  graphqlBlockedUntilMs?: number;
 }
 
 export async function readState(store: Store, config: Config): Promise<StoredState> {
   const listed = await readDocument(
     store,
     keys.discovery,
-    accountCacheKey(config),
+    accountListKey(config.cfAccounts),
     z.array(accountInfoSchema),
   );
-  const accounts = await Promise.all((listed?.value ?? []).map((account) => readAccount(store, account)));
-  return { accounts };
+  const [accounts, graphqlBlockedUntilMs] = await Promise.all([
+    Promise.all((listed?.value ?? []).map((account) => readAccount(store, account))),
+    readGraphqlBlock(store),
+  ]);
+  return { accounts, graphqlBlockedUntilMs };
 }
 
-async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
+export async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
   const state: AccountState = {
     account,
     zones: [],
     shards: [],
-    status: {
-      errors: new Map(),
-      graphqlRequests: 0,
-      restRequests: 0,
-      rateLimitEvents: 0,
-      lastRun: undefined,
-    },
+    status: emptyRunStatus(),
   };
   for (const item of await queryAccount(store, account.id)) {
     const sk = String(item.sk);
@@ -79,15 +57,7 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
     } else if (sk === pushKey && item.data instanceof Uint8Array) {
       state.push = decodeJournal(item.data);
     } else if (sk === keys.status) {
-      for (const [name, value] of Object.entries(item)) {
-        if (name.startsWith("error:") && typeof value === "number")
-          state.status.errors.set(name.slice(6), value);
-      }
-      state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
-      state.status.restRequests = Number(item.restRequests ?? 0);
-      state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
-      const lastRun = lastRunSchema.safeParse(item.lastRun);
-      state.status.lastRun = lastRun.success ? lastRun.data : undefined;
+      state.status = runStatusFromItem(item);
     }
   }
   return state;

@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  *   ACCOUNT#<id> / UNAVAILABLE                     datasets Cloudflare refused, and until when to leave them
  *   ACCOUNT#<id> / LEASE                           which fetcher works on the account
  *   ACCOUNT#<id> / STATUS                          error counters and the last run's summary
+ *   ACCOUNT#<id> / PUSH                            the remote-write journal (push-journal.ts)
  *   DISCOVERY / ACCOUNTS                            cached account list
  *   DISCOVERY / GRAPHQL_BLOCK                       until when Cloudflare's GraphQL budget is spent
  */
@@ -31,6 +32,11 @@ export const keys = {
   accounts: "ACCOUNTS",
   graphqlBlock: "GRAPHQL_BLOCK",
 } as const;
+
+/** The account list's key: named accounts (CF_ACCOUNTS) are cached apart from the full list. */
+export function accountListKey(cfAccounts: readonly string[]): string {
+  return cfAccounts.length > 0 ? `${keys.accounts}#${cfAccounts.join(",")}` : keys.accounts;
+}
 
 export interface Store {
   client: DynamoDBDocumentClient;

@@ -1,3 +1,4 @@
+import { type AnyQueryGroup, accountLabel } from "../../lambda/catalogue/query-group.ts";
 import type { DatasetSettings } from "../../lambda/cloudflare/schemas.ts";
 import { type SamplesByMinute, type ScopeLabels, samplesByMinute } from "../../lambda/collect/accumulate.ts";
 import {
@@ -9,7 +10,6 @@ import {
 import type { FetchDeps } from "../../lambda/collect/fetch-account.ts";
 import { fetchParts } from "../../lambda/collect/fetch-parts.ts";
 import { maxZonesPerQuery } from "../../lambda/collect/limits.ts";
-import { type AnyQueryGroup, accountLabel } from "../../lambda/collect/query-group.ts";
 import { oldestQueryable, splitRange } from "../../lambda/collect/windows.ts";
 
 /**

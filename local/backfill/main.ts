@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { queryGroups } from "../../lambda/collect/groups/index.ts";
+import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
 import { createRuntime } from "../../lambda/collect/runtime.ts";
 import { countableEnd } from "../../lambda/collect/windows.ts";
 import { ConfigError, loadConfig } from "../../lambda/config/config.ts";

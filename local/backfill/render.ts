@@ -1,8 +1,8 @@
+import { exposedType, type MetricFamily } from "../../lambda/catalogue/query-group.ts";
+import { parseSeriesKey } from "../../lambda/catalogue/series-key.ts";
 import type { SamplesByMinute } from "../../lambda/collect/accumulate.ts";
-import { exposedType, type MetricFamily } from "../../lambda/collect/query-group.ts";
 import { formatLabels, formatValue } from "../../lambda/exposition/model.ts";
 import { escapeHelp } from "../../lambda/exposition/openmetrics.ts";
-import { parseSeriesKey } from "../../lambda/serve/families.ts";
 
 /**
  * Per-minute samples → OpenMetrics with timestamps, ready for `promtool tsdb

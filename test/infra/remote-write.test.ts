@@ -93,7 +93,7 @@ describe("pushing to Amazon Managed Prometheus", () => {
   it("refuses a malformed ARN and a push URL set twice", () => {
     expect(() =>
       parseSettings({ ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:rulegroupsnamespace/x" }),
-    ).toThrow("ampWorkspaceArn: must be an AMP workspace ARN");
+    ).toThrow("ampWorkspaceArn: must be an Amazon Managed Service for Prometheus workspace ARN");
     expect(() =>
       parseSettings({
         ampWorkspaceArn: arn,

@@ -3,9 +3,10 @@ import { discoverAccounts } from "../../lambda/collect/discovery.ts";
 import type { FetchDeps } from "../../lambda/collect/fetch-account.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
 import { renderText } from "../../lambda/exposition/text.ts";
-import { readJournal } from "../../lambda/push/journal.ts";
+import { createPush } from "../../lambda/push/runtime.ts";
 import { buildFamilies } from "../../lambda/serve/families.ts";
 import { readState } from "../../lambda/serve/state.ts";
+import { readJournal } from "../../lambda/store/push-journal.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { type Harness, startHarness } from "../collect/harness.ts";
 import { promtoolCheckMetrics } from "../e2e/tools.ts";
@@ -20,6 +21,7 @@ import { type Receiver, startReceiver } from "./receiver.ts";
  * the receiver's window (where the minutes that cannot be placed are folded and counted).
  */
 const minute = 60_000;
+const build = { version: "test", runtime: "node" };
 const paidZones = ["example.com", "example-shop.com", "example-blog.net", "sideproject.dev"];
 const requests = (zone: string) => `cloudflare_zone_requests_total{zone="${zone}"}`;
 
@@ -42,10 +44,13 @@ describe("remote write after each state write", () => {
       },
     });
   };
-  const pushing = (): FetchDeps => ({
-    ...harness.runtime(),
-    remoteWrite: { url: new URL(receiver.url), auth: { kind: "none" }, timeoutMs: 5_000 },
-  });
+  /** The run's dependencies with the push the Lambda handler wires, on the same store and clock. */
+  const withPush = (deps: FetchDeps): FetchDeps => {
+    const target = { url: new URL(receiver.url), auth: { kind: "none" as const }, timeoutMs: 5_000 };
+    const { config, store, clock, logger } = deps;
+    return { ...deps, push: createPush({ config, store, clock, logger, target, build }) };
+  };
+  const pushing = (overrides: Parameters<Harness["runtime"]>[0] = {}) => withPush(harness.runtime(overrides));
   const run = async (deps: FetchDeps = pushing()) => {
     const summaries = await Promise.all(
       harness.simulator.world.accounts.map(async (account) => {
@@ -125,17 +130,17 @@ describe("remote write after each state write", () => {
     };
     const without = counting(harness.runtime());
     const quiet = await run(without.deps);
-    const withPush = counting(pushing());
-    const pushed = await run(withPush.deps);
+    const measured = counting(harness.runtime());
+    const pushed = await run(withPush(measured.deps));
     const accounts = harness.simulator.world.accounts.length;
-    expect(withPush.writes.filter((w) => w.endsWith(":PUSH"))).toEqual(
+    expect(measured.writes.filter((w) => w.endsWith(":PUSH"))).toEqual(
       Array(accounts).fill("PutCommand:PUSH"),
     );
-    expect(withPush.writes.length).toBe(without.writes.length + accounts);
+    expect(measured.writes.length).toBe(without.writes.length + accounts);
     const requestsOf = (summaries: typeof quiet) => summaries.map((s) => [s.graphqlRequests, s.restRequests]);
     expect(requestsOf(pushed)).toEqual(requestsOf(quiet));
     console.log(
-      `per account and run: ${without.writes.length / accounts} writes without the push, ${withPush.writes.length / accounts} with it; push write units ${pushed.map((s) => s.push?.writeUnits).join(", ")}`,
+      `per account and run: ${without.writes.length / accounts} writes without the push, ${measured.writes.length / accounts} with it; push write units ${pushed.map((s) => s.push?.writeUnits).join(", ")}`,
     );
   });
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import protobuf from "protobufjs";
 import snappy from "snappyjs";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
+import { seriesKey } from "../../lambda/catalogue/series-key.ts";
 
 /**
  * A remote-write receiver for tests: decodes each body with a real protobuf library (after
