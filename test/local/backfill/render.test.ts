@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { MetricFamily } from "../../lambda/catalogue/query-group.ts";
-import type { SamplesByMinute } from "../../lambda/collect/accumulate.ts";
-import { renderBackfill } from "../../local/backfill/render.ts";
+import type { MetricFamily } from "../../../lambda/catalogue/query-group.ts";
+import type { SamplesByMinute } from "../../../lambda/collect/accumulate.ts";
+import { renderBackfill } from "../../../local/backfill/render.ts";
 
 /** The backfill's OpenMetrics: stamped as the push stamps, families and series contiguous, `# EOF` last. */
 describe("renderBackfill", () => {
