@@ -74,10 +74,10 @@ export async function pushAfterRun(
   add(delta.folded, "window", foldedMinutes);
   const waiting = await sendAll(deps, account, kept, delta, nowMs);
   // The exporter's own metrics go last, once the data is in, at the time they are read;
-  // they are not journaled (the next run sends newer ones).
+  // they are not journaled (the next run sends newer ones), but counted like any sample.
   if (waiting.length === 0 && deps.selfSamples) {
     const self = await deps.selfSamples(account, merged(journal, delta, []));
-    await sendAll(deps, account, self, { ...delta, fresh: [] }, nowMs);
+    await sendAll(deps, account, self, delta, nowMs);
   }
   const writeUnits = await store(deps, account.id, journal, delta, waiting);
   const oldest = waiting.reduce((min, s) => Math.min(min, s.t), nowMs);
