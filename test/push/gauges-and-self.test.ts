@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseSeriesKey, seriesKey } from "../../lambda/catalogue/series-key.ts";
 import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
+import type { AccountInfo } from "../../lambda/cloudflare/schemas.ts";
 import { discoverAccounts } from "../../lambda/collect/discovery.ts";
 import type { FetchDeps, FetchSummary } from "../../lambda/collect/fetch-account.ts";
 import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import type { ShardWrite } from "../../lambda/collect/run-types.ts";
 import type { Family } from "../../lambda/exposition/model.ts";
+import { memoryLogger } from "../../lambda/lib/log.ts";
+import { pushAfterRun } from "../../lambda/push/push.ts";
 import { createPush } from "../../lambda/push/runtime.ts";
 import { exporterFamilies } from "../../lambda/serve/families.ts";
 import { readState } from "../../lambda/serve/state.ts";
@@ -90,6 +94,46 @@ describe("the push's gauges and self-metrics", () => {
     expect(pushed.sort()).toEqual([...second.keys()].sort());
     expect(receiver.backwards).toEqual([]);
     expect(receiver.conflicts).toEqual([]);
+  });
+
+  it("stores the journal and sends the data when the self-metrics cannot be read", async () => {
+    await setUp();
+    const deps = harness.runtime();
+    const logger = memoryLogger();
+    const target = { url: new URL(receiver.url), auth: { kind: "none" as const }, timeoutMs: 5_000 };
+    const push = (account: AccountInfo, writes: readonly ShardWrite[]) =>
+      pushAfterRun(
+        {
+          store: deps.store,
+          clock: deps.clock,
+          logger,
+          target,
+          maxSamplesPerRequest: 2000,
+          windowSeconds: 3000,
+          denylist: [],
+          selfSamples: async () => {
+            throw new Error("AccessDeniedException: dynamodb:Query");
+          },
+        },
+        account,
+        writes,
+      );
+    const summaries = await Promise.all(
+      harness.simulator.world.accounts.map((a) =>
+        fetchAccount({ ...deps, push }, { id: a.id, name: a.name }),
+      ),
+    );
+    for (const [index, account] of harness.simulator.world.accounts.entries()) {
+      const { totals, pending } = await readJournal(harness.store, account.id);
+      expect(summaries[index]?.errors).toEqual([]);
+      expect(summaries[index]?.push?.acceptedSamples).toBe(totals.acceptedSamples);
+      expect(pending).toEqual([]);
+    }
+    const accepted = summaries.reduce((sum, s) => sum + (s.push?.acceptedSamples ?? 0), 0);
+    expect([...receiver.series.values()].reduce((sum, points) => sum + points.size, 0)).toBe(accepted);
+    expect(logger.lines.map((line) => line.message)).toEqual(
+      summaries.map(() => "the exporter's own metrics could not be read; this push leaves them out"),
+    );
   });
 
   it("sends the exporter's own metrics as the scrape serves them, each series from one account's run", async () => {
