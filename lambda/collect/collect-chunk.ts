@@ -62,7 +62,12 @@ export async function collectChunk(
   const eligible = new Map(
     groups.map((group) => [
       group,
-      sorted.filter((t) => t.settings[group.dataset]?.enabled && !context.isUnavailable(group, t)),
+      sorted.filter(
+        (t) =>
+          t.settings[group.dataset]?.enabled &&
+          !(group.standsInFor && t.settings[group.standsInFor]?.enabled !== false) &&
+          !context.isUnavailable(group, t),
+      ),
     ]),
   );
   for (const group of groups) {

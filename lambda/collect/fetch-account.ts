@@ -115,7 +115,8 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     const accountGroups = deps.groups.filter((group) => group.scope === "account");
     let zones: ZoneInfo[] = [];
     try {
-      zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+      const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+      zones = await discoverZones(deps, account, [...new Set(datasets)]);
     } catch (error) {
       summary.errors.push(describe("discovery", error));
       await noteRateLimit(deps, error);

@@ -88,6 +88,13 @@ export function metricsPage(): string {
     "request are still counted), remembered for `UNAVAILABLE_RETRY_SECONDS`, and not asked",
     "for in the meantime.",
     "",
+    "**Every plan gets the headline figures.** Where a zone's `settings` say",
+    "`httpRequests1mGroups` is not enabled (Free zones), `cloudflare_zone_requests_total`,",
+    "bandwidth, cached and TLS shares, threats, and requests by status, country, TLS and HTTP",
+    "version come from `httpRequestsAdaptiveGroups` under the same names and labels, so one",
+    "dashboard serves every plan; there they are sampled estimates. No zone gets a family from",
+    "both sources.",
+    "",
     "## Query groups",
     "",
     "All zone groups of up to ten zones travel in one GraphQL request (one alias per group);",
@@ -101,6 +108,11 @@ export function metricsPage(): string {
       "",
       `- Source: ${code(group.dataset)} (${group.scope} scope)${group.sampled ? ", **sampled**" : ", not sampled"}`,
       `- Time bucket: ${code(group.timeDimension)}${group.filter ? `; filter: ${code(compact(group.filter))}` : ""}`,
+      ...(group.standsInFor
+        ? [
+            `- Only for zones whose \`settings\` do not enable ${code(group.standsInFor)} (Free zones): it fills in that group's families there, as sampled estimates`,
+          ]
+        : []),
       `- Fields: ${code(compact(group.selection))}`,
       "",
       ...familyRows(group.scope, uniqueFamilies(group)),

@@ -57,8 +57,8 @@ describe("the full catalogue", () => {
     const before = harness.simulator.requests.graphql;
     const summary = await fetchAccount(harness.runtime(all), { id: corp.id, name: corp.name });
     expect(summary.errors).toEqual([]);
-    // 15 zone groups in requests of 5, and the 4 account groups in one.
-    expect(harness.simulator.requests.graphql - before).toBe(3 + 1);
+    // 17 zone groups in requests of 5, and the 4 account groups in one.
+    expect(harness.simulator.requests.graphql - before).toBe(4 + 1);
   });
 
   it("counts every group exactly over half an hour of runs, free zones included", async () => {
@@ -76,7 +76,8 @@ describe("the full catalogue", () => {
     expect(result.mismatches).toEqual([]);
     expect([...result.checked.keys()].sort()).toEqual(queryGroups.map((g) => g.name).sort());
 
-    // A free zone is collected with what its plan allows: the adaptive HTTP datasets.
+    // A free zone is collected with what its plan allows: the adaptive HTTP datasets, its
+    // headline families included.
     const free = harness.simulator.world.zones.find((z) => z.name === "example.org");
     const freeGroups = new Set(
       (await readAccountShards(harness.store, free?.accountId ?? ""))
@@ -89,6 +90,8 @@ describe("the full catalogue", () => {
       "colocation",
       "colocation-errors",
       "edge-status-country-host",
+      "http-requests-adaptive-breakdowns",
+      "http-requests-adaptive-totals",
       "lb-weights",
       "origin-status",
       "request-methods",

@@ -9,6 +9,8 @@ import { firewallEvents } from "./firewall-events.ts";
 import { healthCheckTimings } from "./health-check-timings.ts";
 import { healthChecks } from "./health-checks.ts";
 import { httpRequests1m } from "./http-requests-1m.ts";
+import { httpRequestsAdaptiveBreakdowns } from "./http-requests-adaptive-breakdowns.ts";
+import { httpRequestsAdaptiveTotals } from "./http-requests-adaptive-totals.ts";
 import { loadBalancerPools } from "./load-balancer-pools.ts";
 import { loadBalancerRequests } from "./load-balancer-requests.ts";
 import { logpushAccount } from "./logpush-account.ts";
@@ -22,6 +24,9 @@ import { workers } from "./workers.ts";
 /** Every query group the exporter runs, in collection order (zone groups, then account groups). */
 export const queryGroups: readonly AnyQueryGroup[] = [
   httpRequests1m,
+  // headline families for zones without httpRequests1mGroups (Free)
+  httpRequestsAdaptiveTotals,
+  httpRequestsAdaptiveBreakdowns,
   // HTTP adaptive groups
   adaptiveOriginErrors,
   edgeStatusCountryHost,
