@@ -107,14 +107,15 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
   },
   {
     reference: "cloudflare_magic_transit_active_tunnels",
-    ours: ["cloudflare_magic_transit_active_tunnels"],
-    change: "1 when any health check of the tunnel in the last counted minute had `active = 1`, else 0",
-    why: '`active` is a 0/1 integer; the reference compared it with "true" and never emitted the metric',
+    ours: [],
+    change: "not exported",
+    why: "Cloudflare answers zero rows when `active` is among the dimensions of magicTransitTunnelHealthChecksAdaptiveGroups, so a group selecting it would export nothing at all in production (the reference's own maintainers dropped it); tunnel state is `cloudflare_magic_transit_tunnel_state_*`",
   },
   {
     reference: "cloudflare_magic_transit_healthy_tunnels",
     ours: ["cloudflare_magic_transit_healthy_tunnels", "cloudflare_magic_transit_tunnel_failures"],
-    change: "health checks (not tunnels) of the last counted minute, healthy or not, served also when 0",
+    change:
+      'health checks (not tunnels) of the last counted minute, healthy or not, served also when 0; a result of "ok" or "healthy" is healthy',
     why: "the names suggest tunnel counts but the values are health-check counts; a missing 0 left an older value showing",
   },
   {

@@ -18,6 +18,8 @@ export interface DatasetDef {
   dimensions: Readonly<Record<string, string | ((cell: Cell) => AttributeValue)>>;
   /** Output paths such as `count`, `sum.requests`, `sum.countryMap`. */
   fields: Readonly<Record<string, Aggregator>>;
+  /** Dimensions whose selection makes Cloudflare answer zero rows (a known fault of the real API). */
+  emptyWhenSelected?: readonly string[];
 }
 
 const sum = (metric: string): Aggregator => ({ kind: "sum", metric });
@@ -372,6 +374,8 @@ const magicTransitTunnelHealthChecksAdaptiveGroups: DatasetDef = {
     "edgePopName",
   ),
   fields: { count: sum("count"), "avg.tunnelState": mean("tunnelState"), "avg.sampleInterval": one },
+  // Selecting `active` returns zero rows (cloudflare-prometheus-exporter PR #49).
+  emptyWhenSelected: ["active"],
 };
 
 export const datasets: ReadonlyMap<string, DatasetDef> = new Map(

@@ -57,7 +57,7 @@ describe("the full catalogue", () => {
     const before = harness.simulator.requests.graphql;
     const summary = await fetchAccount(harness.runtime(all), { id: corp.id, name: corp.name });
     expect(summary.errors).toEqual([]);
-    // 17 zone groups in requests of 5, and the 4 account groups in one.
+    // 17 zone groups in requests of 5, and the 5 account groups in one.
     expect(harness.simulator.requests.graphql - before).toBe(4 + 1);
   });
 

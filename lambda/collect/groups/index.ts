@@ -17,6 +17,7 @@ import { logpushAccount } from "./logpush-account.ts";
 import { logpushZone } from "./logpush-zone.ts";
 import { magicTransit } from "./magic-transit.ts";
 import { magicTransitColos } from "./magic-transit-colos.ts";
+import { magicTransitState } from "./magic-transit-state.ts";
 import { originStatus } from "./origin-status.ts";
 import { requestMethods } from "./request-methods.ts";
 import { workers } from "./workers.ts";
@@ -48,4 +49,5 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   logpushAccount,
   magicTransit,
   magicTransitColos,
+  magicTransitState,
 ];
