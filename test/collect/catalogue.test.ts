@@ -57,8 +57,8 @@ describe("the full catalogue", () => {
     const before = harness.simulator.requests.graphql;
     const summary = await fetchAccount(harness.runtime(all), { id: corp.id, name: corp.name });
     expect(summary.errors).toEqual([]);
-    // 17 zone groups in requests of 5, and the 5 account groups in one.
-    expect(harness.simulator.requests.graphql - before).toBe(4 + 1);
+    // 18 zone groups in requests of 5, and the 6 account groups in requests of 5.
+    expect(harness.simulator.requests.graphql - before).toBe(4 + 2);
   });
 
   it("counts every group exactly over half an hour of runs, free zones included", async () => {
@@ -89,6 +89,7 @@ describe("the full catalogue", () => {
       "cache-miss-origin-duration",
       "colocation",
       "colocation-errors",
+      "colocation-origin-duration",
       "edge-status-country-host",
       "http-requests-adaptive-breakdowns",
       "http-requests-adaptive-totals",

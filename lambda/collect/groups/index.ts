@@ -3,6 +3,7 @@ import { adaptiveOriginErrors } from "./adaptive-origin-errors.ts";
 import { cacheMissOriginDuration } from "./cache-miss-origin-duration.ts";
 import { colocation } from "./colocation.ts";
 import { colocationErrors } from "./colocation-errors.ts";
+import { colocationOriginDuration } from "./colocation-origin-duration.ts";
 import { edgeStatusCountryHost } from "./edge-status-country-host.ts";
 import { firewallBots } from "./firewall-bots.ts";
 import { firewallEvents } from "./firewall-events.ts";
@@ -21,6 +22,7 @@ import { magicTransitState } from "./magic-transit-state.ts";
 import { originStatus } from "./origin-status.ts";
 import { requestMethods } from "./request-methods.ts";
 import { workers } from "./workers.ts";
+import { workersStatus } from "./workers-status.ts";
 
 /** Every query group the exporter runs, in collection order (zone groups, then account groups). */
 export const queryGroups: readonly AnyQueryGroup[] = [
@@ -36,6 +38,7 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   requestMethods,
   originStatus,
   cacheMissOriginDuration,
+  colocationOriginDuration,
   // security, health checks, load balancing, logpush (zone)
   firewallEvents,
   firewallBots,
@@ -46,6 +49,7 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   logpushZone,
   // account groups
   workers,
+  workersStatus,
   logpushAccount,
   magicTransit,
   magicTransitColos,
