@@ -378,6 +378,67 @@ const magicTransitTunnelHealthChecksAdaptiveGroups: DatasetDef = {
   emptyWhenSelected: ["active"],
 };
 
+const dnsAnalyticsAdaptiveGroups: DatasetDef = {
+  name: "dnsAnalyticsAdaptiveGroups",
+  scopes: ["zone", "account"],
+  source: "dns",
+  eventTime: true,
+  dimensions: {
+    ...same(
+      "queryName",
+      "queryType",
+      "responseCode",
+      "protocol",
+      "coloName",
+      "ipVersion",
+      "responseCached",
+      "responseStale",
+      "zoneTag",
+    ),
+    sampleInterval: () => 1,
+  },
+  fields: {
+    count: sum("count"),
+    "avg.processingTimeUs": mean("processingTimeUs"),
+    "avg.sampleInterval": one,
+  },
+};
+
+const r2OperationsAdaptiveGroups: DatasetDef = {
+  name: "r2OperationsAdaptiveGroups",
+  scopes: ["account"],
+  source: "r2Operations",
+  eventTime: true,
+  dimensions: same(
+    "bucketName",
+    "actionType",
+    "actionStatus",
+    "responseStatusCode",
+    "storageClass",
+    "eyeballRegion",
+    "objectName",
+  ),
+  fields: {
+    "sum.requests": sum("requests"),
+    "sum.responseBytes": sum("responseBytes"),
+    "sum.responseObjectSize": sum("responseObjectSize"),
+  },
+};
+
+const r2StorageAdaptiveGroups: DatasetDef = {
+  name: "r2StorageAdaptiveGroups",
+  scopes: ["account"],
+  source: "r2Storage",
+  eventTime: true,
+  dimensions: same("bucketName", "storageClass"),
+  fields: Object.fromEntries(
+    ["objectCount", "payloadSize", "metadataSize", "uploadCount"].map((metric) => [
+      `max.${metric}`,
+      { kind: "extreme", metric, pick: "max" } satisfies Aggregator,
+    ]),
+  ),
+};
+
 export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
   [
     httpRequests1mGroups,
@@ -389,5 +450,8 @@ export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
     workersInvocationsAdaptive,
     logpushHealthAdaptiveGroups,
     magicTransitTunnelHealthChecksAdaptiveGroups,
+    dnsAnalyticsAdaptiveGroups,
+    r2OperationsAdaptiveGroups,
+    r2StorageAdaptiveGroups,
   ].map((def) => [def.name, def]),
 );

@@ -31,6 +31,8 @@ const accountSpecSchema = z.object({
   magicTransit: z.boolean().default(false),
   workers: z.array(z.string().min(1)).default([]),
   logpush: z.boolean().default(false),
+  /** R2 bucket names. */
+  r2Buckets: z.array(z.string().min(1)).default([]),
   zones: z.array(zoneSpecSchema).default([]),
 });
 
@@ -134,6 +136,7 @@ export interface Account {
   pools: Pool[];
   logpushJobs: LogpushJob[];
   tunnels: Tunnel[];
+  r2Buckets: string[];
 }
 
 export interface Token {
@@ -177,6 +180,7 @@ export function buildWorld(input: WorldSpec): World {
       type: accountSpec.type,
       magicTransit: accountSpec.magicTransit,
       workerScripts: accountSpec.workers,
+      r2Buckets: accountSpec.r2Buckets,
       pools,
       logpushJobs: accountSpec.logpush
         ? [{ id: jobId++, name: "audit-logs", dataset: "audit_logs", destinationType: "r2" }]
@@ -365,6 +369,7 @@ export const defaultWorldSpec: WorldSpec = {
       magicTransit: true,
       logpush: true,
       workers: ["api-gateway", "image-resizer"],
+      r2Buckets: ["assets", "backups"],
       zones: [
         { name: "example.com", plan: "enterprise" },
         { name: "example-shop.com", plan: "business" },

@@ -57,7 +57,7 @@ describe("the full catalogue", () => {
     const before = harness.simulator.requests.graphql;
     const summary = await fetchAccount(harness.runtime(all), { id: corp.id, name: corp.name });
     expect(summary.errors).toEqual([]);
-    // 18 zone groups in requests of 5, and the 6 account groups in requests of 5.
+    // 19 zone groups in requests of 5, and the 9 account groups in requests of 5.
     expect(harness.simulator.requests.graphql - before).toBe(4 + 2);
   });
 
@@ -90,6 +90,7 @@ describe("the full catalogue", () => {
       "colocation",
       "colocation-errors",
       "colocation-origin-duration",
+      "dns-zone",
       "edge-status-country-host",
       "http-requests-adaptive-breakdowns",
       "http-requests-adaptive-totals",
@@ -114,5 +115,6 @@ describe("the full catalogue", () => {
       return renamed.filter((n) => !served.has(n));
     });
     expect(missing).toEqual([]);
-  });
+    // Thirty runs of every group against dynalite on a shared machine: a ceiling, not a timing assertion.
+  }, 240_000);
 });

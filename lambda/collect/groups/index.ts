@@ -4,6 +4,8 @@ import { cacheMissOriginDuration } from "./cache-miss-origin-duration.ts";
 import { colocation } from "./colocation.ts";
 import { colocationErrors } from "./colocation-errors.ts";
 import { colocationOriginDuration } from "./colocation-origin-duration.ts";
+import { dnsAccount } from "./dns-account.ts";
+import { dnsZone } from "./dns-zone.ts";
 import { edgeStatusCountryHost } from "./edge-status-country-host.ts";
 import { firewallBots } from "./firewall-bots.ts";
 import { firewallEvents } from "./firewall-events.ts";
@@ -20,6 +22,8 @@ import { magicTransit } from "./magic-transit.ts";
 import { magicTransitColos } from "./magic-transit-colos.ts";
 import { magicTransitState } from "./magic-transit-state.ts";
 import { originStatus } from "./origin-status.ts";
+import { r2Operations } from "./r2-operations.ts";
+import { r2Storage } from "./r2-storage.ts";
 import { requestMethods } from "./request-methods.ts";
 import { workers } from "./workers.ts";
 import { workersStatus } from "./workers-status.ts";
@@ -47,6 +51,8 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   loadBalancerRequests,
   loadBalancerPools,
   logpushZone,
+  // DNS
+  dnsZone,
   // account groups
   workers,
   workersStatus,
@@ -54,4 +60,7 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   magicTransit,
   magicTransitColos,
   magicTransitState,
+  dnsAccount,
+  r2Operations,
+  r2Storage,
 ];

@@ -1,13 +1,24 @@
 import type { Account, World, Zone } from "../world.ts";
 import type { Cell } from "./cell.ts";
+import { dnsCells } from "./dns.ts";
 import { healthCheckCells } from "./health-checks.ts";
 import { httpCells } from "./http.ts";
 import { loadBalancingCells } from "./load-balancing.ts";
 import { logpushCells } from "./logpush.ts";
 import { tunnelCells } from "./magic-transit.ts";
+import { r2OperationCells, r2StorageCells } from "./r2.ts";
 import { workerCells } from "./workers.ts";
 
-export type SourceName = "http" | "healthChecks" | "loadBalancing" | "workers" | "logpush" | "tunnels";
+export type SourceName =
+  | "http"
+  | "healthChecks"
+  | "loadBalancing"
+  | "workers"
+  | "logpush"
+  | "tunnels"
+  | "dns"
+  | "r2Operations"
+  | "r2Storage";
 export type Scope = { kind: "zone"; zone: Zone } | { kind: "account"; account: Account };
 
 /**
@@ -50,6 +61,8 @@ export class TrafficModel {
           return loadBalancingCells(seed, zone, pools, minuteStart);
         case "logpush":
           return logpushCells(seed, zone.id, zone.logpushJobs, minuteStart);
+        case "dns":
+          return dnsCells(seed, zone, minuteStart);
         default:
           return [];
       }
@@ -62,6 +75,15 @@ export class TrafficModel {
         return logpushCells(seed, account.id, account.logpushJobs, minuteStart);
       case "tunnels":
         return tunnelCells(seed, account, minuteStart);
+      case "dns":
+        // The account's view is its zones' queries, each with its zoneTag.
+        return this.#world.zones
+          .filter((zone) => zone.accountId === account.id)
+          .flatMap((zone) => this.cells("dns", { kind: "zone", zone }, minuteStart));
+      case "r2Operations":
+        return r2OperationCells(seed, account, minuteStart);
+      case "r2Storage":
+        return r2StorageCells(seed, account, minuteStart);
       default:
         return [];
     }
