@@ -439,6 +439,61 @@ const r2StorageAdaptiveGroups: DatasetDef = {
   ),
 };
 
+const bitsAndPackets = { "sum.bits": sum("bits"), "sum.packets": sum("packets") };
+
+const magicTransitTunnelTrafficAdaptiveGroups: DatasetDef = {
+  name: "magicTransitTunnelTrafficAdaptiveGroups",
+  scopes: ["account"],
+  source: "tunnelTraffic",
+  eventTime: true,
+  dimensions: same("tunnelName", "direction", "onRamp", "offRamp", "edgeColoCode"),
+  fields: bitsAndPackets,
+};
+
+const magicTransitTunnelHealthCheckSLOsAdaptiveGroups: DatasetDef = {
+  name: "magicTransitTunnelHealthCheckSLOsAdaptiveGroups",
+  scopes: ["account"],
+  source: "tunnelSlo",
+  eventTime: true,
+  dimensions: same("tunnelName", "siteName", "status", "alertType", "policyId", "tunnelId"),
+  fields: {
+    count: sum("count"),
+    "avg.effectiveSlo": mean("effectiveSlo"),
+    "avg.slo": mean("slo"),
+    "avg.sampleInterval": one,
+  },
+};
+
+const magicFirewallSamplesAdaptiveGroups: DatasetDef = {
+  name: "magicFirewallSamplesAdaptiveGroups",
+  scopes: ["account"],
+  source: "magicFirewall",
+  eventTime: true,
+  dimensions: same("ruleId"),
+  fields: bitsAndPackets,
+};
+
+const dosdNetworkAnalyticsAdaptiveGroups: DatasetDef = {
+  name: "dosdNetworkAnalyticsAdaptiveGroups",
+  scopes: ["account"],
+  source: "dosd",
+  eventTime: true,
+  dimensions: {
+    ...same("outcome", "direction", "ipProtocolName", "attackVector", "coloCode"),
+    sampleInterval: () => 1,
+  },
+  fields: { ...bitsAndPackets, "avg.sampleInterval": one },
+};
+
+const streamMinutesViewedAdaptiveGroups: DatasetDef = {
+  name: "streamMinutesViewedAdaptiveGroups",
+  scopes: ["account"],
+  source: "stream",
+  eventTime: true,
+  dimensions: same("clientCountryName", "mediaType", "uid", "creator"),
+  fields: { count: sum("count"), "sum.minutesViewed": sum("minutesViewed") },
+};
+
 export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
   [
     httpRequests1mGroups,
@@ -453,5 +508,10 @@ export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
     dnsAnalyticsAdaptiveGroups,
     r2OperationsAdaptiveGroups,
     r2StorageAdaptiveGroups,
+    magicTransitTunnelTrafficAdaptiveGroups,
+    magicTransitTunnelHealthCheckSLOsAdaptiveGroups,
+    magicFirewallSamplesAdaptiveGroups,
+    dosdNetworkAnalyticsAdaptiveGroups,
+    streamMinutesViewedAdaptiveGroups,
   ].map((def) => [def.name, def]),
 );

@@ -104,6 +104,7 @@ export const zoneDatasetLimits: Record<string, PlanTable> = {
 export interface AccountEntitlements {
   type: "standard" | "enterprise";
   magicTransit: boolean;
+  stream: boolean;
 }
 
 export function accountDatasetLimits(dataset: string, account: AccountEntitlements): DatasetLimits {
@@ -113,7 +114,13 @@ export function accountDatasetLimits(dataset: string, account: AccountEntitlemen
     case "logpushHealthAdaptiveGroups":
       return account.type === "enterprise" ? limits(30, 3) : disabled;
     case "magicTransitTunnelHealthChecksAdaptiveGroups":
+    case "magicTransitTunnelHealthCheckSLOsAdaptiveGroups":
+    case "magicTransitTunnelTrafficAdaptiveGroups":
+    case "magicFirewallSamplesAdaptiveGroups":
+    case "dosdNetworkAnalyticsAdaptiveGroups":
       return account.magicTransit ? limits(90, 7) : disabled;
+    case "streamMinutesViewedAdaptiveGroups":
+      return account.stream ? limits(90, 31) : disabled;
     // Every account (an account without buckets gets no rows).
     case "dnsAnalyticsAdaptiveGroups":
     case "r2OperationsAdaptiveGroups":

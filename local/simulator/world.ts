@@ -33,6 +33,8 @@ const accountSpecSchema = z.object({
   logpush: z.boolean().default(false),
   /** R2 bucket names. */
   r2Buckets: z.array(z.string().min(1)).default([]),
+  /** Cloudflare Stream (a paid product). */
+  stream: z.boolean().default(false),
   zones: z.array(zoneSpecSchema).default([]),
 });
 
@@ -137,6 +139,7 @@ export interface Account {
   logpushJobs: LogpushJob[];
   tunnels: Tunnel[];
   r2Buckets: string[];
+  stream: boolean;
 }
 
 export interface Token {
@@ -181,6 +184,7 @@ export function buildWorld(input: WorldSpec): World {
       magicTransit: accountSpec.magicTransit,
       workerScripts: accountSpec.workers,
       r2Buckets: accountSpec.r2Buckets,
+      stream: accountSpec.stream,
       pools,
       logpushJobs: accountSpec.logpush
         ? [{ id: jobId++, name: "audit-logs", dataset: "audit_logs", destinationType: "r2" }]
@@ -370,6 +374,7 @@ export const defaultWorldSpec: WorldSpec = {
       logpush: true,
       workers: ["api-gateway", "image-resizer"],
       r2Buckets: ["assets", "backups"],
+      stream: true,
       zones: [
         { name: "example.com", plan: "enterprise" },
         { name: "example-shop.com", plan: "business" },

@@ -18,13 +18,18 @@ import { loadBalancerPools } from "./load-balancer-pools.ts";
 import { loadBalancerRequests } from "./load-balancer-requests.ts";
 import { logpushAccount } from "./logpush-account.ts";
 import { logpushZone } from "./logpush-zone.ts";
+import { magicFirewallRules } from "./magic-firewall-rules.ts";
 import { magicTransit } from "./magic-transit.ts";
 import { magicTransitColos } from "./magic-transit-colos.ts";
+import { magicTransitSlo } from "./magic-transit-slo.ts";
 import { magicTransitState } from "./magic-transit-state.ts";
+import { magicTransitTraffic } from "./magic-transit-traffic.ts";
+import { networkAnalyticsDosd } from "./network-analytics-dosd.ts";
 import { originStatus } from "./origin-status.ts";
 import { r2Operations } from "./r2-operations.ts";
 import { r2Storage } from "./r2-storage.ts";
 import { requestMethods } from "./request-methods.ts";
+import { streamPlayback } from "./stream-playback.ts";
 import { workers } from "./workers.ts";
 import { workersStatus } from "./workers-status.ts";
 
@@ -63,4 +68,9 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   dnsAccount,
   r2Operations,
   r2Storage,
+  magicTransitSlo,
+  magicTransitTraffic,
+  magicFirewallRules,
+  networkAnalyticsDosd,
+  streamPlayback,
 ];

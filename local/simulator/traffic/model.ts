@@ -5,8 +5,10 @@ import { healthCheckCells } from "./health-checks.ts";
 import { httpCells } from "./http.ts";
 import { loadBalancingCells } from "./load-balancing.ts";
 import { logpushCells } from "./logpush.ts";
+import { dosdCells, magicFirewallCells, tunnelSloCells, tunnelTrafficCells } from "./magic-network.ts";
 import { tunnelCells } from "./magic-transit.ts";
 import { r2OperationCells, r2StorageCells } from "./r2.ts";
+import { streamCells } from "./stream.ts";
 import { workerCells } from "./workers.ts";
 
 export type SourceName =
@@ -18,7 +20,12 @@ export type SourceName =
   | "tunnels"
   | "dns"
   | "r2Operations"
-  | "r2Storage";
+  | "r2Storage"
+  | "tunnelTraffic"
+  | "tunnelSlo"
+  | "magicFirewall"
+  | "dosd"
+  | "stream";
 export type Scope = { kind: "zone"; zone: Zone } | { kind: "account"; account: Account };
 
 /**
@@ -84,6 +91,16 @@ export class TrafficModel {
         return r2OperationCells(seed, account, minuteStart);
       case "r2Storage":
         return r2StorageCells(seed, account, minuteStart);
+      case "tunnelTraffic":
+        return tunnelTrafficCells(seed, account, minuteStart);
+      case "tunnelSlo":
+        return tunnelSloCells(seed, account, minuteStart);
+      case "magicFirewall":
+        return magicFirewallCells(seed, account, minuteStart);
+      case "dosd":
+        return dosdCells(seed, account, minuteStart);
+      case "stream":
+        return streamCells(seed, account, minuteStart);
       default:
         return [];
     }
