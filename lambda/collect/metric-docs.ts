@@ -123,8 +123,8 @@ export function metricsPage(): string {
     "## REST snapshots",
     "",
     "Read from Cloudflare's REST API at most every `SSL_CERTS_CACHE_TTL_SECONDS` per zone (Free",
-    "zones included); a new snapshot replaces the zone's previous series whole, and a failed",
-    "read keeps the last one.",
+    "zones included) or account; a new snapshot replaces the zone's (or account's) previous",
+    "series whole, and a failed read keeps the last one.",
   );
   for (const group of snapshotGroups) {
     out.push(
@@ -133,7 +133,7 @@ export function metricsPage(): string {
       "",
       `- Source: ${cell(group.source)}`,
       "",
-      ...familyRows("zone", group.families),
+      ...familyRows(group.scope, group.families),
     );
   }
   out.push(

@@ -113,6 +113,14 @@ export interface Tunnel {
   siteName: string;
   remoteIPv4: string;
 }
+/** A Cloudflare Tunnel (cloudflared) and its connectors' connections (the REST tunnels API). */
+export interface CloudflaredTunnel {
+  id: string;
+  name: string;
+  status: "healthy" | "degraded" | "down" | "inactive";
+  deleted: boolean;
+  connections: { coloName: string; pendingReconnect: boolean }[];
+}
 
 export interface Zone {
   id: string;
@@ -140,6 +148,7 @@ export interface Account {
   tunnels: Tunnel[];
   r2Buckets: string[];
   stream: boolean;
+  cloudflaredTunnels: CloudflaredTunnel[];
 }
 
 export interface Token {
@@ -185,6 +194,7 @@ export function buildWorld(input: WorldSpec): World {
       workerScripts: accountSpec.workers,
       r2Buckets: accountSpec.r2Buckets,
       stream: accountSpec.stream,
+      cloudflaredTunnels: makeCloudflaredTunnels(seed, accountSpec.name, accountSpec.workers.length > 1),
       pools,
       logpushJobs: accountSpec.logpush
         ? [{ id: jobId++, name: "audit-logs", dataset: "audit_logs", destinationType: "r2" }]
@@ -280,6 +290,26 @@ export function buildWorld(input: WorldSpec): World {
 
   zones.sort((a, b) => a.id.localeCompare(b.id));
   return { seed, accounts, zones, tokens };
+}
+
+/** Accounts with several Workers run two connectors (one healthy, one degraded) and have a deleted one; others one idle tunnel. */
+function makeCloudflaredTunnels(seed: string, accountName: string, busy: boolean): CloudflaredTunnel[] {
+  const tunnel = (name: string, status: CloudflaredTunnel["status"], deleted: boolean, colos: string[]) => ({
+    id: hexId(seed, "cfd-tunnel", accountName, name),
+    name,
+    status,
+    deleted,
+    connections: colos.map((colo) => ({
+      coloName: colo.replace("~", ""),
+      pendingReconnect: colo.startsWith("~"),
+    })),
+  });
+  if (!busy) return [tunnel("home", "inactive", false, [])];
+  return [
+    tunnel("office-connector", "healthy", false, ["IAD", "IAD", "FRA", "FRA"]),
+    tunnel("lab-connector", "degraded", false, ["IAD", "~EWR"]),
+    tunnel("old-connector", "down", true, []),
+  ];
 }
 
 function makePool(seed: string, accountId: string, name: string, index: number): Pool {

@@ -3,37 +3,66 @@ import { floorMinute } from "../../lib/time.ts";
 import { readShards, type SeriesState, ShardConflictError, writeShard } from "../../store/shards.ts";
 import type { AccountInfo, ZoneInfo } from "../discovery.ts";
 import { describe, type FetchDeps, type FetchSummary } from "../fetch-account.ts";
+import { accountLabel } from "../query-group.ts";
 import { seriesKey } from "../series-key.ts";
+import type { SnapshotGroup, SnapshotSample } from "../snapshot-group.ts";
 
 /**
- * Refreshes each zone's REST snapshots (certificates, load-balancer weights) once they are
- * older than SSL_CERTS_CACHE_TTL_SECONDS. A snapshot is one shard whose cursor is the time
- * it was taken; a new snapshot replaces the series whole, and a failed one keeps the last.
+ * Refreshes each zone's REST snapshots (certificates, load-balancer weights) and the
+ * account's (Cloudflare Tunnels) once they are older than SSL_CERTS_CACHE_TTL_SECONDS. A
+ * snapshot is one shard whose cursor is the time it was taken; a new snapshot replaces the
+ * series whole, and a failed one keeps the last.
  */
+interface SnapshotTarget {
+  id: string;
+  /** The scope label's name and value (`zone="example.com"`, `account="acme"`). */
+  label: { name: "zone" | "account"; value: string };
+  read: () => Promise<SnapshotSample[]>;
+}
+
+function targetsOf(
+  group: SnapshotGroup,
+  deps: FetchDeps,
+  account: AccountInfo,
+  zones: readonly ZoneInfo[],
+): SnapshotTarget[] {
+  const context = { rest: deps.rest, accountId: account.id };
+  if (group.scope === "account") {
+    const value = accountLabel(account.name);
+    return [{ id: account.id, label: { name: "account", value }, read: () => group.fetch(context) }];
+  }
+  return zones.map((zone) => ({
+    id: zone.id,
+    label: { name: "zone", value: zone.name },
+    read: () => group.fetch({ ...context, zone }),
+  }));
+}
+
 export async function collectSnapshots(
   deps: FetchDeps,
   account: AccountInfo,
   zones: readonly ZoneInfo[],
   summary: FetchSummary,
 ): Promise<void> {
-  if (deps.snapshots.length === 0 || zones.length === 0) return;
+  if (deps.snapshots.length === 0) return;
   const now = floorMinute(deps.clock() / 1000);
+  const work = deps.snapshots.map((group) => ({ group, targets: targetsOf(group, deps, account, zones) }));
   const stored = await readShards(
     deps.store,
     account.id,
-    deps.snapshots.flatMap((group) =>
-      zones.map((zone) => ({ group: group.name, scopeId: zone.id, index: 0 })),
+    work.flatMap(({ group, targets }) =>
+      targets.map((target) => ({ group: group.name, scopeId: target.id, index: 0 })),
     ),
   );
-  for (const group of deps.snapshots) {
-    for (const zone of zones) {
-      const previous = stored.find((s) => s.group === group.name && s.scopeId === zone.id);
+  for (const { group, targets } of work) {
+    for (const target of targets) {
+      const previous = stored.find((s) => s.group === group.name && s.scopeId === target.id);
       if (previous && now - previous.cursor < deps.config.sslCertsCacheTtlSeconds) continue;
       try {
-        const samples = await group.fetch({ rest: deps.rest, accountId: account.id, zone });
+        const samples = await target.read();
         const series: Record<string, SeriesState> = {};
         for (const sample of samples) {
-          const key = seriesKey(sample.family, { ...sample.labels, zone: zone.name });
+          const key = seriesKey(sample.family, { ...sample.labels, [target.label.name]: target.label.value });
           series[key] = { v: sample.value, f: previous?.series[key]?.f ?? now, b: now, t: "g" };
         }
         summary.writeUnits += await writeShard(
@@ -41,14 +70,14 @@ export async function collectSnapshots(
           account.id,
           {
             group: group.name,
-            scopeId: zone.id,
+            scopeId: target.id,
             index: 0,
             cursor: now,
             start: previous?.start ?? now,
             series,
             lostMinutes: 0,
             dropped: {},
-            label: zone.name,
+            label: target.label.value,
             stored: true,
           },
           previous?.cursor,
@@ -63,7 +92,7 @@ export async function collectSnapshots(
           (error.kind === "rateLimited" || error.kind === "unauthorized")
         )
           throw error;
-        summary.errors.push(describe(group.name, error, zone.name));
+        summary.errors.push(describe(group.name, error, target.label.value));
       }
     }
   }
