@@ -36,10 +36,21 @@ export class TrafficModel {
   readonly #world: World;
   readonly #cache = new Map<string, Cell[]>();
   readonly #cacheLimit: number;
+  /**
+   * Each account's zones as the world began: the account's DNS history is its zones' queries,
+   * and a zone added or removed later must not rewrite minutes already past.
+   */
+  readonly #accountZones: ReadonlyMap<string, readonly Zone[]>;
 
   constructor(world: World, cacheLimit = 50_000) {
     this.#world = world;
     this.#cacheLimit = cacheLimit;
+    this.#accountZones = new Map(
+      world.accounts.map((account) => [
+        account.id,
+        world.zones.filter((zone) => zone.accountId === account.id),
+      ]),
+    );
   }
 
   cells(source: SourceName, scope: Scope, minuteStart: number): Cell[] {
@@ -84,9 +95,9 @@ export class TrafficModel {
         return tunnelCells(seed, account, minuteStart);
       case "dns":
         // The account's view is its zones' queries, each with its zoneTag.
-        return this.#world.zones
-          .filter((zone) => zone.accountId === account.id)
-          .flatMap((zone) => this.cells("dns", { kind: "zone", zone }, minuteStart));
+        return (this.#accountZones.get(account.id) ?? []).flatMap((zone) =>
+          this.cells("dns", { kind: "zone", zone }, minuteStart),
+        );
       case "r2Operations":
         return r2OperationCells(seed, account, minuteStart);
       case "r2Storage":
