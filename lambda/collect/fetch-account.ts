@@ -85,7 +85,8 @@ async function collectAccount(
   let counts = noCounts();
   let zones: ZoneInfo[] = [];
   try {
-    zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+    const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+    zones = await discoverZones(deps, account, [...new Set(datasets)]);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });
     await noteRateLimit(deps, error);
