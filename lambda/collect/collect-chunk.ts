@@ -10,7 +10,8 @@ import {
 } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
 import type { FetchDeps, FetchSummary } from "./fetch-account.ts";
-import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
+import type { PartOutcome } from "./fetch-parts.ts";
+import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
 import type { AnyQueryGroup } from "./query-group.ts";
 import type { RequestPart } from "./request.ts";
 import { countableEnd, initialStart, oldestQueryable, splitRange } from "./windows.ts";
@@ -35,6 +36,8 @@ export interface ChunkContext {
   /** Remembers a refusal that names this target. */
   markUnavailable(group: AnyQueryGroup, target: Target, error: CloudflareApiError): void;
   policyFor(target: Target): LabelPolicy;
+  /** The account's learned per-request ceiling (none: requests are packed by count only). */
+  ceiling?: AccountCeiling;
 }
 
 interface Plan {
@@ -105,11 +108,13 @@ export async function collectChunk(
       }
       if (work.length === 0) continue;
       // Throws only what stops the run (rate limit, rejected token); cursors then stay put.
-      const outcomes: PartOutcome[] = [];
-      for (let i = 0; i < work.length; i += config.maxDatasetsPerRequest) {
-        const slice = work.slice(i, i + config.maxDatasetsPerRequest).map((w) => w.part);
-        outcomes.push(...(await fetchParts(deps.graphql, slice)));
-      }
+      // Packed to the account's learned per-request ceiling (fetch-within-ceiling.ts).
+      const outcomes: PartOutcome[] = await fetchWithinCeiling(
+        deps.graphql,
+        work.map((w) => w.part),
+        context.ceiling,
+        config.maxDatasetsPerRequest,
+      );
       for (const [index, { plan, part, targets: active }] of work.entries()) {
         const outcome = outcomes[index];
         for (const target of active) {

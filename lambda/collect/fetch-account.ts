@@ -17,6 +17,7 @@ import {
   type ZoneInfo,
 } from "./discovery.ts";
 import { isFatal } from "./fetch-parts.ts";
+import { AccountCeiling } from "./fetch-within-ceiling.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 import { type AnyQueryGroup, accountLabel } from "./query-group.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
@@ -122,6 +123,12 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       if (error instanceof CloudflareApiError && isFatal(error)) return summary;
     }
     const availability = await Availability.load(deps.store, account.id, deps.clock());
+    const ceiling = await AccountCeiling.load(
+      deps.store,
+      account.id,
+      deps.clock(),
+      deps.config.graphqlCeilingProbeSeconds * 1000,
+    );
     const policy = {
       excludeHost: deps.config.excludeHost,
       httpStatusGroup: deps.config.httpStatusGroup,
@@ -142,6 +149,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
         });
       },
       policyFor: (target: Target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
+      ceiling,
     };
     const zoneTargets: Target[] = zones.map((zone) => ({
       id: zone.id,
@@ -187,6 +195,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       }
     } finally {
       await availability.save();
+      await ceiling.save();
     }
   } finally {
     summary.graphqlRequests = deps.stats.graphqlRequests - before.graphqlRequests;

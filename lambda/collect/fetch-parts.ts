@@ -1,6 +1,7 @@
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { type PartResult, partOfError, type RequestPart, sendRequest } from "./request.ts";
+import { isRefusedForSize } from "./request-ceiling.ts";
 import { halve } from "./windows.ts";
 
 /** Per part: scope ID → its rows, or why that zone (or account) could not be fetched. */
@@ -34,6 +35,8 @@ export async function fetchParts(
     results = await sendRequest(graphql, parts);
   } catch (error) {
     if (!(error instanceof CloudflareApiError) || isFatal(error)) throw error;
+    // Too large a request: the caller packs smaller ones (fetch-within-ceiling.ts).
+    if (isRefusedForSize(error)) throw error;
     const [only] = parts;
     if (only && parts.length === 1) return [await fetchPart(graphql, only, error)];
     if (timedOut(error) && parts.some((part) => part.to - part.from >= splitOnTimeoutSeconds)) {
@@ -106,7 +109,7 @@ async function fetchPart(
     const [answer] = known ? [known] : await sendRequest(graphql, [part]);
     result = answer ?? new CloudflareApiError("transient", "part missing from the answer");
   } catch (error) {
-    if (!(error instanceof CloudflareApiError) || isFatal(error)) throw error;
+    if (!(error instanceof CloudflareApiError) || isFatal(error) || isRefusedForSize(error)) throw error;
     if (timedOut(error) && part.to - part.from >= splitOnTimeoutSeconds) return halves(graphql, part);
     if (part.scopeIds.length > 1 && (error.kind === "forbidden" || error.kind === "badRequest")) {
       const index = partOfError(error)?.scopeIndex;

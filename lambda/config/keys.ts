@@ -179,6 +179,15 @@ export const configKeys = {
       'Most query groups (dataset nodes) sent in one GraphQL request; lower it if Cloudflare answers "too many nodes, zones and accounts"',
     overridable: true,
   }),
+  graphqlCeilingProbeSeconds: key({
+    env: "GRAPHQL_CEILING_PROBE_SECONDS",
+    schema: integer(300, 604_800, " seconds"),
+    fallback: "3600",
+    type: "seconds (300–604800)",
+    description:
+      'After Cloudflare refused a request as too large ("too many nodes, zones and accounts"), how long the size that worked is kept before a larger one is tried again',
+    overridable: true,
+  }),
   unavailableRetrySeconds: key({
     env: "UNAVAILABLE_RETRY_SECONDS",
     schema: integer(60, 86_400, " seconds"),
