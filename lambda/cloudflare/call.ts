@@ -1,13 +1,13 @@
 import { CloudflareApiError, transportError } from "./errors.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
+import type { CallBudget } from "./shared-budget.ts";
 
 /** What both Cloudflare clients need: where, who, and how to pace and retry calls. */
 export interface ClientOptions {
   baseUrl: string;
   token: string;
   timeoutMs: number;
-  limiter: RateLimiter;
+  limiter: CallBudget;
   retry: RetryPolicy;
   /** How long a call may wait for the rate limiter before its work is left to a later run. */
   maxLimiterWaitMs: number;
