@@ -23,6 +23,7 @@ import { type AnyQueryGroup, accountLabel } from "./query-group.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import type { SnapshotGroup } from "./snapshot-group.ts";
 import { collectSnapshots } from "./snapshots/collect.ts";
+import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
 
 /**
  * One fetcher run for one account: for every query group and zone, count every settled
@@ -76,7 +77,11 @@ export interface FetchSummary {
 
 const leaseMs = 55_000;
 
-export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promise<FetchSummary> {
+export async function fetchAccount(
+  deps: FetchDeps,
+  account: AccountInfo,
+  scope?: WorkScope,
+): Promise<FetchSummary> {
   const summary: FetchSummary = {
     accountId: account.id,
     accountName: account.name,
@@ -96,7 +101,9 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
   const before = { ...deps.stats };
   const owner = randomUUID();
   const log = deps.logger.child({ accountId: account.id });
-  if (!deps.withoutLease && !(await acquireLease(deps.store, account.id, owner, deps.clock(), leaseMs))) {
+  // One lease per work item (work-items.ts): an account's zone slices run side by side.
+  const leaseId = leaseIdOf(account.id, scope);
+  if (!deps.withoutLease && !(await acquireLease(deps.store, leaseId, owner, deps.clock(), leaseMs))) {
     log.info("another run holds this account's lease; skipping");
     return { ...summary, skipped: "lease held by another run" };
   }
@@ -111,12 +118,15 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
     }
     // Accounts listed as free tier get no zone GraphQL queries (as the reference does); their
     // account datasets and the zones' REST snapshots are still collected.
-    const freeTier = deps.config.cfFreeTierAccounts.includes(account.id);
-    const zoneGroups = freeTier ? [] : deps.groups.filter((group) => group.scope === "zone");
-    const accountGroups = deps.groups.filter((group) => group.scope === "account");
+    const zoneGroups = zoneGroupsOf(deps.config, deps.groups, account.id);
+    const accountGroups =
+      scope?.accountStages === false ? [] : deps.groups.filter((group) => group.scope === "account");
     let zones: ZoneInfo[] = [];
     try {
-      zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+      zones = zonesOfItem(
+        await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]),
+        scope,
+      );
     } catch (error) {
       summary.errors.push(describe("discovery", error));
       await noteRateLimit(deps, error);
@@ -219,7 +229,7 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       { ...totals, errorCount: errors.length, finishedAt: deps.clock() },
       usage,
     );
-    if (!deps.withoutLease) await releaseLease(deps.store, account.id, owner);
+    if (!deps.withoutLease) await releaseLease(deps.store, leaseId, owner);
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
