@@ -23,6 +23,7 @@ import { type AnyQueryGroup, accountLabel } from "./query-group.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import type { SnapshotGroup } from "./snapshot-group.ts";
 import { collectSnapshots } from "./snapshots/collect.ts";
+import { chunkDue } from "./widening.ts";
 import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
 
 /**
@@ -175,7 +176,13 @@ export async function fetchAccount(
       [
         "zones",
         async () => {
+          const first = Math.floor((scope?.zones?.[0] ?? 0) / maxZonesPerQuery);
+          const minute =
+            Math.floor(Date.parse(scope?.scheduledTime ?? "") / 60_000) || Math.floor(deps.clock() / 60_000);
           for (let i = 0; i < zoneTargets.length; i += maxZonesPerQuery) {
+            // Widened collection (widening.ts): this chunk's turn comes every k minutes.
+            if (!chunkDue(account.id, first + i / maxZonesPerQuery, minute, scope?.everyMinutes ?? 1))
+              continue;
             await collectChunk(deps, context, zoneTargets.slice(i, i + maxZonesPerQuery), zoneGroups);
           }
         },

@@ -17,9 +17,13 @@ export const workItemSchema = z.object({
   zones: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
   /** Whether this item collects the account-level datasets (one item of each account does). */
   accountStages: z.boolean().default(true),
+  /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
+  everyMinutes: z.number().int().min(1).max(60).default(1),
 });
 export type WorkItem = z.input<typeof workItemSchema>;
-export type WorkScope = Pick<z.output<typeof workItemSchema>, "zones" | "accountStages">;
+export type WorkScope = Partial<
+  Pick<z.output<typeof workItemSchema>, "zones" | "accountStages" | "everyMinutes" | "scheduledTime">
+>;
 
 /** The account's items: one per `zonesPerItem` zones, the first also doing the account's own datasets. */
 export function planWorkItems(
@@ -27,11 +31,13 @@ export function planWorkItems(
   zoneCount: number | undefined,
   zonesPerItem: number,
   scheduledTime?: string,
+  everyMinutes = 1,
 ): WorkItem[] {
   const base = {
     accountId: account.id,
     accountName: account.name,
     ...(scheduledTime ? { scheduledTime } : {}),
+    ...(everyMinutes > 1 ? { everyMinutes } : {}),
   };
   // Zones unknown (discovery failed) or few: the fetcher handles the whole account as before.
   if (zoneCount === undefined || zoneCount <= zonesPerItem) return [base];

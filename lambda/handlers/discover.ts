@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
+import { packSize } from "../collect/request-ceiling.ts";
+import { type AccountLoad, widenMinutes } from "../collect/widening.ts";
 import { isRefreshDue } from "../collect/windows.ts";
 import { planWorkItems, type WorkItem, zoneGroupsOf } from "../collect/work-items.ts";
+import { readCeiling } from "../store/ceiling.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** The state machine's first step: the work items to fetch (an account, or a slice of a large one's zones), one Map item each. */
@@ -24,23 +27,33 @@ export async function discover(
     };
   }
   const accounts = await discoverAccounts(deps);
-  const items: WorkItem[] = [];
-  for (const account of accounts) {
-    items.push(
-      ...planWorkItems(account, await zoneCount(deps, account), deps.config.zonesPerWorkItem, scheduledTime),
-    );
-  }
-  return { accounts: items };
+  const loads = await Promise.all(accounts.map((account) => accountLoad(deps, account)));
+  // One budget per token: when it cannot afford every chunk every minute, every account widens alike.
+  const everyMinutes = widenMinutes(
+    loads.map((load) => load ?? { zones: 0, zoneGroups: 0, requestSize: 1 }),
+    {
+      requestsPer5Minutes: deps.config.graphqlRequestsPer5Minutes,
+      maxDatasetsPerRequest: deps.config.maxDatasetsPerRequest,
+    },
+  );
+  return {
+    accounts: accounts.flatMap((account, i) =>
+      planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes),
+    ),
+  };
 }
 
 /**
- * How many zones the account has (the cached list the fetchers read too), so a large account
- * becomes several work items; unknown when discovery fails, and the fetcher then tries itself.
+ * How many zones the account has (the cached list the fetchers read too) and what one of
+ * its chunks costs, so a large account becomes several work items and a large estate
+ * widens; unknown when discovery fails, and the fetcher then tries itself.
  */
-async function zoneCount(deps: FetchDeps, account: AccountInfo): Promise<number | undefined> {
-  const datasets = new Set(zoneGroupsOf(deps.config, deps.groups, account.id).map((g) => g.dataset));
+async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<AccountLoad | undefined> {
+  const groups = zoneGroupsOf(deps.config, deps.groups, account.id);
   try {
-    return (await discoverZones(deps, account, [...datasets])).length;
+    const zones = (await discoverZones(deps, account, [...new Set(groups.map((g) => g.dataset))])).length;
+    const requestSize = packSize(await readCeiling(deps.store, account.id), false);
+    return { zones, zoneGroups: groups.length, requestSize };
   } catch (error) {
     deps.logger.warn("zone discovery failed; the account is one work item", { accountId: account.id, error });
     return undefined;

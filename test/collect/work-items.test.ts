@@ -85,4 +85,27 @@ describe("work items", () => {
       );
     }
   }, 300_000);
+
+  it("widens evenly when the token's budget cannot afford every chunk every minute, and stays exact", async () => {
+    // 30 a 5 minutes leaves 2.8 a minute for 4 chunks: each chunk every 2 minutes.
+    harness = await startHarness({
+      world,
+      env: { ZONES_PER_WORK_ITEM: "10", GRAPHQL_REQUESTS_PER_5_MINUTES: "30" },
+    });
+    const h = harness;
+    const collected: number[] = [];
+    for (let run = 0; run < 8; run++) {
+      const { accounts: items } = await discover(h.runtime(), {
+        scheduledTime: new Date(h.clock.now()).toISOString(),
+      });
+      expect(new Set(items.map((item) => item.everyMinutes))).toEqual(new Set([2]));
+      const summaries = await Promise.all(items.map((item) => fetchOne(h.runtime(), item)));
+      collected.push(summaries.reduce((sum, s) => sum + s.shardsWritten, 0));
+      h.clock.advance(60_000);
+    }
+    // The 27 zones (chunks of 10, 10, 5 and 2) in two alternating turns: each zone every 2 minutes.
+    expect(collected).toEqual([10, 17, 10, 17, 10, 17, 10, 17]);
+    const result = await recount(h.simulator, h.store);
+    expect(result.mismatches).toEqual([]);
+  }, 300_000);
 });
