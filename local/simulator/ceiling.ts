@@ -78,6 +78,8 @@ export interface CeilingRefusal {
 export class QueryCeiling {
   readonly limit: number | undefined;
   readonly refusals: CeilingRefusal[] = [];
+  /** `budget` answers (GraphQL) and REST 429s the simulator's own rate limits gave (not injected faults). */
+  budgetAnswers = 0;
 
   constructor(limit: number | undefined) {
     this.limit = limit;

@@ -113,6 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const fault = faults.take("graphql");
     if (!admission.admitted || fault?.kind === "budget") {
       const status = budgetStatus();
+      if (!admission.admitted) ceiling.budgetAnswers += 1;
       return sendJson(response, errorResponse(status, [errorBody(budgetMessage, now, "budget")]));
     }
     if (fault && (await applyTransportFault(fault, response, "graphql"))) return;
@@ -145,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const admission = restLimiter.admit(token?.value ?? "anonymous", now);
     response.setHeader("Ratelimit-Policy", `"default";q=${restBudget.limit};w=${restBudget.windowSeconds}`);
     if (!admission.admitted) {
+      ceiling.budgetAnswers += 1;
       response.setHeader("Retry-After", String(admission.retryAfterSeconds));
       response.setHeader("Ratelimit", `"default";r=0;t=${admission.retryAfterSeconds}`);
       return sendJson(
