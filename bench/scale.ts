@@ -18,8 +18,8 @@ import { readAccountShards } from "../lambda/store/shards.ts";
 import { createStore, createTable, type Store } from "../lambda/store/table.ts";
 import { startDynalite } from "../local/dynalite.ts";
 import { VirtualClock } from "../local/simulator/clock.ts";
+import { scaleWorld } from "../local/simulator/scale-world.ts";
 import { startSimulator } from "../local/simulator/server.ts";
-import type { PlanId, WorldSpec } from "../local/simulator/world.ts";
 import { runLocally, synthesizedDefinition } from "../local/state-machine.ts";
 import { recount } from "../test/collect/recount.ts";
 
@@ -43,22 +43,7 @@ export interface ScaleResult {
   wallSeconds: number;
 }
 
-const plans: PlanId[] = ["business", "pro", "free", "enterprise"];
 const queryCeiling = 60;
-
-export function scaleWorld(accounts: number, zonesPerAccount: number): WorldSpec {
-  return {
-    seed: `scale-${accounts}x${zonesPerAccount}`,
-    accounts: Array.from({ length: accounts }, (_, a) => ({
-      name: `Estate ${a}`,
-      zones: Array.from({ length: zonesPerAccount }, (_, z) => ({
-        name: `z${z}.estate${a}.example`,
-        plan: plans[z % plans.length] ?? "pro",
-      })),
-    })),
-    tokens: [{ value: "sim-token" }],
-  };
-}
 
 /** Counts DynamoDB write units as dynalite reports them. */
 function countingStore(store: Store, counted: { units: number }): Store {
@@ -91,7 +76,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
   const clock = new VirtualClock(start);
   const simulator = await startSimulator({
     clock,
-    world: scaleWorld(accounts, zonesPerAccount),
+    world: scaleWorld(accounts, accounts * zonesPerAccount),
     queryCeiling,
   });
   const dynamo = await startDynalite();
