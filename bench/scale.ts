@@ -7,9 +7,9 @@
  * SCALE_ZONES (default 1000) shrinks the estate for a quick look. Nothing here is asserted.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryGroups } from "../lambda/collect/groups/index.ts";
+import { queryGroups } from "../lambda/catalogue/groups/index.ts";
+import { snapshotGroups } from "../lambda/catalogue/snapshots/index.ts";
 import { createRuntime } from "../lambda/collect/runtime.ts";
-import { snapshotGroups } from "../lambda/collect/snapshots/index.ts";
 import { loadConfig } from "../lambda/config/config.ts";
 import { discover } from "../lambda/handlers/discover.ts";
 import { fetchOne } from "../lambda/handlers/fetch-account.ts";

@@ -1,6 +1,13 @@
-import { CloudflareApiError, transportError } from "./errors.ts";
+import { CloudflareApiError, explained, transportError } from "./errors.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
-import type { CallBudget } from "./shared-budget.ts";
+
+/** What a Cloudflare client needs of a rate limiter (the per-run one or the token's shared one). */
+export interface CallBudget {
+  /** Takes a call, waiting up to `maxWaitMs`; false (nothing taken) when the wait would be longer. */
+  acquire(maxWaitMs: number): Promise<boolean>;
+  /** Cloudflare said stop: no call for `seconds`. */
+  block(seconds: number): void;
+}
 
 /** What both Cloudflare clients need: where, who, and how to pace and retry calls. */
 export interface ClientOptions {
@@ -32,7 +39,7 @@ export function guardedCall<T>(options: ClientOptions, what: string, send: () =>
     try {
       return await send();
     } catch (error) {
-      const classified = transportError(error, what);
+      const classified = explained(transportError(error, what), what);
       if (classified.kind === "rateLimited") {
         options.limiter.block(classified.retryAfterSeconds ?? 60);
         options.onRateLimited?.(classified);

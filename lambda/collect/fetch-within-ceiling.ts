@@ -3,6 +3,7 @@ import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { claimProbe, readCeiling, writeCeiling } from "../store/ceiling.ts";
 import type { Store } from "../store/table.ts";
 import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
+import { nextRequest, type Piece } from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
   afterRefusal,
@@ -74,12 +75,6 @@ export class AccountCeiling {
   }
 }
 
-interface Piece {
-  /** Which of the caller's parts this piece (all or some of its scopes) belongs to. */
-  index: number;
-  part: RequestPart;
-}
-
 /**
  * Sends the parts packed into requests of at most `ceiling.size()` queries and
  * `maxParts` dataset nodes (a part is split by zones when only some of it fits). A request
@@ -95,7 +90,7 @@ export async function fetchWithinCeiling(
   const outcomes: PartOutcome[] = parts.map(() => new Map());
   let queue: Piece[] = parts.map((part, index) => ({ index, part }));
   while (queue.length > 0) {
-    const [request, rest] = takeRequest(queue, ceiling?.size() ?? Number.POSITIVE_INFINITY, maxParts);
+    const [request, rest] = nextRequest(queue, ceiling?.size() ?? Number.POSITIVE_INFINITY, maxParts);
     const queries = request.reduce((sum, piece) => sum + piece.part.scopeIds.length, 0);
     try {
       const answers = await fetchParts(
@@ -114,25 +109,4 @@ export async function fetchWithinCeiling(
     }
   }
   return outcomes;
-}
-
-/** The next request from the front of the queue, and what is left. */
-function takeRequest(queue: readonly Piece[], size: number, maxParts: number): [Piece[], Piece[]] {
-  const taken: Piece[] = [];
-  let used = 0;
-  for (const [i, piece] of queue.entries()) {
-    const scopes = piece.part.scopeIds;
-    if (taken.length >= maxParts) return [taken, queue.slice(i)];
-    if (used + scopes.length <= size) {
-      taken.push(piece);
-      used += scopes.length;
-      continue;
-    }
-    const room = Math.floor(size - used);
-    if (room <= 0) return [taken, queue.slice(i)];
-    taken.push({ index: piece.index, part: { ...piece.part, scopeIds: scopes.slice(0, room) } });
-    const left = { index: piece.index, part: { ...piece.part, scopeIds: scopes.slice(room) } };
-    return [taken, [left, ...queue.slice(i + 1)]];
-  }
-  return [taken, []];
 }

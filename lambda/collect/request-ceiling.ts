@@ -1,5 +1,7 @@
-import { z } from "zod";
 import type { CloudflareApiError } from "../cloudflare/errors.ts";
+import type { CeilingState } from "../store/ceiling.ts";
+
+export type { CeilingState } from "../store/ceiling.ts";
 
 /**
  * Cloudflare's per-request ceiling: a request's "queries" are its zone/account scopes
@@ -7,17 +9,8 @@ import type { CloudflareApiError } from "../cloudflare/errors.ts";
  * refused with HTTP 429 "in combination, your request queries too many nodes, zones and
  * accounts". The size that worked is remembered per account, so later cycles send the
  * working shape first; it is probed upward again (at most one refusal per probe period).
- * Pure logic here; `lambda/store/ceiling.ts` keeps the state in DynamoDB.
+ * Pure logic here; `lambda/store/ceiling.ts` keeps the state (and its schema) in DynamoDB.
  */
-export const ceilingStateSchema = z.object({
-  /** Largest request (in queries) answered since the last refusal; absent while none was refused. */
-  limit: z.number().int().positive().optional(),
-  /** Smallest request refused for its size; absent while none was. */
-  refused: z.number().int().positive().optional(),
-  /** Unix ms: no probe above `limit` before this (a refusal pushes it one probe period on). */
-  probeAfter: z.number().default(0),
-});
-export type CeilingState = z.output<typeof ceilingStateSchema>;
 
 export function isRefusedForSize(error: CloudflareApiError): boolean {
   return error.message.toLowerCase().includes("too many nodes, zones and accounts");

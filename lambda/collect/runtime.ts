@@ -1,16 +1,16 @@
+import { queryGroups } from "../catalogue/groups/index.ts";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
-import { SharedBudget } from "../cloudflare/shared-budget.ts";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
 import { tokenDigest } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
-import { queryGroups } from "./groups/index.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
-import type { SnapshotGroup } from "./snapshot-group.ts";
-import { snapshotGroups } from "./snapshots/index.ts";
+import { SharedBudget } from "./shared-budget.ts";
 
 export interface RuntimeOptions {
   config: Config;

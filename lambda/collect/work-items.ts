@@ -1,7 +1,7 @@
 import { z } from "zod";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
 
 /**
  * What one Map iteration collects: an account's zones (all, or a slice of its zone list

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type CeilingState, ceilingStateSchema } from "../collect/request-ceiling.ts";
+import { z } from "zod";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -9,6 +9,16 @@ import { keys, type Store } from "./table.ts";
  * conditional update so fetchers of one account running at once probe only once.
  */
 export const ceilingSortKey = "CEILING";
+
+export const ceilingStateSchema = z.object({
+  /** Largest request (in queries) answered since the last refusal; absent while none was refused. */
+  limit: z.number().int().positive().optional(),
+  /** Smallest request refused for its size; absent while none was. */
+  refused: z.number().int().positive().optional(),
+  /** Unix ms: no probe above `limit` before this (a refusal pushes it one probe period on). */
+  probeAfter: z.number().default(0),
+});
+export type CeilingState = z.output<typeof ceilingStateSchema>;
 
 export async function readCeiling(store: Store, accountId: string): Promise<CeilingState> {
   const response = await store.client.send(

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { queryGroups } from "../../lambda/collect/groups/index.ts";
+import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
+import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
 import {
   afterRefusal,
   afterSuccess,
   type CeilingState,
   packSize,
 } from "../../lambda/collect/request-ceiling.ts";
-import { snapshotGroups } from "../../lambda/collect/snapshots/index.ts";
 import { readCeiling } from "../../lambda/store/ceiling.ts";
 import { countQueries } from "../../local/simulator/ceiling.ts";
 import { defaultWorldSpec, type WorldSpec } from "../../local/simulator/world.ts";

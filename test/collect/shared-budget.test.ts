@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SharedBudget } from "../../lambda/cloudflare/shared-budget.ts";
-import { emptyWindow, takeCall, type WindowState } from "../../lambda/cloudflare/window-budget.ts";
+import { SharedBudget } from "../../lambda/collect/shared-budget.ts";
+import { emptyWindow, takeCall, type WindowState } from "../../lambda/store/budget-window.ts";
 import { createStore, createTable, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 
