@@ -1,13 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
 import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
-import {
-  acquireLease,
-  readGraphqlBlock,
-  recordRun,
-  releaseLease,
-  writeGraphqlBlock,
-} from "../store/items.ts";
+import { acquireLease, readGraphqlBlock, releaseLease, writeGraphqlBlock } from "../store/items.ts";
+import { recordRun } from "../store/status.ts";
 import { Availability } from "./availability.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import { type AccountInfo, discoverAccountSettings, discoverZones, type ZoneInfo } from "./discovery.ts";

@@ -1,6 +1,7 @@
 import { queryGroups } from "../catalogue/groups/index.ts";
 import { exposedType, type MetricFamily } from "../catalogue/query-group.ts";
 import { selfMetricFamilies } from "../catalogue/self-metrics.ts";
+import { parseSeriesKey } from "../catalogue/series-key.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
@@ -21,18 +22,6 @@ export const knownFamilies: ReadonlyMap<string, MetricFamily> = new Map<string, 
   ...queryGroups.flatMap((group) => group.series.map((spec) => [spec.family.name, spec.family] as const)),
   ...snapshotGroups.flatMap((group) => group.families.map((family) => [family.name, family] as const)),
 ]);
-
-/** Parses a stored series key, `name{a="x",b="y"}`, back into name and labels. */
-export function parseSeriesKey(key: string): { name: string; labels: [string, string][] } {
-  const brace = key.indexOf("{");
-  if (brace < 0) return { name: key, labels: [] };
-  const labels: [string, string][] = [];
-  for (const match of key.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-    const raw = match[2] ?? "";
-    labels.push([match[1] ?? "", raw.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))]);
-  }
-  return { name: key.slice(0, brace), labels };
-}
 
 export function buildFamilies(
   state: StoredState,

@@ -3,6 +3,7 @@ import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } fr
 import type { Config } from "../config/config.ts";
 import { readDocument, readGraphqlBlock } from "../store/items.ts";
 import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
+import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
 /**
@@ -14,24 +15,8 @@ export interface AccountState {
   zones: ZoneInfo[];
   shards: Shard[];
   /** Persisted counters and the last run's summary. */
-  status: {
-    errors: Map<string, number>;
-    graphqlRequests: number;
-    restRequests: number;
-    rateLimitEvents: number;
-    lastRun: LastRun | undefined;
-  };
+  status: RunStatus;
 }
-
-const lastRunSchema = z
-  .object({
-    finishedAt: z.number(),
-    minutesCounted: z.number(),
-    errorCount: z.number(),
-    skipped: z.string().optional(),
-  })
-  .loose();
-export type LastRun = z.output<typeof lastRunSchema>;
 
 export interface StoredState {
   accounts: AccountState[];
@@ -58,13 +43,7 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
     account,
     zones: [],
     shards: [],
-    status: {
-      errors: new Map(),
-      graphqlRequests: 0,
-      restRequests: 0,
-      rateLimitEvents: 0,
-      lastRun: undefined,
-    },
+    status: emptyRunStatus(),
   };
   for (const item of await queryAccount(store, account.id)) {
     const sk = String(item.sk);
@@ -73,15 +52,7 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
     } else if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
     } else if (sk === keys.status) {
-      for (const [name, value] of Object.entries(item)) {
-        if (name.startsWith("error:") && typeof value === "number")
-          state.status.errors.set(name.slice(6), value);
-      }
-      state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
-      state.status.restRequests = Number(item.restRequests ?? 0);
-      state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
-      const lastRun = lastRunSchema.safeParse(item.lastRun);
-      state.status.lastRun = lastRun.success ? lastRun.data : undefined;
+      state.status = runStatusFromItem(item);
     }
   }
   return state;
