@@ -184,6 +184,24 @@ export const configKeys = {
       'Most query groups (dataset nodes) sent in one GraphQL request; lower it if Cloudflare answers "too many nodes, zones and accounts"',
     overridable: true,
   }),
+  zonesPerWorkItem: key({
+    env: "ZONES_PER_WORK_ITEM",
+    schema: integer(10, 1_000),
+    fallback: "100",
+    type: "integer (10–1000)",
+    description:
+      "Most zones one fetcher invocation collects: a larger account is split into several work items that the state machine's Map runs side by side",
+    overridable: true,
+  }),
+  graphqlCeilingProbeSeconds: key({
+    env: "GRAPHQL_CEILING_PROBE_SECONDS",
+    schema: integer(300, 604_800, " seconds"),
+    fallback: "3600",
+    type: "seconds (300–604800)",
+    description:
+      'After Cloudflare refused a request as too large ("too many nodes, zones and accounts"), how long the size that worked is kept before a larger one is tried again',
+    overridable: true,
+  }),
   unavailableRetrySeconds: key({
     env: "UNAVAILABLE_RETRY_SECONDS",
     schema: integer(60, 86_400, " seconds"),
@@ -253,7 +271,8 @@ export const configKeys = {
     schema: integer(1, 300),
     fallback: "250",
     type: "integer (1–300)",
-    description: "GraphQL calls one fetcher run may make in any 5 minutes (Cloudflare allows 300 per token)",
+    description:
+      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token)",
     overridable: true,
   }),
   restRequestsPer5Minutes: key({
@@ -261,7 +280,8 @@ export const configKeys = {
     schema: integer(1, 1_200),
     fallback: "1000",
     type: "integer (1–1200)",
-    description: "REST calls one fetcher run may make in any 5 minutes (Cloudflare allows 1,200 per token)",
+    description:
+      "REST calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 1,200 per token)",
     overridable: true,
   }),
   logLevel: key({
