@@ -77,7 +77,7 @@ describe("the push's gauges and self-metrics", () => {
     await run(); // within the refresh interval: no new snapshot, nothing new to send
     for (const summary of await run()) expect(summary.errors).toEqual([]);
     const second = await snapshots();
-    expect(first.size).toBe(30);
+    expect(first.size).toBe(45);
     expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
     for (const [key, [takenAt, value]] of second) {
       const [firstAt, firstValue] = first.get(key) ?? [0, 0];
@@ -94,6 +94,27 @@ describe("the push's gauges and self-metrics", () => {
     expect(pushed.sort()).toEqual([...second.keys()].sort());
     expect(receiver.backwards).toEqual([]);
     expect(receiver.conflicts).toEqual([]);
+  });
+
+  it("leaves the self-metrics to the work item that collects the account's own datasets", async () => {
+    await setUp();
+    await discoverAccounts(harness.runtime());
+    const deps = pushing();
+    const zoneItems = await Promise.all(
+      harness.simulator.world.accounts.map((a) =>
+        fetchAccount(deps, { id: a.id, name: a.name }, { accountStages: false }),
+      ),
+    );
+    const self = () =>
+      [...receiver.series.keys()].filter((k) => /^cloudflare_(exporter_|zones|accounts)/.test(k));
+    expect(zoneItems.map((s) => s.errors)).toEqual([[], []]);
+    expect(receiver.series.has('cloudflare_zone_requests_total{zone="example.com"}')).toBe(true);
+    expect(self()).toEqual([]);
+    harness.clock.advance(minute);
+    await Promise.all(
+      harness.simulator.world.accounts.map((a) => fetchAccount(deps, { id: a.id, name: a.name })),
+    );
+    expect(self().length).toBe(83);
   });
 
   it("stores the journal and sends the data when the self-metrics cannot be read", async () => {
@@ -152,7 +173,7 @@ describe("the push's gauges and self-metrics", () => {
     // Every self-metric series the scrape serves was pushed, and no other.
     const selfPushed = [...receiver.series.keys()].filter((key) => [...scrape.keys()].includes(key));
     expect(selfPushed.sort()).toEqual([...scrape.keys()].sort());
-    expect(scrape.size).toBe(77);
+    expect(scrape.size).toBe(83);
     // Pushed at each run's time, by one run a minute: exporter-wide series by the first account only.
     const runTimes = [0, 1, 2].map((i) => harness.clock.now() - (3 - i) * minute);
     expect([...(receiver.series.get("cloudflare_accounts") ?? [])]).toEqual(runTimes.map((t) => [t, 2]));
