@@ -146,20 +146,25 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
     ["cloudflare_images_count_current", "cloudflare_images_count_allowed"],
     "not built yet: it is an account-scoped REST snapshot, and REST snapshots are zone-scoped so far",
   ),
-  ...notExported(
-    [
-      "requests",
-      "requests_by_status",
-      "cache_status",
-      "edge_ttfb_seconds",
-      "edge_ttfb_p50_seconds",
-      "edge_ttfb_p95_seconds",
-      "origin_response_duration_seconds",
-      "origin_response_duration_p50_seconds",
-      "origin_response_duration_p95_seconds",
-    ].map((m) => `cloudflare_zone_hostname_${m}`),
-    "not built yet (HOST_METRICS_ALLOWLIST needs a filter taken from settings at run time); when built, request counts will be counters and the percentiles one summary per measure with a `quantile` label, not gauges of one minute and one family per percentile",
-  ),
+  {
+    reference: "cloudflare_zone_hostname_requests",
+    ours: ["cloudflare_zone_hostname_requests_total"],
+    change: "a counter named `_total` instead of a gauge of one window's count",
+    why: "requests add up over time; a gauge of the last window's count loses every window between two scrapes and double-counts none only by chance",
+  },
+  {
+    reference: "cloudflare_zone_hostname_requests_by_status",
+    ours: ["cloudflare_zone_hostname_requests_status_total"],
+    change:
+      "a counter named `_total` instead of a gauge; `status` is the code, or its class with `CF_HTTP_STATUS_GROUP=true`",
+    why: "requests add up over time, as for `cloudflare_zone_hostname_requests`; the status setting applies as everywhere else",
+  },
+  {
+    reference: "cloudflare_zone_hostname_cache_status",
+    ours: ["cloudflare_zone_hostname_requests_cache_status_total"],
+    change: "a counter of requests named `_total` instead of a gauge",
+    why: "it counts requests, which add up over time; the old name did not say what was counted",
+  },
 ];
 
 function notExported(references: readonly string[], why: string): ReferenceDifference[] {

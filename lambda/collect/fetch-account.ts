@@ -79,7 +79,7 @@ async function collectAccount(
   let counts = noCounts();
   let zones: ZoneInfo[] = [];
   try {
-    const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+    const datasets = zoneGroups.flatMap((g) => [g.dataset, g.standsInFor ?? [], g.onlyWith ?? []].flat());
     zones = await discoverZones(deps, account, [...new Set(datasets)]);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });

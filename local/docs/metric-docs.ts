@@ -113,6 +113,16 @@ export function metricsPage(): string {
             `- Only for zones whose \`settings\` do not enable ${code(group.standsInFor)} (Free zones): it fills in that group's families there, as sampled estimates`,
           ]
         : []),
+      ...(group.onlyWith
+        ? [
+            `- Only for zones whose \`settings\` enable ${code(group.onlyWith)} (not Free zones, which Cloudflare refuses a field of this group)`,
+          ]
+        : []),
+      ...(group.filterFromSettings
+        ? [
+            "- Only when `HOST_METRICS_ALLOWLIST` lists hosts (and `EXCLUDE_HOST` is not set); filter: `clientRequestHTTPHost_in` those hosts",
+          ]
+        : []),
       `- Fields: ${code(compact(group.selection))}`,
       "",
       ...familyRows(group.scope, uniqueFamilies(group)),

@@ -11,6 +11,8 @@ import { firewallBots } from "./firewall-bots.ts";
 import { firewallEvents } from "./firewall-events.ts";
 import { healthCheckTimings } from "./health-check-timings.ts";
 import { healthChecks } from "./health-checks.ts";
+import { hostnameLatency } from "./hostname-latency.ts";
+import { hostnameRequests } from "./hostname-requests.ts";
 import { httpRequests1m } from "./http-requests-1m.ts";
 import { httpRequestsAdaptiveBreakdowns } from "./http-requests-adaptive-breakdowns.ts";
 import { httpRequestsAdaptiveTotals } from "./http-requests-adaptive-totals.ts";
@@ -48,6 +50,9 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   originStatus,
   cacheMissOriginDuration,
   colocationOriginDuration,
+  // per hostname, for HOST_METRICS_ALLOWLIST
+  hostnameRequests,
+  hostnameLatency,
   // security, health checks, load balancing, logpush (zone)
   firewallEvents,
   firewallBots,
