@@ -1,5 +1,6 @@
 import type { AnyQueryGroup } from "../query-group.ts";
 import { adaptiveOriginErrors } from "./adaptive-origin-errors.ts";
+import { cacheContentType } from "./cache-content-type.ts";
 import { cacheMissOriginDuration } from "./cache-miss-origin-duration.ts";
 import { colocation } from "./colocation.ts";
 import { colocationErrors } from "./colocation-errors.ts";
@@ -50,6 +51,7 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   originStatus,
   cacheMissOriginDuration,
   colocationOriginDuration,
+  cacheContentType,
   // per hostname, for HOST_METRICS_ALLOWLIST
   hostnameRequests,
   hostnameLatency,
