@@ -90,6 +90,7 @@ describe("the full catalogue", () => {
       "colocation",
       "colocation-errors",
       "colocation-origin-duration",
+      "custom-hostnames",
       "dns-zone",
       "edge-status-country-host",
       "hostname-latency",
