@@ -131,20 +131,14 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
     "gauges of one five-second bucket, rotated through storage shards and read at scrape time, are a sample, not a count: two scrapes may see the same bucket or miss one. `cloudflare_zone_colocation_*_total` counts the same requests exactly, and `rate()` over them gives the per-colo rate",
   ),
   ...notExported(
-    ["magic_transit", "magic_firewall", "idps", "tcp_protection", "dns_protection"].flatMap((dataset) =>
+    ["magic_transit", "magic_firewall"].flatMap((dataset) =>
       ["bits", "packets"].map((unit) => `cloudflare_network_analytics_${dataset}_${unit}_total`),
     ),
-    "not built yet: the simulator does not model these five Network Analytics v2 datasets, and a group is only added with a test against its ground truth; each will be one file shaped like network-analytics-dosd",
-  ),
-  ...notExported(
-    ["segments_total", "bit_rate_bps", "gop_duration_seconds", "upload_duration_ratio"].map(
-      (m) => `cloudflare_stream_live_input_${m}`,
-    ),
-    "not built yet: liveInputEventsAdaptiveGroups is not modelled by the simulator; Stream playback (stream-playback) is",
+    "not built: the same packets are counted per tunnel by `cloudflare_magic_transit_tunnel_traffic_*` and per rule by `cloudflare_magic_firewall_rule_*`, and the simulator does not model these two datasets yet (a group is only added with a test against its ground truth); each would be one file on the `network-analytics` factory, like the IDPS, TCP and DNS protection groups",
   ),
   ...notExported(
     ["cloudflare_images_count_current", "cloudflare_images_count_allowed"],
-    "not built yet: it is an account-scoped REST snapshot, and REST snapshots are zone-scoped so far",
+    "not built: the Images REST stats (`GET /accounts/{account_id}/images/v1/stats`) are not modelled by the simulator, and users rarely ask for them; an account REST snapshot like cloudflare-tunnels would carry them",
   ),
   {
     reference: "cloudflare_zone_hostname_requests",

@@ -485,6 +485,37 @@ const dosdNetworkAnalyticsAdaptiveGroups: DatasetDef = {
   fields: { ...bitsAndPackets, "avg.sampleInterval": one },
 };
 
+/** Network Analytics v2 of the protection systems: the same shape as dosd, without an attack vector. */
+function protectionDataset(name: string, source: "idps" | "tcpProtection" | "dnsProtection"): DatasetDef {
+  return {
+    name,
+    scopes: ["account"],
+    source,
+    eventTime: true,
+    dimensions: {
+      ...same("outcome", "direction", "ipProtocolName", "coloCode"),
+      sampleInterval: () => 1,
+    },
+    fields: { ...bitsAndPackets, "avg.sampleInterval": one },
+  };
+}
+
+const liveInputEventsAdaptiveGroups: DatasetDef = {
+  name: "liveInputEventsAdaptiveGroups",
+  scopes: ["account"],
+  source: "liveInputs",
+  eventTime: true,
+  dimensions: same("eventCode", "inputId"),
+  fields: {
+    count: sum("count"),
+    // Per second, whatever the bucket: the simulator's rates are constant within a minute.
+    "avg.bitRate": mean("bitRate"),
+    "avg.bitRateMinute": mean("bitRate"),
+    "avg.gopDuration": mean("gopDuration"),
+    "avg.uploadDurationRatio": mean("uploadDurationRatio"),
+  },
+};
+
 const streamMinutesViewedAdaptiveGroups: DatasetDef = {
   name: "streamMinutesViewedAdaptiveGroups",
   scopes: ["account"],
@@ -512,6 +543,10 @@ export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
     magicTransitTunnelHealthCheckSLOsAdaptiveGroups,
     magicFirewallSamplesAdaptiveGroups,
     dosdNetworkAnalyticsAdaptiveGroups,
+    protectionDataset("magicIDPSNetworkAnalyticsAdaptiveGroups", "idps"),
+    protectionDataset("advancedTcpProtectionNetworkAnalyticsAdaptiveGroups", "tcpProtection"),
+    protectionDataset("advancedDnsProtectionNetworkAnalyticsAdaptiveGroups", "dnsProtection"),
     streamMinutesViewedAdaptiveGroups,
+    liveInputEventsAdaptiveGroups,
   ].map((def) => [def.name, def]),
 );

@@ -27,11 +27,15 @@ import { magicTransitColos } from "./magic-transit-colos.ts";
 import { magicTransitSlo } from "./magic-transit-slo.ts";
 import { magicTransitState } from "./magic-transit-state.ts";
 import { magicTransitTraffic } from "./magic-transit-traffic.ts";
+import { networkAnalyticsDnsProtection } from "./network-analytics-dns-protection.ts";
 import { networkAnalyticsDosd } from "./network-analytics-dosd.ts";
+import { networkAnalyticsIdps } from "./network-analytics-idps.ts";
+import { networkAnalyticsTcpProtection } from "./network-analytics-tcp-protection.ts";
 import { originStatus } from "./origin-status.ts";
 import { r2Operations } from "./r2-operations.ts";
 import { r2Storage } from "./r2-storage.ts";
 import { requestMethods } from "./request-methods.ts";
+import { streamLiveInputs } from "./stream-live-inputs.ts";
 import { streamPlayback } from "./stream-playback.ts";
 import { workers } from "./workers.ts";
 import { workersStatus } from "./workers-status.ts";
@@ -79,5 +83,9 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   magicTransitTraffic,
   magicFirewallRules,
   networkAnalyticsDosd,
+  networkAnalyticsIdps,
+  networkAnalyticsTcpProtection,
+  networkAnalyticsDnsProtection,
   streamPlayback,
+  streamLiveInputs,
 ];
