@@ -96,6 +96,13 @@ export interface QueryGroup<Row> {
    * undefined when the settings leave nothing to query: the group then does not run.
    */
   filterFromSettings?: (settings: GroupSettings) => string | undefined;
+  /**
+   * How rows are ordered within each time bucket (a GraphQL `orderBy` entry such as
+   * `count_DESC`), so that a family at its series cap keeps the largest label sets it meets.
+   */
+  rowOrder?: string;
+  /** Most series each family of the group holds per zone (or account), below MAX_SERIES_PER_FAMILY. */
+  seriesCap?: number;
 }
 
 /** The settings a group's filter may be built from. */

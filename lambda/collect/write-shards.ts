@@ -65,7 +65,10 @@ async function writeOneShard(
     ...range,
     shardCount: plan.group.shards,
     idleExpirySeconds: deps.config.seriesIdleExpirySeconds,
-    maxSeriesPerFamily: Math.ceil(deps.config.maxSeriesPerFamily / plan.group.shards),
+    maxSeriesPerFamily: Math.ceil(
+      Math.min(deps.config.maxSeriesPerFamily, plan.group.seriesCap ?? Number.POSITIVE_INFINITY) /
+        plan.group.shards,
+    ),
   };
   let current = original;
   for (let attempt = 0; attempt <= maxConflictRetries; attempt++) {

@@ -1,6 +1,6 @@
 import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
 import { type AnyQueryGroup, exposedType, type MetricFamily } from "../../lambda/catalogue/query-group.ts";
-import { referenceDifferences } from "../../lambda/catalogue/reference-differences.ts";
+import { notCollected, referenceDifferences } from "../../lambda/catalogue/reference-differences.ts";
 import { selfMetricFamilies } from "../../lambda/catalogue/self-metrics.ts";
 import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
 
@@ -169,6 +169,12 @@ export function metricsPage(): string {
       (d) =>
         `| ${code(d.reference)} | ${d.ours.length > 0 ? d.ours.map(code).join(", ") : "not exported"} | ${cell(d.change)} | ${cell(d.why)} |`,
     ),
+    "",
+    "## Not collected",
+    "",
+    "| What | Why |",
+    "|---|---|",
+    ...notCollected.map((item) => `| ${cell(item.what)} | ${cell(item.why)} |`),
     "",
   );
   return out.join("\n");

@@ -2,6 +2,7 @@ import type { AnyQueryGroup } from "../query-group.ts";
 import { adaptiveOriginErrors } from "./adaptive-origin-errors.ts";
 import { cacheContentType } from "./cache-content-type.ts";
 import { cacheMissOriginDuration } from "./cache-miss-origin-duration.ts";
+import { clientAsn } from "./client-asn.ts";
 import { colocation } from "./colocation.ts";
 import { colocationErrors } from "./colocation-errors.ts";
 import { colocationOriginDuration } from "./colocation-origin-duration.ts";
@@ -56,6 +57,7 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   cacheMissOriginDuration,
   colocationOriginDuration,
   cacheContentType,
+  clientAsn,
   // per hostname, for HOST_METRICS_ALLOWLIST
   hostnameRequests,
   hostnameLatency,
