@@ -99,5 +99,13 @@ async function takeSnapshot(
     stored: true,
   };
   const writeUnits = await writeShard(deps.store, accountId, shard, previous?.cursor);
+  // For the push: each gauge is new at the snapshot's time (the shard before had none newer).
+  deps.onShardWritten?.({
+    before: previous ?? { ...shard, series: {}, stored: false },
+    after: shard,
+    samples: new Map(),
+    from: 0,
+    shardCount: 1,
+  });
   return { writeUnits, seriesWritten: samples.length };
 }
