@@ -125,6 +125,18 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
       "failed attempts as before; batches Cloudflare gave up on (`final = 1`) counted apart (also for accounts)",
     why: "a failed attempt that is retried loses nothing; the schema marks the last attempt with `final = 1`",
   },
+  // Bits are exported as bytes: Prometheus' base unit for data is the byte (promtool check
+  // metrics rejects `_bits`), as for every other byte count of the catalogue.
+  ...[
+    "cloudflare_magic_firewall_rule",
+    "cloudflare_magic_transit_tunnel_traffic",
+    ...["dosd", "idps", "tcp_protection", "dns_protection"].map((s) => `cloudflare_network_analytics_${s}`),
+  ].map((prefix) => ({
+    reference: `${prefix}_bits_total`,
+    ours: [`${prefix}_bytes_total`],
+    change: "bytes (Cloudflare's bits ÷ 8), named `_bytes_total`",
+    why: "Prometheus' base unit for data is the byte and promtool check metrics rejects a `_bits` family; every other data count here is in bytes",
+  })),
   // The reference's newer families (its src/cloudflare/client.ts) that are not exported.
   ...notExported(
     ["visits", "edge_response_bytes", "requests"].map((m) => `cloudflare_zone_colocation_${m}_5s`),

@@ -10,8 +10,9 @@ import {
 
 /**
  * The shape shared by the Network Analytics v2 datasets of Cloudflare's protection systems
- * (account scope): bits and packets by outcome, direction and IP protocol, per minute, under
- * the reference's family names. Colos and the like are not selected, so each row is one
+ * (account scope): bytes and packets by outcome, direction and IP protocol, per minute, under
+ * the reference's family names but in bytes (`_bytes_total`, Cloudflare's bits ÷ 8):
+ * Prometheus' base unit for data is the byte, and promtool rejects `_bits`. Colos and the like are not selected, so each row is one
  * outcome, direction and protocol; rows that still meet (a duplicate) add up.
  */
 const rowSchema = minuteRowSchema(
@@ -35,10 +36,10 @@ export function networkAnalyticsGroup(options: {
   /** What saw the traffic, for the HELP text. */
   seenBy: string;
 }): QueryGroup<NetworkAnalyticsRow> {
-  const family = (unit: "bits" | "packets") =>
+  const family = (unit: "bytes" | "packets") =>
     counter(
       `cloudflare_network_analytics_${options.system}_${unit}_total`,
-      `${unit === "bits" ? "Bits" : "Packets"} seen by ${options.seenBy}, by outcome, direction and IP protocol`,
+      `${unit === "bytes" ? "Bytes (Cloudflare's bits ÷ 8)" : "Packets"} seen by ${options.seenBy}, by outcome, direction and IP protocol`,
       labels,
       unit,
     );
@@ -49,7 +50,7 @@ export function networkAnalyticsGroup(options: {
     shards: 1,
     rowSchema,
     series: [
-      each(family("bits"), (r) => r.sum.bits, traffic, { skipZero: true }),
+      each(family("bytes"), (r) => r.sum.bits / 8, traffic, { skipZero: true }),
       each(family("packets"), (r) => r.sum.packets, traffic, { skipZero: true }),
     ],
   });

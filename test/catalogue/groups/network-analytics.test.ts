@@ -20,7 +20,7 @@ const cases: [AnyQueryGroup, string][] = [
 ];
 
 for (const [group, system] of cases) {
-  const bits = `cloudflare_network_analytics_${system}_bits_total`;
+  const bytes = `cloudflare_network_analytics_${system}_bytes_total`;
   const packets = `cloudflare_network_analytics_${system}_packets_total`;
 
   describe(group.name, () => {
@@ -30,7 +30,7 @@ for (const [group, system] of cases) {
     });
     afterAll(() => run.harness.close());
 
-    it("counts Example Corp's bits and packets exactly and turns Side Project off by its settings", async () => {
+    it("counts Example Corp's bytes and packets exactly and turns Side Project off by its settings", async () => {
       expect(run.summaries.flatMap((s) => s.errors)).toEqual([]);
       const accounts = run.harness.simulator.world.accounts;
       const corp = accounts.find((a) => a.name === "Example Corp");
@@ -52,7 +52,7 @@ for (const [group, system] of cases) {
           direction: dims.direction ?? "",
           ip_protocol: dims.ipProtocolName ?? "",
         };
-        want.set(seriesKey(bits, labels), values["sum.bits"] ?? 0);
+        want.set(seriesKey(bytes, labels), (values["sum.bits"] ?? 0) / 8);
         want.set(seriesKey(packets, labels), values["sum.packets"] ?? 0);
       }
       expect(want.size).toBeGreaterThan(2);
@@ -76,8 +76,8 @@ describe("network-analytics groups: a duplicate row", () => {
     const labels = { account: "a", outcome: "drop", direction: "ingress", ip_protocol: "TCP" };
     const minute = samples.get(600);
     expect(
-      minute?.get(seriesKey("cloudflare_network_analytics_tcp_protection_bits_total", labels))?.value,
-    ).toBe(12_000);
+      minute?.get(seriesKey("cloudflare_network_analytics_tcp_protection_bytes_total", labels))?.value,
+    ).toBe(1_500);
     expect(
       minute?.get(seriesKey("cloudflare_network_analytics_tcp_protection_packets_total", labels))?.value,
     ).toBe(15);
