@@ -84,6 +84,8 @@ const panelsWithoutData: readonly string[] = [
 const panelsOfChanceEvents: readonly string[] = [
   "cloudflare-load-balancing / Unhealthy checks by origin and reason",
   "cloudflare-products / Lost batches by zone job",
+  // One push in twenty fails, by chance per job and minute: a short run may meet none.
+  "cloudflare-products / Failed push attempts by zone job",
 ];
 
 describe("Prometheus scraping npm start across a restart", () => {
