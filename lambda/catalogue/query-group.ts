@@ -85,6 +85,31 @@ export interface QueryGroup<Row> {
    * counts one family from two sources.
    */
   standsInFor?: string;
+  /**
+   * A dataset that must also be enabled for a zone (from its `settings`): a proxy for fields
+   * Cloudflare refuses to some plans (Free zones may not select `edgeResponseContentTypeName`,
+   * and have no `httpRequests1mGroups`), so the group never sends a query it knows is refused.
+   */
+  onlyWith?: string;
+  /**
+   * A filter taken from the settings (HOST_METRICS_ALLOWLIST) when the run starts, or
+   * undefined when the settings leave nothing to query: the group then does not run.
+   */
+  filterFromSettings?: (settings: GroupSettings) => string | undefined;
+  /**
+   * How rows are ordered within each time bucket (a GraphQL `orderBy` entry such as
+   * `count_DESC`), so that a family at its series cap keeps the largest label sets it meets.
+   */
+  rowOrder?: string;
+  /** Most series each family of the group holds per zone (or account), below MAX_SERIES_PER_FAMILY. */
+  seriesCap?: number;
+}
+
+/** The settings a group's filter may be built from. */
+export interface GroupSettings {
+  /** Hosts (lower-case) whose requests the per-hostname groups count. */
+  hostMetricsAllowlist: readonly string[];
+  excludeHost: boolean;
 }
 
 /** Type-erased form for registries of groups with different row types. */

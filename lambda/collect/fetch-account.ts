@@ -98,7 +98,7 @@ async function collectAccount(
   let counts = noCounts();
   let zones: ZoneInfo[] = [];
   try {
-    const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+    const datasets = zoneGroups.flatMap((g) => [g.dataset, g.standsInFor ?? [], g.onlyWith ?? []].flat());
     const all = await discoverZones(deps, account, [...new Set(datasets)]);
     zones = zonesOfItem(all, scope);
   } catch (error) {

@@ -42,9 +42,11 @@ export function eligibleTargets(
 
 /**
  * A group that stands in for another dataset runs only where that dataset is not enabled,
- * so no zone counts one family from two sources.
+ * so no zone counts one family from two sources; a group `onlyWith` another dataset, only
+ * where that one is enabled.
  */
 function standsAside(group: AnyQueryGroup, target: Target): boolean {
+  if (group.onlyWith !== undefined && target.settings[group.onlyWith]?.enabled !== true) return true;
   return group.standsInFor !== undefined && target.settings[group.standsInFor]?.enabled !== false;
 }
 

@@ -36,7 +36,7 @@ export function buildRequest(parts: readonly RequestPart[]): BuiltRequest {
     const filter = [`datetime_geq: $${alias}From`, `datetime_lt: $${alias}To`, group.filter]
       .filter(Boolean)
       .join(", ");
-    const node = `rows: ${group.dataset}(limit: $${alias}Limit, filter: { ${filter} }, orderBy: [${group.timeDimension}_ASC]) { ${group.selection} }`;
+    const node = `rows: ${group.dataset}(limit: $${alias}Limit, filter: { ${filter} }, orderBy: [${[`${group.timeDimension}_ASC`, group.rowOrder].filter(Boolean).join(", ")}]) { ${group.selection} }`;
     declarations.push(`$${alias}From: Time!`, `$${alias}To: Time!`, `$${alias}Limit: uint64!`);
     variables[`${alias}From`] = toIsoSeconds(part.from);
     variables[`${alias}To`] = toIsoSeconds(part.to);

@@ -68,7 +68,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     store: options.store,
     stats,
     ...(options.push ? { push: options.push } : {}),
-    groups: (options.groups ?? queryGroups).filter(
+    groups: withSettings(options.groups ?? queryGroups, config).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),
     snapshots: (options.snapshots ?? snapshotGroups).filter(
@@ -89,4 +89,17 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       },
     }),
   };
+}
+
+/**
+ * Groups whose filter comes from the settings (HOST_METRICS_ALLOWLIST) get it now; those
+ * the settings leave nothing to query (an empty allow-list) do not run.
+ */
+export function withSettings(groups: readonly AnyQueryGroup[], config: Config): AnyQueryGroup[] {
+  const settings = { hostMetricsAllowlist: config.hostMetricsAllowlist, excludeHost: config.excludeHost };
+  return groups.flatMap((group) => {
+    if (!group.filterFromSettings) return [group];
+    const filter = group.filterFromSettings(settings);
+    return filter === undefined ? [] : [{ ...group, filter }];
+  });
 }

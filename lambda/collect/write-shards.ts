@@ -52,6 +52,11 @@ export async function writeTarget(
   return { counts };
 }
 
+/** MAX_SERIES_PER_FAMILY, or the group's own lower cap, spread over its shards. */
+function seriesCapPerShard(group: Plan["group"], maxSeriesPerFamily: number): number {
+  return Math.ceil(Math.min(maxSeriesPerFamily, group.seriesCap ?? Number.POSITIVE_INFINITY) / group.shards);
+}
+
 async function writeOneShard(
   deps: FetchDeps,
   accountId: string,
@@ -65,7 +70,7 @@ async function writeOneShard(
     ...range,
     shardCount: plan.group.shards,
     idleExpirySeconds: deps.config.seriesIdleExpirySeconds,
-    maxSeriesPerFamily: Math.ceil(deps.config.maxSeriesPerFamily / plan.group.shards),
+    maxSeriesPerFamily: seriesCapPerShard(plan.group, deps.config.maxSeriesPerFamily),
   };
   let current = original;
   for (let attempt = 0; attempt <= maxConflictRetries; attempt++) {

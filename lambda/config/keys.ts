@@ -71,6 +71,12 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
     .transform((value) => value.toLowerCase())
     .pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
 
+/** The reference's limit: every listed host is a series of each per-hostname family, in every zone. */
+const maxHostMetricsHosts = 50;
+/** Letters, digits and hyphens in dot-separated labels (no wildcard: Cloudflare matches hosts exactly). */
+const hostname =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
 export const groupNames = [...queryGroups, ...snapshotGroups].map((group) => group.name);
 
 export const configKeys = {
@@ -346,6 +352,25 @@ export const configKeys = {
     type: "boolean",
     description:
       "Count HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes (changing it starts new series)",
+    overridable: true,
+  }),
+  hostMetricsAllowlist: key({
+    env: "HOST_METRICS_ALLOWLIST",
+    schema: list.pipe(
+      z
+        .array(
+          z
+            .string()
+            .transform((host) => host.toLowerCase())
+            .pipe(z.string().regex(hostname, "each entry must be a hostname such as www.example.com")),
+        )
+        .max(maxHostMetricsHosts, `must list at most ${maxHostMetricsHosts} hosts`)
+        .transform((hosts) => [...new Set(hosts)]),
+    ),
+    fallback: "",
+    type: `comma-separated hostnames (≤ ${maxHostMetricsHosts})`,
+    description:
+      "Hosts whose requests, cache statuses and latency are exported per hostname (`cloudflare_zone_hostname_*`); none when empty or when EXCLUDE_HOST is set",
     overridable: true,
   }),
   healthMaxAgeSeconds: key({

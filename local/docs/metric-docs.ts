@@ -1,6 +1,6 @@
 import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
 import { type AnyQueryGroup, exposedType, type MetricFamily } from "../../lambda/catalogue/query-group.ts";
-import { referenceDifferences } from "../../lambda/catalogue/reference-differences.ts";
+import { notCollected, referenceDifferences } from "../../lambda/catalogue/reference-differences.ts";
 import { selfMetricFamilies } from "../../lambda/catalogue/self-metrics.ts";
 import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
 
@@ -113,6 +113,16 @@ export function metricsPage(): string {
             `- Only for zones whose \`settings\` do not enable ${code(group.standsInFor)} (Free zones): it fills in that group's families there, as sampled estimates`,
           ]
         : []),
+      ...(group.onlyWith
+        ? [
+            `- Only for zones whose \`settings\` enable ${code(group.onlyWith)} (not Free zones, which Cloudflare refuses a field of this group)`,
+          ]
+        : []),
+      ...(group.filterFromSettings
+        ? [
+            "- Only when `HOST_METRICS_ALLOWLIST` lists hosts (and `EXCLUDE_HOST` is not set); filter: `clientRequestHTTPHost_in` those hosts",
+          ]
+        : []),
       `- Fields: ${code(compact(group.selection))}`,
       "",
       ...familyRows(group.scope, uniqueFamilies(group)),
@@ -159,6 +169,12 @@ export function metricsPage(): string {
       (d) =>
         `| ${code(d.reference)} | ${d.ours.length > 0 ? d.ours.map(code).join(", ") : "not exported"} | ${cell(d.change)} | ${cell(d.why)} |`,
     ),
+    "",
+    "## Not collected",
+    "",
+    "| What | Why |",
+    "|---|---|",
+    ...notCollected.map((item) => `| ${cell(item.what)} | ${cell(item.why)} |`),
     "",
   );
   return out.join("\n");

@@ -83,8 +83,44 @@ const httpDimensions = {
     "botScore",
     "botScoreSrcName",
   ),
+  // The client's network, derived from the country and the second (no draw of its own, so
+  // the rest of the traffic model is unchanged): a few networks per country.
+  clientAsn: (cell: Cell) => String(networkOf(cell)[0]),
+  clientASNDescription: (cell: Cell) => networkOf(cell)[1],
   sampleInterval: () => 1,
 };
+
+const networksByCountry: Readonly<Record<string, readonly (readonly [number, string])[]>> = {
+  US: [
+    [7922, "COMCAST-7922"],
+    [701, "UUNET"],
+    [7018, "ATT-INTERNET4"],
+    [16509, "AMAZON-02"],
+    [15169, "GOOGLE"],
+  ],
+  DE: [
+    [3320, "DTAG"],
+    [3209, "VODANET"],
+    [6805, "TDDE-ASN1"],
+  ],
+  GB: [
+    [2856, "BT-UK-AS"],
+    [5089, "NTL"],
+  ],
+  JP: [
+    [2516, "KDDI"],
+    [4713, "OCN"],
+  ],
+};
+const otherNetworks = [
+  [13335, "CLOUDFLARENET"],
+  [8075, "MICROSOFT-CORP-MSN-AS-BLOCK"],
+] as const;
+
+function networkOf(cell: Cell): readonly [number, string] {
+  const networks = networksByCountry[String(cell.attrs.clientCountryName)] ?? otherNetworks;
+  return networks[cell.time % networks.length] ?? otherNetworks[0];
+}
 
 const httpRequests1mGroups: DatasetDef = {
   name: "httpRequests1mGroups",
@@ -485,6 +521,37 @@ const dosdNetworkAnalyticsAdaptiveGroups: DatasetDef = {
   fields: { ...bitsAndPackets, "avg.sampleInterval": one },
 };
 
+/** Network Analytics v2 of the protection systems: the same shape as dosd, without an attack vector. */
+function protectionDataset(name: string, source: "idps" | "tcpProtection" | "dnsProtection"): DatasetDef {
+  return {
+    name,
+    scopes: ["account"],
+    source,
+    eventTime: true,
+    dimensions: {
+      ...same("outcome", "direction", "ipProtocolName", "coloCode"),
+      sampleInterval: () => 1,
+    },
+    fields: { ...bitsAndPackets, "avg.sampleInterval": one },
+  };
+}
+
+const liveInputEventsAdaptiveGroups: DatasetDef = {
+  name: "liveInputEventsAdaptiveGroups",
+  scopes: ["account"],
+  source: "liveInputs",
+  eventTime: true,
+  dimensions: same("eventCode", "inputId"),
+  fields: {
+    count: sum("count"),
+    // Per second, whatever the bucket: the simulator's rates are constant within a minute.
+    "avg.bitRate": mean("bitRate"),
+    "avg.bitRateMinute": mean("bitRate"),
+    "avg.gopDuration": mean("gopDuration"),
+    "avg.uploadDurationRatio": mean("uploadDurationRatio"),
+  },
+};
+
 const streamMinutesViewedAdaptiveGroups: DatasetDef = {
   name: "streamMinutesViewedAdaptiveGroups",
   scopes: ["account"],
@@ -512,6 +579,10 @@ export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
     magicTransitTunnelHealthCheckSLOsAdaptiveGroups,
     magicFirewallSamplesAdaptiveGroups,
     dosdNetworkAnalyticsAdaptiveGroups,
+    protectionDataset("magicIDPSNetworkAnalyticsAdaptiveGroups", "idps"),
+    protectionDataset("advancedTcpProtectionNetworkAnalyticsAdaptiveGroups", "tcpProtection"),
+    protectionDataset("advancedDnsProtectionNetworkAnalyticsAdaptiveGroups", "dnsProtection"),
     streamMinutesViewedAdaptiveGroups,
+    liveInputEventsAdaptiveGroups,
   ].map((def) => [def.name, def]),
 );

@@ -118,8 +118,12 @@ export function accountDatasetLimits(dataset: string, account: AccountEntitlemen
     case "magicTransitTunnelTrafficAdaptiveGroups":
     case "magicFirewallSamplesAdaptiveGroups":
     case "dosdNetworkAnalyticsAdaptiveGroups":
+    case "magicIDPSNetworkAnalyticsAdaptiveGroups":
+    case "advancedTcpProtectionNetworkAnalyticsAdaptiveGroups":
+    case "advancedDnsProtectionNetworkAnalyticsAdaptiveGroups":
       return account.magicTransit ? limits(90, 7) : disabled;
     case "streamMinutesViewedAdaptiveGroups":
+    case "liveInputEventsAdaptiveGroups":
       return account.stream ? limits(90, 31) : disabled;
     // Every account (an account without buckets gets no rows).
     case "dnsAnalyticsAdaptiveGroups":

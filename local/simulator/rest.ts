@@ -253,6 +253,8 @@ export function handleRest(world: World, request: RestRequest): RestResponse {
         50,
       );
     }
+    if (second === "custom_hostnames" && third === undefined)
+      return paginate(zone.customHostnames.map(customHostnameJson), query, 20, 50);
     if (second === "load_balancers" && third === undefined)
       return ok(zone.loadBalancers.map((lb) => loadBalancerJson(lb, zone)));
     if (second === "rulesets") return rulesets(zone, third, path, query);
@@ -351,6 +353,23 @@ function loadBalancerJson(lb: Zone["loadBalancers"][number], zone: Zone): Record
     country_pools: lb.countryPoolIds,
     pop_pools: lb.popPoolIds,
     session_affinity: "none",
+  };
+}
+
+function customHostnameJson(custom: Zone["customHostnames"][number]): Record<string, unknown> {
+  return {
+    id: custom.id,
+    hostname: custom.hostname,
+    status: custom.status,
+    ssl: {
+      id: `${custom.id.slice(0, 24)}ssl00000`,
+      type: "dv",
+      method: "http",
+      status: custom.sslStatus,
+      certificate_authority: "google",
+      ...(custom.sslExpiresOn ? { expires_on: custom.sslExpiresOn } : {}),
+    },
+    created_at: "2026-01-05T10:00:00Z",
   };
 }
 

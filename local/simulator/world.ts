@@ -122,6 +122,16 @@ export interface CloudflaredTunnel {
   connections: { coloName: string; pendingReconnect: boolean }[];
 }
 
+/** A Cloudflare for SaaS custom hostname and its certificate (the REST custom hostnames API). */
+export interface CustomHostname {
+  id: string;
+  hostname: string;
+  status: string;
+  sslStatus: string;
+  /** Absent until a certificate is issued. */
+  sslExpiresOn?: string;
+}
+
 export interface Zone {
   id: string;
   name: string;
@@ -134,6 +144,7 @@ export interface Zone {
   loadBalancers: LoadBalancer[];
   firewallRules: FirewallRule[];
   certificatePacks: CertificatePack[];
+  customHostnames: CustomHostname[];
   logpushJobs: LogpushJob[];
 }
 
@@ -254,6 +265,7 @@ export function buildWorld(input: WorldSpec): World {
         loadBalancers,
         firewallRules: makeFirewallRules(seed, zoneSpec.name),
         certificatePacks: makeCertificatePacks(seed, zoneSpec.name, zoneSpec.plan),
+        customHostnames: makeCustomHostnames(seed, zoneSpec.name, zoneSpec.plan),
         logpushJobs:
           (zoneSpec.logpush ?? zoneSpec.plan === "enterprise")
             ? [
@@ -391,6 +403,29 @@ function makeCertificatePacks(seed: string, zoneName: string, plan: PlanId): Cer
     ],
   };
   return [universal, advanced];
+}
+
+/**
+ * Business and Enterprise zones serve three SaaS customers: one live, one whose certificate
+ * waits for validation (no expiry yet), one whose hostname is still pending.
+ */
+function makeCustomHostnames(seed: string, zoneName: string, plan: PlanId): CustomHostname[] {
+  if (plan !== "business" && plan !== "enterprise") return [];
+  const base = zoneName.split(".")[0] ?? zoneName;
+  const expiry = (days: number) => new Date(Date.UTC(2027, 0, 1) + days * 86_400_000).toISOString();
+  const hostname = (customer: string, status: string, sslStatus: string, expiresOn?: string) => ({
+    id: hexId(seed, "custom-hostname", zoneName, customer),
+    hostname: `${base}.${customer}.test`,
+    status,
+    sslStatus,
+    ...(expiresOn ? { sslExpiresOn: expiresOn } : {}),
+  });
+  const random = new Random(seed, "custom-hostnames", zoneName);
+  return [
+    hostname("customer-a", "active", "active", expiry(random.int(20, 80))),
+    hostname("customer-b", "active", "pending_validation"),
+    hostname("customer-c", "pending", "initializing"),
+  ];
 }
 
 /** The world `npm run simulator` and `npm start` use: two accounts, every plan. */

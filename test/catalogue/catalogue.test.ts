@@ -10,7 +10,7 @@ import { renderText } from "../../lambda/exposition/text.ts";
 import { buildFamilies } from "../../lambda/serve/families.ts";
 import { readState } from "../../lambda/serve/state.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
-import { type Harness, startHarness } from "../collect/harness.ts";
+import { type Harness, hostMetricsEnv, startHarness } from "../collect/harness.ts";
 import { recount } from "../collect/recount.ts";
 
 /**
@@ -25,7 +25,7 @@ describe("the full catalogue", () => {
   afterEach(() => harness.close());
 
   it("costs one GraphQL request per ten zones and one per account each steady minute", async () => {
-    harness = await startHarness();
+    harness = await startHarness({ env: hostMetricsEnv });
     // The first run also reads each account's dataset settings and meets each refusal once.
     const first = await harness.runAll(all);
     harness.clock.advance(minutes(1));
@@ -49,7 +49,7 @@ describe("the full catalogue", () => {
   });
 
   it("splits a chunk's datasets over several requests when GRAPHQL_MAX_DATASETS_PER_REQUEST says so", async () => {
-    harness = await startHarness({ env: { GRAPHQL_MAX_DATASETS_PER_REQUEST: "5" } });
+    harness = await startHarness({ env: { GRAPHQL_MAX_DATASETS_PER_REQUEST: "5", ...hostMetricsEnv } });
     await harness.runAll(all);
     harness.clock.advance(minutes(1));
     const [corp] = harness.simulator.world.accounts;
@@ -57,12 +57,12 @@ describe("the full catalogue", () => {
     const before = harness.simulator.requests.graphql;
     const summary = await fetchAccount(harness.runtime(all), { id: corp.id, name: corp.name });
     expect(summary.errors).toEqual([]);
-    // 19 zone groups in requests of 5, and the 14 account groups in requests of 5.
-    expect(harness.simulator.requests.graphql - before).toBe(4 + 3);
+    // 22 zone groups in requests of 5, and the 18 account groups in requests of 5.
+    expect(harness.simulator.requests.graphql - before).toBe(5 + 4);
   });
 
   it("counts every group exactly over half an hour of runs, free zones included", async () => {
-    harness = await startHarness();
+    harness = await startHarness({ env: hostMetricsEnv });
     for (let run = 0; run < 30; run++) {
       // One run meets an outage (every retry answered 500): nothing is counted then, and
       // the next runs catch up.
@@ -90,8 +90,11 @@ describe("the full catalogue", () => {
       "colocation",
       "colocation-errors",
       "colocation-origin-duration",
+      "custom-hostnames",
       "dns-zone",
       "edge-status-country-host",
+      "hostname-latency",
+      "hostname-requests",
       "http-requests-adaptive-breakdowns",
       "http-requests-adaptive-totals",
       "lb-weights",

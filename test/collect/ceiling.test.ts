@@ -15,7 +15,7 @@ import { recount } from "./recount.ts";
 
 const all = { groups: queryGroups, snapshots: snapshotGroups };
 const probeSeconds = 600;
-/** The default world and an agency whose ten zones make a 150-query chunk. */
+/** The default world and an agency whose ten zones make a 180-query chunk. */
 const agencyWorld: WorldSpec = {
   ...defaultWorldSpec,
   accounts: [
@@ -82,15 +82,21 @@ describe("the per-request ceiling", () => {
       minute: (r.at - startSeconds) / 60,
       queries: r.queries,
     }));
-    // First sight: the 16-group shape of ten zones (160 queries) and its half are refused,
-    // once each; 40 then works. Probes go halfway up to the smallest refused size (60
-    // works, then 70, 65 and 62 are refused), once a period each.
+    // First sight: Agency's 18-group shape of ten zones (180 queries) and its half are
+    // refused, once each; 45 then works. Example Corp's four zones make a 66-query chunk,
+    // refused once. Probes then go halfway up to the smallest refused size, once a period
+    // (Agency's first, 67, is refused), until both accounts work at 60 and meet 61 refused
+    // once a period: the simulator's ceiling is 60.
     expect(refusals).toEqual([
-      { account: "Agency", minute: 0, queries: 160 },
-      { account: "Agency", minute: 0, queries: 80 },
-      { account: "Agency", minute: 10, queries: 70 },
-      { account: "Agency", minute: 20, queries: 65 },
-      { account: "Agency", minute: 30, queries: 62 },
+      { account: "Example Corp", minute: 0, queries: 66 },
+      { account: "Agency", minute: 0, queries: 180 },
+      { account: "Agency", minute: 0, queries: 90 },
+      { account: "Agency", minute: 10, queries: 67 },
+      { account: "Example Corp", minute: 12, queries: 61 },
+      { account: "Agency", minute: 20, queries: 61 },
+      { account: "Example Corp", minute: 24, queries: 61 },
+      { account: "Agency", minute: 31, queries: 61 },
+      { account: "Example Corp", minute: 34, queries: 61 },
     ]);
     // Whatever the figures: after the first minute, refusals of an account are a period apart.
     for (const [account, own] of Map.groupBy(refusals, (r) => r.account)) {
@@ -101,7 +107,7 @@ describe("the per-request ceiling", () => {
         );
     }
     const agency = world.accounts.find((a) => a.name === "Agency");
-    expect(await readCeiling(h.store, agency?.id ?? "")).toMatchObject({ limit: 60, refused: 62 });
+    expect(await readCeiling(h.store, agency?.id ?? "")).toMatchObject({ limit: 60, refused: 61 });
     const result = await recount(h.simulator, h.store);
     expect(result.mismatches).toEqual([]);
   }, 300_000);

@@ -39,6 +39,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * HOST_METRICS_ALLOWLIST as the catalogue's tests and the soak deploy it: a host of a free
+ * zone, of the enterprise zone and of a pro zone, so the per-hostname groups run there too.
+ */
+export const hostMetricsEnv = { HOST_METRICS_ALLOWLIST: "example.org,www.example.com,api.example-blog.net" };
+
 export async function startHarness(
   options: { world?: WorldSpec; env?: Record<string, string>; simulator?: SimulatorOptions } = {},
 ): Promise<Harness> {

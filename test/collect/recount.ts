@@ -5,10 +5,13 @@ import { CloudflareGraphqlClient } from "../../lambda/cloudflare/graphql-client.
 import { RateLimiter } from "../../lambda/cloudflare/rate-limiter.ts";
 import { type LabelPolicy, samplesByMinute } from "../../lambda/collect/accumulate.ts";
 import { fetchParts } from "../../lambda/collect/fetch-parts.ts";
+import { withSettings } from "../../lambda/collect/runtime.ts";
+import { loadConfig } from "../../lambda/config/config.ts";
 import { readDocument } from "../../lambda/store/items.ts";
 import { readAccountShards, type SeriesState } from "../../lambda/store/shards.ts";
 import { keys, type Store } from "../../lambda/store/table.ts";
 import type { Simulator } from "../../local/simulator/server.ts";
+import { hostMetricsEnv } from "./harness.ts";
 
 /**
  * An independent recount: every stored minute series of every query group, compared with
@@ -28,7 +31,7 @@ export async function recount(
   simulator: Simulator,
   store: Store,
   policy: Omit<LabelPolicy, "ruleNames"> = { excludeHost: false, httpStatusGroup: false },
-  groups: readonly AnyQueryGroup[] = queryGroups,
+  groups: readonly AnyQueryGroup[] = withSettings(queryGroups, loadConfig(hostMetricsEnv)),
 ): Promise<RecountResult> {
   const graphql = settledClient(simulator);
   const checked = new Map<string, number>();

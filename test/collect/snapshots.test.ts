@@ -87,12 +87,21 @@ function exactly<T>(items: readonly T[], n: number): T[] {
 }
 
 describe("the registry", () => {
-  it("lists the certificate, load-balancer and tunnel groups, each with its families", () => {
+  it("lists the certificate, load-balancer, custom-hostname and tunnel groups, each with its families", () => {
     expect(
       snapshotGroups.map((group) => [group.name, group.scope, group.families.map((f) => f.name)]),
     ).toEqual([
       ["ssl-certificates", "zone", [expiry, deprecated]],
       ["lb-weights", "zone", [weight]],
+      [
+        "custom-hostnames",
+        "zone",
+        [
+          "cloudflare_zone_custom_hostname_status",
+          "cloudflare_zone_custom_hostname_ssl_status",
+          "cloudflare_zone_custom_hostname_ssl_expiry_timestamp_seconds",
+        ],
+      ],
       ["cloudflare-tunnels", "account", ["cloudflare_tunnel_status", "cloudflare_tunnel_connections"]],
     ]);
     expect(sslCertificates.families.map((f) => [f.type, f.labels])).toEqual([

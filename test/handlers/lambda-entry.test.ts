@@ -61,10 +61,12 @@ describe("Lambda entry points", () => {
     const minuteSeries = new Set(
       shards.filter((s) => queryGroups.some((g) => g.name === s.group)).map((s) => `${s.group}/${s.scopeId}`),
     );
-    // Enterprise zone: all 17 zone groups but the Free stand-ins; Business and Pro: all but
-    // the bot fields and zone logpush (15 each); Free: the 8 adaptive HTTP groups, DNS and the
-    // two stand-ins for httpRequests1mGroups (11); the account: 14 groups.
-    expect(minuteSeries.size).toBe(17 + 15 + 15 + 11 + 14);
+    // Enterprise zone: all 19 zone groups but the Free stand-ins and the per-hostname groups
+    // (no HOST_METRICS_ALLOWLIST); Business and Pro: all but the bot fields and zone logpush
+    // (17 each); Free: the 8 adaptive HTTP groups, DNS and the two stand-ins for
+    // httpRequests1mGroups (11; not the content-type and ASN groups, whose fields Cloudflare
+    // refuses it); the account: 18 groups.
+    expect(minuteSeries.size).toBe(19 + 17 + 17 + 11 + 18);
     expect(summary.minutesCounted).toBe(minuteSeries.size * 60);
   });
 });

@@ -15,7 +15,7 @@ import { Random } from "../../local/simulator/random.ts";
 import { defaultWorldSpec, type WorldSpec, type Zone } from "../../local/simulator/world.ts";
 import { runLocally, synthesizedDefinition } from "../../local/state-machine.ts";
 import { compareExact } from "../collect/exact.ts";
-import { startHarness } from "../collect/harness.ts";
+import { hostMetricsEnv, startHarness } from "../collect/harness.ts";
 import { recount } from "../collect/recount.ts";
 
 /**
@@ -167,7 +167,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     world: soakWorld,
     // A short timeout (still well above a loaded machine's answer time) makes "slow"
     // answers time out at little real cost; the virtual clock pays for the retries.
-    env: { CLOUDFLARE_REQUEST_TIMEOUT_MS: "1000" },
+    env: { CLOUDFLARE_REQUEST_TIMEOUT_MS: "1000", ...hostMetricsEnv },
     // Cloudflare's per-request ceiling, low enough that every account's chunk must learn it;
     // the accounts share one token, so one budget.
     simulator: { queryCeiling: soakQueryCeiling },

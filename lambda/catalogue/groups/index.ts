@@ -1,6 +1,8 @@
 import type { AnyQueryGroup } from "../query-group.ts";
 import { adaptiveOriginErrors } from "./adaptive-origin-errors.ts";
+import { cacheContentType } from "./cache-content-type.ts";
 import { cacheMissOriginDuration } from "./cache-miss-origin-duration.ts";
+import { clientAsn } from "./client-asn.ts";
 import { colocation } from "./colocation.ts";
 import { colocationErrors } from "./colocation-errors.ts";
 import { colocationOriginDuration } from "./colocation-origin-duration.ts";
@@ -11,6 +13,8 @@ import { firewallBots } from "./firewall-bots.ts";
 import { firewallEvents } from "./firewall-events.ts";
 import { healthCheckTimings } from "./health-check-timings.ts";
 import { healthChecks } from "./health-checks.ts";
+import { hostnameLatency } from "./hostname-latency.ts";
+import { hostnameRequests } from "./hostname-requests.ts";
 import { httpRequests1m } from "./http-requests-1m.ts";
 import { httpRequestsAdaptiveBreakdowns } from "./http-requests-adaptive-breakdowns.ts";
 import { httpRequestsAdaptiveTotals } from "./http-requests-adaptive-totals.ts";
@@ -24,11 +28,15 @@ import { magicTransitColos } from "./magic-transit-colos.ts";
 import { magicTransitSlo } from "./magic-transit-slo.ts";
 import { magicTransitState } from "./magic-transit-state.ts";
 import { magicTransitTraffic } from "./magic-transit-traffic.ts";
+import { networkAnalyticsDnsProtection } from "./network-analytics-dns-protection.ts";
 import { networkAnalyticsDosd } from "./network-analytics-dosd.ts";
+import { networkAnalyticsIdps } from "./network-analytics-idps.ts";
+import { networkAnalyticsTcpProtection } from "./network-analytics-tcp-protection.ts";
 import { originStatus } from "./origin-status.ts";
 import { r2Operations } from "./r2-operations.ts";
 import { r2Storage } from "./r2-storage.ts";
 import { requestMethods } from "./request-methods.ts";
+import { streamLiveInputs } from "./stream-live-inputs.ts";
 import { streamPlayback } from "./stream-playback.ts";
 import { workers } from "./workers.ts";
 import { workersStatus } from "./workers-status.ts";
@@ -48,6 +56,11 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   originStatus,
   cacheMissOriginDuration,
   colocationOriginDuration,
+  cacheContentType,
+  clientAsn,
+  // per hostname, for HOST_METRICS_ALLOWLIST
+  hostnameRequests,
+  hostnameLatency,
   // security, health checks, load balancing, logpush (zone)
   firewallEvents,
   firewallBots,
@@ -72,5 +85,9 @@ export const queryGroups: readonly AnyQueryGroup[] = [
   magicTransitTraffic,
   magicFirewallRules,
   networkAnalyticsDosd,
+  networkAnalyticsIdps,
+  networkAnalyticsTcpProtection,
+  networkAnalyticsDnsProtection,
   streamPlayback,
+  streamLiveInputs,
 ];

@@ -28,12 +28,12 @@ export const magicFirewallRules = defineQueryGroup<Row>({
   series: [
     each(
       counter(
-        "cloudflare_magic_firewall_rule_bits_total",
-        "Bits matched by the Magic Firewall rule",
+        "cloudflare_magic_firewall_rule_bytes_total",
+        "Bytes matched by the Magic Firewall rule (Cloudflare's bits ÷ 8)",
         ["rule_id"],
-        "bits",
+        "bytes",
       ),
-      (r) => r.sum.bits,
+      (r) => r.sum.bits / 8,
       rule,
     ),
     each(

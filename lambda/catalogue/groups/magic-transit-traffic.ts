@@ -35,12 +35,12 @@ export const magicTransitTraffic = adaptiveGroup<Row>({
   series: [
     each(
       counter(
-        "cloudflare_magic_transit_tunnel_traffic_bits_total",
-        "Bits through the Magic Transit tunnel",
+        "cloudflare_magic_transit_tunnel_traffic_bytes_total",
+        "Bytes through the Magic Transit tunnel (Cloudflare's bits ÷ 8)",
         labels,
-        "bits",
+        "bytes",
       ),
-      (r) => r.sum.bits,
+      (r) => r.sum.bits / 8,
       tunnel,
     ),
     each(

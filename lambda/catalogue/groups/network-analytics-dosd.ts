@@ -34,8 +34,13 @@ export const networkAnalyticsDosd = adaptiveGroup<Row>({
   rowSchema,
   series: [
     each(
-      counter("cloudflare_network_analytics_dosd_bits_total", "Bits seen by DDoS protection", labels, "bits"),
-      (r) => r.sum.bits,
+      counter(
+        "cloudflare_network_analytics_dosd_bytes_total",
+        "Bytes seen by DDoS protection (Cloudflare's bits ÷ 8)",
+        labels,
+        "bytes",
+      ),
+      (r) => r.sum.bits / 8,
       traffic,
       { skipZero: true },
     ),

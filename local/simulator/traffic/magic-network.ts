@@ -100,3 +100,42 @@ export function dosdCells(seed: string, account: Account, minuteStart: number): 
     };
   });
 }
+
+/** The Network Analytics v2 systems besides dosd: Magic IDPS, Advanced TCP and DNS Protection. */
+export type ProtectionSystem = "idps" | "tcpProtection" | "dnsProtection";
+
+const protectionOutcomes: Readonly<Record<ProtectionSystem, readonly string[]>> = {
+  idps: ["pass", "drop"],
+  tcpProtection: ["pass", "drop", "challenge"],
+  dnsProtection: ["pass", "drop"],
+};
+const protectionProtocols: Readonly<Record<ProtectionSystem, readonly string[]>> = {
+  idps: ["TCP", "UDP", "ICMP"],
+  tcpProtection: ["TCP"],
+  dnsProtection: ["UDP", "TCP"],
+};
+
+/** A Magic Transit account's traffic seen by one protection system in one minute. */
+export function protectionCells(
+  seed: string,
+  account: Account,
+  minuteStart: number,
+  system: ProtectionSystem,
+): Cell[] {
+  if (!account.magicTransit) return [];
+  const random = new Random(seed, system, account.id, minuteStart);
+  return Array.from({ length: 8 }, () => {
+    const packets = random.int(500, 80_000);
+    return {
+      time: minuteStart + random.int(0, 59),
+      minute: minuteStart,
+      attrs: {
+        outcome: random.pick(protectionOutcomes[system]),
+        direction: random.pick(["ingress", "egress"] as const),
+        ipProtocolName: random.pick(protectionProtocols[system]),
+        coloCode: random.pick(["IAD", "FRA", "SIN"] as const),
+      },
+      metrics: { count: 1, packets, bits: packets * random.int(60, 1_500) * 8 },
+    };
+  });
+}

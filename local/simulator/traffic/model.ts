@@ -5,10 +5,16 @@ import { healthCheckCells } from "./health-checks.ts";
 import { httpCells } from "./http.ts";
 import { loadBalancingCells } from "./load-balancing.ts";
 import { logpushCells } from "./logpush.ts";
-import { dosdCells, magicFirewallCells, tunnelSloCells, tunnelTrafficCells } from "./magic-network.ts";
+import {
+  dosdCells,
+  magicFirewallCells,
+  protectionCells,
+  tunnelSloCells,
+  tunnelTrafficCells,
+} from "./magic-network.ts";
 import { tunnelCells } from "./magic-transit.ts";
 import { r2OperationCells, r2StorageCells } from "./r2.ts";
-import { streamCells } from "./stream.ts";
+import { liveInputCells, streamCells } from "./stream.ts";
 import { workerCells } from "./workers.ts";
 
 export type SourceName =
@@ -25,7 +31,11 @@ export type SourceName =
   | "tunnelSlo"
   | "magicFirewall"
   | "dosd"
-  | "stream";
+  | "idps"
+  | "tcpProtection"
+  | "dnsProtection"
+  | "stream"
+  | "liveInputs";
 export type Scope = { kind: "zone"; zone: Zone } | { kind: "account"; account: Account };
 
 /**
@@ -110,8 +120,14 @@ export class TrafficModel {
         return magicFirewallCells(seed, account, minuteStart);
       case "dosd":
         return dosdCells(seed, account, minuteStart);
+      case "idps":
+      case "tcpProtection":
+      case "dnsProtection":
+        return protectionCells(seed, account, minuteStart, source);
       case "stream":
         return streamCells(seed, account, minuteStart);
+      case "liveInputs":
+        return liveInputCells(seed, account, minuteStart);
       default:
         return [];
     }

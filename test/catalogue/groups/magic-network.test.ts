@@ -126,8 +126,8 @@ describe("magic-transit-traffic", () => {
         off_ramp: dims.offRamp ?? "",
       };
       out.set(
-        seriesKey("cloudflare_magic_transit_tunnel_traffic_bits_total", labels),
-        values["sum.bits"] ?? 0,
+        seriesKey("cloudflare_magic_transit_tunnel_traffic_bytes_total", labels),
+        (values["sum.bits"] ?? 0) / 8,
       );
       out.set(
         seriesKey("cloudflare_magic_transit_tunnel_traffic_packets_total", labels),
@@ -149,7 +149,7 @@ describe("magic-firewall-rules", () => {
       probe: "sum.packets",
     })) {
       const labels = { account, rule_id: dims.ruleId ?? "" };
-      out.set(seriesKey("cloudflare_magic_firewall_rule_bits_total", labels), values["sum.bits"] ?? 0);
+      out.set(seriesKey("cloudflare_magic_firewall_rule_bytes_total", labels), (values["sum.bits"] ?? 0) / 8);
       out.set(seriesKey("cloudflare_magic_firewall_rule_packets_total", labels), values["sum.packets"] ?? 0);
     }
     return out;
@@ -190,7 +190,10 @@ describe("network-analytics-dosd", () => {
         ip_protocol: dims.ipProtocolName ?? "",
         attack_vector: dims.attackVector ?? "",
       };
-      out.set(seriesKey("cloudflare_network_analytics_dosd_bits_total", labels), values["sum.bits"] ?? 0);
+      out.set(
+        seriesKey("cloudflare_network_analytics_dosd_bytes_total", labels),
+        (values["sum.bits"] ?? 0) / 8,
+      );
       out.set(
         seriesKey("cloudflare_network_analytics_dosd_packets_total", labels),
         values["sum.packets"] ?? 0,

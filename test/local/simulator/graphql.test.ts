@@ -70,11 +70,11 @@ describe("GraphQL validation against Cloudflare's schema", () => {
       simulator,
       `{ viewer { zones(filter: {zoneTag: "${zone.id}"}) {
           httpRequestsAdaptiveGroups(limit: 1, filter: {datetime_geq: "${iso(settledMinute)}", datetime_lt: "${iso(settledMinute + 60)}"}) {
-            dimensions { clientASNDescription } } } } }`,
+            dimensions { clientRefererHost } } } } }`,
     );
     expect(answer.status).toBe(400);
     expect(answer.body.errors?.[0]?.extensions.code).toBe("simulator_unsupported");
-    expect(answer.body.errors?.[0]?.message).toContain("httpRequestsAdaptiveGroups.clientASNDescription");
+    expect(answer.body.errors?.[0]?.message).toContain("httpRequestsAdaptiveGroups.clientRefererHost");
   });
 });
 
