@@ -44,6 +44,8 @@ export interface ScaleResult {
 }
 
 const queryCeiling = 60;
+/** Peak requests a minute of every zone: an estate of small sites (SCALE_ZONE_RPM to change). */
+const zoneRequestsPerMinute = Number(process.env.SCALE_ZONE_RPM ?? 100);
 
 /** Counts DynamoDB write units as dynalite reports them. */
 function countingStore(store: Store, counted: { units: number }): Store {
@@ -76,7 +78,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
   const clock = new VirtualClock(start);
   const simulator = await startSimulator({
     clock,
-    world: scaleWorld(accounts, accounts * zonesPerAccount),
+    world: scaleWorld(accounts, accounts * zonesPerAccount, zoneRequestsPerMinute),
     queryCeiling,
   });
   const dynamo = await startDynalite();
@@ -98,7 +100,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
       token: "sim-token",
       store,
       clock: () => clock.now(),
-      logger: jsonLogger({}, () => {}),
+      logger: jsonLogger({}, process.env.SCALE_DEBUG ? (line) => { if (line.includes("rule names")) console.error(line); } : () => {}),
       sleep: async (ms) => clock.advance(ms),
       fetch: countingFetch,
       groups: queryGroups,
@@ -145,7 +147,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
       }
     }
     const result = await recount(simulator, base);
-    if (process.env.SCALE_DEBUG) console.error(result.mismatches.slice(0, 10));
+    if (process.env.SCALE_DEBUG) console.error(result.mismatches.join("\n"));
     const firstMinuteEnd = start / 1000 + 60;
     return {
       accounts,
