@@ -100,7 +100,14 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
       token: "sim-token",
       store,
       clock: () => clock.now(),
-      logger: jsonLogger({}, process.env.SCALE_DEBUG ? (line) => { if (line.includes("rule names")) console.error(line); } : () => {}),
+      logger: jsonLogger(
+        {},
+        process.env.SCALE_DEBUG
+          ? (line) => {
+              if (line.includes("rule names")) console.error(line);
+            }
+          : () => {},
+      ),
       sleep: async (ms) => clock.advance(ms),
       fetch: countingFetch,
       groups: queryGroups,
