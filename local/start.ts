@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     CLOUDFLARE_API_TOKEN: token,
     CLOUDFLARE_API_BASE_URL: baseUrl,
     CONFIG_OVERRIDES_FILE: localOverridesFile(dataDir),
+    // The push's build_info says what the scrape's does.
+    EXPORTER_VERSION: env.EXPORTER_VERSION ?? "local",
   });
   const scrapeToken = config.metricsAuth === "required" ? await localScrapeToken(env, dataDir) : undefined;
   const settings = createConfigProvider({

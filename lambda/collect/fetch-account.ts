@@ -17,7 +17,9 @@ import {
   type FetchSummary,
   noCounts,
   type PhaseResult,
+  type PushAfterRun,
   type RunCounts,
+  type ShardWrite,
   type Target,
 } from "./run-types.ts";
 import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
@@ -52,6 +54,9 @@ export async function fetchAccount(
     return { ...none, skipped: "lease held by another run" };
   }
   let summary: FetchSummary = none;
+  const writes: ShardWrite[] = [];
+  // The run's writes are kept only when there is a push to give them to.
+  const run = deps.push ? { ...deps, onShardWritten: (write: ShardWrite) => void writes.push(write) } : deps;
   try {
     const blockedUntil = await readGraphqlBlock(deps.store);
     if (blockedUntil > deps.clock()) {
@@ -59,8 +64,8 @@ export async function fetchAccount(
       log.info("Cloudflare's GraphQL budget is spent; this run waits", { until });
       summary = { ...summary, skipped: `GraphQL budget spent until ${until}` };
     } else {
-      const run = await collectAccount(deps, account, scope);
-      summary = { ...summary, ...run.counts, zonesCollected: run.zonesCollected };
+      const collected = await collectAccount(run, account, scope);
+      summary = { ...summary, ...collected.counts, zonesCollected: collected.zonesCollected };
     }
   } finally {
     summary = {
@@ -69,6 +74,7 @@ export async function fetchAccount(
       restRequests: deps.stats.restRequests - before.restRequests,
       rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
     };
+    if (deps.push) summary = await pushAfterRun(deps.push, account, writes, summary);
     await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
@@ -90,7 +96,8 @@ async function collectAccount(
   let counts = noCounts();
   let zones: ZoneInfo[] = [];
   try {
-    const all = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+    const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+    const all = await discoverZones(deps, account, [...new Set(datasets)]);
     zones = zonesOfItem(all, scope);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });
@@ -226,6 +233,21 @@ async function finishRun(
     usage,
   );
   if (!deps.withoutLease) await releaseLease(deps.store, lease.leaseId, lease.owner);
+}
+
+/** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
+async function pushAfterRun(
+  push: PushAfterRun,
+  account: AccountInfo,
+  writes: readonly ShardWrite[],
+  summary: FetchSummary,
+): Promise<FetchSummary> {
+  try {
+    const report = await push(account, writes);
+    return report ? { ...summary, push: report } : summary;
+  } catch (error) {
+    return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };
+  }
 }
 
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */

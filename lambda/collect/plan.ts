@@ -23,7 +23,7 @@ export interface Plan {
 
 type PlanSettings = Pick<Config, "scrapeDelaySeconds" | "initialLookbackSeconds" | "queryLimit">;
 
-/** Per group, the targets that have its dataset and were not refused it lately. */
+/** Per group, the targets that have its dataset (and not the one it stands in for) and were not refused it lately. */
 export function eligibleTargets(
   groups: readonly AnyQueryGroup[],
   targets: readonly Target[],
@@ -33,9 +33,19 @@ export function eligibleTargets(
   return new Map(
     groups.map((group) => [
       group,
-      sorted.filter((t) => t.settings[group.dataset]?.enabled && !isUnavailable(group, t)),
+      sorted.filter(
+        (t) => t.settings[group.dataset]?.enabled && !standsAside(group, t) && !isUnavailable(group, t),
+      ),
     ]),
   );
+}
+
+/**
+ * A group that stands in for another dataset runs only where that dataset is not enabled,
+ * so no zone counts one family from two sources.
+ */
+function standsAside(group: AnyQueryGroup, target: Target): boolean {
+  return group.standsInFor !== undefined && target.settings[group.standsInFor]?.enabled !== false;
 }
 
 /** The shards to read before planning: every shard of every eligible target. */

@@ -10,6 +10,7 @@ import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
 import { tokenDigest } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
+import type { PushAfterRun } from "./run-types.ts";
 import { SharedBudget } from "./shared-budget.ts";
 
 export interface RuntimeOptions {
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   snapshots?: readonly SnapshotGroup[];
   /** Longest a call waits for the rate limiter before its work is left to the next run. */
   maxLimiterWaitMs?: number;
+  /** Sends what each run's writes advanced (lambda/push); absent: no push. */
+  push?: PushAfterRun;
 }
 
 /** Wires the clients (one budget per token and API, shared by every fetcher through DynamoDB) and the store. */
@@ -64,6 +67,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     logger: options.logger,
     store: options.store,
     stats,
+    ...(options.push ? { push: options.push } : {}),
     groups: (options.groups ?? queryGroups).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),

@@ -92,6 +92,13 @@ async function writeOneShard(
           },
         );
       }
+      deps.onShardWritten?.({
+        before: current,
+        after: next,
+        samples,
+        from: range.from,
+        shardCount: plan.group.shards,
+      });
       return { next, from: current.cursor, writeUnits, lost: Math.max(0, lost) };
     } catch (error) {
       if (!(error instanceof ShardConflictError) || attempt === maxConflictRetries) throw error;

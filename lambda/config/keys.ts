@@ -389,6 +389,49 @@ export const configKeys = {
     description: "How long a container reuses the SSM overrides before reading them again",
     overridable: false,
   }),
+  remoteWriteUrl: key({
+    env: "REMOTE_WRITE_URL",
+    schema: z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })]),
+    fallback: "",
+    type: "URL",
+    description:
+      "Prometheus remote-write endpoint (an AMP workspace's `.../api/v1/remote_write`) that receives every newly counted minute at its own timestamp; empty: no push",
+    overridable: false,
+  }),
+  remoteWriteAuth: key({
+    env: "REMOTE_WRITE_AUTH",
+    schema: oneOf(["sigv4", "bearer", "basic", "none"]),
+    fallback: "sigv4",
+    type: "sigv4, bearer, basic, none",
+    description:
+      "How pushes authenticate: `sigv4` (AMP, the function's role), `bearer` or `basic` (from `REMOTE_WRITE_CREDENTIALS_SECRET_ARN`), `none`",
+    overridable: false,
+  }),
+  remoteWriteRegion: key({
+    env: "REMOTE_WRITE_REGION",
+    schema: z.string().regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1"),
+    fallback: "",
+    type: "AWS region",
+    description: "Region SigV4 signs for; empty: the function's own region",
+    overridable: false,
+  }),
+  remoteWriteMaxSamplesPerRequest: key({
+    env: "REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST",
+    schema: integer(1, 50_000),
+    fallback: "2000",
+    type: "integer (1–50000)",
+    description: "Most samples in one remote-write request (AMP accepts at most a few thousand)",
+    overridable: true,
+  }),
+  remoteWriteWindowSeconds: key({
+    env: "REMOTE_WRITE_WINDOW_SECONDS",
+    schema: wholeMinutes(60, 86_400),
+    fallback: "3000",
+    type: "seconds (whole minutes, 60–86400)",
+    description:
+      "Oldest sample age the receiver accepts (AMP: under an hour); older samples are folded into the series' next one and counted in `cloudflare_exporter_remote_write_folded_seconds_total`",
+    overridable: true,
+  }),
 };
 
 export type ConfigKey = keyof typeof configKeys;

@@ -7,6 +7,7 @@ import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
+import { pushSelfSamples } from "./push-metrics.ts";
 import type { AccountState, StoredState } from "./state.ts";
 
 /**
@@ -31,14 +32,7 @@ export function buildFamilies(
   /** The scrape's time (Unix ms), for the data age; without it no data age is exported. */
   nowMs?: number,
 ): Family[] {
-  const families = new Map<string, Family>();
-  const add = (name: string, help: string, type: Family["type"], sample: Sample) => {
-    if (config.metricsDenylist.includes(name)) return;
-    const family = families.get(name) ?? { name, help, type, samples: [] };
-    family.samples.push(sample);
-    families.set(name, family);
-  };
-
+  const { families, add } = collector(config);
   for (const { shards } of state.accounts) {
     for (const shard of shards) {
       for (const [key, series] of Object.entries(shard.series)) {
@@ -58,6 +52,25 @@ export function buildFamilies(
   selfMetrics(state, config, build, add);
   if (nowMs !== undefined) dataAges(state, nowMs / 1000, add);
   return [...families.values()];
+}
+
+/** The exporter's own metrics alone, exactly as the scrape serves them (the push sends the same). */
+export function exporterFamilies(state: StoredState, config: Config, build: BuildInfo): Family[] {
+  const { families, add } = collector(config);
+  selfMetrics(state, config, build, add);
+  return [...families.values()];
+}
+
+/** Families by name; METRICS_DENYLIST applies on the way in. */
+function collector(config: Config): { families: Map<string, Family>; add: Add } {
+  const families = new Map<string, Family>();
+  const add: Add = (name, help, type, sample) => {
+    if (config.metricsDenylist.includes(name)) return;
+    const family = families.get(name) ?? { name, help, type, samples: [] };
+    family.samples.push(sample);
+    families.set(name, family);
+  };
+  return { families, add };
 }
 
 /** `cloudflare_exporter_config_errors{key}`: rejected overrides per key, present until they are fixed. */
@@ -135,8 +148,9 @@ function zoneSelfMetrics(state: StoredState, config: Config, self: Self): void {
   self("cloudflare_zones_skipped_free_tier", { labels: [], value: skipped.length });
 }
 
-function accountSelfMetrics({ account, zones, shards, status }: AccountState, self: Self): void {
+function accountSelfMetrics({ account, zones, shards, status, push }: AccountState, self: Self): void {
   const accountLabel: [string, string] = ["account", account.name];
+  for (const { name, ...sample } of push ? pushSelfSamples(account.name, push) : []) self(name, sample);
   for (const [code, count] of status.errors) {
     self("cloudflare_exporter_errors_total", { labels: [accountLabel, ["code", code]], value: count });
   }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
 import { readDocument, readGraphqlBlock } from "../store/items.ts";
+import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
 import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
@@ -16,6 +17,8 @@ export interface AccountState {
   shards: Shard[];
   /** Persisted counters and the last run's summary. */
   status: RunStatus;
+  /** The push journal, when REMOTE_WRITE_URL has ever pushed for this account. */
+  push?: JournalBody;
 }
 
 export interface StoredState {
@@ -38,7 +41,7 @@ export async function readState(store: Store, config: Config): Promise<StoredSta
   return { accounts, graphqlBlockedUntilMs };
 }
 
-async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
+export async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
   const state: AccountState = {
     account,
     zones: [],
@@ -51,6 +54,8 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
       state.shards.push(shardFromItem(item));
     } else if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+    } else if (sk === pushKey && item.data instanceof Uint8Array) {
+      state.push = decodeJournal(item.data);
     } else if (sk === keys.status) {
       state.status = runStatusFromItem(item);
     }
