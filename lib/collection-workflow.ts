@@ -44,7 +44,6 @@ export const transientLambdaErrors = [
 export function collectionWorkflow(
   scope: Construct,
   functions: { discover: IFunction; fetchAccount: IFunction },
-  options: { maxConcurrency: number },
 ): Chain {
   const discover = LambdaInvoke.jsonPath(scope, stateNames.discover, {
     lambdaFunction: functions.discover,
@@ -86,9 +85,10 @@ export function collectionWorkflow(
   fetchAccount.addCatch(recordFailure, { errors: [Errors.ALL], resultPath: "$.failure" });
 
   const forEachAccount = MapState.jsonPath(scope, stateNames.forEachAccount, {
-    comment: "One fetcher per work item, at most maxConcurrency at once",
+    comment:
+      "One fetcher per work item, at most $.maxConcurrency at once: as many as the token's budget feeds, within the stack's cap",
     itemsPath: JsonPath.stringAt("$.accounts"),
-    maxConcurrency: options.maxConcurrency,
+    maxConcurrencyPath: JsonPath.stringAt("$.maxConcurrency"),
   }).itemProcessor(fetchAccount);
 
   return discover.next(forEachAccount);

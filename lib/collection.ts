@@ -88,7 +88,6 @@ export class Collection extends Construct {
           // The states are constructs too: their own scope keeps their names free of clashes.
           new Construct(this, "Workflow"),
           { discover: this.discover.function, fetchAccount: this.fetchAccount.function },
-          { maxConcurrency: settings.maxConcurrency },
         ),
       ),
       // Below the schedule's interval: one cycle never overlaps the next for long.
@@ -114,7 +113,10 @@ export class Collection extends Construct {
       schedule: ScheduleExpression.expression(settings.schedule.expression),
       target: new StepFunctionsStartExecution(this.stateMachine, {
         // The slot time, not the delivery time: duplicates of one tick carry the same value.
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        input: ScheduleTargetInput.fromObject({
+          scheduledTime: ContextAttribute.scheduledTime,
+          maxConcurrency: settings.maxConcurrency,
+        }),
         // A start that cannot be delivered within one interval is superseded by the next tick.
         maxEventAge: Duration.seconds(Math.min(Math.max(60, interval), 86_400)),
         retryAttempts: 3,

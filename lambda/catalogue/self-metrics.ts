@@ -62,6 +62,13 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "seconds",
     "End of the counted range: every minute before it is counted (Unix seconds); for REST snapshots, when the snapshot was taken",
   ),
+  self(
+    "cloudflare_exporter_data_age_seconds",
+    "gauge",
+    ["account", "zone"],
+    "seconds",
+    "Seconds from the end of the zone's (or account's) counted range, over its minute query groups, to the scrape: how far its counters trail; grows to the collection interval when the token's budget widens collection",
+  ),
   // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
   self(
     "cloudflare_exporter_lost_seconds_total",

@@ -52,3 +52,30 @@ export function chunkDue(
   // Accounts start at different offsets, so each minute carries an even share.
   return (chunkIndex + fnv1a(accountId)) % everyMinutes === minute % everyMinutes;
 }
+
+/**
+ * The Map's MaxConcurrency for this execution: as many items at once as the minute's
+ * GraphQL budget can feed (each item making `itemRequests` requests), never more than the
+ * items or the operator's cap. An item started beyond that would only wait in its Lambda
+ * for budget that the items before it are spending; in the Map's queue it waits for free.
+ */
+export function mapConcurrency(
+  itemRequests: readonly number[],
+  requestsPer5Minutes: number,
+  cap: number,
+): number {
+  if (itemRequests.length === 0) return 1;
+  const mean = itemRequests.reduce((sum, n) => sum + n, 0) / itemRequests.length;
+  const fed = Math.floor(requestsPer5Minutes / 5 / Math.max(1, mean));
+  return Math.max(1, Math.min(cap, itemRequests.length, fed));
+}
+
+/** GraphQL requests an item makes in a minute: its due chunks', and the account's own one. */
+export function itemRequests(
+  zones: number,
+  accountStages: boolean,
+  everyMinutes: number,
+  chunkCost: number,
+): number {
+  return (Math.ceil(zones / maxZonesPerQuery) * chunkCost) / everyMinutes + (accountStages ? 1 : 0);
+}

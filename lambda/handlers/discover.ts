@@ -2,20 +2,32 @@ import { z } from "zod";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { packSize } from "../collect/request-ceiling.ts";
-import { type AccountLoad, widenMinutes } from "../collect/widening.ts";
+import {
+  type AccountLoad,
+  chunkRequests,
+  itemRequests,
+  mapConcurrency,
+  widenMinutes,
+} from "../collect/widening.ts";
 import { isRefreshDue } from "../collect/windows.ts";
 import { planWorkItems, type WorkItem, zoneGroupsOf } from "../collect/work-items.ts";
 import { readCeiling } from "../store/ceiling.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** The state machine's first step: the work items to fetch (an account, or a slice of a large one's zones), one Map item each. */
-export const discoverInputSchema = z.object({ scheduledTime: z.string().optional() }).loose();
+export const discoverInputSchema = z
+  .object({
+    scheduledTime: z.string().optional(),
+    /** The operator's cap on the Map's concurrency (the stack's `maxConcurrency`, in the schedule's input). */
+    maxConcurrency: z.number().int().min(1).max(40).default(10),
+  })
+  .loose();
 
 export async function discover(
   deps: FetchDeps,
   event: unknown,
-): Promise<{ accounts: WorkItem[]; skipped?: string }> {
-  const { scheduledTime } = discoverInputSchema.parse(event ?? {});
+): Promise<{ accounts: WorkItem[]; maxConcurrency: number; skipped?: string }> {
+  const { scheduledTime, maxConcurrency: cap } = discoverInputSchema.parse(event ?? {});
   // The schedule ticks every minute; a longer refresh interval collects on the ticks that
   // fall on its multiples (judged by the scheduled time, so a late start still counts).
   const scheduled = scheduledTime ? Date.parse(scheduledTime) : Number.NaN;
@@ -23,6 +35,7 @@ export async function discover(
   if (!isRefreshDue(tick, deps.config.metricRefreshIntervalSeconds)) {
     return {
       accounts: [],
+      maxConcurrency: 1,
       skipped: `not a refresh tick (every ${deps.config.metricRefreshIntervalSeconds} s)`,
     };
   }
@@ -36,11 +49,17 @@ export async function discover(
       maxDatasetsPerRequest: deps.config.maxDatasetsPerRequest,
     },
   );
-  return {
-    accounts: accounts.flatMap((account, i) =>
-      planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes),
-    ),
+  const items = accounts.flatMap((account, i) =>
+    planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes),
+  );
+  const cost = (item: WorkItem) => {
+    const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
+    const zones = item.zones ? item.zones[1] - item.zones[0] : (load?.zones ?? 0);
+    const chunkCost = load ? chunkRequests(load, deps.config.maxDatasetsPerRequest) : 1;
+    return itemRequests(zones, item.accountStages !== false, everyMinutes, chunkCost);
   };
+  const budget = deps.config.graphqlRequestsPer5Minutes;
+  return { accounts: items, maxConcurrency: mapConcurrency(items.map(cost), budget, cap) };
 }
 
 /**

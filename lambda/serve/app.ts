@@ -9,7 +9,7 @@ import { acceptsGzip } from "../lib/negotiation.ts";
 import type { Clock } from "../lib/time.ts";
 import { type Credentials, challenge, checkAuthorization } from "./auth.ts";
 import { configView } from "./config-view.ts";
-import { type BuildInfo, buildFamilies, configErrorsFamily } from "./families.ts";
+import { type BuildInfo, buildFamilies, configErrorsFamily, knownFamilies } from "./families.ts";
 import { health } from "./health.ts";
 import type { StoredState } from "./state.ts";
 import { statusPage } from "./status-page.ts";
@@ -148,7 +148,7 @@ function respond(
       body: statusPage(state, health(state, config, deps.clock()), config, deps.clock()),
     };
   }
-  const families = buildFamilies(state, config, deps.build);
+  const families = buildFamilies(state, config, deps.build, knownFamilies, deps.clock());
   if (resolved.issues.length > 0 && !config.metricsDenylist.includes("cloudflare_exporter_config_errors"))
     families.push(configErrorsFamily(resolved.issues));
   const openMetrics = wantsOpenMetrics(request.headers.accept);

@@ -29,6 +29,8 @@ export function buildFamilies(
   config: Config,
   build: BuildInfo,
   registry: ReadonlyMap<string, MetricFamily> = knownFamilies,
+  /** The scrape's time (Unix ms), for the data age; without it no data age is exported. */
+  nowMs?: number,
 ): Family[] {
   const { families, add } = collector(config);
   for (const { shards } of state.accounts) {
@@ -48,6 +50,7 @@ export function buildFamilies(
     }
   }
   selfMetrics(state, config, build, add);
+  if (nowMs !== undefined) dataAges(state, nowMs / 1000, add);
   return [...families.values()];
 }
 
@@ -175,6 +178,26 @@ function accountSelfMetrics({ account, zones, shards, status, push }: AccountSta
     self("cloudflare_exporter_collected_from_timestamp_seconds", { labels, value: range.from });
     self("cloudflare_exporter_collected_until_timestamp_seconds", { labels, value: range.until });
     self("cloudflare_exporter_lost_seconds_total", { labels, value: range.lost * 60 });
+  }
+}
+
+/** Per zone (and account), how far its minute series trail the scrape. */
+function dataAges(state: StoredState, now: number, add: Add): void {
+  const family = declared("cloudflare_exporter_data_age_seconds");
+  const snapshotNames = new Set(snapshotGroups.map((group) => group.name));
+  for (const { account, zones, shards } of state.accounts) {
+    const until = new Map<string, number>();
+    for (const shard of shards) {
+      if (snapshotNames.has(shard.group)) continue;
+      until.set(shard.scopeId, Math.min(until.get(shard.scopeId) ?? shard.cursor, shard.cursor));
+    }
+    for (const [scopeId, cursor] of until) {
+      const zone = scopeId === account.id ? "" : (zones.find((z) => z.id === scopeId)?.name ?? scopeId);
+      add(family.name, family.help, family.type, {
+        labels: [["account", account.name], ...zoneLabel(zone)],
+        value: Math.max(0, Math.round(now - cursor)),
+      });
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
-import { readDocument, readGraphqlBlock } from "../store/items.ts";
+import { documentText, readDocument, readGraphqlBlock } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
 import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
@@ -52,8 +52,9 @@ export async function readAccount(store: Store, account: AccountInfo): Promise<A
     const sk = String(item.sk);
     if (sk.startsWith(keys.seriesPrefix)) {
       state.shards.push(shardFromItem(item));
-    } else if (sk === keys.zones && typeof item.document === "string") {
-      state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+    } else if (sk === keys.zones) {
+      const text = documentText(item);
+      if (text !== undefined) state.zones = z.array(zoneInfoSchema).parse(JSON.parse(text));
     } else if (sk === pushKey && item.data instanceof Uint8Array) {
       state.push = decodeJournal(item.data);
     } else if (sk === keys.status) {

@@ -53,13 +53,20 @@ async function write(store: Store, key: BudgetKey, state: WindowState, version: 
   );
 }
 
-/** Changes the shared bucket with `change`, again on a concurrent write, until it sticks. */
+/** How long a take that lost `maxConflicts` races in a row waits before trying again. */
+export const contendedWaitMs = 100;
+
+/**
+ * Changes the shared bucket with `change`, again on a concurrent write, until it sticks;
+ * `undefined` when it lost `maxConflicts` races in a row (many fetchers taking at once):
+ * the caller waits a moment instead of failing its call.
+ */
 async function update<T>(
   store: Store,
   key: BudgetKey,
   change: (state: WindowState) => { state?: WindowState; result: T },
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+): Promise<T | undefined> {
+  for (let attempt = 0; attempt < maxConflicts; attempt++) {
     const stored = await read(store, key);
     const { state, result } = change(stored ?? emptyWindow());
     if (!state) return result;
@@ -67,22 +74,28 @@ async function update<T>(
       await write(store, key, state, stored?.version);
       return result;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) || attempt >= maxConflicts) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+  return undefined;
 }
 
 /** Takes one call from the shared budget: 0, or the milliseconds until one is there. */
-export function takeFromBudget(store: Store, key: BudgetKey, limit: number, nowMs: number) {
-  return update(store, key, (state) => {
+export async function takeFromBudget(store: Store, key: BudgetKey, limit: number, nowMs: number) {
+  const waitMs = await update(store, key, (state) => {
     const taken = takeCall(state, limit, nowMs);
     return "state" in taken ? { state: taken.state, result: 0 } : { result: taken.waitMs };
   });
+  return waitMs ?? contendedWaitMs;
 }
 
-/** Cloudflare said the budget is spent: every fetcher of the token holds off until `untilMs`. */
-export function blockBudget(store: Store, key: BudgetKey, untilMs: number) {
-  return update(store, key, (state) =>
+/**
+ * Cloudflare said the budget is spent: every fetcher of the token holds off until `untilMs`.
+ * Kept at the first try that sticks; should every try lose, the fetchers that raced it
+ * are told the same by Cloudflare and record it themselves.
+ */
+export async function blockBudget(store: Store, key: BudgetKey, untilMs: number): Promise<void> {
+  await update(store, key, (state) =>
     state.blockedUntil >= untilMs
       ? { result: undefined }
       : { state: { ...state, blockedUntil: untilMs }, result: undefined },

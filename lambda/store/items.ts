@@ -1,9 +1,20 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { keys, type Store } from "./table.ts";
 
-/** Small JSON documents (discovery caches), stored with the time they were fetched. */
+/**
+ * JSON documents (discovery caches), stored gzip'd with the time they were fetched: the
+ * zone list of a thousand zones, with every dataset's settings, is over a megabyte of JSON,
+ * more than the 400 KB a DynamoDB item may hold; gzip'd it is a small fraction of that.
+ * Documents written before as plain `document` text are still read.
+ */
+export function documentText(item: Record<string, unknown>): string | undefined {
+  if (item.data instanceof Uint8Array) return gunzipSync(item.data).toString("utf8");
+  return typeof item.document === "string" ? item.document : undefined;
+}
+
 export async function readDocument<T>(
   store: Store,
   pk: string,
@@ -12,8 +23,9 @@ export async function readDocument<T>(
 ): Promise<{ value: T; fetchedAt: number } | undefined> {
   const response = await store.client.send(new GetCommand({ TableName: store.tableName, Key: { pk, sk } }));
   const item = response.Item;
-  if (!item || typeof item.document !== "string" || typeof item.fetchedAt !== "number") return undefined;
-  const parsed = schema.safeParse(JSON.parse(item.document));
+  const text = item ? documentText(item) : undefined;
+  if (!item || text === undefined || typeof item.fetchedAt !== "number") return undefined;
+  const parsed = schema.safeParse(JSON.parse(text));
   return parsed.success ? { value: parsed.data, fetchedAt: item.fetchedAt } : undefined;
 }
 
@@ -27,7 +39,7 @@ export async function writeDocument(
   await store.client.send(
     new PutCommand({
       TableName: store.tableName,
-      Item: { pk, sk, document: JSON.stringify(value), fetchedAt },
+      Item: { pk, sk, data: gzipSync(JSON.stringify(value)), fetchedAt },
     }),
   );
 }

@@ -4,10 +4,12 @@ import type { PlanId, WorldSpec } from "./world.ts";
 /**
  * A larger world for `npm start` and the scale benchmark: `accounts` accounts sharing
  * `zones` zones, plans mixed (Business, Pro, Free, Enterprise in turn), one user token.
+ * `requestsPerMinute` sets every zone's peak traffic (unset: each plan's default); the
+ * benchmark's estate is of small sites, as most of a thousand zones are.
  */
 const plans: PlanId[] = ["business", "pro", "free", "enterprise"];
 
-export function scaleWorld(accounts: number, zones: number): WorldSpec {
+export function scaleWorld(accounts: number, zones: number, requestsPerMinute?: number): WorldSpec {
   const perAccount = Math.ceil(zones / accounts);
   return {
     seed: `scale-${accounts}x${zones}`,
@@ -16,6 +18,7 @@ export function scaleWorld(accounts: number, zones: number): WorldSpec {
       zones: Array.from({ length: Math.max(0, Math.min(perAccount, zones - a * perAccount)) }, (_, z) => ({
         name: `z${z}.estate${a}.example`,
         plan: plans[z % plans.length] ?? "pro",
+        ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
       })),
     })),
     tokens: [{ value: "sim-token" }],

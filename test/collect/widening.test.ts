@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { chunkDue, chunkRequests, widenMinutes } from "../../lambda/collect/widening.ts";
+import {
+  chunkDue,
+  chunkRequests,
+  itemRequests,
+  mapConcurrency,
+  widenMinutes,
+} from "../../lambda/collect/widening.ts";
 
 const budget = { requestsPer5Minutes: 250, maxDatasetsPerRequest: 100 };
 const hundredZones = { zones: 100, zoneGroups: 15, requestSize: Number.POSITIVE_INFINITY };
@@ -29,5 +35,18 @@ describe("widening", () => {
         expect(due.slice(0, k).filter(Boolean)).toHaveLength(1);
       }
     }
+  });
+
+  it("runs as many items at once as the minute's budget feeds, within the items and the cap", () => {
+    // A 100-zone item behind a ceiling of 60, every 10 minutes: 10 chunks × 3 requests / 10, plus its account's.
+    expect(itemRequests(100, true, 10, 3)).toBe(4);
+    expect(itemRequests(100, false, 1, 1)).toBe(10);
+    // 250 per 5 minutes is 50 a minute: 12 items of 4 requests, capped at 10, or at the items.
+    expect(mapConcurrency(Array(10).fill(4), 250, 10)).toBe(10);
+    expect(mapConcurrency(Array(20).fill(4), 250, 40)).toBe(12);
+    expect(mapConcurrency(Array(3).fill(4), 250, 40)).toBe(3);
+    // Items that need more than the minute's budget each still run one at a time.
+    expect(mapConcurrency([80], 250, 10)).toBe(1);
+    expect(mapConcurrency([], 250, 10)).toBe(1);
   });
 });

@@ -24,6 +24,8 @@ describe("handlers", () => {
         accountName: a.name,
         scheduledTime: "2026-11-20T12:00:00Z",
       })),
+      // Two items of two requests a minute each: the budget feeds both at once.
+      maxConcurrency: 2,
     });
     const first = items.accounts[0];
     const summary = await fetchOne(deps, first);

@@ -211,7 +211,7 @@ describe("the exporter stack", () => {
       State: "ENABLED",
       Target: {
         Arn: { Ref: logicalId(stack, stack.collection.stateMachine) },
-        Input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+        Input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>", maxConcurrency: 10 }),
         RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 3 },
         DeadLetterConfig: {
           Arn: { "Fn::GetAtt": [logicalId(stack, stack.collection.deadLetterQueue), "Arn"] },
@@ -373,7 +373,12 @@ describe("the stack's options", () => {
     });
     const definition = JSON.stringify(only(template, "AWS::StepFunctions::StateMachine").DefinitionString);
     expect(definition).toContain('\\"TimeoutSeconds\\":295');
-    expect(definition).toContain('\\"MaxConcurrency\\":4');
+    // The cap travels in the schedule's input; discover sets the Map's concurrency within it.
+    expect(only(template, "AWS::Scheduler::Schedule")).toMatchObject({
+      Target: {
+        Input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>", maxConcurrency: 4 }),
+      },
+    });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       MetricName: "ExecutionsFailed",
       Period: 1500,

@@ -59,7 +59,8 @@ describe("the synthesized state machine, run locally", () => {
     expect(definition.States.ForEachAccount).toMatchObject({
       Type: "Map",
       ItemsPath: "$.accounts",
-      MaxConcurrency: 10,
+      // Set per execution by discover, from the token's budget within the stack's cap.
+      MaxConcurrencyPath: "$.maxConcurrency",
     });
   });
 

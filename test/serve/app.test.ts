@@ -97,6 +97,23 @@ describe("self-metrics", () => {
   });
 });
 
+describe("the data age", () => {
+  it("is exported per zone at the scrape's time: from the end of its counted range to now", () => {
+    const at = (nowMs?: number) =>
+      renderText(buildFamilies(state({}), loadConfig({}), build, registry, nowMs))
+        .split("\n")
+        .filter((line) => line.startsWith("cloudflare_exporter_data_age_seconds"));
+    // The stored cursor is 6.5 minutes before `now` (5 minutes' scrape delay and the minute under way).
+    expect(at(now)).toEqual([
+      'cloudflare_exporter_data_age_seconds{account="Example Corp",zone="example.com"} 390',
+    ]);
+    expect(at(now + 600_000)).toEqual([
+      'cloudflare_exporter_data_age_seconds{account="Example Corp",zone="example.com"} 990',
+    ]);
+    expect(at()).toEqual([]);
+  });
+});
+
 describe("zone self-metrics under the CF_ZONES allow-list", () => {
   const listed = "a1".repeat(16);
   const unlisted = "b2".repeat(16);
