@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { queryGroups } from "../collect/groups/index.ts";
 import { snapshotGroups } from "../collect/snapshots/index.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { discoverAccounts } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { isRefreshDue } from "../collect/windows.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type FetchDeps, type FetchSummary, fetchAccount } from "../collect/fetch-account.ts";
 import { runMetricsLine } from "../collect/run-metrics.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
