@@ -1,6 +1,12 @@
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { DatasetSettings } from "../cloudflare/schemas.ts";
-import { readShards, type Shard, ShardConflictError, writeShard } from "../store/shards.ts";
+import {
+  readShards,
+  type Shard,
+  ShardConflictError,
+  type ShardUpdate,
+  writeShards,
+} from "../store/shards.ts";
 import {
   advanceShard,
   type LabelPolicy,
@@ -139,19 +145,22 @@ export async function collectChunk(
   } finally {
     reportFailures(context, plans, failed, keyOf);
     // What was fetched before a failure is still counted: each shard moves only as far as its rows reach.
-    for (const plan of plans) {
-      for (const target of plan.targets) {
+    for (const target of sorted) {
+      const work: Work[] = [];
+      for (const plan of plans) {
         const to = until.get(keyOf(plan, target));
-        if (to === undefined) continue;
+        if (to === undefined || !plan.targets.includes(target)) continue;
         const samples = samplesByMinute(
           plan.group,
           rows.get(keyOf(plan, target)) ?? [],
           target.label,
           context.policyFor(target),
         );
-        const from = plan.oldest.get(target.id) ?? 0;
-        await applyToShards(deps, context, plan, target, samples, { from, to });
+        work.push({ plan, samples, range: { from: plan.oldest.get(target.id) ?? 0, to } });
       }
+      if (work.length > 0) await applyToTarget(deps, context, target, work);
+    }
+    for (const plan of plans) {
       for (const target of plan.targets) {
         const cursor = cursorOf(plan, target);
         context.summary.oldestCursor = Math.min(context.summary.oldestCursor ?? cursor, cursor);
@@ -256,65 +265,88 @@ function planOf(
   return plan;
 }
 
-/** Stores every shard of a target advanced to `to`, each write conditional on the cursor it read. */
-async function applyToShards(
-  deps: FetchDeps,
-  context: ChunkContext,
-  plan: Plan,
-  target: Target,
-  samples: SamplesByMinute,
-  range: { from: number; to: number },
-): Promise<void> {
-  const { summary, account } = context;
-  const options = {
-    ...range,
-    shardCount: plan.group.shards,
-    idleExpirySeconds: deps.config.seriesIdleExpirySeconds,
-    maxSeriesPerFamily: Math.ceil(deps.config.maxSeriesPerFamily / plan.group.shards),
-  };
-  const shards = plan.shards.get(target.id) ?? [];
-  let advancedFrom: number | undefined;
-  for (const [position, original] of shards.entries()) {
-    let current = original;
-    for (let attempt = 0; attempt <= maxConflictRetries; attempt++) {
-      const next = advanceShard(current, samples, options);
-      if (next === current) break;
-      try {
-        summary.writeUnits += await writeShard(
-          deps.store,
-          account.id,
-          { ...next, label: target.label.value, stored: true },
-          current.stored ? current.cursor : undefined,
-        );
-        summary.shardsWritten += 1;
-        summary.seriesWritten += Object.keys(next.series).length;
-        const lost = next.lostMinutes - current.lostMinutes;
-        if (lost > 0) {
-          summary.lostMinutes += lost;
-          deps.logger.warn(
-            "minutes older than Cloudflare's lookback were skipped: they can no longer be fetched",
-            {
-              accountId: account.id,
-              query: plan.group.name,
-              zone: current.scopeId,
-              lostMinutes: lost,
-              from: current.cursor,
-              to: range.from,
-            },
-          );
+interface Work {
+  plan: Plan;
+  samples: SamplesByMinute;
+  range: { from: number; to: number };
+}
+
+/**
+ * Stores every shard of a target advanced to its group's `to`: one conditional write per
+ * slice (all groups' shards with one index), each only if the cursors it read are still there.
+ */
+async function applyToTarget(deps: FetchDeps, context: ChunkContext, target: Target, work: Work[]) {
+  const advancedFrom = new Map<Plan, number>();
+  for (let attempt = 0; ; attempt++) {
+    const updates: (ShardUpdate & { plan: Plan; position: number })[] = [];
+    for (const { plan, samples, range } of work) {
+      const options = {
+        ...range,
+        shardCount: plan.group.shards,
+        idleExpirySeconds: deps.config.seriesIdleExpirySeconds,
+        maxSeriesPerFamily: Math.ceil(deps.config.maxSeriesPerFamily / plan.group.shards),
+      };
+      for (const [position, previous] of (plan.shards.get(target.id) ?? []).entries()) {
+        const next = advanceShard(previous, samples, options);
+        if (next !== previous)
+          updates.push({ plan, position, previous, next: { ...next, label: target.label.value } });
+      }
+    }
+    if (updates.length === 0) break;
+    try {
+      await writeShards(deps.store, context.account.id, updates, (write) => {
+        context.summary.writeUnits += write.writeUnits;
+        for (const shard of write.shards) {
+          const update = updates.find((u) => u.next.group === shard.group && u.next.index === shard.index);
+          if (!update) continue;
+          recordWrite(deps, context, update, shard);
+          const { plan, position, previous } = update;
+          advancedFrom.set(plan, Math.min(advancedFrom.get(plan) ?? previous.cursor, previous.cursor));
+          const shards = plan.shards.get(target.id);
+          if (shards) shards[position] = shard;
         }
-        advancedFrom = Math.min(advancedFrom ?? current.cursor, current.cursor);
-        shards[position] = { ...next, stored: true };
-        break;
-      } catch (error) {
-        if (!(error instanceof ShardConflictError) || attempt === maxConflictRetries) throw error;
-        // Another run stored this shard first: continue from what it stored.
-        const [fresh] = await readShards(deps.store, account.id, [current]);
-        if (!fresh) throw error;
-        current = fresh;
+      });
+      break;
+    } catch (error) {
+      if (!(error instanceof ShardConflictError) || attempt === maxConflictRetries) throw error;
+      // Another run stored first: continue from what it stored.
+      const wanted = work.flatMap(({ plan }) => plan.shards.get(target.id) ?? []);
+      const fresh = await readShards(deps.store, context.account.id, wanted, { consistent: true });
+      for (const { plan } of work) {
+        const shards = plan.shards.get(target.id) ?? [];
+        for (const [position, shard] of shards.entries()) {
+          const stored = fresh.find((s) => s.group === shard.group && s.index === shard.index);
+          if (stored) shards[position] = stored;
+          else if (shard.stored) throw error;
+        }
       }
     }
   }
-  if (advancedFrom !== undefined)
-    summary.minutesCounted += (range.to - Math.max(advancedFrom, range.from)) / 60;
+  for (const { plan, range } of work) {
+    const from = advancedFrom.get(plan);
+    if (from !== undefined) context.summary.minutesCounted += (range.to - Math.max(from, range.from)) / 60;
+  }
+}
+
+function recordWrite(
+  deps: FetchDeps,
+  context: ChunkContext,
+  update: ShardUpdate & { plan: Plan },
+  shard: Shard,
+) {
+  const { summary, account } = context;
+  const { previous: current, plan } = update;
+  summary.shardsWritten += 1;
+  summary.seriesWritten += Object.keys(shard.series).length;
+  const lost = shard.lostMinutes - current.lostMinutes;
+  if (lost <= 0) return;
+  summary.lostMinutes += lost;
+  deps.logger.warn("minutes older than Cloudflare's lookback were skipped: they can no longer be fetched", {
+    accountId: account.id,
+    query: plan.group.name,
+    zone: current.scopeId,
+    lostMinutes: lost,
+    from: current.cursor,
+    to: plan.oldest.get(current.scopeId) ?? 0,
+  });
 }

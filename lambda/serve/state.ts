@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AccountInfo,
   accountCacheKey,
@@ -8,7 +8,7 @@ import {
 } from "../collect/discovery.ts";
 import type { Config } from "../config/config.ts";
 import { readDocument } from "../store/items.ts";
-import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
+import { queryAccount, type Shard, shardsFromItems } from "../store/shards.ts";
 import { keys, type Store } from "../store/table.ts";
 
 /**
@@ -67,10 +67,11 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
       lastRun: undefined,
     },
   };
-  for (const item of await queryAccount(store, account.id)) {
+  const items = await queryAccount(store, account.id);
+  state.shards = shardsFromItems(items);
+  for (const item of items) {
     const sk = String(item.sk);
     if (sk.startsWith(keys.seriesPrefix)) {
-      state.shards.push(shardFromItem(item));
     } else if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
     } else if (sk === keys.status) {

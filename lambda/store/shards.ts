@@ -1,14 +1,16 @@
-import { gunzipSync, gzipSync } from "node:zlib";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import { gunzipSync } from "node:zlib";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { emptySlice, type SliceRef, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
- * Series are packed into shard items: all series of one query group and zone (or account)
- * whose key hashes to the shard. Each shard carries its own cursor, and values and cursor
- * move together in one conditional write, so a shard is always exactly "every minute
- * before `cursor` counted once" — whatever crashed, retried or ran twice.
+ * Series live in shards: all series of one query group and zone (or account) whose key
+ * hashes to the shard. Each shard carries its own cursor. The shards with one index of
+ * one zone form a slice (lambda/store/slices.ts), stored as a full record and compact
+ * deltas; values and cursors of a slice move together in one conditional write, so a
+ * shard is always exactly "every minute before `cursor` counted once" — whatever
+ * crashed, retried or ran twice.
  */
 export const seriesStateSchema = z.object({
   /** Counter: cumulative value. Gauge: last value. */
@@ -19,6 +21,8 @@ export const seriesStateSchema = z.object({
   b: z.number(),
   /** "g" marks a gauge; counters omit it. */
   t: z.literal("g").optional(),
+  /** Counters: the value of the last counted bucket (the minute `b`), for a push path. Gauges: `v` is it. */
+  l: z.number().optional(),
 });
 export type SeriesState = z.output<typeof seriesStateSchema>;
 
@@ -47,125 +51,25 @@ export interface Shard {
   label?: string;
   /** False until the first write: the condition then is "does not exist yet". */
   stored: boolean;
+  /** The stored slice this shard was read from (the write's condition). */
+  slice?: SliceRef;
 }
 
 export class ShardConflictError extends Error {}
 
-/** DynamoDB rejects items over 400 KB; stay well below it. */
-export const maxShardBytes = 350_000;
-
-export function encodeBody(shard: Pick<Shard, "series" | "lostMinutes" | "dropped" | "label">): Uint8Array {
-  return gzipSync(
-    JSON.stringify({
-      series: shard.series,
-      lostMinutes: shard.lostMinutes,
-      dropped: shard.dropped,
-      ...(shard.label === undefined ? {} : { label: shard.label }),
-    }),
-  );
-}
-
-export function decodeBody(data: Uint8Array): z.output<typeof shardBodySchema> {
-  return shardBodySchema.parse(JSON.parse(gunzipSync(data).toString("utf8")));
-}
-
-const storedShardSchema = z.object({
+const legacyItemSchema = z.object({
   sk: z.string(),
   cursor: z.number(),
   start: z.number(),
   data: z.instanceof(Uint8Array),
 });
 
-/** Reads the shards that exist; absent ones are simply missing from the result. */
-export async function readShards(
-  store: Store,
-  accountId: string,
-  wanted: readonly { group: string; scopeId: string; index: number }[],
-): Promise<Shard[]> {
-  const shards: Shard[] = [];
-  const byKey = new Map(wanted.map((w) => [keys.shard(w.group, w.scopeId, w.index), w]));
-  const pending = [...byKey.keys()];
-  while (pending.length > 0) {
-    const batch = pending.splice(0, 100);
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [store.tableName]: { Keys: batch.map((sk) => ({ pk: keys.account(accountId), sk })) },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await store.client.send(new BatchGetCommand({ RequestItems: request }));
-      for (const raw of response.Responses?.[store.tableName] ?? []) {
-        const item = storedShardSchema.parse(raw);
-        const id = byKey.get(item.sk);
-        if (!id) continue;
-        const body = decodeBody(item.data);
-        shards.push({
-          ...id,
-          cursor: item.cursor,
-          start: item.start,
-          series: body.series,
-          lostMinutes: body.lostMinutes,
-          dropped: body.dropped,
-          ...(body.label === undefined ? {} : { label: body.label }),
-          stored: true,
-        });
-      }
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
-  return shards;
-}
-
-/**
- * Writes a shard if, and only if, its stored cursor is still `previousCursor` (or it does
- * not exist yet, when it was never stored). Throws ShardConflictError otherwise: another
- * run got there first, and the caller re-reads and reapplies what is left.
- */
-export async function writeShard(
-  store: Store,
-  accountId: string,
-  shard: Shard,
-  previousCursor: number | undefined,
-): Promise<number> {
-  const data = encodeBody(shard);
-  if (data.byteLength > maxShardBytes) {
-    throw new Error(
-      `shard ${shard.group}/${shard.scopeId}/${shard.index} would be ${data.byteLength} bytes compressed; raise the group's shard count`,
-    );
-  }
-  try {
-    const response = await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: {
-          pk: keys.account(accountId),
-          sk: keys.shard(shard.group, shard.scopeId, shard.index),
-          cursor: shard.cursor,
-          start: shard.start,
-          data,
-        },
-        ...(previousCursor === undefined
-          ? { ConditionExpression: "attribute_not_exists(pk)" }
-          : {
-              ConditionExpression: "#cursor = :previous",
-              ExpressionAttributeNames: { "#cursor": "cursor" },
-              ExpressionAttributeValues: { ":previous": previousCursor },
-            }),
-        ReturnConsumedCapacity: "TOTAL",
-      }),
-    );
-    return response.ConsumedCapacity?.CapacityUnits ?? 0;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
-    throw error;
-  }
-}
-
-/** A stored shard item, decoded. */
-export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: string } {
-  const item = storedShardSchema.parse(raw);
+/** A format-1 item (`SERIES#<group>#<scope>#<shard>`, one gzip'd JSON shard), decoded. */
+export function decodeLegacy(raw: Record<string, unknown>): Shard {
+  const item = legacyItemSchema.parse(raw);
   const [, group = "", scopeId = "", index = "0"] = item.sk.split("#");
-  const body = decodeBody(item.data);
+  const body = shardBodySchema.parse(JSON.parse(gunzipSync(item.data).toString("utf8")));
   return {
-    sk: item.sk,
     group,
     scopeId,
     index: Number(index),
@@ -179,12 +83,106 @@ export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: strin
   };
 }
 
-/** Every shard of an account (one Query, paginated): what the metrics endpoint and tests read. */
+/**
+ * Reads the wanted shards that exist (absent ones are simply missing), each with the
+ * slice it belongs to. One Query per zone; format-1 shards are read (once, until their
+ * first write carries them over) for zones with nothing in format 2.
+ */
+export async function readShards(
+  store: Store,
+  accountId: string,
+  wanted: readonly { group: string; scopeId: string; index: number }[],
+  options: { consistent?: boolean } = {},
+): Promise<Shard[]> {
+  const scopes = [...new Set(wanted.map((w) => w.scopeId))];
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < scopes.length; i += 10) {
+    const batch = scopes.slice(i, i + 10);
+    const read = await Promise.all(
+      batch.map((scope) => queryAccount(store, accountId, keys.sliceScope(scope), options.consistent)),
+    );
+    items.push(...read.flat());
+  }
+  let slices = slicesFromItems(items);
+  // A slice with nothing in format 2 yet may still be in format 1.
+  const present = new Set(slices.map((slice) => `${slice.scopeId}#${slice.index}`));
+  const missing = new Set(
+    wanted.filter((w) => !present.has(`${w.scopeId}#${w.index}`)).map((w) => w.scopeId),
+  );
+  if (missing.size > 0)
+    slices = slicesFromItems([...items, ...(await queryLegacy(store, accountId, missing))]);
+  const byKey = new Set(wanted.map((w) => `${w.group}#${w.scopeId}#${w.index}`));
+  return slices.flatMap((slice) =>
+    [...slice.shards.values()].filter((s) => byKey.has(`${s.group}#${s.scopeId}#${s.index}`)),
+  );
+}
+
+/** Format-1 items sort after format 2 (`SERIES#2#`): group names start with a letter. */
+async function queryLegacy(store: Store, accountId: string, scopes: ReadonlySet<string>) {
+  const items = await queryAccount(store, accountId, keys.seriesPrefix, true);
+  return items.filter((item) => {
+    const sk = String(item.sk);
+    return !sk.startsWith(keys.slicePrefix) && scopes.has(sk.split("#")[2] ?? "");
+  });
+}
+
+export interface ShardUpdate {
+  /** As read (or, for a shard never stored, as planned). */
+  previous: Shard;
+  next: Shard;
+}
+
+/**
+ * Stores every update, one conditional write per slice (in slice order), each only if
+ * every shard it moves still has the cursor it was read with. Calls `onWritten` after
+ * each slice write with what it stored: the series that write advanced carry the value
+ * and minute of their last counted bucket (`l`, `b`). Throws ShardConflictError when
+ * another run got there first; the caller re-reads and reapplies what is left.
+ */
+export async function writeShards(
+  store: Store,
+  accountId: string,
+  updates: readonly ShardUpdate[],
+  onWritten: (write: SliceWrite) => void = () => {},
+): Promise<void> {
+  const bySlice = Map.groupBy(updates, (u) => `${u.next.scopeId}#${u.next.index}`);
+  for (const [, group] of [...bySlice].sort(([a], [b]) => a.localeCompare(b))) {
+    const first = group[0];
+    if (!first) continue;
+    const slice =
+      group.find((u) => u.previous.slice)?.previous.slice ??
+      (await readSlice(store, accountId, first.next.scopeId, first.next.index));
+    for (const { previous } of group) {
+      const held = slice.shards.get(previous.group);
+      if (previous.stored ? held?.cursor !== previous.cursor : held !== undefined)
+        throw new ShardConflictError("shard moved on");
+    }
+    onWritten(
+      await writeSlice(
+        store,
+        accountId,
+        slice,
+        group.map((u) => u.next),
+      ),
+    );
+  }
+}
+
+/** A slice none of whose shards was read (every update is a shard never stored), read now. */
+async function readSlice(store: Store, accountId: string, scopeId: string, index: number): Promise<SliceRef> {
+  const items = [
+    ...(await queryAccount(store, accountId, keys.sliceScope(scopeId), true)),
+    ...(await queryLegacy(store, accountId, new Set([scopeId]))),
+  ];
+  return slicesFromItems(items).find((s) => s.index === index) ?? emptySlice(scopeId, index);
+}
+
 /** Every item of an account whose sort key starts with `prefix` (one Query, paginated). */
 export async function queryAccount(
   store: Store,
   accountId: string,
   prefix = "",
+  consistent = false,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -194,6 +192,7 @@ export async function queryAccount(
         TableName: store.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
         ExpressionAttributeValues: { ":pk": keys.account(accountId), ":prefix": prefix },
+        ...(consistent ? { ConsistentRead: true } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -203,10 +202,16 @@ export async function queryAccount(
   return items;
 }
 
+/** Every shard of an account, from the items of one Query. */
+export function shardsFromItems(items: readonly Record<string, unknown>[]): Shard[] {
+  return slicesFromItems(items.filter((item) => String(item.sk).startsWith(keys.seriesPrefix))).flatMap(
+    (slice) => [...slice.shards.values()],
+  );
+}
+
 /** Every shard of an account: what tests read. */
-export async function readAccountShards(
-  store: Store,
-  accountId: string,
-): Promise<(Shard & { sk: string })[]> {
-  return (await queryAccount(store, accountId, keys.seriesPrefix)).map(shardFromItem);
+export async function readAccountShards(store: Store, accountId: string): Promise<Shard[]> {
+  return shardsFromItems(await queryAccount(store, accountId, keys.seriesPrefix, true)).map(
+    ({ slice: _slice, ...shard }) => shard,
+  );
 }

@@ -1,6 +1,12 @@
 import { CloudflareApiError } from "../../cloudflare/errors.ts";
 import { floorMinute } from "../../lib/time.ts";
-import { readShards, type SeriesState, ShardConflictError, writeShard } from "../../store/shards.ts";
+import {
+  readShards,
+  type SeriesState,
+  type Shard,
+  ShardConflictError,
+  writeShards,
+} from "../../store/shards.ts";
 import type { AccountInfo, ZoneInfo } from "../discovery.ts";
 import { describe, type FetchDeps, type FetchSummary } from "../fetch-account.ts";
 import { seriesKey } from "../series-key.ts";
@@ -36,23 +42,22 @@ export async function collectSnapshots(
           const key = seriesKey(sample.family, { ...sample.labels, zone: zone.name });
           series[key] = { v: sample.value, f: previous?.series[key]?.f ?? now, b: now, t: "g" };
         }
-        summary.writeUnits += await writeShard(
-          deps.store,
-          account.id,
-          {
-            group: group.name,
-            scopeId: zone.id,
-            index: 0,
-            cursor: now,
-            start: previous?.start ?? now,
-            series,
-            lostMinutes: 0,
-            dropped: {},
-            label: zone.name,
-            stored: true,
-          },
-          previous?.cursor,
-        );
+        const next: Shard = {
+          group: group.name,
+          scopeId: zone.id,
+          index: 0,
+          cursor: now,
+          start: previous?.start ?? now,
+          series,
+          lostMinutes: 0,
+          dropped: {},
+          label: zone.name,
+          stored: true,
+        };
+        const planned: Shard = previous ?? { ...next, series: {}, stored: false };
+        await writeShards(deps.store, account.id, [{ previous: planned, next }], (write) => {
+          summary.writeUnits += write.writeUnits;
+        });
         summary.shardsWritten += 1;
         summary.seriesWritten += samples.length;
       } catch (error) {

@@ -1,0 +1,206 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import {
+  applyDelta,
+  checkFormat,
+  decodeFull,
+  encodeDelta,
+  encodeFull,
+  type SliceShards,
+  storedFormat,
+} from "./format.ts";
+import { decodeLegacy, type Shard, ShardConflictError } from "./shards.ts";
+import { keys, type Store } from "./table.ts";
+
+/**
+ * A slice is every group's shard with one index, for one zone (or account): the unit
+ * that one conditional write moves. Its history is a chain of writes numbered 1, 2, 3…:
+ * a full record (rewritten every `foldEvery` writes) and, after it, the deltas in a ring
+ * of `ringSize` slots (write n goes to slot n mod ringSize).
+ *
+ * Write n+1 is a put into its slot on the condition that the slot is empty or holds a
+ * write at least `ringSize` older: two writers that both read head n want the same slot
+ * and only the first succeeds; a writer that read an older head finds its slot taken by
+ * a newer write. So a slice is always exactly "every minute before each shard's cursor,
+ * counted once", whatever crashed, retried or ran twice. The ring never overwrites a
+ * write the full record does not hold yet: the writer folds first.
+ */
+export const foldEvery = 16;
+export const ringSize = 20;
+/** DynamoDB rejects items over 400 KB; stay well below it. */
+export const maxRecordBytes = 350_000;
+
+export interface SliceRef {
+  scopeId: string;
+  index: number;
+  /** The last write applied (0: none in format 2 yet). */
+  seq: number;
+  /** The write the full record holds. */
+  fullSeq: number;
+  shards: SliceShards;
+  /** Format-1 items this slice was carried over from (deleted after its first write). */
+  legacy: string[];
+}
+
+const sliceItem = z.object({
+  sk: z.string(),
+  seq: z.number().int().positive(),
+  data: z.instanceof(Uint8Array),
+});
+
+/** Items of one or more scopes (any order within a scope's Query) → slices. */
+export function slicesFromItems(items: readonly Record<string, unknown>[]): SliceRef[] {
+  type Entry = { full?: z.output<typeof sliceItem>; deltas: Map<number, Uint8Array> };
+  const bySlice = new Map<string, Entry>();
+  const legacy = new Map<string, SliceRef>();
+  for (const raw of items) {
+    const sk = String(raw.sk);
+    if (checkFormat(sk, raw.format) === 1) {
+      const shard = decodeLegacy(raw);
+      const id = `${shard.scopeId}#${shard.index}`;
+      const slice = legacy.get(id) ?? emptySlice(shard.scopeId, shard.index);
+      slice.shards.set(shard.group, shard);
+      slice.legacy.push(sk);
+      legacy.set(id, slice);
+      continue;
+    }
+    const item = sliceItem.parse(raw);
+    const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.slicePrefix.length).split("#");
+    const id = `${scopeId}#${index}`;
+    const entry: Entry = bySlice.get(id) ?? { deltas: new Map() };
+    if (kind === "S") entry.full = item;
+    else entry.deltas.set(item.seq, item.data);
+    bySlice.set(id, entry);
+  }
+  const slices: SliceRef[] = [];
+  for (const [id, { full, deltas }] of bySlice) {
+    const [scopeId = "", index = "0"] = id.split("#");
+    const slice = emptySlice(scopeId, Number(index));
+    if (full) {
+      slice.shards = decodeFull(full.data, scopeId, slice.index);
+      slice.seq = slice.fullSeq = full.seq;
+    }
+    for (let next = deltas.get(slice.seq + 1); next; next = deltas.get(slice.seq + 1)) {
+      applyDelta(slice.shards, next, scopeId, slice.index);
+      slice.seq += 1;
+    }
+    for (const shard of slice.shards.values()) shard.slice = slice;
+    slices.push(slice);
+    // Format-1 items a crash left behind after their carry-over: the next write deletes them.
+    slice.legacy = legacy.get(id)?.legacy ?? [];
+    legacy.delete(id);
+  }
+  // A slice not yet written in format 2 is read from its format-1 shards.
+  for (const slice of legacy.values()) {
+    for (const shard of slice.shards.values()) shard.slice = slice;
+    slices.push(slice);
+  }
+  return slices;
+}
+
+export function emptySlice(scopeId: string, index: number): SliceRef {
+  return { scopeId, index, seq: 0, fullSeq: 0, shards: new Map(), legacy: [] };
+}
+
+/** The outcome of one slice write: what is stored now, and what it cost. */
+export interface SliceWrite {
+  slice: SliceRef;
+  /** The shards this write moved, as stored. */
+  shards: Shard[];
+  writeUnits: number;
+  bytes: number;
+}
+
+/**
+ * Moves `next` shards (all of `slice`) forward in one conditional put; folds the slice
+ * into its full record when due. Throws ShardConflictError when another writer got there first.
+ */
+export async function writeSlice(
+  store: Store,
+  accountId: string,
+  slice: SliceRef,
+  next: readonly Shard[],
+): Promise<SliceWrite> {
+  const stored = next.map((shard) => ({ ...shard, stored: true }));
+  const after: SliceShards = new Map(slice.shards);
+  for (const shard of stored) after.set(shard.group, shard);
+  const seq = slice.seq + 1;
+  const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
+  let units = 0;
+  let bytes = 0;
+  const put = async (
+    sk: string,
+    data: Uint8Array,
+    at: number,
+    condition: string,
+    values: Record<string, number>,
+  ) => {
+    if (data.byteLength > maxRecordBytes)
+      throw new Error(`${sk} would be ${data.byteLength} bytes compressed; raise the group's shard count`);
+    const response = await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: keys.account(accountId), sk, format: storedFormat, seq: at, data },
+        ConditionExpression: condition,
+        ...(condition.includes("#seq") ? { ExpressionAttributeNames: { "#seq": "seq" } } : {}),
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    units += response.ConsumedCapacity?.CapacityUnits ?? 0;
+    bytes += data.byteLength;
+  };
+  const fold = async (state: SliceShards, at: number) => {
+    try {
+      const sk = keys.sliceFull(slice.scopeId, slice.index);
+      await put(sk, encodeFull(state), at, "attribute_not_exists(pk) OR #seq < :seq", { ":seq": at });
+    } catch (error) {
+      // A newer full record is already there: it holds this one.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  };
+  try {
+    if (slice.seq === 0) {
+      // The first write in this format: a full record (carrying format-1 shards over).
+      await put(
+        keys.sliceFull(slice.scopeId, slice.index),
+        encodeFull(after),
+        seq,
+        "attribute_not_exists(pk)",
+        {},
+      );
+      written.fullSeq = seq;
+    } else {
+      if (seq - ringSize > slice.fullSeq) {
+        await fold(slice.shards, slice.seq);
+        written.fullSeq = slice.seq;
+      }
+      await put(
+        keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
+        encodeDelta(slice.shards, stored),
+        seq,
+        "attribute_not_exists(pk) OR #seq <= :displaced",
+        { ":displaced": seq - ringSize },
+      );
+    }
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
+    throw error;
+  }
+  if (seq - written.fullSeq >= foldEvery) {
+    await fold(after, seq);
+    written.fullSeq = seq;
+  }
+  for (const sk of slice.legacy)
+    await store.client.send(
+      new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
+    );
+  for (const [group, shard] of after) after.set(group, { ...shard, slice: written });
+  return {
+    slice: written,
+    shards: stored.map((shard) => after.get(shard.group) ?? shard),
+    writeUnits: units,
+    bytes,
+  };
+}
