@@ -41,26 +41,34 @@ export function buildFamilies(
   registry: ReadonlyMap<string, MetricFamily> = knownFamilies,
 ): Family[] {
   const families = new Map<string, Family>();
+  const familyOf = (name: string, help: string, type: Family["type"]) => {
+    let family = families.get(name);
+    if (!family) {
+      family = { name, help, type, samples: [] };
+      families.set(name, family);
+    }
+    return family;
+  };
   const add = (name: string, help: string, type: Family["type"], sample: Sample) => {
     if (config.metricsDenylist.includes(name)) return;
-    const family = families.get(name) ?? { name, help, type, samples: [] };
-    family.samples.push(sample);
-    families.set(name, family);
+    familyOf(name, help, type).samples.push(sample);
   };
 
+  const denied = new Set(config.metricsDenylist);
   for (const { shards } of state.accounts) {
     for (const shard of shards) {
       for (const [key, series] of Object.entries(shard.series)) {
-        const { name, labels } = parseSeriesKey(key);
-        const family = registry.get(name);
-        if (!family) continue;
-        // Label options (EXCLUDE_HOST, status classes) were applied before counting: what is
-        // stored is what is exported, one series per key.
-        add(name, family.help, exposedType(family), {
-          labels,
-          value: series.v,
-          ...(family.type === "counter" ? { created: series.f } : {}),
-        });
+        // The stored key is the sample's text (name and sorted, escaped labels): it is
+        // printed as it is. Label options (EXCLUDE_HOST, status classes) were applied
+        // before counting: what is stored is what is exported, one series per key.
+        const brace = key.indexOf("{");
+        const name = brace < 0 ? key : key.slice(0, brace);
+        const known = registry.get(name);
+        if (!known || denied.has(name)) continue;
+        const family = familyOf(name, known.help, exposedType(known));
+        family.stored ??= { keys: [], states: [] };
+        family.stored.keys.push(key);
+        family.stored.states.push(series);
       }
     }
   }
