@@ -10,7 +10,7 @@ import {
   type SliceShards,
   storedFormat,
 } from "./format.ts";
-import { decodeLegacy, type Shard, ShardConflictError } from "./shards.ts";
+import { decodeLegacy, type SeriesState, type Shard, ShardConflictError } from "./shards.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -108,8 +108,32 @@ export interface SliceWrite {
   slice: SliceRef;
   /** The shards this write moved, as stored. */
   shards: Shard[];
+  /**
+   * The series this write advanced (new, or with a newer last bucket), each with its
+   * state as stored: `b` the minute of its last counted bucket, `l` that bucket's value
+   * (counters; a gauge's is `v`). What a push path sends, at `b`.
+   */
+  advanced: AdvancedSeries[];
   writeUnits: number;
   bytes: number;
+}
+
+export interface AdvancedSeries {
+  group: string;
+  scopeId: string;
+  key: string;
+  state: SeriesState;
+}
+
+function advancedSeries(before: SliceShards, after: readonly Shard[]): AdvancedSeries[] {
+  const out: AdvancedSeries[] = [];
+  for (const shard of after) {
+    const prior = before.get(shard.group)?.series ?? {};
+    for (const [key, state] of Object.entries(shard.series))
+      if (prior[key]?.b !== state.b || prior[key]?.v !== state.v)
+        out.push({ group: shard.group, scopeId: shard.scopeId, key, state });
+  }
+  return out;
 }
 
 /**
@@ -200,6 +224,7 @@ export async function writeSlice(
   return {
     slice: written,
     shards: stored.map((shard) => after.get(shard.group) ?? shard),
+    advanced: advancedSeries(slice.shards, stored),
     writeUnits: units,
     bytes,
   };

@@ -104,7 +104,12 @@ describe("the stored format", () => {
       cursor: 180,
       series: { 'requests_total{n="1"}': { v: 8, f: 0, b: 120, l: 3 } },
     };
-    await writeShards(store, account, [{ previous, next }]);
+    const advanced: unknown[] = [];
+    await writeShards(store, account, [{ previous, next }], (write) => advanced.push(...write.advanced));
+    // What a push path reads: the series the write advanced, with its last bucket (minute b, value l).
+    expect(advanced).toEqual([
+      { group: "requests", scopeId: zone, key: 'requests_total{n="1"}', state: { v: 8, f: 0, b: 120, l: 3 } },
+    ]);
     const { slice: _slice, ...expected } = next;
     expect(await readAccountShards(store, account)).toEqual([{ ...expected, stored: true }]);
     const items = await queryAccount(store, account);
