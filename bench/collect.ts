@@ -129,6 +129,13 @@ export async function measureCollect(
   const tableName = `bench-${zoneCount}`;
   const base = createStore(tableName, { endpoint });
   await createTable(base);
+  // dynalite answers CreateTable before the table is ACTIVE; wait for it.
+  const { DescribeTableCommand } = await import("@aws-sdk/client-dynamodb");
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await base.client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const counted: Counted = { items: 0, units: 0, readUnits: 0, seriesBytes: 0 };
   const env = { CLOUDFLARE_API_BASE_URL: simulator.baseUrl };
   const config = loadConfig(env);
@@ -151,7 +158,9 @@ export async function measureCollect(
     const before = compare ? await readAccountShards(base, account.id) : [];
     Object.assign(counted, { items: 0, units: 0, readUnits: 0, seriesBytes: 0 });
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const summary = await fetchAccount(deps(), { id: account.id, name: account.name });
+    const cpu = process.cpuUsage(cpuBefore);
     const ms = performance.now() - started;
     if (summary.errors.length > 0) throw new Error(JSON.stringify(summary.errors));
     const { changed, total } = compare
@@ -167,6 +176,8 @@ export async function measureCollect(
       series: total,
       changed,
       ms,
+      // CPU of this process during the run: the fetcher and the simulator answering it.
+      cpuMs: (cpu.user + cpu.system) / 1000,
       discoverMs,
     };
   };

@@ -38,6 +38,16 @@ export interface MinuteOperations {
   storedBytes: number;
 }
 
+/**
+ * A Lambda's billed time from what the bench measures: its CPU time on a full core,
+ * stretched by the share of a core its memory buys (1,769 MB is one vCPU), plus the
+ * time it waits on Cloudflare (`requests` × `requestLatencyMs`).
+ */
+export const requestLatencyMs = 250;
+export function lambdaMs(cpuMs: number, memoryMb: number, requests = 0): number {
+  return cpuMs * Math.max(1, 1769 / memoryMb) + requests * requestLatencyMs;
+}
+
 /** Costs that grow with zones and minutes: Scheduler, Step Functions, Lambda, DynamoDB. */
 export function monthlyUsd(ops: MinuteOperations): { total: number; parts: Record<string, number> } {
   const m = minutesPerMonth;

@@ -8,10 +8,11 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { foldEvery } from "../lambda/store/slices.ts";
 import { ExporterStack } from "../lib/exporter-stack.ts";
 import { measureBundles } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
-import { fixedMonthlyUsd, monthlyUsd } from "./cost.ts";
+import { fixedMonthlyUsd, lambdaMs, monthlyUsd } from "./cost.ts";
 import { renderScript } from "./render.ts";
 
 const json = process.argv.includes("--json");
@@ -55,9 +56,9 @@ const store = await startStoreProcess();
 try {
   const collect10 = await measureCollect(10, store.endpoint);
   progress("collect 10", collect10);
-  // 100 zones: three steady minutes, and the changed share is measured at 10 zones only
+  // 100 zones: two steady minutes, and the changed share is measured at 10 zones only
   // (comparing 200,000 series before and after each minute costs the bench, not the fetcher).
-  const collect100 = await measureCollect(100, store.endpoint, { steadyCycles: 3, compare: false });
+  const collect100 = await measureCollect(100, store.endpoint, { steadyCycles: 2, compare: false });
   progress("collect 100", collect100);
   // What a scrape reads: every item of the account (one Query) and the account list.
   const { createStore } = await import("../lambda/store/table.ts");
@@ -74,7 +75,12 @@ try {
       start = page.LastEvaluatedKey;
     } while (start);
     const account = items.filter((item) => String(item.pk).startsWith("ACCOUNT#"));
+    // A slice is folded into its full record every `foldEvery` writes: its write units,
+    // spread over those minutes (the steady minutes measured may fall between folds).
+    const full = account.filter((item) => /^SERIES#2#.*#S$/.test(String(item.sk)));
     return {
+      foldUnitsPerMinute: full.reduce((sum, item) => sum + Math.ceil(itemBytes(item) / 1024), 0) / foldEvery,
+      fullRecords: full.length,
       readUnits: readUnits(account, false, true) + 0.5,
       storedBytes: items.reduce((sum, item) => sum + itemBytes(item), 0),
     };
@@ -83,12 +89,13 @@ try {
   const state100 = await scrapeState(collect100.tableName);
   const scrape = runJson<{
     ms: number;
+    cpuMs: number;
     maxRssMb: number;
     series: number;
     gzipBytes: number;
     textBytes: number;
   }>("serve", store.endpoint, collect100.tableName);
-  const scrape10 = runJson<{ ms: number; maxRssMb: number; series: number }>(
+  const scrape10 = runJson<{ ms: number; cpuMs: number; maxRssMb: number; series: number }>(
     "serve",
     store.endpoint,
     collect10.tableName,
@@ -107,21 +114,29 @@ try {
   const bundles = await measureBundles();
   progress("bundles", bundles);
   const facts = stackFacts();
-  const cost = (c: typeof collect10, s: typeof state10, scrapeMs: number) =>
-    monthlyUsd({
-      writeUnits: c.steady.units ?? 0,
+  const cost = (c: typeof collect10, s: typeof state10, scrapeCpuMs: number) => {
+    const fetchMs = lambdaMs(
+      c.steady.cpuMs ?? 0,
+      facts.memory.fetchAccount,
+      (c.steady.graphqlRequests ?? 0) + (c.steady.restRequests ?? 0),
+    );
+    // Discovery reads its cached account list most minutes: its CPU time, one request.
+    const discoverMs = lambdaMs(Math.min(c.steady.discoverMs ?? 0, 100), facts.memory.discover, 1);
+    return monthlyUsd({
+      writeUnits: (c.steady.units ?? 0) + s.foldUnitsPerMinute,
       readUnits: c.steady.readUnits ?? 0,
       scrapeReadUnits: s.readUnits,
       lambda: [
-        { ms: c.steady.discoverMs ?? 0, memoryMb: facts.memory.discover },
-        { ms: c.steady.ms ?? 0, memoryMb: facts.memory.fetchAccount },
-        { ms: scrapeMs, memoryMb: facts.memory.serve },
+        { ms: discoverMs, memoryMb: facts.memory.discover },
+        { ms: fetchMs, memoryMb: facts.memory.fetchAccount },
+        { ms: lambdaMs(scrapeCpuMs, facts.memory.serve), memoryMb: facts.memory.serve },
       ],
-      executionMs: (c.steady.discoverMs ?? 0) + (c.steady.ms ?? 0),
+      executionMs: discoverMs + fetchMs,
       storedBytes: s.storedBytes,
     });
-  const cost10 = cost(collect10, state10, scrape10.ms);
-  const cost100 = cost(collect100, state100, scrape.ms);
+  };
+  const cost10 = cost(collect10, state10, scrape10.cpuMs);
+  const cost100 = cost(collect100, state100, scrape.cpuMs);
   // Stack-wide run metrics (4) and the data age per account (1 account here).
   const customMetrics = 4 + 1;
   const fixed = fixedMonthlyUsd({ ...facts, customMetrics });
@@ -162,8 +177,10 @@ try {
 
   const s10 = collect10.steady;
   const result = {
-    writeUnitsPerMinute10: round(s10.units ?? 0, 1),
-    writeUnitsPerMinute100: round(collect100.steady.units ?? 0, 1),
+    writeUnitsPerMinute10: round((s10.units ?? 0) + state10.foldUnitsPerMinute, 1),
+    writeUnitsPerMinute100: round((collect100.steady.units ?? 0) + state100.foldUnitsPerMinute, 1),
+    foldUnitsPerMinute10: round(state10.foldUnitsPerMinute, 1),
+    foldUnitsPerMinute100: round(state100.foldUnitsPerMinute, 1),
     itemsPerMinute10: s10.items,
     itemsPerMinute100: collect100.steady.items,
     readUnitsPerMinute10: round(s10.readUnits ?? 0, 1),
@@ -173,6 +190,7 @@ try {
     series10: s10.series,
     bytesPerChangedSeries10: round((s10.seriesBytes ?? 0) / Math.max(1, s10.changed ?? 1), 2),
     scrape200kMs: round(scrape.ms, 0),
+    scrape200kCpuMs: round(scrape.cpuMs, 0),
     scrape200kPeakRssMb: round(scrape.maxRssMb, 0),
     scrape200kSeries: scrape.series,
     render100kRatioVsPromClient: round((render[100_000]?.ours.ms ?? 0) / (render[100_000]?.theirs.ms ?? 1)),
@@ -182,6 +200,8 @@ try {
     },
     bundleBytes: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.bytes])),
     bundleImportMs: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, round(v.importMs, 0)])),
+    fetcherCpuMs10: round(s10.cpuMs ?? 0, 0),
+    fetcherCpuMs100: round(collect100.steady.cpuMs ?? 0, 0),
     monthlyUsd10: round(cost10.total),
     monthlyUsd100: round(cost100.total),
     fixedMonthlyUsd: round(fixed),
