@@ -50,7 +50,20 @@ export class Alarms extends Construct {
       pendingWindow: Duration.days(7),
     });
     const cloudwatch = new ServicePrincipal("cloudwatch.amazonaws.com");
-    key.grant(cloudwatch, "kms:Decrypt", "kms:GenerateDataKey*");
+    // Only for this account's alarms: no other account's CloudWatch may use the key through us.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [cloudwatch],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": stack.account },
+          ArnLike: {
+            "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
     this.topic = new Topic(this, "Topic", {
       displayName: "Cloudflare exporter alarms",
       masterKey: key,

@@ -60,9 +60,18 @@ export class Collection extends Construct {
       environment: { ...props.environment, METRICS_NAMESPACE: props.metricsNamespace },
       settings,
     });
-    // discoverAccounts caches the account list in the table; fetchers write shards, leases and run status.
+    // Exactly what each one's code calls: discovery gets and puts its cached documents; a
+    // fetcher also batch-reads shards, updates the run status and deletes its lease.
+    table.grant(this.discover.function, "dynamodb:GetItem", "dynamodb:PutItem");
+    table.grant(
+      this.fetchAccount.function,
+      "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    );
     for (const fn of [this.discover, this.fetchAccount]) {
-      table.grantReadWriteData(fn.function);
       configuration.grantTokenRead(fn.function);
       configuration.grantParametersRead(fn.role);
     }

@@ -66,7 +66,8 @@ export class Configuration extends Construct {
       stack.formatArn({ service: "ssm", resource: "parameter", resourceName: name.replace(/^\//, "") });
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
+        // The overrides are read with one paginated GetParametersByPath, nothing else.
+        actions: ["ssm:GetParametersByPath"],
         // GetParametersByPath is authorised on the path itself; the others on each parameter.
         resources: [arn(base), arn(`${base}/*`)],
       }),

@@ -4,6 +4,7 @@ import { Alarms } from "./alarms.ts";
 import { Collection } from "./collection.ts";
 import { Configuration } from "./configuration.ts";
 import { ExporterDashboard } from "./dashboard.ts";
+import { PrometheusRules } from "./prometheus-rules.ts";
 import { Serving } from "./serving.ts";
 import { type ExporterSettings, settingsFromContext } from "./settings.ts";
 import { Storage } from "./storage.ts";
@@ -22,6 +23,8 @@ export class ExporterStack extends Stack {
   readonly serving: Serving;
   readonly alarms: Alarms;
   readonly dashboard: ExporterDashboard;
+  /** With `ampWorkspaceArn`: the alert and recording rules in that AMP workspace. */
+  readonly prometheusRules: PrometheusRules | undefined;
 
   constructor(scope: Construct, id: string, props: ExporterStackProps = {}) {
     super(scope, id, props);
@@ -44,11 +47,18 @@ export class ExporterStack extends Stack {
     this.configuration = new Configuration(this, "Configuration", settings);
     const environment = {
       TABLE_NAME: this.storage.table.tableName,
-      CLOUDFLARE_API_TOKEN_SECRET_ARN: this.configuration.cloudflareToken.secretArn,
       CONFIG_PARAMETER_PATH: this.configuration.parameterPath,
     };
     const shared = { settings, table: this.storage.table, configuration: this.configuration, environment };
-    this.collection = new Collection(this, "Collection", { ...shared, metricsNamespace });
+    this.collection = new Collection(this, "Collection", {
+      ...shared,
+      // Only the collectors call Cloudflare, so only they are told where the token is.
+      environment: {
+        ...environment,
+        CLOUDFLARE_API_TOKEN_SECRET_ARN: this.configuration.cloudflareToken.secretArn,
+      },
+      metricsNamespace,
+    });
     this.serving = new Serving(this, "Serving", shared);
     this.alarms = new Alarms(this, "Alarms", {
       settings,
@@ -62,6 +72,10 @@ export class ExporterStack extends Stack {
       alarms: this.alarms,
       metricsNamespace,
     });
+    if (settings.ampWorkspaceArn)
+      this.prometheusRules = new PrometheusRules(this, "PrometheusRules", {
+        workspaceArn: settings.ampWorkspaceArn,
+      });
     this.addOutputs(settings);
   }
 

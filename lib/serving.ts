@@ -50,7 +50,8 @@ export class Serving extends Construct {
       reservedConcurrentExecutions: settings.serveReservedConcurrency,
     });
     const fn = this.serve.function;
-    table.grantReadData(fn);
+    // The stored state is read with GetItem (the account list) and Query (one per account).
+    table.grant(fn, "dynamodb:GetItem", "dynamodb:Query");
     credentials?.grantRead(fn);
     configuration.grantParametersRead(this.serve.role);
     this.url = fn.addFunctionUrl({

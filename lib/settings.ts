@@ -93,6 +93,14 @@ const contextSchema = z.object({
     .default("cloudflare-exporter"),
   exporterEnvironment: environmentObject.default({}),
   alarmEmail: z.email().optional(),
+  ampWorkspaceArn: z
+    .string()
+    .trim()
+    .regex(
+      /^arn:aws[a-z-]*:aps:[a-z0-9-]+:\d{12}:workspace\/ws-[A-Za-z0-9-]+$/,
+      "must be an Amazon Managed Service for Prometheus workspace ARN (arn:aws:aps:<region>:<account>:workspace/ws-…)",
+    )
+    .optional(),
 });
 
 type ContextSettings = z.output<typeof contextSchema>;

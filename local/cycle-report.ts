@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSnapshotGroup } from "../lambda/catalogue/snapshots/index.ts";
 import { countableEnd } from "../lambda/collect/windows.ts";
 import type { Config } from "../lambda/config/config.ts";
 import type { StoredState } from "../lambda/serve/state.ts";
@@ -89,11 +90,16 @@ export function formatCycle(report: CycleReport, scheduled: Date, durationMs: nu
   return `${parts.join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
 }
 
-/** Minutes each account still has to count before it is up to date (0 when caught up). */
+/**
+ * Minutes each account still has to count before it is up to date (0 when caught up),
+ * judged on minute series only, as /health does: a REST snapshot up to half an hour old
+ * is on time, not behind.
+ */
 export function minutesBehind(state: StoredState, config: Config, nowMs: number): Map<string, number> {
   const end = countableEnd(nowMs / 1000, config.scrapeDelaySeconds, config.timeWindowSeconds);
   const behind = new Map<string, number>();
-  for (const { account, shards } of state.accounts) {
+  for (const { account, shards: all } of state.accounts) {
+    const shards = all.filter((shard) => !isSnapshotGroup(shard.group));
     const oldest = Math.min(...shards.map((shard) => shard.cursor));
     behind.set(account.name, shards.length === 0 ? 0 : Math.max(0, (end - oldest) / 60));
   }

@@ -1,11 +1,13 @@
 /**
  * `npm run docs`: rewrites the generated sections of README.md (settings and metrics)
  * from the code, between `<!-- name:begin -->` and `<!-- name:end -->` markers, and
- * docs/metrics.md whole.
+ * docs/metrics.md whole, the Grafana dashboards under dashboards/ and the alert table of
+ * docs/operate.md.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { metricsPage, metricTable } from "../lambda/collect/metric-docs.ts";
-import { configTable } from "../lambda/config/docs.ts";
+import { configTable } from "./docs/config-table.ts";
+import { metricsPage, metricTable } from "./docs/metric-docs.ts";
+import { alertTable, dashboardFiles } from "./operate/build.ts";
 
 const pattern = (name: string) => new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
 
@@ -26,4 +28,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   writeFileSync(path, readme);
   writeFileSync(new URL("../docs/metrics.md", import.meta.url), metricsPage());
+  for (const [file, json] of dashboardFiles())
+    writeFileSync(new URL(`../dashboards/${file}`, import.meta.url), json);
+  const operate = new URL("../docs/operate.md", import.meta.url);
+  writeFileSync(
+    operate,
+    readFileSync(operate, "utf8").replace(
+      pattern("alerts"),
+      (_, begin: string, end: string) => `${begin}${alertTable()}\n${end}`,
+    ),
+  );
 }

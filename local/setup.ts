@@ -25,6 +25,23 @@ export async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
+/** A whole number of seconds from the environment, named in its error (SCHEDULE_SECONDS, …). */
+export function parseSeconds(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min = 1,
+  max = 86_400,
+): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max)
+    throw new SetupError(
+      `${name} must be a whole number of seconds (${min}–${max}), got ${JSON.stringify(value)}`,
+    );
+  return seconds;
+}
+
 export function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;
   const port = Number(value);

@@ -12,6 +12,7 @@ import { localOverridesFile } from "../lambda/config/override-store.ts";
 import { createConfigProvider, fileOverrides } from "../lambda/config/provider.ts";
 import { createLogger, type LogFormat } from "../lambda/lib/log.ts";
 import { createApp } from "../lambda/serve/app.ts";
+import { authRequired, readCredentials } from "../lambda/serve/credentials.ts";
 import { readState } from "../lambda/serve/state.ts";
 import { createStore, createTable } from "../lambda/store/table.ts";
 import { formatCycle, minutesBehind, reportCycle } from "./cycle-report.ts";
@@ -19,7 +20,14 @@ import { startDynalite } from "./dynalite.ts";
 import { localStateMachine } from "./executor.ts";
 import { startSchedule } from "./schedule.ts";
 import { serveHttp } from "./serve-http.ts";
-import { localScrapeToken, parsePort, prepareDataDir, SetupError, verifyToken } from "./setup.ts";
+import {
+  localScrapeToken,
+  parsePort,
+  parseSeconds,
+  prepareDataDir,
+  SetupError,
+  verifyToken,
+} from "./setup.ts";
 import { startSimulator } from "./simulator/server.ts";
 
 export const defaultPort = 9199;
@@ -37,8 +45,7 @@ const fields = (values: Record<string, unknown>) => (format === "json" ? values 
 async function main(): Promise<void> {
   const config = loadConfig(env);
   const port = parsePort(env.PORT, defaultPort);
-  const scheduleSeconds = parsePort(env.SCHEDULE_SECONDS, 60);
-  if (scheduleSeconds < 1) throw new SetupError("SCHEDULE_SECONDS must be at least 1");
+  const scheduleSeconds = parseSeconds("SCHEDULE_SECONDS", env.SCHEDULE_SECONDS, 60);
   const dataDir = resolve(env.DATA_DIR ?? ".data");
   await prepareDataDir(dataDir);
 
@@ -81,14 +88,10 @@ async function main(): Promise<void> {
     readState: (current) => readState(store, current),
     clock: Date.now,
     build: { version: env.EXPORTER_VERSION ?? "local", runtime: process.version },
+    // The same wiring as the Lambda endpoint; local mode's token stands in for SCRAPE_BEARER_TOKEN.
     auth: {
-      required: config.metricsAuth === "required",
-      credentials: {
-        ...(scrapeToken ? { bearerToken: scrapeToken } : {}),
-        ...(env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
-          ? { basic: { user: env.BASIC_AUTH_USER, password: env.BASIC_AUTH_PASSWORD } }
-          : {}),
-      },
+      required: authRequired(config.metricsAuth),
+      credentials: await readCredentials({ ...env, SCRAPE_BEARER_TOKEN: scrapeToken }),
     },
     logger: log,
   });
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
   const stateMachine = await localStateMachine();
   let url: string;
   try {
-    const served = await serveHttp(app, port);
+    const served = await serveHttp(app, port, "127.0.0.1", log);
     closers.unshift(() => new Promise((done) => served.server.close(() => done())));
     url = served.url;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { CloudflareApiError, transportError } from "./errors.ts";
+import { CloudflareApiError, explained, transportError } from "./errors.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
 
@@ -32,7 +32,7 @@ export function guardedCall<T>(options: ClientOptions, what: string, send: () =>
     try {
       return await send();
     } catch (error) {
-      const classified = transportError(error, what);
+      const classified = explained(transportError(error, what), what);
       if (classified.kind === "rateLimited") {
         options.limiter.block(classified.retryAfterSeconds ?? 60);
         options.onRateLimited?.(classified);

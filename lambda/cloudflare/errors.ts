@@ -24,6 +24,8 @@ export class CloudflareApiError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** For GraphQL errors: the first error's `path` (aliases and list indices), when it gave one. */
   readonly path: readonly (string | number)[] | undefined;
+  /** Cloudflare's ray ID of the answer (`cf-ray`), which its support asks for. */
+  readonly ray: string | undefined;
 
   constructor(
     kind: CloudflareErrorKind,
@@ -33,6 +35,7 @@ export class CloudflareApiError extends Error {
       code?: string;
       retryAfterSeconds?: number;
       path?: readonly (string | number)[];
+      ray?: string;
     } = {},
   ) {
     super(message);
@@ -42,12 +45,25 @@ export class CloudflareApiError extends Error {
     this.code = details.code;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.path = details.path;
+    this.ray = details.ray;
   }
 
   /** A short, stable label for metrics (`cloudflare_exporter_errors_total{code}`). */
   get label(): string {
-    return this.code ? `${this.kind}:${this.code}` : this.kind;
+    return errorLabel(this);
   }
+}
+
+/** `kind:code`, or the kind alone: the `code` label of `cloudflare_exporter_errors_total`. */
+export function errorLabel(error: { kind: string; code?: string | undefined }): string {
+  return error.code ? `${error.kind}:${error.code}` : error.kind;
+}
+
+/** Failures that stop the whole run (rate limit, rejected token): going on would only make them worse. */
+export function stopsTheRun(error: unknown): boolean {
+  return (
+    error instanceof CloudflareApiError && (error.kind === "rateLimited" || error.kind === "unauthorized")
+  );
 }
 
 /** Cloudflare asks for five minutes after a spent GraphQL budget. */
@@ -63,6 +79,7 @@ interface GraphqlErrorLike {
 export function classifyGraphqlErrors(
   errors: readonly GraphqlErrorLike[],
   status: number | undefined,
+  ray?: string,
 ): CloudflareApiError {
   const first = errors[0] ?? {};
   const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
@@ -73,6 +90,7 @@ export function classifyGraphqlErrors(
     ...(status === undefined ? {} : { status }),
     ...(code === undefined ? {} : { code }),
     ...(path.length > 0 ? { path } : {}),
+    ...(ray === undefined ? {} : { ray }),
   };
   const all = errors.map((e) => String(e.message ?? "")).join("; ") || "unknown GraphQL error";
   const text = all.toLowerCase();
@@ -111,6 +129,7 @@ export function classifyRestErrors(
   errors: readonly { code?: unknown; message?: unknown }[],
   status: number,
   retryAfterSeconds: number | undefined,
+  ray?: string,
 ): CloudflareApiError {
   const first = errors[0] ?? {};
   const code = first.code === undefined ? undefined : String(first.code);
@@ -121,6 +140,7 @@ export function classifyRestErrors(
     status,
     ...(code ? { code } : {}),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    ...(ray === undefined ? {} : { ray }),
   };
   if (status === 429 || code === "971") {
     return new CloudflareApiError("rateLimited", message, {
@@ -135,6 +155,57 @@ export function classifyRestErrors(
   if (status >= 500) return new CloudflareApiError("transient", message, details);
   if (status === 403 || code === "10000") return new CloudflareApiError("forbidden", message, details);
   return new CloudflareApiError("badRequest", message, details);
+}
+
+/** What an operator is told to do about a refused token; the token itself is never in it. */
+export const tokenAdvice =
+  "Cloudflare rejected the API token; it comes from the Secrets Manager secret named by " +
+  "CLOUDFLARE_API_TOKEN_SECRET_ARN (local mode: the CLOUDFLARE_API_TOKEN variable). Check it " +
+  "is active and allows Analytics:Read: curl -H 'Authorization: Bearer <token>' " +
+  "https://api.cloudflare.com/client/v4/user/tokens/verify";
+
+const retriedNote =
+  "a failure on Cloudflare's side: retried, and what stays uncounted is counted by a later run";
+
+/**
+ * The error as an operator should read it in a log line: a refused token says where the
+ * token comes from and how to check it; a failed answer says the call, the HTTP status,
+ * the ray ID when Cloudflare gave one, and that it is retried. Other errors are unchanged.
+ */
+export function explained(error: CloudflareApiError, what: string): CloudflareApiError {
+  if (error.status === undefined || (error.kind !== "unauthorized" && error.kind !== "transient"))
+    return error;
+  const ray = error.ray ? ` (ray ${error.ray})` : "";
+  const message =
+    error.kind === "unauthorized"
+      ? `${tokenAdvice} (${what}: HTTP ${error.status}, ${error.message})`
+      : `${what}: HTTP ${error.status}, ${error.message}${ray}; ${retriedNote}`;
+  const explainedError = new CloudflareApiError(error.kind, message, {
+    status: error.status,
+    ...(error.code === undefined ? {} : { code: error.code }),
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    ...(error.path === undefined ? {} : { path: error.path }),
+    ...(error.ray === undefined ? {} : { ray: error.ray }),
+  });
+  return explainedError;
+}
+
+/** The ray ID of an answer: the `cf-ray` header, or the "Ray ID" an HTML error page shows. */
+export function rayOf(headers: Headers | undefined, body: string): string | undefined {
+  return headers?.get("cf-ray") ?? /Ray ID:\s*(?:<[^>]*>\s*)*([0-9a-f]{16})/i.exec(body)?.[1];
+}
+
+/** A body that is not JSON, described without echoing it. */
+export function notJson(status: number, body: string, ray: string | undefined): CloudflareApiError {
+  const what = /^\s*</.test(body) ? "an HTML page instead of JSON" : "a body that is not JSON";
+  return new CloudflareApiError(
+    status >= 500 || (status >= 200 && status < 300) ? "transient" : "badRequest",
+    what,
+    {
+      status,
+      ...(ray === undefined ? {} : { ray }),
+    },
+  );
 }
 
 /** Network failures, aborted calls and unparseable bodies are transient. */

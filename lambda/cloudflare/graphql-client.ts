@@ -1,7 +1,7 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { z } from "zod";
 import { type ClientOptions, guardedCall } from "./call.ts";
-import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors } from "./errors.ts";
+import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
 /** Cloudflare's GraphQL Analytics API: every answer checked, every error classified. */
 export class CloudflareGraphqlClient {
@@ -14,7 +14,7 @@ export class CloudflareGraphqlClient {
       headers: { authorization: `Bearer ${options.token}` },
       errorPolicy: "all",
       jsonSerializer: { stringify: JSON.stringify, parse: parseGraphqlBody },
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: jsonOnly(options.fetch ?? fetch),
     });
   }
 
@@ -40,7 +40,7 @@ export class CloudflareGraphqlClient {
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
       if (response.errors && response.errors.length > 0)
-        throw classifyGraphqlErrors(response.errors, response.status);
+        throw classifyGraphqlErrors(response.errors, response.status, rayOf(response.headers, ""));
       if (response.data === null || response.data === undefined) {
         throw new CloudflareApiError("transient", "GraphQL response without data or errors", {
           status: response.status,
@@ -67,10 +67,33 @@ function parseGraphqlBody(text: string): unknown {
   return body;
 }
 
+/**
+ * An answer that is not JSON (an HTML error page from the edge) fails with its status and
+ * ray ID before graphql-request tries to parse it and loses both.
+ */
+function jsonOnly(send: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await send(input, init);
+    if (/json/i.test(response.headers.get("content-type") ?? "")) return response;
+    const text = await response.text();
+    try {
+      JSON.parse(text);
+    } catch {
+      throw notJson(response.status, text, rayOf(response.headers, text));
+    }
+    return new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
 /** A non-2xx answer: read what the body says, whatever shape it has. */
 function classifyClientError(error: ClientError): CloudflareApiError {
   const { status, errors, body } = error.response;
-  if (errors && errors.length > 0) return classifyGraphqlErrors(errors, status);
+  const ray = rayOf(error.response.headers, "");
+  if (errors && errors.length > 0) return classifyGraphqlErrors(errors, status, ray);
   let json: unknown;
   try {
     json = typeof body === "string" ? JSON.parse(body) : undefined;
@@ -80,7 +103,7 @@ function classifyClientError(error: ClientError): CloudflareApiError {
   const restErrors = (json as { errors?: unknown } | undefined)?.errors;
   if (Array.isArray(restErrors) && restErrors.length > 0) {
     // Cloudflare sometimes answers the GraphQL URL with a REST envelope (e.g. auth failures).
-    return classifyRestErrors(restErrors as { code?: unknown; message?: unknown }[], status, undefined);
+    return classifyRestErrors(restErrors as { code?: unknown; message?: unknown }[], status, undefined, ray);
   }
-  return classifyRestErrors([], status, undefined);
+  return classifyRestErrors([], status, undefined, ray);
 }

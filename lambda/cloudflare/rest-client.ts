@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { type ClientOptions, guardedCall } from "./call.ts";
-import { CloudflareApiError, classifyRestErrors } from "./errors.ts";
+import { CloudflareApiError, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
 const envelopeSchema = z.object({
   success: z.boolean(),
@@ -81,11 +81,7 @@ export class CloudflareRestClient {
       try {
         json = JSON.parse(text);
       } catch {
-        throw new CloudflareApiError(
-          response.status >= 500 || response.ok ? "transient" : "badRequest",
-          `non-JSON answer from ${path} (HTTP ${response.status})`,
-          { status: response.status },
-        );
+        throw notJson(response.status, text, rayOf(response.headers, text));
       }
       const envelope = envelopeSchema.safeParse(json);
       if (!envelope.success) {
@@ -102,6 +98,7 @@ export class CloudflareRestClient {
           envelope.data.errors,
           response.status,
           Number.isFinite(retryAfter) ? retryAfter : undefined,
+          rayOf(response.headers, ""),
         );
       }
       return envelope.data;

@@ -33,3 +33,16 @@ export const datasetSettingsSchema = z.object({
   maxPageSize: z.number().int().nonnegative(),
 });
 export type DatasetSettings = z.output<typeof datasetSettingsSchema>;
+
+/** What discovery keeps of an account and of a zone (stored, then read by collection and serving). */
+export const accountInfoSchema = z.object({ id: z.string(), name: z.string() });
+export type AccountInfo = z.output<typeof accountInfoSchema>;
+
+export const zoneInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  plan: z.string(),
+  /** dataset → what `settings` said for this zone. */
+  settings: z.record(z.string(), datasetSettingsSchema),
+});
+export type ZoneInfo = z.output<typeof zoneInfoSchema>;

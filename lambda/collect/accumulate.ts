@@ -1,14 +1,14 @@
-import { fnv1a } from "../lib/hash.ts";
-import type { SeriesState, Shard } from "../store/shards.ts";
 import {
   type AnyQueryGroup,
   type GaugeMerge,
   type MappingContext,
   type MetricType,
   statusClass,
-} from "./query-group.ts";
+} from "../catalogue/query-group.ts";
+import { seriesKey } from "../catalogue/series-key.ts";
+import { fnv1a } from "../lib/hash.ts";
+import type { SeriesState, Shard } from "../store/shards.ts";
 import { ruleLabel } from "./rule-names.ts";
-import { seriesKey } from "./series-key.ts";
 
 /**
  * The pure core of exactly-once counting: rows → samples merged by final label set per

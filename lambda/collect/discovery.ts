@@ -2,12 +2,21 @@ import * as z from "zod";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
-import { accountSchema, datasetSettingsSchema, planOf, zoneSchema } from "../cloudflare/schemas.ts";
-import type { Config } from "../config/config.ts";
+import {
+  type AccountInfo,
+  accountInfoSchema,
+  accountSchema,
+  datasetSettingsSchema,
+  planOf,
+  type ZoneInfo,
+  zoneInfoSchema,
+  zoneSchema,
+} from "../cloudflare/schemas.ts";
+import { type Config, zoneAllowed } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
-import { keys, type Store } from "../store/table.ts";
+import { accountListKey, keys, type Store } from "../store/table.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 
 /**
@@ -15,17 +24,7 @@ import { maxZonesPerQuery } from "./limits.ts";
  * Lists are cached in DynamoDB (accounts 600 s, zones 1,800 s by default) so a run makes
  * no REST call most minutes; a failed refresh falls back to the stale list.
  */
-export const accountInfoSchema = z.object({ id: z.string(), name: z.string() });
-export type AccountInfo = z.output<typeof accountInfoSchema>;
-
-export const zoneInfoSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  plan: z.string(),
-  /** dataset → what `settings` said for this zone. */
-  settings: z.record(z.string(), datasetSettingsSchema),
-});
-export type ZoneInfo = z.output<typeof zoneInfoSchema>;
+export { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 
 /** A dataset whose `settings` came back null: not available, and known to be not available. */
 const unavailable = { enabled: false, maxDuration: 0, notOlderThan: 0, maxPageSize: 0 };
@@ -41,7 +40,7 @@ export interface DiscoveryDeps {
 
 /** Named accounts are cached apart from the full list, so changing CF_ACCOUNTS takes effect at once. */
 export function accountCacheKey(config: Pick<Config, "cfAccounts">): string {
-  return config.cfAccounts.length > 0 ? `${keys.accounts}#${config.cfAccounts.join(",")}` : keys.accounts;
+  return accountListKey(config.cfAccounts);
 }
 
 export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo[]> {
@@ -108,7 +107,7 @@ export async function discoverZones(
       }));
     },
   );
-  return zones.filter((zone) => config.cfZones.length === 0 || config.cfZones.includes(zone.id));
+  return zones.filter((zone) => zoneAllowed(config, zone.id));
 }
 
 /** Each zone's `settings` for the datasets the query groups use, ten zones per query. */

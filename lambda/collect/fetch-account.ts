@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { CloudflareApiError } from "../cloudflare/errors.ts";
+import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
+import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
 import {
   acquireLease,
   readGraphqlBlock,
@@ -8,235 +9,218 @@ import {
   writeGraphqlBlock,
 } from "../store/items.ts";
 import { Availability } from "./availability.ts";
-import { collectChunk, type Target } from "./collect-chunk.ts";
-import {
-  type AccountInfo,
-  type DiscoveryDeps,
-  discoverAccountSettings,
-  discoverZones,
-  type ZoneInfo,
-} from "./discovery.ts";
-import { isFatal } from "./fetch-parts.ts";
+import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
+import { type AccountInfo, discoverAccountSettings, discoverZones, type ZoneInfo } from "./discovery.ts";
+import { collectSnapshots } from "./fetch-snapshots.ts";
 import { maxZonesPerQuery } from "./limits.ts";
-import { type AnyQueryGroup, accountLabel } from "./query-group.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
-import type { SnapshotGroup } from "./snapshot-group.ts";
-import { collectSnapshots } from "./snapshots/collect.ts";
+import {
+  addCounts,
+  describe,
+  type FetchDeps,
+  type FetchSummary,
+  noCounts,
+  type PhaseResult,
+  type RunCounts,
+  type Target,
+} from "./run-types.ts";
+
+export type { ApiStats, FetchDeps, FetchError, FetchSummary } from "./run-types.ts";
+export { describe } from "./run-types.ts";
 
 /**
  * One fetcher run for one account: for every query group and zone, count every settled
  * minute after the zone's cursor, exactly once. A zone or group that fails keeps its
  * cursor and is retried by the next run; the others go on.
  */
-export interface ApiStats {
-  graphqlRequests: number;
-  restRequests: number;
-  rateLimitEvents: number;
-}
-
-export interface FetchDeps extends DiscoveryDeps {
-  groups: readonly AnyQueryGroup[];
-  snapshots: readonly SnapshotGroup[];
-  stats: ApiStats;
-  /** Skip the lease (tests that make two runs race on purpose). */
-  withoutLease?: boolean;
-}
-
-export interface FetchError {
-  query: string;
-  zone?: string;
-  kind: string;
-  code?: string;
-  message: string;
-}
-
-export interface FetchSummary {
-  accountId: string;
-  accountName: string;
-  skipped?: string;
-  /** Minutes newly counted, summed over query groups and zones (5 minutes of 3 groups of a zone count 15). */
-  minutesCounted: number;
-  shardsWritten: number;
-  seriesWritten: number;
-  writeUnits: number;
-  lostMinutes: number;
-  zonesCollected: number;
-  zonesWithoutDataset: number;
-  /** Datasets Cloudflare refused for a zone or account this run (remembered, not errors). */
-  datasetsRefused: number;
-  graphqlRequests: number;
-  restRequests: number;
-  /** Times Cloudflare answered "rate limited" during this run. */
-  rateLimitEvents: number;
-  /** Unix seconds: the oldest shard cursor among the account's zones after the run (how stale its data is). */
-  oldestCursor?: number;
-  errors: FetchError[];
-}
-
 const leaseMs = 55_000;
 
+type Stage = [name: string, run: () => Promise<PhaseResult>];
+
 export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promise<FetchSummary> {
-  const summary: FetchSummary = {
-    accountId: account.id,
-    accountName: account.name,
-    minutesCounted: 0,
-    shardsWritten: 0,
-    seriesWritten: 0,
-    writeUnits: 0,
-    lostMinutes: 0,
-    zonesCollected: 0,
-    zonesWithoutDataset: 0,
-    datasetsRefused: 0,
-    graphqlRequests: 0,
-    restRequests: 0,
-    rateLimitEvents: 0,
-    errors: [],
-  };
+  const base = { accountId: account.id, accountName: account.name, zonesCollected: 0 };
+  const none = { ...base, ...noCounts(), graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
   const before = { ...deps.stats };
   const owner = randomUUID();
   const log = deps.logger.child({ accountId: account.id });
   if (!deps.withoutLease && !(await acquireLease(deps.store, account.id, owner, deps.clock(), leaseMs))) {
     log.info("another run holds this account's lease; skipping");
-    return { ...summary, skipped: "lease held by another run" };
+    return { ...none, skipped: "lease held by another run" };
   }
+  let summary: FetchSummary = none;
   try {
     const blockedUntil = await readGraphqlBlock(deps.store);
     if (blockedUntil > deps.clock()) {
-      log.info("Cloudflare's GraphQL budget is spent; this run waits", {
-        until: new Date(blockedUntil).toISOString(),
-      });
-      summary.skipped = `GraphQL budget spent until ${new Date(blockedUntil).toISOString()}`;
-      return summary;
-    }
-    // Accounts listed as free tier get no zone GraphQL queries (as the reference does); their
-    // account datasets and the zones' REST snapshots are still collected.
-    const freeTier = deps.config.cfFreeTierAccounts.includes(account.id);
-    const zoneGroups = freeTier ? [] : deps.groups.filter((group) => group.scope === "zone");
-    const accountGroups = deps.groups.filter((group) => group.scope === "account");
-    let zones: ZoneInfo[] = [];
-    try {
-      zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
-    } catch (error) {
-      summary.errors.push(describe("discovery", error));
-      await noteRateLimit(deps, error);
-      if (error instanceof CloudflareApiError && isFatal(error)) return summary;
-    }
-    const availability = await Availability.load(deps.store, account.id, deps.clock());
-    const policy = {
-      excludeHost: deps.config.excludeHost,
-      httpStatusGroup: deps.config.httpStatusGroup,
-    };
-    const ruleNames = await loadRuleNames(deps, account, zoneGroups, zones);
-    const context = {
-      account,
-      summary,
-      isUnavailable: (group: AnyQueryGroup, target: Target) =>
-        availability.isUnavailable(group.name, target.id),
-      markUnavailable: (group: AnyQueryGroup, target: Target, error: CloudflareApiError) => {
-        availability.mark(group.name, target.id, deps.config.unavailableRetrySeconds, error.message);
-        log.warn("Cloudflare refused a dataset for this zone or account; it is left alone for a while", {
-          query: group.name,
-          scope: target.label.value,
-          retrySeconds: deps.config.unavailableRetrySeconds,
-          reason: error.message,
-        });
-      },
-      policyFor: (target: Target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
-    };
-    const zoneTargets: Target[] = zones.map((zone) => ({
-      id: zone.id,
-      label: { name: "zone", value: zone.name },
-      settings: zone.settings,
-    }));
-    summary.zonesCollected = zones.filter((zone) =>
-      zoneGroups.some((group) => zone.settings[group.dataset]?.enabled),
-    ).length;
-    // Each stage on its own: a failure in one (say, the account's settings) costs the
-    // others nothing; only a rate limit or a rejected token stops the run.
-    const stages: [string, () => Promise<void>][] = [
-      [
-        "zones",
-        async () => {
-          for (let i = 0; i < zoneTargets.length; i += maxZonesPerQuery) {
-            await collectChunk(deps, context, zoneTargets.slice(i, i + maxZonesPerQuery), zoneGroups);
-          }
-        },
-      ],
-      [
-        "account",
-        async () => {
-          if (accountGroups.length === 0) return;
-          const settings = await discoverAccountSettings(deps, account, [
-            ...new Set(accountGroups.map((g) => g.dataset)),
-          ]);
-          const label = { name: "account" as const, value: accountLabel(account.name) };
-          await collectChunk(deps, context, [{ id: account.id, label, settings }], accountGroups);
-        },
-      ],
-      ["snapshots", () => collectSnapshots(deps, account, zones, summary)],
-    ];
-    try {
-      for (const [stage, run] of stages) {
-        try {
-          await run();
-        } catch (error) {
-          summary.errors.push(describe(stage, error));
-          await noteRateLimit(deps, error);
-          if (error instanceof CloudflareApiError && isFatal(error)) break;
-        }
-      }
-    } finally {
-      await availability.save();
+      const until = new Date(blockedUntil).toISOString();
+      log.info("Cloudflare's GraphQL budget is spent; this run waits", { until });
+      summary = { ...summary, skipped: `GraphQL budget spent until ${until}` };
+    } else {
+      const run = await collectAccount(deps, account);
+      summary = { ...summary, ...run.counts, zonesCollected: run.zonesCollected };
     }
   } finally {
-    summary.graphqlRequests = deps.stats.graphqlRequests - before.graphqlRequests;
-    summary.restRequests = deps.stats.restRequests - before.restRequests;
-    summary.rateLimitEvents = deps.stats.rateLimitEvents - before.rateLimitEvents;
-    const counts = new Map<string, number>();
-    for (const error of summary.errors) {
-      const label = error.code ? `${error.kind}:${error.code}` : error.kind;
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-    }
-    const { errors, ...totals } = summary;
-    const usage = {
-      graphqlRequests: summary.graphqlRequests,
-      restRequests: summary.restRequests,
-      rateLimitEvents: summary.rateLimitEvents,
+    summary = {
+      ...summary,
+      graphqlRequests: deps.stats.graphqlRequests - before.graphqlRequests,
+      restRequests: deps.stats.restRequests - before.restRequests,
+      rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
     };
-    await recordRun(
-      deps.store,
-      account.id,
-      counts,
-      { ...totals, errorCount: errors.length, finishedAt: deps.clock() },
-      usage,
-    );
-    if (!deps.withoutLease) await releaseLease(deps.store, account.id, owner);
+    await finishRun(deps, account, summary, owner);
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
 }
 
+/** Discovery, then each stage on its own: zones, the account's datasets, REST snapshots. */
+async function collectAccount(
+  deps: FetchDeps,
+  account: AccountInfo,
+): Promise<{ counts: RunCounts; zonesCollected: number }> {
+  // Accounts listed as free tier get no zone GraphQL queries (as the reference does); their
+  // account datasets and the zones' REST snapshots are still collected.
+  const freeTier = deps.config.cfFreeTierAccounts.includes(account.id);
+  const zoneGroups = freeTier ? [] : deps.groups.filter((group) => group.scope === "zone");
+  const accountGroups = deps.groups.filter((group) => group.scope === "account");
+  let counts = noCounts();
+  let zones: ZoneInfo[] = [];
+  try {
+    zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+  } catch (error) {
+    counts = addCounts(counts, { errors: [describe("discovery", error)] });
+    await noteRateLimit(deps, error);
+    if (stopsTheRun(error)) return { counts, zonesCollected: 0 };
+  }
+  const zonesCollected = zones.filter((zone) =>
+    zoneGroups.some((group) => zone.settings[group.dataset]?.enabled),
+  ).length;
+  const availability = await Availability.load(deps.store, account.id, deps.clock());
+  const context = await chunkContext(deps, account, zoneGroups, zones, availability);
+  const zoneTargets: Target[] = zones.map((zone) => ({
+    id: zone.id,
+    label: { name: "zone", value: zone.name },
+    settings: zone.settings,
+  }));
+  const stages: Stage[] = [
+    ["zones", () => collectZones(deps, context, zoneTargets, zoneGroups)],
+    ["account", () => collectAccountGroups(deps, context, accountGroups)],
+    ["snapshots", () => collectSnapshots(deps, account, zones)],
+  ];
+  try {
+    counts = addCounts(counts, await runStages(deps, stages));
+  } finally {
+    await availability.save();
+  }
+  return { counts, zonesCollected };
+}
+
+/**
+ * Each stage on its own: a failure in one (say, the account's settings) costs the others
+ * nothing; only a rate limit or a rejected token stops the run.
+ */
+async function runStages(deps: FetchDeps, stages: readonly Stage[]): Promise<RunCounts> {
+  let counts = noCounts();
+  for (const [stage, run] of stages) {
+    let stop: unknown;
+    try {
+      const result = await run();
+      counts = addCounts(counts, result.counts);
+      stop = result.stop;
+    } catch (error) {
+      stop = error;
+    }
+    if (stop === undefined) continue;
+    counts = addCounts(counts, { errors: [describe(stage, stop)] });
+    await noteRateLimit(deps, stop);
+    if (stopsTheRun(stop)) break;
+  }
+  return counts;
+}
+
+async function chunkContext(
+  deps: FetchDeps,
+  account: AccountInfo,
+  zoneGroups: readonly AnyQueryGroup[],
+  zones: readonly ZoneInfo[],
+  availability: Availability,
+): Promise<ChunkContext> {
+  const log = deps.logger.child({ accountId: account.id });
+  const ruleNames = await loadRuleNames(deps, account, zoneGroups, zones);
+  const policy = { excludeHost: deps.config.excludeHost, httpStatusGroup: deps.config.httpStatusGroup };
+  return {
+    account,
+    isUnavailable: (group, target) => availability.isUnavailable(group.name, target.id),
+    markUnavailable: (group, target, error) => {
+      availability.mark(group.name, target.id, deps.config.unavailableRetrySeconds, error.message);
+      log.warn("Cloudflare refused a dataset for this zone or account; it is left alone for a while", {
+        query: group.name,
+        scope: target.label.value,
+        retrySeconds: deps.config.unavailableRetrySeconds,
+        reason: error.message,
+      });
+    },
+    policyFor: (target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
+  };
+}
+
+/** Zones ten at a time (one GraphQL query answers at most ten); a stop ends the stage. */
+async function collectZones(
+  deps: FetchDeps,
+  context: ChunkContext,
+  targets: readonly Target[],
+  groups: readonly AnyQueryGroup[],
+): Promise<PhaseResult> {
+  let counts = noCounts();
+  for (let i = 0; i < targets.length; i += maxZonesPerQuery) {
+    const result = await collectChunk(deps, context, targets.slice(i, i + maxZonesPerQuery), groups);
+    counts = addCounts(counts, result.counts);
+    if (result.stop !== undefined) return { counts, stop: result.stop };
+  }
+  return { counts };
+}
+
+async function collectAccountGroups(
+  deps: FetchDeps,
+  context: ChunkContext,
+  groups: readonly AnyQueryGroup[],
+): Promise<PhaseResult> {
+  if (groups.length === 0) return { counts: noCounts() };
+  const { account } = context;
+  const settings = await discoverAccountSettings(deps, account, [...new Set(groups.map((g) => g.dataset))]);
+  const label = { name: "account" as const, value: accountLabel(account.name) };
+  return collectChunk(deps, context, [{ id: account.id, label, settings }], groups);
+}
+
+/** Stores the run's counters and summary, and gives the lease back. */
+async function finishRun(
+  deps: FetchDeps,
+  account: AccountInfo,
+  summary: FetchSummary,
+  owner: string,
+): Promise<void> {
+  const counts = new Map<string, number>();
+  for (const error of summary.errors) counts.set(errorLabel(error), (counts.get(errorLabel(error)) ?? 0) + 1);
+  const { errors, ...totals } = summary;
+  const usage = {
+    graphqlRequests: summary.graphqlRequests,
+    restRequests: summary.restRequests,
+    rateLimitEvents: summary.rateLimitEvents,
+  };
+  await recordRun(
+    deps.store,
+    account.id,
+    counts,
+    { ...totals, errorCount: errors.length, finishedAt: deps.clock() },
+    usage,
+  );
+  if (!deps.withoutLease) await releaseLease(deps.store, account.id, owner);
+}
+
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */
 async function noteRateLimit(deps: FetchDeps, error: unknown): Promise<void> {
   if (error instanceof CloudflareApiError && error.kind === "rateLimited" && error.status !== undefined) {
-    await writeGraphqlBlock(deps.store, deps.clock() + (error.retryAfterSeconds ?? 300) * 1000);
+    await writeGraphqlBlock(
+      deps.store,
+      deps.clock() + (error.retryAfterSeconds ?? budgetBackoffSeconds) * 1000,
+    );
   }
-}
-
-export function describe(query: string, error: unknown, zone?: string): FetchError {
-  if (error instanceof CloudflareApiError) {
-    return {
-      query,
-      ...(zone ? { zone } : {}),
-      kind: error.kind,
-      ...(error.code ? { code: error.code } : {}),
-      message: error.message,
-    };
-  }
-  return {
-    query,
-    ...(zone ? { zone } : {}),
-    kind: "internal",
-    message: (error as Error).message ?? String(error),
-  };
 }

@@ -1,4 +1,4 @@
-import { CloudflareApiError } from "../cloudflare/errors.ts";
+import { CloudflareApiError, stopsTheRun } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { type PartResult, partOfError, type RequestPart, sendRequest } from "./request.ts";
 import { halve } from "./windows.ts";
@@ -14,11 +14,6 @@ export type PartOutcome = Map<string, unknown[] | CloudflareApiError>;
 const splitOnTimeoutSeconds = 600;
 const timedOut = (error: CloudflareApiError) => error.kind === "transient" && error.code === "timeout";
 
-/** Failures that stop the whole run: retrying other parts would only make them worse. */
-export function isFatal(error: CloudflareApiError): boolean {
-  return error.kind === "rateLimited" || error.kind === "unauthorized";
-}
-
 /**
  * Fetches the parts in one request, and isolates what went wrong: a part refused because
  * of one of its zones (a plan, a field) is fetched again on its own, and the others
@@ -33,7 +28,7 @@ export async function fetchParts(
   try {
     results = await sendRequest(graphql, parts);
   } catch (error) {
-    if (!(error instanceof CloudflareApiError) || isFatal(error)) throw error;
+    if (!(error instanceof CloudflareApiError) || stopsTheRun(error)) throw error;
     const [only] = parts;
     if (only && parts.length === 1) return [await fetchPart(graphql, only, error)];
     if (timedOut(error) && parts.some((part) => part.to - part.from >= splitOnTimeoutSeconds)) {
@@ -106,7 +101,7 @@ async function fetchPart(
     const [answer] = known ? [known] : await sendRequest(graphql, [part]);
     result = answer ?? new CloudflareApiError("transient", "part missing from the answer");
   } catch (error) {
-    if (!(error instanceof CloudflareApiError) || isFatal(error)) throw error;
+    if (!(error instanceof CloudflareApiError) || stopsTheRun(error)) throw error;
     if (timedOut(error) && part.to - part.from >= splitOnTimeoutSeconds) return halves(graphql, part);
     if (part.scopeIds.length > 1 && (error.kind === "forbidden" || error.kind === "badRequest")) {
       const index = partOfError(error)?.scopeIndex;

@@ -1,7 +1,7 @@
 import * as z from "zod";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { keys } from "../store/table.ts";
 import { type AccountInfo, cached, type DiscoveryDeps, type ZoneInfo } from "./discovery.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
 import { fetchRuleNames } from "./rule-names.ts";
 
 /**

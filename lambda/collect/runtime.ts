@@ -1,3 +1,7 @@
+import { queryGroups } from "../catalogue/groups/index.ts";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { RateLimiter } from "../cloudflare/rate-limiter.ts";
 import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
@@ -6,10 +10,6 @@ import type { Logger } from "../lib/log.ts";
 import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
-import { queryGroups } from "./groups/index.ts";
-import type { AnyQueryGroup } from "./query-group.ts";
-import type { SnapshotGroup } from "./snapshot-group.ts";
-import { snapshotGroups } from "./snapshots/index.ts";
 
 export interface RuntimeOptions {
   config: Config;

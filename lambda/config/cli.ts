@@ -1,4 +1,4 @@
-import { configKeys, keyNames } from "./keys.ts";
+import { type ConfigKey, configKeys, keyNames } from "./keys.ts";
 import type { OverrideStore } from "./override-store.ts";
 import { describeIssue, type Env, keyFor, parseValue, resolveConfig } from "./resolve.ts";
 
@@ -55,39 +55,8 @@ export async function runConfigCli(args: readonly string[], deps: CliDeps): Prom
         out(`ignored: ${describeIssue(issue)}`);
       return 0;
     }
-    case "set": {
-      if (!key) return 2;
-      const value = rest.join(" ").trim();
-      if (rest.length === 0) {
-        err(usage);
-        return 2;
-      }
-      if (!configKeys[key].overridable) {
-        err(
-          `refused: ${key} is set by the deployment only (${configKeys[key].env}); it cannot be overridden`,
-        );
-        return 1;
-      }
-      const parsed = parseValue(key, value);
-      if (!parsed.ok) {
-        err(`refused: ${key}=${JSON.stringify(value)}: ${parsed.rule}`);
-        return 1;
-      }
-      const after = resolveConfig({
-        env,
-        overrides: { source: store.source, values: { ...overrides, [key]: value } },
-      });
-      const broken = after.issues.find((issue) => issue.key === key);
-      if (broken) {
-        err(`refused: ${key}=${JSON.stringify(value)}: ${broken.rule}`);
-        return 1;
-      }
-      await store.set(key, value);
-      out(
-        `${key} = ${show(parsed.value)} (written to ${store.source === "ssm" ? store.location + key : store.location})`,
-      );
-      return 0;
-    }
+    case "set":
+      return key ? setOverride(key, rest, overrides, deps) : 2;
     case "unset": {
       if (!key) return 2;
       const removed = await store.unset(key);
@@ -98,4 +67,42 @@ export async function runConfigCli(args: readonly string[], deps: CliDeps): Prom
       err(usage);
       return 2;
   }
+}
+
+/** Checks a value (alone, then with the other overrides) before it is written. */
+async function setOverride(
+  key: ConfigKey,
+  rest: readonly string[],
+  overrides: Record<string, string>,
+  deps: CliDeps,
+): Promise<number> {
+  const { store, env, out, err } = deps;
+  const value = rest.join(" ").trim();
+  if (rest.length === 0) {
+    err(usage);
+    return 2;
+  }
+  if (!configKeys[key].overridable) {
+    err(`refused: ${key} is set by the deployment only (${configKeys[key].env}); it cannot be overridden`);
+    return 1;
+  }
+  const parsed = parseValue(key, value);
+  if (!parsed.ok) {
+    err(`refused: ${key}=${JSON.stringify(value)}: ${parsed.rule}`);
+    return 1;
+  }
+  const after = resolveConfig({
+    env,
+    overrides: { source: store.source, values: { ...overrides, [key]: value } },
+  });
+  const broken = after.issues.find((issue) => issue.key === key);
+  if (broken) {
+    err(`refused: ${key}=${JSON.stringify(value)}: ${broken.rule}`);
+    return 1;
+  }
+  await store.set(key, value);
+  out(
+    `${key} = ${show(parsed.value)} (written to ${store.source === "ssm" ? store.location + key : store.location})`,
+  );
+  return 0;
 }

@@ -13,6 +13,11 @@ export const environmentNames = Object.fromEntries(
   keyNames.map((key) => [key, configKeys[key].env]),
 ) as Record<ConfigKey, string>;
 
+/** Whether CF_ZONES lets a zone through (an empty list lets every zone through). */
+export function zoneAllowed(config: Pick<Config, "cfZones">, zoneId: string): boolean {
+  return config.cfZones.length === 0 || config.cfZones.includes(zoneId);
+}
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Env = process.env): Config {

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { queryGroups } from "../collect/groups/index.ts";
-import { snapshotGroups } from "../collect/snapshots/index.ts";
+import { queryGroups } from "../catalogue/groups/index.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 
 /**
  * Every setting of the exporter, one entry each: its environment variable, how a string
@@ -25,6 +25,9 @@ export interface KeySpec<T> {
 }
 
 const key = <T>(spec: KeySpec<T>): KeySpec<T> => spec;
+
+/** The endpoint's own routes besides the metrics (`/` is refused as an empty segment). */
+const reservedPaths = ["/health", "/config"];
 
 const truthy = ["true", "1", "yes", "on"];
 const falsy = ["false", "0", "no", "off"];
@@ -137,12 +140,14 @@ export const configKeys = {
     description: "How long each account's zone list and dataset settings are reused",
     overridable: true,
   }),
-  sslCertsCacheTtlSeconds: key({
+  // The reference's environment name, kept; it governs every REST snapshot, not only certificates.
+  snapshotRefreshSeconds: key({
     env: "SSL_CERTS_CACHE_TTL_SECONDS",
     schema: integer(0, 86_400, " seconds"),
     fallback: "1800",
     type: "seconds (0–86400)",
-    description: "How long REST-derived zone state (certificates, load-balancer pools) is reused",
+    description:
+      "How often each zone's REST snapshots (certificates, load-balancer pool weights) are taken again",
     overridable: true,
   }),
   healthCheckCacheTtlSeconds: key({
@@ -277,7 +282,19 @@ export const configKeys = {
   }),
   metricsPath: key({
     env: "METRICS_PATH",
-    schema: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"),
+    schema: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /")
+      // One spelling per route: no empty, `.` or `..` segment, and none of the other routes.
+      .refine(
+        (path) =>
+          path
+            .slice(1)
+            .split("/")
+            .every((segment) => !["", ".", ".."].includes(segment)),
+        "must be a normal path: no empty, . or .. segment, no trailing /",
+      )
+      .refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
     fallback: "/metrics",
     type: "path",
     description: "Path of the metrics endpoint",

@@ -9,14 +9,17 @@ import {
   describeIssue,
   type Env,
   type OverrideSource,
+  overridesAsAWhole,
   type ResolvedConfig,
   resolveConfig,
+  shownValue,
 } from "./resolve.ts";
 
 /**
  * The settings in force: the environment plus the runtime overrides, re-read when their
- * cache expires. An override that breaks a rule is logged and ignored; the last valid
- * value stays in force, and `issues` carries it to `cloudflare_exporter_config_errors`.
+ * cache expires. An override that breaks a rule is logged and ignored; the environment's
+ * value (or the default) is in force instead, in this process and in every other one,
+ * and `issues` carries it to `cloudflare_exporter_config_errors`.
  */
 export interface OverrideReader {
   source: OverrideSource;
@@ -26,7 +29,18 @@ export interface OverrideReader {
 }
 
 /** The key of the issue that reports overrides which could not be read at all. */
-export const unreadableOverrides = "(overrides)";
+export const unreadableOverrides = overridesAsAWhole;
+
+/**
+ * A JSON object of strings, every own key kept: `__proto__` included, so it is reported
+ * like any unknown key instead of vanishing into the prototype.
+ */
+const overrideEntries = z.array(z.tuple([z.string(), z.string()]));
+export function overrideValues(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error("expected a JSON object of strings");
+  return Object.fromEntries(overrideEntries.parse(Object.entries(value)));
+}
 
 /** SSM parameters directly under `path`, read with one paginated GetParametersByPath and cached. */
 export function ssmOverrides(
@@ -44,12 +58,10 @@ export function ssmOverrides(
         recursive: false,
         throwOnTransformError: true,
       });
-      return z.record(z.string(), z.string()).parse(values ?? {});
+      return overrideValues(values ?? {});
     },
   };
 }
-
-export const overridesFileSchema = z.record(z.string(), z.string());
 
 /** Local mode's stand-in for SSM: a JSON object of key → string value. A missing file is no overrides. */
 export function fileOverrides(file: string): OverrideReader {
@@ -64,7 +76,7 @@ export function fileOverrides(file: string): OverrideReader {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
         throw error;
       }
-      return overridesFileSchema.parse(JSON.parse(text));
+      return overrideValues(JSON.parse(text));
     },
   };
 }
@@ -86,7 +98,6 @@ export function createConfigProvider(options: {
   logger: Logger;
 }): ConfigProvider {
   const { env, overrides, logger } = options;
-  let previous: ResolvedConfig | undefined;
   let lastRead: Record<string, string> = {};
   let logged = "";
 
@@ -109,7 +120,6 @@ export function createConfigProvider(options: {
       const resolved = resolveConfig({
         env,
         ...(overrides ? { overrides: { source: overrides.source, values: lastRead } } : {}),
-        ...(previous ? { previous } : {}),
       });
       if (resolved.envIssues.length > 0) {
         throw new ConfigError(`invalid configuration: ${resolved.envIssues.map(describeIssue).join("; ")}`);
@@ -118,16 +128,16 @@ export function createConfigProvider(options: {
       const signature = JSON.stringify(resolved.issues);
       if (signature !== logged) {
         for (const issue of resolved.issues) {
+          const shown = shownValue(issue);
           logger.warn(`config override ignored: ${describeIssue(issue)}`, {
             key: issue.key,
-            value: issue.value,
+            ...(shown === undefined ? {} : { value: shown }),
             source: issue.source,
             rule: issue.rule,
           });
         }
         logged = signature;
       }
-      previous = resolved;
       return resolved;
     },
   };

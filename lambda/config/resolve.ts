@@ -2,8 +2,10 @@ import { type Config, type ConfigKey, configKeys, crossFieldRules, type KeySpec,
 
 /**
  * Resolution of the settings, per key: runtime override → environment → default.
- * Pure: the environment, the overrides read and the previous resolution in, the effective
- * settings with each value's source and every rejected input out.
+ * Pure: the environment and the overrides read in, the effective settings with each
+ * value's source and every rejected input out. A rejected override falls back to the
+ * environment's value (or the default): the same inputs give the same settings in every
+ * process, so a fresh Lambda container runs what the old ones run.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 /** `ssm` in AWS; `file` for local mode's stand-in (a JSON file under the data directory). */
@@ -22,11 +24,21 @@ export interface ConfigIssue {
 export interface ResolvedConfig {
   config: Config;
   sources: Record<ConfigKey, Source>;
-  /** Rejected overrides: ignored, the last valid value kept. */
+  /** Rejected overrides: ignored, the environment's value (or the default) in force instead. */
   issues: ConfigIssue[];
   /** Rejected environment values: a deployment error, fatal to whoever loads them. */
   envIssues: ConfigIssue[];
 }
+
+/**
+ * Bounds on what an override store may hand over (anyone who may write the store could
+ * otherwise fill logs, series and /config): more keys than this, or a longer key, and the
+ * whole set is refused as one issue under `overridesAsAWhole`; a longer value is refused
+ * as its key's issue.
+ */
+export const overrideLimits = { keys: 100, keyLength: 256, valueLength: 4_096 };
+/** The issue key of problems with the overrides as a whole (too many, unreadable). */
+export const overridesAsAWhole = "(overrides)";
 
 export interface Overrides {
   source: OverrideSource;
@@ -50,19 +62,46 @@ export function parseValue(key: ConfigKey, raw: string): Parsed {
   return { ok: false, rule: result.error.issues.map((issue) => issue.message).join("; ") };
 }
 
-export function resolveConfig(input: {
-  env: Env;
-  overrides?: Overrides;
-  previous?: ResolvedConfig;
-}): ResolvedConfig {
-  const { env, overrides, previous } = input;
-  const values: Record<string, unknown> = {};
-  const sources = {} as Record<ConfigKey, Source>;
-  const base: Record<string, { value: unknown; source: Source }> = {};
-  const issues: ConfigIssue[] = [];
-  const envIssues: ConfigIssue[] = [];
-  const overrideRaw = new Map<ConfigKey, string>();
+export function resolveConfig(input: { env: Env; overrides?: Overrides }): ResolvedConfig {
+  const { base, envIssues } = environmentValues(input.env);
+  const state: Resolution = {
+    base,
+    values: Object.fromEntries(keyNames.map((key) => [key, base[key]?.value])),
+    sources: Object.fromEntries(keyNames.map((key) => [key, base[key]?.source ?? "default"])) as Record<
+      ConfigKey,
+      Source
+    >,
+    issues: [],
+    overrideRaw: new Map(),
+    source: input.overrides?.source ?? "ssm",
+  };
+  applyOverrides(state, input.overrides);
+  rejectBrokenCombinations(state);
+  for (const rule of crossFieldRules) {
+    if (rule.holds(state.values as Config)) continue;
+    const shown = rule.keys.map((key) => `${configKeys[key].env}=${String(state.values[key])}`).join(", ");
+    envIssues.push({ key: rule.keys[0] ?? "", value: shown, source: "env", rule: rule.message });
+  }
+  return { config: state.values as Config, sources: state.sources, issues: state.issues, envIssues };
+}
 
+/** A resolution under way: the values so far, where each came from, and what was rejected. */
+interface Resolution {
+  base: Record<string, { value: unknown; source: Source }>;
+  values: Record<string, unknown>;
+  sources: Record<ConfigKey, Source>;
+  issues: ConfigIssue[];
+  overrideRaw: Map<ConfigKey, string>;
+  source: OverrideSource;
+}
+
+/** Defaults, then the environment on top; an invalid environment value is an issue and the default stays. */
+function environmentValues(env: Env): {
+  base: Record<string, { value: unknown; source: Source }>;
+  envIssues: ConfigIssue[];
+} {
+  const base: Record<string, { value: unknown; source: Source }> = {};
+  const envIssues: ConfigIssue[] = [];
   for (const key of keyNames) {
     const spec = configKeys[key];
     const fromEnv = env[spec.env]?.trim();
@@ -74,18 +113,19 @@ export function resolveConfig(input: {
       if (parsed.ok) base[key] = { value: parsed.value, source: "env" };
       else envIssues.push({ key, value: fromEnv, source: "env", rule: parsed.rule });
     }
-    values[key] = base[key].value;
-    sources[key] = base[key].source;
   }
+  return { base, envIssues };
+}
 
-  const keepLastValid = (key: ConfigKey) => {
-    const last = previous && previous.sources[key] !== "env" && previous.sources[key] !== "default";
-    values[key] = last ? previous.config[key] : base[key]?.value;
-    sources[key] = last ? previous.sources[key] : (base[key]?.source ?? "default");
-  };
+/** A rejected override's key goes back to the environment's value (or the default). */
+function fallBack(state: Resolution, key: ConfigKey): void {
+  state.values[key] = state.base[key]?.value;
+  state.sources[key] = state.base[key]?.source ?? "default";
+}
 
-  for (const [name, raw] of Object.entries(overrides?.values ?? {})) {
-    const source = overrides?.source ?? "ssm";
+function applyOverrides(state: Resolution, overrides: Overrides | undefined): void {
+  const { issues, source } = state;
+  for (const [name, raw] of boundedOverrides(overrides, issues)) {
     const key = keyFor(name);
     if (!key) {
       issues.push({ key: name, value: raw, source, rule: "no such setting" });
@@ -95,57 +135,93 @@ export function resolveConfig(input: {
       issues.push({ key, value: raw, source, rule: `only the environment (${configKeys[key].env}) sets it` });
       continue;
     }
-    const parsed = parseValue(key, raw);
+    const parsed: Parsed =
+      raw.length > overrideLimits.valueLength
+        ? { ok: false, rule: `longer than ${overrideLimits.valueLength} characters` }
+        : parseValue(key, raw);
     if (parsed.ok) {
-      values[key] = parsed.value;
-      sources[key] = source;
-      overrideRaw.set(key, raw);
+      state.values[key] = parsed.value;
+      state.sources[key] = source;
+      state.overrideRaw.set(key, raw);
     } else {
-      issues.push({ key, value: raw, source, rule: parsed.rule });
-      keepLastValid(key);
+      issues.push({ key, value: truncated(raw), source, rule: parsed.rule });
+      fallBack(state, key);
     }
   }
-
-  // A broken rule between settings rejects the overrides involved: first back to the last
-  // valid values, then, if that combination breaks a rule too, to the environment's.
-  // A broken rule between settings rejects the overrides involved, those that changed
-  // since the last valid resolution first; then, if the last valid values combined with
-  // the rest still break a rule, the environment's values apply to its keys.
-  const reject = (key: ConfigKey, message: string) => {
-    const raw = overrideRaw.get(key);
-    if (raw === undefined) return;
-    issues.push({ key, value: raw, source: sources[key] as OverrideSource, rule: message });
-    overrideRaw.delete(key);
-    keepLastValid(key);
-  };
-  for (const rule of crossFieldRules) {
-    const involved = rule.keys.filter((key) => overrideRaw.has(key));
-    const changed = involved.filter(
-      (key) => !previous || JSON.stringify(previous.config[key]) !== JSON.stringify(values[key]),
-    );
-    for (const group of [changed, involved]) {
-      if (rule.holds(values as Config)) break;
-      for (const key of group) reject(key, rule.message);
-    }
-  }
-  for (const rule of crossFieldRules) {
-    if (rule.holds(values as Config)) continue;
-    for (const key of rule.keys) {
-      values[key] = base[key]?.value;
-      sources[key] = base[key]?.source ?? "default";
-    }
-  }
-  for (const rule of crossFieldRules) {
-    if (rule.holds(values as Config)) continue;
-    const shown = rule.keys.map((key) => `${configKeys[key].env}=${String(values[key])}`).join(", ");
-    envIssues.push({ key: rule.keys[0] ?? "", value: shown, source: "env", rule: rule.message });
-  }
-  return { config: values as Config, sources, issues, envIssues };
 }
 
-/** One line per rejected input, naming the setting, the value and the rule. */
+/**
+ * A broken rule between settings rejects every override involved in it (each back to the
+ * environment's value), until no rule is broken by an override; a rule the environment's
+ * values break on their own is a deployment error (reported by the caller).
+ */
+function rejectBrokenCombinations(state: Resolution): void {
+  const { values, overrideRaw, issues, source } = state;
+  for (let rejected = true; rejected; ) {
+    rejected = false;
+    for (const rule of crossFieldRules) {
+      const involved = rule.keys.filter((key) => overrideRaw.has(key));
+      if (rule.holds(values as Config) || involved.length === 0) continue;
+      for (const key of involved) {
+        issues.push({ key, value: overrideRaw.get(key) ?? "", source, rule: rule.message });
+        overrideRaw.delete(key);
+        fallBack(state, key);
+      }
+      rejected = true;
+    }
+  }
+}
+
+/** The overrides' entries, or none (and one issue) when there are too many or a key is too long. */
+function boundedOverrides(overrides: Overrides | undefined, issues: ConfigIssue[]): [string, string][] {
+  const entries = Object.entries(overrides?.values ?? {});
+  const { keys, keyLength } = overrideLimits;
+  if (entries.length <= keys && entries.every(([name]) => name.length <= keyLength)) return entries;
+  issues.push({
+    key: overridesAsAWhole,
+    value: `${entries.length} keys`,
+    source: overrides?.source ?? "ssm",
+    rule: `more than ${keys} keys, or a key longer than ${keyLength} characters: none applied`,
+  });
+  return [];
+}
+
+const truncated = (value: string) =>
+  value.length > overrideLimits.valueLength ? `${value.slice(0, shownLength)}…` : value;
+
+/** How much of a rejected value a message shows: enough to recognise it, never a whole payload. */
+const shownLength = 64;
+/** Names that may hold a credential: their values are never shown, known setting or not. */
+const credentialLike = /token|secret|passw|authori[sz]ation|credential|api.?key|private/i;
+
+function withoutUserInfo(value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    if (!url.username && !url.password) return value;
+    url.username = "";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The part of a rejected value that may appear in a log line or message: only for known
+ * settings whose name is not credential-like, without URL user-info, truncated. An unknown
+ * key may be a secret pasted into the wrong place, so its value is never shown.
+ */
+export function shownValue(issue: ConfigIssue): string | undefined {
+  if (!keyFor(issue.key) || credentialLike.test(issue.key)) return undefined;
+  const value = withoutUserInfo(issue.value);
+  return value.length > shownLength ? `${value.slice(0, shownLength)}…` : value;
+}
+
+/** One line per rejected input, naming the setting, the value when it may be shown, and the rule. */
 export function describeIssue(issue: ConfigIssue): string {
   const spec = keyFor(issue.key) ? configKeys[keyFor(issue.key) as ConfigKey] : undefined;
   const name = issue.source === "env" ? (spec?.env ?? issue.key) : issue.key;
-  return `${name}=${JSON.stringify(issue.value)} (${issue.source}): ${issue.rule}`;
+  const shown = shownValue(issue);
+  return `${name}${shown === undefined ? "" : `=${JSON.stringify(shown)}`} (${issue.source}): ${issue.rule}`;
 }

@@ -30,8 +30,4 @@ export function renderOpenMetrics(families: readonly Family[]): string {
 }
 
 /** Whether the scraper asked for OpenMetrics (Prometheus does, first, when it can). */
-export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return (accept ?? "")
-    .split(",")
-    .some((part) => part.trim().toLowerCase().startsWith("application/openmetrics-text"));
-}
+export { wantsOpenMetrics } from "../lib/negotiation.ts";

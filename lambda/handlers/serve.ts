@@ -1,5 +1,4 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { loadConfig } from "../config/config.ts";
 import { createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
@@ -59,9 +58,26 @@ async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
   });
 }
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
-  async (event) => {
+/**
+ * The Function URL's entry point, with one error boundary: whatever throws (reading the
+ * credentials at boot, say) is logged and answered with a plain 500 that shows no internals.
+ * No middleware framework: it wrapped this handler with no middleware at all.
+ */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
     app ??= await appFromEnvironment();
     return toResult(await app(toHttpRequest(event)));
-  },
-);
+  } catch (error) {
+    logger.error("the endpoint failed", {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return internalError;
+  }
+}
+
+export const internalError: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 500,
+  headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  body: "internal error\n",
+  isBase64Encoded: false,
+};

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { openMetricsChunks, openMetricsContentType, wantsOpenMetrics } from "../exposition/openmetrics.ts";
 import { textChunks, textContentType } from "../exposition/text.ts";
 import type { Logger } from "../lib/log.ts";
+import { acceptsGzip } from "../lib/negotiation.ts";
 import type { Clock } from "../lib/time.ts";
 import { type Credentials, challenge, checkAuthorization } from "./auth.ts";
 import { configView } from "./config-view.ts";
@@ -60,21 +61,9 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
   // /health may be polled often; one container reuses its state read for a few seconds.
   let healthRead: { at: number; state: StoredState } | undefined;
 
-  return async (request) => {
-    if (request.path.length > limits.path || request.rawQuery.length > limits.query)
-      return text(400, "request URI too long");
-    if (Object.values(request.headers).some((value) => (value?.length ?? 0) > limits.header)) {
-      return text(400, "request header too large");
-    }
-    if (deps.auth.required) {
-      const result = checkAuthorization(request.headers.authorization, deps.auth.credentials);
-      if (!result.ok)
-        return text(
-          401,
-          result.reason === "credentials required" ? "Unauthorized" : `Unauthorized: ${result.reason}`,
-          { "www-authenticate": challenge },
-        );
-    }
+  const answer = async (request: HttpRequest): Promise<HttpResponse> => {
+    const refused = refusal(request, deps.auth);
+    if (refused) return refused;
     let resolved: ResolvedConfig;
     try {
       resolved = await deps.settings.current();
@@ -111,8 +100,31 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
       if (request.path === "/health" && !cached) healthRead = { at: now, state };
       response = respond(request, state, resolved, deps);
     }
+    return response;
+  };
+  // HEAD gets no body, whatever the answer (a 400 or 404 too): the Lambda adapter sends
+  // what it is given, while Node's server drops it, and both must answer alike.
+  return async (request) => {
+    const response = await answer(request);
     return request.method === "HEAD" ? { ...response, body: "" } : response;
   };
+}
+
+/** The answer to a request too large or without valid credentials; none when it may go on. */
+function refusal(request: HttpRequest, auth: AppDeps["auth"]): HttpResponse | undefined {
+  if (request.path.length > limits.path || request.rawQuery.length > limits.query)
+    return text(400, "request URI too long");
+  if (Object.values(request.headers).some((value) => (value?.length ?? 0) > limits.header)) {
+    return text(400, "request header too large");
+  }
+  if (!auth.required) return undefined;
+  const result = checkAuthorization(request.headers.authorization, auth.credentials);
+  if (result.ok) return undefined;
+  return text(
+    401,
+    result.reason === "credentials required" ? "Unauthorized" : `Unauthorized: ${result.reason}`,
+    { "www-authenticate": challenge },
+  );
 }
 
 function respond(
@@ -133,7 +145,7 @@ function respond(
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-      body: statusPage(state, health(state, config, deps.clock()), config),
+      body: statusPage(state, health(state, config, deps.clock()), config, deps.clock()),
     };
   }
   const families = buildFamilies(state, config, deps.build);
@@ -171,12 +183,4 @@ function gzipEach(chunks: Iterable<string>): Uint8Array {
   }
   flush();
   return members.length === 1 ? (members[0] as Buffer) : Buffer.concat(members);
-}
-
-function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? "").split(",").some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return (coding === "gzip" || coding === "*") && (q === undefined || Number(q.slice(2)) > 0);
-  });
 }

@@ -1,12 +1,12 @@
-import { queryGroups } from "../collect/groups/index.ts";
-import { exposedType, type MetricFamily } from "../collect/query-group.ts";
-import { snapshotGroups } from "../collect/snapshots/index.ts";
-import type { Config } from "../config/config.ts";
+import { queryGroups } from "../catalogue/groups/index.ts";
+import { exposedType, type MetricFamily } from "../catalogue/query-group.ts";
+import { selfMetricFamilies } from "../catalogue/self-metrics.ts";
+import { snapshotGroups } from "../catalogue/snapshots/index.ts";
+import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
-import { selfMetricFamilies } from "./self-metrics.ts";
-import type { StoredState } from "./state.ts";
+import type { AccountState, StoredState } from "./state.ts";
 
 /**
  * Stored state → metric families: the collected series (with the output options applied)
@@ -72,7 +72,7 @@ export function buildFamilies(
       }
     }
   }
-  selfMetrics(state, build, add);
+  selfMetrics(state, config, build, add);
   return [...families.values()];
 }
 
@@ -106,22 +106,21 @@ type Add = (name: string, help: string, type: Family["type"], sample: Sample) =>
 
 const selfFamilies = new Map(selfMetricFamilies.map((family) => [family.name, family]));
 
-/** A self-metric's HELP and type come from its one declaration (lambda/serve/self-metrics.ts), which the docs print. */
+/** A self-metric's HELP and type come from its one declaration (lambda/catalogue/self-metrics.ts), which the docs print. */
 function declared(name: string): MetricFamily {
   const family = selfFamilies.get(name);
   if (!family) throw new Error(`${name} is not declared in self-metrics.ts`);
   return family;
 }
 
-function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
-  const self = (name: string, sample: Sample) => {
+type Self = (name: string, sample: Sample) => void;
+
+function selfMetrics(state: StoredState, config: Config, build: BuildInfo, add: Add): void {
+  const self: Self = (name, sample) => {
     const family = declared(name);
     add(name, family.help, family.type, sample);
   };
-  self("cloudflare_exporter_up", {
-    labels: [],
-    value: 1,
-  });
+  self("cloudflare_exporter_up", { labels: [], value: 1 });
   self("cloudflare_exporter_build_info", {
     labels: [
       ["version", build.version],
@@ -129,100 +128,98 @@ function selfMetrics(state: StoredState, build: BuildInfo, add: Add): void {
     ],
     value: 1,
   });
-  self("cloudflare_accounts", {
-    labels: [],
-    value: state.accounts.length,
-  });
+  self("cloudflare_accounts", { labels: [], value: state.accounts.length });
+  zoneSelfMetrics(state, config, self);
+  for (const account of state.accounts) accountSelfMetrics(account, self);
+}
+
+function zoneSelfMetrics(state: StoredState, config: Config, self: Self): void {
   const zones = state.accounts.flatMap((a) => a.zones);
-  const zoneIds = new Set(zones.map((z) => z.id));
+  // The zone cache holds every active zone; the CF_ZONES allow-list applies on the way out.
+  const allowed = (zone: { id: string }) => zoneAllowed(config, zone.id);
+  const zoneIds = new Set(zones.filter(allowed).map((z) => z.id));
   self("cloudflare_zones", { labels: [], value: zones.length });
-  self("cloudflare_zones_filtered", {
-    labels: [],
-    value: zoneIds.size,
-  });
+  self("cloudflare_zones_filtered", { labels: [], value: zoneIds.size });
   const counted = new Set(
     state.accounts.flatMap((a) => a.shards.map((s) => s.scopeId)).filter((id) => zoneIds.has(id)),
   );
   self("cloudflare_zones_processed", { labels: [], value: counted.size });
-  self("cloudflare_zones_skipped_free_tier", {
-    labels: [],
-    value: zones.filter((z) => z.plan === "free").length,
-  });
+  // Zones whose zone datasets are not queried at all: those of CF_FREE_TIER_ACCOUNTS.
+  const skipped = state.accounts
+    .filter((a) => config.cfFreeTierAccounts.includes(a.account.id))
+    .flatMap((a) => a.zones.filter(allowed));
+  self("cloudflare_zones_skipped_free_tier", { labels: [], value: skipped.length });
+}
 
-  for (const { account, zones: accountZones, shards, status } of state.accounts) {
-    const accountLabel: [string, string] = ["account", account.name];
-    for (const [code, count] of status.errors) {
-      self("cloudflare_exporter_errors_total", {
-        labels: [accountLabel, ["code", code]],
-        value: count,
-      });
-    }
-    for (const [api, value] of [
-      ["graphql", status.graphqlRequests],
-      ["rest", status.restRequests],
-    ] as const) {
-      self("cloudflare_exporter_cloudflare_requests_total", {
-        labels: [accountLabel, ["api", api]],
-        value,
-      });
-    }
-    self("cloudflare_exporter_rate_limit_events_total", {
-      labels: [accountLabel],
-      value: status.rateLimitEvents,
+function accountSelfMetrics({ account, zones, shards, status }: AccountState, self: Self): void {
+  const accountLabel: [string, string] = ["account", account.name];
+  for (const [code, count] of status.errors) {
+    self("cloudflare_exporter_errors_total", { labels: [accountLabel, ["code", code]], value: count });
+  }
+  for (const [api, value] of [
+    ["graphql", status.graphqlRequests],
+    ["rest", status.restRequests],
+  ] as const) {
+    self("cloudflare_exporter_cloudflare_requests_total", { labels: [accountLabel, ["api", api]], value });
+  }
+  self("cloudflare_exporter_rate_limit_events_total", {
+    labels: [accountLabel],
+    value: status.rateLimitEvents,
+  });
+  // A zone that left the zone list keeps the name its shards carry, so its self-metrics
+  // keep their labels (and stay one series) for as long as its counters are exported.
+  const zoneNames = new Map(zones.map((z) => [z.id, z.name]));
+  const zoneOf = (shard: Shard): string =>
+    zoneNames.get(shard.scopeId) ??
+    (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
+  for (const sample of droppedSamples(shards, zoneOf, accountLabel)) {
+    self("cloudflare_exporter_dropped_samples_total", sample);
+  }
+  for (const range of countedRanges(shards, zoneOf)) {
+    const labels: [string, string][] = [accountLabel, ...zoneLabel(range.zone), ["query", range.query]];
+    self("cloudflare_exporter_collected_from_timestamp_seconds", { labels, value: range.from });
+    self("cloudflare_exporter_collected_until_timestamp_seconds", { labels, value: range.until });
+    self("cloudflare_exporter_lost_seconds_total", { labels, value: range.lost * 60 });
+  }
+}
+
+/** The counted range per zone and query group: the oldest cursor and start of its shards. */
+function countedRanges(shards: readonly Shard[], zoneOf: (shard: Shard) => string) {
+  const ranges = new Map<
+    string,
+    { zone: string; query: string; from: number; until: number; lost: number }
+  >();
+  for (const shard of shards) {
+    const key = `${shard.group}/${shard.scopeId}`;
+    const previous = ranges.get(key);
+    ranges.set(key, {
+      zone: zoneOf(shard),
+      query: shard.group,
+      from: Math.min(previous?.from ?? shard.start, shard.start),
+      until: Math.min(previous?.until ?? shard.cursor, shard.cursor),
+      lost: (previous?.lost ?? 0) + shard.lostMinutes,
     });
-    // The counted range per zone and query group: the oldest cursor and start of its shards.
-    const ranges = new Map<
-      string,
-      { zone: string; query: string; from: number; until: number; lost: number }
-    >();
-    // A zone that left the zone list keeps the name its shards carry, so its self-metrics
-    // keep their labels (and stay one series) for as long as its counters are exported.
-    const zoneNames = new Map(accountZones.map((z) => [z.id, z.name]));
-    const zoneOf = (shard: Shard): string =>
-      zoneNames.get(shard.scopeId) ??
-      (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
-    for (const shard of shards) {
-      const key = `${shard.group}/${shard.scopeId}`;
-      const zone = zoneOf(shard);
-      const previous = ranges.get(key);
-      ranges.set(key, {
-        zone,
-        query: shard.group,
-        from: Math.min(previous?.from ?? shard.start, shard.start),
-        until: Math.min(previous?.until ?? shard.cursor, shard.cursor),
-        lost: (previous?.lost ?? 0) + shard.lostMinutes,
-      });
-    }
-    const dropped = new Map<string, { labels: [string, string][]; value: number }>();
-    for (const shard of shards) {
-      const zone = zoneOf(shard);
-      for (const [family, count] of Object.entries(shard.dropped)) {
-        const key = `${zone}|${shard.group}|${family}`;
-        const entry = dropped.get(key) ?? {
-          labels: [accountLabel, ...zoneLabel(zone), ["query", shard.group], ["family", family]],
-          value: 0,
-        };
-        entry.value += count;
-        dropped.set(key, entry);
-      }
-    }
-    for (const sample of dropped.values()) {
-      self("cloudflare_exporter_dropped_samples_total", sample);
-    }
-    for (const range of ranges.values()) {
-      const labels: [string, string][] = [accountLabel, ...zoneLabel(range.zone), ["query", range.query]];
-      self("cloudflare_exporter_collected_from_timestamp_seconds", {
-        labels,
-        value: range.from,
-      });
-      self("cloudflare_exporter_collected_until_timestamp_seconds", {
-        labels,
-        value: range.until,
-      });
-      self("cloudflare_exporter_lost_seconds_total", {
-        labels,
-        value: range.lost * 60,
-      });
+  }
+  return ranges.values();
+}
+
+function droppedSamples(
+  shards: readonly Shard[],
+  zoneOf: (shard: Shard) => string,
+  accountLabel: [string, string],
+): Iterable<Sample> {
+  const dropped = new Map<string, { labels: [string, string][]; value: number }>();
+  for (const shard of shards) {
+    const zone = zoneOf(shard);
+    for (const [family, count] of Object.entries(shard.dropped)) {
+      const key = `${zone}|${shard.group}|${family}`;
+      const entry = dropped.get(key) ?? {
+        labels: [accountLabel, ...zoneLabel(zone), ["query", shard.group], ["family", family]],
+        value: 0,
+      };
+      entry.value += count;
+      dropped.set(key, entry);
     }
   }
+  return dropped.values();
 }

@@ -1,4 +1,4 @@
-import { snapshotGroups } from "../collect/snapshots/index.ts";
+import { isSnapshotGroup } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { StoredState } from "./state.ts";
 
@@ -17,8 +17,6 @@ export interface Health {
   }[];
 }
 
-const snapshotGroupNames = new Set(snapshotGroups.map((group) => group.name));
-
 export function health(state: StoredState, config: Config, nowMs: number): Health {
   const now = nowMs / 1000;
   const reasons: string[] = [];
@@ -26,7 +24,7 @@ export function health(state: StoredState, config: Config, nowMs: number): Healt
   const accounts = state.accounts.map(({ account, shards, status }) => {
     // Snapshots (certificates, LB weights) are refreshed every half hour by design: data age is
     // judged on the minute series.
-    const minuteShards = shards.filter((s) => !snapshotGroupNames.has(s.group));
+    const minuteShards = shards.filter((s) => !isSnapshotGroup(s.group));
     const until = minuteShards.length > 0 ? Math.min(...minuteShards.map((s) => s.cursor)) : undefined;
     const age = until === undefined ? null : Math.round(now - until);
     const lastRun = status.lastRun;

@@ -1,15 +1,9 @@
 import * as z from "zod";
-import {
-  type AccountInfo,
-  accountCacheKey,
-  accountInfoSchema,
-  type ZoneInfo,
-  zoneInfoSchema,
-} from "../collect/discovery.ts";
+import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
-import { readDocument } from "../store/items.ts";
+import { readDocument, readGraphqlBlock } from "../store/items.ts";
 import { queryAccount, type Shard, shardsFromItems } from "../store/shards.ts";
-import { keys, type Store } from "../store/table.ts";
+import { accountListKey, keys, type Store } from "../store/table.ts";
 
 /**
  * Everything the endpoint shows, read from DynamoDB with one Query per account (plus the
@@ -41,17 +35,22 @@ export type LastRun = z.output<typeof lastRunSchema>;
 
 export interface StoredState {
   accounts: AccountState[];
+  /** Until when Cloudflare said the token's GraphQL budget is spent (Unix ms); absent or past: available. */
+  graphqlBlockedUntilMs?: number;
 }
 
 export async function readState(store: Store, config: Config): Promise<StoredState> {
   const listed = await readDocument(
     store,
     keys.discovery,
-    accountCacheKey(config),
+    accountListKey(config.cfAccounts),
     z.array(accountInfoSchema),
   );
-  const accounts = await Promise.all((listed?.value ?? []).map((account) => readAccount(store, account)));
-  return { accounts };
+  const [accounts, graphqlBlockedUntilMs] = await Promise.all([
+    Promise.all((listed?.value ?? []).map((account) => readAccount(store, account))),
+    readGraphqlBlock(store),
+  ]);
+  return { accounts, graphqlBlockedUntilMs };
 }
 
 async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
@@ -71,8 +70,8 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
   state.shards = shardsFromItems(items);
   for (const item of items) {
     const sk = String(item.sk);
-    if (sk.startsWith(keys.seriesPrefix)) {
-    } else if (sk === keys.zones && typeof item.document === "string") {
+    if (sk.startsWith(keys.seriesPrefix)) continue;
+    if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
     } else if (sk === keys.status) {
       for (const [name, value] of Object.entries(item)) {

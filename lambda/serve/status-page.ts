@@ -1,39 +1,97 @@
 import type { Config } from "../config/config.ts";
 import type { Health } from "./health.ts";
-import type { StoredState } from "./state.ts";
+import type { AccountState, StoredState } from "./state.ts";
 
 const escapeHtml = (value: string) =>
   value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
 const time = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
-/** A small self-contained status page: no scripts, no external assets. */
-export function statusPage(state: StoredState, result: Health, config: Config): string {
-  const rows = state.accounts.flatMap(({ account, zones, shards }) =>
+/** An age as people read it: `45 s`, `12 min 5 s`, `3 h 4 min`. */
+export function age(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3_600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3_600)} h ${Math.floor((s % 3_600) / 60)} min`;
+}
+
+const cells = (values: readonly string[]) => values.map((v) => `<td>${v}</td>`).join("");
+const headers = (names: readonly string[]) =>
+  `<tr>${names.map((n) => `<th scope="col">${n}</th>`).join("")}</tr>`;
+
+function rangeRows(state: StoredState, config: Config, now: number): string[] {
+  return state.accounts.flatMap(({ account, zones, shards }) =>
     shards
       .filter((shard) => shard.index === 0)
-      .map((shard) => {
-        const zone = zones.find((z) => z.id === shard.scopeId)?.name ?? shard.scopeId;
-        return `<tr><td>${escapeHtml(account.name)}</td><td>${escapeHtml(zone)}</td><td>${escapeHtml(shard.group)}</td><td>${time(shard.start)}</td><td>${time(shard.cursor)}</td></tr>`;
+      .map((shard) => ({
+        shard,
+        zone:
+          shard.scopeId === account.id
+            ? "(account)"
+            : (zones.find((z) => z.id === shard.scopeId)?.name ?? shard.scopeId),
+      }))
+      .sort((a, b) => a.zone.localeCompare(b.zone) || a.shard.group.localeCompare(b.shard.group))
+      .map(({ shard, zone }) => {
+        const stale = now - shard.cursor > config.healthMaxAgeSeconds;
+        return `<tr${stale ? ' class="stale"' : ""}>${cells([
+          escapeHtml(account.name),
+          escapeHtml(zone),
+          escapeHtml(shard.group),
+          `${age(now - shard.cursor)}${stale ? " (stale)" : ""}`,
+          time(shard.start),
+          time(shard.cursor),
+        ])}</tr>`;
       }),
   );
-  const errors = state.accounts.flatMap(({ account, status }) =>
-    [...status.errors].map(
-      ([code, count]) => `<li>${escapeHtml(account.name)}: ${escapeHtml(code)} × ${count}</li>`,
-    ),
-  );
+}
+
+function accountRow({ account, status }: AccountState, now: number): string {
+  const run = status.lastRun;
+  const errors = [...status.errors].map(([code, count]) => `${escapeHtml(code)} × ${count}`).join(", ");
+  return `<tr>${cells([
+    escapeHtml(account.name),
+    run
+      ? `${age(now - run.finishedAt / 1000)} ago${run.skipped ? `, skipped: ${escapeHtml(run.skipped)}` : ""}`
+      : "none yet",
+    run ? String(run.minutesCounted) : "",
+    run ? String(run.errorCount) : "",
+    String(status.rateLimitEvents),
+    errors || "none",
+  ])}</tr>`;
+}
+
+function budget(state: StoredState, now: number): string {
+  const until = (state.graphqlBlockedUntilMs ?? 0) / 1000;
+  return until > now
+    ? `<strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at ${time(Math.ceil(until))} (in ${age(until - now)}), and the minutes meanwhile are counted then`
+    : '<strong class="healthy">available</strong>';
+}
+
+/**
+ * A small self-contained status page: no scripts, no external assets, so it reads the
+ * same with JavaScript off. Data age per zone and query group, the last run and errors
+ * of each account, and the GraphQL budget.
+ */
+export function statusPage(state: StoredState, result: Health, config: Config, nowMs: number): string {
+  const now = nowMs / 1000;
+  const rows = rangeRows(state, config, now);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Cloudflare exporter</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.healthy{color:#080}.unhealthy{color:#b00}</style></head>
-<body><h1>Cloudflare exporter</h1>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Cloudflare exporter</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}caption{text-align:left;font-weight:bold;padding:4px 0}.healthy{color:#060}.unhealthy,.stale{color:#a00}</style></head>
+<body><main><h1>Cloudflare exporter</h1>
 <p>Status: <strong class="${result.status}">${result.status}</strong>${result.reasons.length > 0 ? `: ${result.reasons.map(escapeHtml).join("; ")}` : ""}</p>
-<p><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a>${config.disableConfigApi ? "" : ' · <a href="/config">Settings (JSON)</a>'}</p>
-<h2>Counted ranges</h2>
-<table><tr><th>Account</th><th>Zone</th><th>Query group</th><th>Counted from</th><th>Counted until</th></tr>
+<p>Cloudflare GraphQL budget: ${budget(state, now)}</p>
+<nav aria-label="Endpoints"><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a>${config.disableConfigApi ? "" : ' · <a href="/config">Settings (JSON)</a>'}</nav>
+<h2>Accounts</h2>
+<table><caption>Last run and errors since the start, per account</caption>
+${headers(["Account", "Last run", "Minutes counted", "Errors in the last run", "Rate-limit answers", "Errors since the start"])}
+${state.accounts.map((a) => accountRow(a, now)).join("\n")}
+</table>
+<h2>Data age</h2>
+<table><caption>Counted ranges per zone and query group: every minute before “counted until” is counted</caption>
+${headers(["Account", "Zone", "Query group", "Data age", "Counted from", "Counted until"])}
 ${rows.join("\n")}
 </table>
-<h2>Errors since the start</h2>
-<ul>${errors.join("") || "<li>none</li>"}</ul>
-</body></html>
+</main></body></html>
 `;
 }

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import * as z from "zod";
-import type { SeriesState, Shard } from "./shards.ts";
+import type { SeriesState, Shard, SliceShards } from "./shard.ts";
 
 /**
  * The stored form of a slice: every group's shard with one index, for one zone (or
@@ -73,9 +73,6 @@ const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => ({
 
 const pack = (value: unknown) => gzipSync(JSON.stringify(value));
 const unpack = (data: Uint8Array) => JSON.parse(gunzipSync(data).toString("utf8")) as unknown;
-
-/** Shards of one slice, by group. */
-export type SliceShards = Map<string, Shard>;
 
 export function encodeFull(shards: SliceShards): Uint8Array {
   return pack({

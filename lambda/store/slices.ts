@@ -1,16 +1,15 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { applyDelta, checkFormat, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
 import {
-  applyDelta,
-  checkFormat,
-  decodeFull,
-  encodeDelta,
-  encodeFull,
+  decodeLegacy,
+  type SeriesState,
+  type Shard,
+  ShardConflictError,
+  type SliceRef,
   type SliceShards,
-  storedFormat,
-} from "./format.ts";
-import { decodeLegacy, type SeriesState, type Shard, ShardConflictError } from "./shards.ts";
+} from "./shard.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -30,18 +29,6 @@ export const foldEvery = 16;
 export const ringSize = 20;
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxRecordBytes = 350_000;
-
-export interface SliceRef {
-  scopeId: string;
-  index: number;
-  /** The last write applied (0: none in format 2 yet). */
-  seq: number;
-  /** The write the full record holds. */
-  fullSeq: number;
-  shards: SliceShards;
-  /** Format-1 items this slice was carried over from (deleted after its first write). */
-  legacy: string[];
-}
 
 const sliceItem = z.object({
   sk: z.string(),
@@ -136,6 +123,95 @@ function advancedSeries(before: SliceShards, after: readonly Shard[]): AdvancedS
   return out;
 }
 
+/** Puts of one slice write, with what they cost. */
+interface RecordWriter {
+  put(
+    sk: string,
+    data: Uint8Array,
+    seq: number,
+    condition: string,
+    values?: Record<string, number>,
+  ): Promise<void>;
+  units: number;
+  bytes: number;
+}
+
+function recordWriter(store: Store, accountId: string): RecordWriter {
+  const writer: RecordWriter = {
+    units: 0,
+    bytes: 0,
+    async put(sk, data, seq, condition, values = {}) {
+      if (data.byteLength > maxRecordBytes)
+        throw new Error(`${sk} would be ${data.byteLength} bytes compressed; raise the group's shard count`);
+      const response = await store.client.send(
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { pk: keys.account(accountId), sk, format: storedFormat, seq, data },
+          ConditionExpression: condition,
+          ...(condition.includes("#seq") ? { ExpressionAttributeNames: { "#seq": "seq" } } : {}),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      writer.units += response.ConsumedCapacity?.CapacityUnits ?? 0;
+      writer.bytes += data.byteLength;
+    },
+  };
+  return writer;
+}
+
+/** Rewrites the slice's full record as of write `seq`, unless a newer one is already there (it holds this one). */
+async function fold(writer: RecordWriter, slice: SliceRef, state: SliceShards, seq: number): Promise<void> {
+  try {
+    const sk = keys.sliceFull(slice.scopeId, slice.index);
+    await writer.put(sk, encodeFull(state), seq, "attribute_not_exists(pk) OR #seq < :seq", { ":seq": seq });
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * The conditional put of write `slice.seq + 1`: a full record for a slice's first write in
+ * this format (carrying format-1 shards over), a delta otherwise. Returns the write the
+ * full record now holds.
+ */
+async function putWrite(
+  writer: RecordWriter,
+  slice: SliceRef,
+  after: SliceShards,
+  stored: readonly Shard[],
+): Promise<number> {
+  const seq = slice.seq + 1;
+  try {
+    if (slice.seq === 0) {
+      await writer.put(
+        keys.sliceFull(slice.scopeId, slice.index),
+        encodeFull(after),
+        seq,
+        "attribute_not_exists(pk)",
+      );
+      return seq;
+    }
+    let fullSeq = slice.fullSeq;
+    // The ring never overwrites a write the full record does not hold yet.
+    if (seq - ringSize > fullSeq) {
+      await fold(writer, slice, slice.shards, slice.seq);
+      fullSeq = slice.seq;
+    }
+    await writer.put(
+      keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
+      encodeDelta(slice.shards, stored),
+      seq,
+      "attribute_not_exists(pk) OR #seq <= :displaced",
+      { ":displaced": seq - ringSize },
+    );
+    return fullSeq;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
+    throw error;
+  }
+}
+
 /**
  * Moves `next` shards (all of `slice`) forward in one conditional put; folds the slice
  * into its full record when due. Throws ShardConflictError when another writer got there first.
@@ -150,70 +226,11 @@ export async function writeSlice(
   const after: SliceShards = new Map(slice.shards);
   for (const shard of stored) after.set(shard.group, shard);
   const seq = slice.seq + 1;
+  const writer = recordWriter(store, accountId);
   const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
-  let units = 0;
-  let bytes = 0;
-  const put = async (
-    sk: string,
-    data: Uint8Array,
-    at: number,
-    condition: string,
-    values: Record<string, number>,
-  ) => {
-    if (data.byteLength > maxRecordBytes)
-      throw new Error(`${sk} would be ${data.byteLength} bytes compressed; raise the group's shard count`);
-    const response = await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: { pk: keys.account(accountId), sk, format: storedFormat, seq: at, data },
-        ConditionExpression: condition,
-        ...(condition.includes("#seq") ? { ExpressionAttributeNames: { "#seq": "seq" } } : {}),
-        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-        ReturnConsumedCapacity: "TOTAL",
-      }),
-    );
-    units += response.ConsumedCapacity?.CapacityUnits ?? 0;
-    bytes += data.byteLength;
-  };
-  const fold = async (state: SliceShards, at: number) => {
-    try {
-      const sk = keys.sliceFull(slice.scopeId, slice.index);
-      await put(sk, encodeFull(state), at, "attribute_not_exists(pk) OR #seq < :seq", { ":seq": at });
-    } catch (error) {
-      // A newer full record is already there: it holds this one.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  };
-  try {
-    if (slice.seq === 0) {
-      // The first write in this format: a full record (carrying format-1 shards over).
-      await put(
-        keys.sliceFull(slice.scopeId, slice.index),
-        encodeFull(after),
-        seq,
-        "attribute_not_exists(pk)",
-        {},
-      );
-      written.fullSeq = seq;
-    } else {
-      if (seq - ringSize > slice.fullSeq) {
-        await fold(slice.shards, slice.seq);
-        written.fullSeq = slice.seq;
-      }
-      await put(
-        keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
-        encodeDelta(slice.shards, stored),
-        seq,
-        "attribute_not_exists(pk) OR #seq <= :displaced",
-        { ":displaced": seq - ringSize },
-      );
-    }
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
-    throw error;
-  }
+  written.fullSeq = await putWrite(writer, slice, after, stored);
   if (seq - written.fullSeq >= foldEvery) {
-    await fold(after, seq);
+    await fold(writer, slice, after, seq);
     written.fullSeq = seq;
   }
   for (const sk of slice.legacy)
@@ -225,7 +242,7 @@ export async function writeSlice(
     slice: written,
     shards: stored.map((shard) => after.get(shard.group) ?? shard),
     advanced: advancedSeries(slice.shards, stored),
-    writeUnits: units,
-    bytes,
+    writeUnits: writer.units,
+    bytes: writer.bytes,
   };
 }

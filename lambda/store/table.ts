@@ -39,6 +39,11 @@ export const keys = {
   graphqlBlock: "GRAPHQL_BLOCK",
 } as const;
 
+/** The account list's key: named accounts (CF_ACCOUNTS) are cached apart from the full list. */
+export function accountListKey(cfAccounts: readonly string[]): string {
+  return cfAccounts.length > 0 ? `${keys.accounts}#${cfAccounts.join(",")}` : keys.accounts;
+}
+
 export interface Store {
   client: DynamoDBDocumentClient;
   tableName: string;

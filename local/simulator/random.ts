@@ -4,15 +4,10 @@
  * same seed answer every query identically, in any order.
  */
 
-/** 32-bit FNV-1a hash of a string. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** 32-bit FNV-1a hash of a string: the exporter's own, so the two can never differ. */
+import { fnv1a as hash32 } from "../../lambda/lib/hash.ts";
+
+export { hash32 };
 
 /** A seeded generator (mulberry32) with the helpers the traffic model needs. */
 export class Random {

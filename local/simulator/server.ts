@@ -213,7 +213,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return true;
       case "htmlError": {
         const status = fault.status ?? 502;
-        response.writeHead(status, { "content-type": "text/html; charset=UTF-8" });
+        // Cloudflare's edge names the request in a cf-ray header as well as on the page.
+        response.writeHead(status, {
+          "content-type": "text/html; charset=UTF-8",
+          "cf-ray": "8c2f0e1a9b7d4e3f-LHR",
+        });
         response.end(
           `<!DOCTYPE html><html><head><title>${status} Bad gateway</title></head><body><h1>Error ${status}</h1><p>Bad gateway. The web server reported a bad gateway error.</p><p>Ray ID: 8c2f0e1a9b7d4e3f</p></body></html>`,
         );

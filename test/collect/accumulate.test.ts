@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { advanceShard, samplesByMinute } from "../../lambda/collect/accumulate.ts";
 import {
   breakdown,
   counter,
@@ -8,8 +7,9 @@ import {
   each,
   gauge,
   single,
-} from "../../lambda/collect/query-group.ts";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
+} from "../../lambda/catalogue/query-group.ts";
+import { seriesKey } from "../../lambda/catalogue/series-key.ts";
+import { advanceShard, samplesByMinute } from "../../lambda/collect/accumulate.ts";
 import {
   countableEnd,
   halve,

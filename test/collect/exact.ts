@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
+import { seriesKey } from "../../lambda/catalogue/series-key.ts";
 import type { Simulator } from "../../local/simulator/server.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
+import { requestMethods } from "../../lambda/catalogue/groups/request-methods.ts";
 import { discoverZones } from "../../lambda/collect/discovery.ts";
 import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
-import { httpRequests1m } from "../../lambda/collect/groups/http-requests-1m.ts";
-import { requestMethods } from "../../lambda/collect/groups/request-methods.ts";
 import { oldestQueryable } from "../../lambda/collect/windows.ts";
 import type { LogFields } from "../../lambda/lib/log.ts";
 import { readDocument, writeDocument } from "../../lambda/store/items.ts";

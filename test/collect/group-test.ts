@@ -1,5 +1,5 @@
+import type { AnyQueryGroup } from "../../lambda/catalogue/query-group.ts";
 import type { FetchSummary } from "../../lambda/collect/fetch-account.ts";
-import type { AnyQueryGroup } from "../../lambda/collect/query-group.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import type { WorldSpec } from "../../local/simulator/world.ts";
 import { type Harness, startHarness } from "./harness.ts";

@@ -1,8 +1,8 @@
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
+import type { AnyQueryGroup } from "../../lambda/catalogue/query-group.ts";
+import type { SnapshotGroup } from "../../lambda/catalogue/snapshot-group.ts";
 import { type FetchDeps, fetchAccount } from "../../lambda/collect/fetch-account.ts";
-import { httpRequests1m } from "../../lambda/collect/groups/http-requests-1m.ts";
-import type { AnyQueryGroup } from "../../lambda/collect/query-group.ts";
 import { createRuntime } from "../../lambda/collect/runtime.ts";
-import type { SnapshotGroup } from "../../lambda/collect/snapshot-group.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";

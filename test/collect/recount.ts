@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
+import { type AnyQueryGroup, accountLabel } from "../../lambda/catalogue/query-group.ts";
 import { CloudflareGraphqlClient } from "../../lambda/cloudflare/graphql-client.ts";
 import { RateLimiter } from "../../lambda/cloudflare/rate-limiter.ts";
 import { type LabelPolicy, samplesByMinute } from "../../lambda/collect/accumulate.ts";
 import { fetchParts } from "../../lambda/collect/fetch-parts.ts";
-import { queryGroups } from "../../lambda/collect/groups/index.ts";
-import { type AnyQueryGroup, accountLabel } from "../../lambda/collect/query-group.ts";
 import { readDocument } from "../../lambda/store/items.ts";
 import { readAccountShards, type SeriesState } from "../../lambda/store/shards.ts";
 import { keys, type Store } from "../../lambda/store/table.ts";

@@ -1,7 +1,7 @@
+import { seriesKey } from "../../lambda/catalogue/series-key.ts";
+import type { SnapshotSample } from "../../lambda/catalogue/snapshot-group.ts";
 import { RateLimiter } from "../../lambda/cloudflare/rate-limiter.ts";
 import { CloudflareRestClient } from "../../lambda/cloudflare/rest-client.ts";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
-import type { SnapshotSample } from "../../lambda/collect/snapshot-group.ts";
 import type { Simulator } from "../../local/simulator/server.ts";
 
 export interface RecordingRestClient {

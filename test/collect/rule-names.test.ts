@@ -128,7 +128,7 @@ describe("fetchRuleNames", () => {
     expect(error).toMatchObject({
       kind: "transient",
       status: 502,
-      message: `non-JSON answer from ${failingPath} (HTTP 502)`,
+      message: `GET ${failingPath}: HTTP 502, an HTML page instead of JSON; a failure on Cloudflare's side: retried, and what stays uncounted is counted by a later run`,
     });
     // Retried once (maxAttempts 2) before giving up.
     expect(client.requests.filter((path) => path === failingPath)).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { httpRequests1m } from "../../lambda/collect/groups/http-requests-1m.ts";
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
 import { countableEnd, isRefreshDue } from "../../lambda/collect/windows.ts";
 import { discover } from "../../lambda/handlers/discover.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SnapshotContext, SnapshotGroup } from "../../lambda/catalogue/snapshot-group.ts";
+import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
+import { lbWeights } from "../../lambda/catalogue/snapshots/lb-weights.ts";
+import { sslCertificates } from "../../lambda/catalogue/snapshots/ssl-certificates.ts";
 import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
-import type { SnapshotContext, SnapshotGroup } from "../../lambda/collect/snapshot-group.ts";
-import { snapshotGroups } from "../../lambda/collect/snapshots/index.ts";
-import { lbWeights } from "../../lambda/collect/snapshots/lb-weights.ts";
-import { sslCertificates } from "../../lambda/collect/snapshots/ssl-certificates.ts";
 import { VirtualClock } from "../../local/simulator/clock.ts";
 import { type Simulator, startSimulator } from "../../local/simulator/server.ts";
 import type {
@@ -273,7 +273,7 @@ describe("ssl-certificates", () => {
     await expect(failure).rejects.toBeInstanceOf(CloudflareApiError);
     await expect(failure).rejects.toMatchObject({
       kind: "transient",
-      message: `non-JSON answer from /zones/${zone.id}/ssl/certificate_packs (HTTP 200)`,
+      message: `GET /zones/${zone.id}/ssl/certificate_packs: HTTP 200, an HTML page instead of JSON; a failure on Cloudflare's side: retried, and what stays uncounted is counted by a later run`,
     });
     // Transient, so retried once (maxAttempts 2) before giving up.
     expect(client.requests).toHaveLength(2);

@@ -44,7 +44,7 @@ describe("SSM overrides", () => {
     expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
   });
 
-  it("ssm beats env beats default, an invalid override is ignored, logged and shown, the last valid value kept", async () => {
+  it("ssm beats env beats default, an invalid override is ignored, logged and shown, the environment's value in force", async () => {
     let current: Record<string, string> = { scrapeDelaySeconds: "600", queryLimit: "5000" };
     ssm.on(GetParametersByPathCommand).callsFake(() => ({ Parameters: parameters(current) }));
     const logger = memoryLogger();
@@ -60,7 +60,8 @@ describe("SSM overrides", () => {
 
     current = { scrapeDelaySeconds: "ten minutes", queryLimit: "5000" };
     const second = await provider.current();
-    expect(second.config.scrapeDelaySeconds).toBe(600);
+    expect(second.config.scrapeDelaySeconds).toBe(480);
+    expect(second.sources.scrapeDelaySeconds).toBe("env");
     expect(second.issues).toEqual([
       { key: "scrapeDelaySeconds", value: "ten minutes", source: "ssm", rule: "must be a whole number" },
     ]);
@@ -178,7 +179,7 @@ describe("the endpoint's view of the settings", () => {
     const body = String((await app(get("/metrics"))).body);
     expect(body).toContain(
       [
-        "# HELP cloudflare_exporter_config_errors Runtime config overrides rejected (ignored, the last valid value kept), by key",
+        "# HELP cloudflare_exporter_config_errors Runtime config overrides rejected (ignored, the environment value or default in force), by key",
         "# TYPE cloudflare_exporter_config_errors gauge",
         'cloudflare_exporter_config_errors{key="excludeHost"} 1',
         'cloudflare_exporter_config_errors{key="scrapeDelaySeconds"} 1',

@@ -113,11 +113,13 @@ describe("an invalid override never breaks the exporter", () => {
     );
   });
 
-  it("keeps the last valid override in force when it is replaced by an invalid one", () => {
+  it("puts the environment's value (here the default) in force when a valid override is replaced by an invalid one", () => {
     const first = resolveConfig({ env: {}, overrides: ssm({ scrapeDelaySeconds: "720" }) });
-    const second = resolveConfig({ env: {}, overrides: ssm({ scrapeDelaySeconds: "-5" }), previous: first });
-    expect(second.config.scrapeDelaySeconds).toBe(720);
-    expect(second.sources.scrapeDelaySeconds).toBe("ssm");
+    expect(first.config.scrapeDelaySeconds).toBe(720);
+    // No memory of the 720: a fresh process resolves the same inputs to the same settings.
+    const second = resolveConfig({ env: {}, overrides: ssm({ scrapeDelaySeconds: "-5" }) });
+    expect(second.config.scrapeDelaySeconds).toBe(300);
+    expect(second.sources.scrapeDelaySeconds).toBe("default");
     expect(second.issues).toEqual([
       { key: "scrapeDelaySeconds", value: "-5", source: "ssm", rule: "must be at least 60 seconds" },
     ]);
@@ -125,12 +127,11 @@ describe("an invalid override never breaks the exporter", () => {
     const third = resolveConfig({
       env: {},
       overrides: ssm({ scrapeDelaySeconds: "600" }),
-      previous: second,
     });
     expect(third.config.scrapeDelaySeconds).toBe(600);
     expect(third.issues).toEqual([]);
     // Removed: the environment/default applies again.
-    const fourth = resolveConfig({ env: {}, overrides: ssm({}), previous: third });
+    const fourth = resolveConfig({ env: {}, overrides: ssm({}) });
     expect(fourth.config.scrapeDelaySeconds).toBe(300);
     expect(fourth.sources.scrapeDelaySeconds).toBe("default");
   });
@@ -190,32 +191,23 @@ describe("rules between settings", () => {
     expect([resolved.config.timeWindowSeconds, resolved.config.scrapeDelaySeconds]).toEqual([600, 600]);
   });
 
-  it("blames the override that changed", () => {
-    const first = resolveConfig({
-      env: {},
-      overrides: ssm({ scrapeDelaySeconds: "600", timeWindowSeconds: "600", healthMaxAgeSeconds: "1900" }),
-    });
-    // The delay drops below the window: the changed delay is rejected, the unchanged window kept.
-    const second = resolveConfig({
+  it("rejects every override a broken rule involves, whatever was in force before", () => {
+    // The delay below the window: both overrides go, the health limit (no rule broken) stays.
+    const resolved = resolveConfig({
       env: {},
       overrides: ssm({ scrapeDelaySeconds: "120", timeWindowSeconds: "600", healthMaxAgeSeconds: "1900" }),
-      previous: first,
     });
-    expect(second.config.scrapeDelaySeconds).toBe(600);
-    expect(second.config.timeWindowSeconds).toBe(600);
-    expect(second.sources.timeWindowSeconds).toBe("ssm");
-    expect(second.issues.map((i) => i.key)).toEqual(["scrapeDelaySeconds"]);
+    expect(resolved.config.scrapeDelaySeconds).toBe(300);
+    expect(resolved.config.timeWindowSeconds).toBe(60);
+    expect(resolved.sources.timeWindowSeconds).toBe("default");
+    expect(resolved.config.healthMaxAgeSeconds).toBe(1900);
+    expect(resolved.issues.map((i) => i.key)).toEqual(["scrapeDelaySeconds", "timeWindowSeconds"]);
   });
 
-  it("falls back to the environment's values when no valid combination of overrides is left", () => {
-    const first = resolveConfig({ env: {}, overrides: ssm({ timeWindowSeconds: "120" }) });
-    // The window grows past the delay and the health limit at once; no earlier value helps.
-    const second = resolveConfig({
-      env: {},
-      overrides: ssm({ timeWindowSeconds: "900" }),
-      previous: first,
-    });
-    expect(second.config.timeWindowSeconds).toBe(120);
+  it("falls back to the environment's values when an override breaks a rule on its own", () => {
+    // The window grows past the delay and the health limit at once.
+    const second = resolveConfig({ env: {}, overrides: ssm({ timeWindowSeconds: "900" }) });
+    expect(second.config.timeWindowSeconds).toBe(60);
     expect(second.issues.map((i) => [i.key, i.value])).toEqual([["timeWindowSeconds", "900"]]);
   });
 

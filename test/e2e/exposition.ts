@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { seriesKey } from "../../lambda/collect/series-key.ts";
+import { seriesKey } from "../../lambda/catalogue/series-key.ts";
 import { parseSeriesKey } from "../../lambda/serve/families.ts";
 import { parseSamples } from "../local/child.ts";
 

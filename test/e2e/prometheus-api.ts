@@ -22,6 +22,23 @@ const envelope = z.discriminatedUnion("status", [
   z.object({ status: z.literal("error"), errorType: z.string(), error: z.string() }),
 ]);
 
+const rulesData = z.object({
+  groups: z.array(
+    z.object({
+      name: z.string(),
+      rules: z.array(
+        z.object({
+          name: z.string(),
+          type: z.enum(["alerting", "recording"]),
+          health: z.string(),
+          lastError: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+export type LoadedRule = z.output<typeof rulesData>["groups"][number]["rules"][number];
+
 export interface Sample {
   /** Unix seconds (milliseconds precision): the scrape's start time. */
   at: number;
@@ -60,6 +77,14 @@ export class PrometheusApi {
   async samples(query: string, time?: number): Promise<RangeResult[]> {
     const data = await this.query(query, time, matrixData);
     return data.result.map(({ metric, values }) => ({ metric, samples: values.map(toSample) }));
+  }
+
+  /** Every loaded rule with the health of its last evaluation. */
+  async rules(): Promise<LoadedRule[]> {
+    const response = await fetch(`${this.url}/api/v1/rules`, { signal: AbortSignal.timeout(30_000) });
+    const parsed = envelope.parse(await response.json());
+    if (parsed.status === "error") throw new Error(`Prometheus refused /api/v1/rules: ${parsed.error}`);
+    return rulesData.parse(parsed.data).groups.flatMap((group) => group.rules);
   }
 
   async ready(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PrometheusApi } from "./prometheus-api.ts";
 import { freePort, waitUntil } from "./wait.ts";
 
@@ -19,11 +20,19 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
+/** The alert and recording rules we ship, loaded as a user would load them. */
+export const rulesFile = fileURLToPath(new URL("../../rules/cloudflare-exporter.rules.yml", import.meta.url));
+
 export function prometheusConfig(target: string, credentialsFile: string): string {
   // JSON is YAML: no YAML library needed, and every string is quoted correctly.
   return JSON.stringify(
     {
-      global: { scrape_interval: `${scrapeIntervalSeconds}s`, scrape_timeout: `${scrapeIntervalSeconds}s` },
+      global: {
+        scrape_interval: `${scrapeIntervalSeconds}s`,
+        scrape_timeout: `${scrapeIntervalSeconds}s`,
+        evaluation_interval: `${scrapeIntervalSeconds}s`,
+      },
+      rule_files: [rulesFile],
       scrape_configs: [
         {
           job_name: job,

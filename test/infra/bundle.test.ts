@@ -14,6 +14,11 @@ import { ExporterStack } from "../../lib/exporter-stack.ts";
  * import time.
  */
 
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
 describe("the Lambda bundles", () => {
   const outdir = mkdtempSync(join(tmpdir(), "exporter-bundle-"));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -66,4 +71,36 @@ describe("the Lambda bundles", () => {
       expect(typeof loaded.handler).toBe("function");
     });
   }
+
+  // The source map names every input esbuild kept, so it tells which packages a bundle holds.
+  const runtime = new Set(Object.keys(packageJson.dependencies));
+  const packagesOf = (fn: (typeof functions)[keyof typeof functions]) => {
+    const map = JSON.parse(readFileSync(join(bundleOf(fn), "index.mjs.map"), "utf8")) as {
+      sources: string[];
+    };
+    const names = map.sources.flatMap((source) => {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(
+        source.slice(source.lastIndexOf("node_modules/")),
+      );
+      return match?.[1] ? [match[1]] : [];
+    });
+    return [...new Set(names)].sort();
+  };
+
+  it("holds runtime dependencies only: never aws-cdk-lib, constructs or a devDependency", () => {
+    const devOnly = Object.keys(packageJson.devDependencies);
+    const direct: Record<string, string[]> = {};
+    for (const [name, fn] of Object.entries(functions)) {
+      const packages = packagesOf(fn);
+      expect(
+        packages.filter((p) => p === "aws-cdk-lib" || p === "constructs" || devOnly.includes(p)),
+      ).toEqual([]);
+      direct[name] = packages.filter((p) => runtime.has(p));
+      console.info(`${name} bundle packages (${packages.length}): ${packages.join(" ")}`);
+    }
+    // The endpoint never calls Cloudflare: no GraphQL client in its bundle.
+    expect(direct.serve?.filter((p) => p.startsWith("graphql"))).toEqual([]);
+    for (const collector of [direct.discover, direct.fetchAccount])
+      expect(collector).toEqual(expect.arrayContaining(["graphql-request", "zod", "@aws-sdk/lib-dynamodb"]));
+  });
 });

@@ -28,13 +28,14 @@ function acknowledgements(root: IConstruct): Map<string, string> {
 const variants: Record<string, Record<string, unknown>> = {
   defaults: {},
   "pinned to an account and region": { env: { account: "123456789012", region: "eu-west-1" } },
-  "IAM auth, tracing, existing secret, provisioned table, alarm email": {
+  "IAM auth, tracing, existing secret, provisioned table, alarm email, AMP rules": {
     metricsAuth: "iam",
     tracing: "true",
     cloudflareTokenSecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cloudflare/token-AbCdEf",
     tableBillingMode: "provisioned",
     alarmEmail: "ops@example.com",
     serveReservedConcurrency: 2,
+    ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef",
   },
   "auth disabled, secret by name, five-minute schedule, own parameter prefix": {
     metricsAuth: "disabled",

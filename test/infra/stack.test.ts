@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
@@ -76,10 +77,9 @@ describe("the exporter stack", () => {
     template.allResourcesProperties("AWS::IAM::Role", { ManagedPolicyArns: Match.absent() });
   });
 
-  it("gives every Lambda the same settings, and the token only as a secret's ARN", () => {
+  it("gives every Lambda the same settings, and the token only as a secret's ARN to the collectors", () => {
     const common = {
       TABLE_NAME: { Ref: logicalId(stack, stack.storage.table) },
-      CLOUDFLARE_API_TOKEN_SECRET_ARN: { Ref: logicalId(stack, stack.configuration.cloudflareToken) },
       CONFIG_PARAMETER_PATH: "/cloudflare-exporter/config/",
       NODE_OPTIONS: "--enable-source-maps",
       EXPORTER_VERSION: "0.1.0",
@@ -87,8 +87,15 @@ describe("the exporter stack", () => {
     };
     const variables = (fn: keyof typeof functions) =>
       template.toJSON().Resources[logicalId(stack, functions[fn].function)].Properties.Environment.Variables;
-    expect(variables("discover")).toEqual(common);
-    expect(variables("fetchAccount")).toEqual({ ...common, METRICS_NAMESPACE: "CloudflareExporter/Test" });
+    const token = {
+      CLOUDFLARE_API_TOKEN_SECRET_ARN: { Ref: logicalId(stack, stack.configuration.cloudflareToken) },
+    };
+    expect(variables("discover")).toEqual({ ...common, ...token });
+    expect(variables("fetchAccount")).toEqual({
+      ...common,
+      ...token,
+      METRICS_NAMESPACE: "CloudflareExporter/Test",
+    });
     expect(variables("serve")).toEqual({
       ...common,
       METRICS_AUTH: "required",
@@ -164,7 +171,7 @@ describe("the exporter stack", () => {
       const ssm = statementsOf(stack, template, fn).filter((s) => JSON.stringify(s.Action).includes("ssm:"));
       expect(ssm).toEqual([
         {
-          Action: ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
+          Action: "ssm:GetParametersByPath",
           Effect: "Allow",
           Resource: [
             arn(":parameter/cloudflare-exporter/config"),
@@ -412,6 +419,20 @@ describe("the stack's options", () => {
       Protocol: "email",
       Endpoint: "ops@example.com",
     });
+  });
+
+  it("loads the alert and recording rules into an AMP workspace only when asked", () => {
+    synth().template.resourceCountIs("AWS::APS::RuleGroupsNamespace", 0);
+    const workspace = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef";
+    const { template: withAmp } = synth({ ampWorkspaceArn: workspace });
+    expect(only(withAmp, "AWS::APS::RuleGroupsNamespace")).toEqual({
+      Workspace: workspace,
+      Name: "cloudflare-exporter",
+      Data: readFileSync(new URL("../../rules/cloudflare-exporter.rules.yml", import.meta.url), "utf8"),
+    });
+    expect(() => synth({ ampWorkspaceArn: "ws-0123abcd" })).toThrow(
+      /ampWorkspaceArn: must be an Amazon Managed/,
+    );
   });
 
   it("passes exporter settings through and stops synth on a typo", () => {

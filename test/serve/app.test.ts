@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { counter } from "../../lambda/collect/query-group.ts";
+import { counter } from "../../lambda/catalogue/query-group.ts";
 import { loadConfig } from "../../lambda/config/config.ts";
 import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { renderText } from "../../lambda/exposition/text.ts";
@@ -94,6 +94,52 @@ describe("self-metrics", () => {
     ]) {
       expect(text.split("\n")).toContain(line);
     }
+  });
+});
+
+describe("zone self-metrics under the CF_ZONES allow-list", () => {
+  const listed = "a1".repeat(16);
+  const unlisted = "b2".repeat(16);
+  const account = state({}).accounts[0] as StoredState["accounts"][number];
+  const twoZones: StoredState = {
+    accounts: [
+      {
+        ...account,
+        shards: account.shards.map((shard) => ({ ...shard, scopeId: listed })),
+        // The zone cache holds every active zone; CF_ZONES is applied when it is read.
+        zones: [
+          { id: listed, name: "example.com", plan: "pro", settings: {} },
+          { id: unlisted, name: "other.example", plan: "pro", settings: {} },
+        ],
+      },
+    ],
+  };
+
+  it("count every discovered zone, and only the listed ones as filtered and processed", () => {
+    const lines = renderText(
+      buildFamilies(twoZones, loadConfig({ CF_ZONES: listed }), build, registry),
+    ).split("\n");
+    expect(lines).toContain("cloudflare_zones 2");
+    expect(lines).toContain("cloudflare_zones_filtered 1");
+    expect(lines).toContain("cloudflare_zones_processed 1");
+  });
+
+  it("count as skipped for the free tier only the zones of CF_FREE_TIER_ACCOUNTS, which get no zone queries", () => {
+    const render = (env: Record<string, string>) =>
+      renderText(buildFamilies(twoZones, loadConfig(env), build, registry)).split("\n");
+    expect(render({})).toContain("cloudflare_zones_skipped_free_tier 0");
+    expect(render({ CF_FREE_TIER_ACCOUNTS: account.account.id })).toContain(
+      "cloudflare_zones_skipped_free_tier 2",
+    );
+    expect(render({ CF_FREE_TIER_ACCOUNTS: account.account.id, CF_ZONES: listed })).toContain(
+      "cloudflare_zones_skipped_free_tier 1",
+    );
+  });
+
+  it("without an allow-list, filtered equals discovered", () => {
+    const lines = renderText(buildFamilies(twoZones, loadConfig({}), build, registry)).split("\n");
+    expect(lines).toContain("cloudflare_zones 2");
+    expect(lines).toContain("cloudflare_zones_filtered 2");
   });
 });
 
@@ -217,6 +263,22 @@ describe("the endpoint", () => {
     const page = await endpoint(get("/"));
     expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(String(page.body)).toContain("<td>example.com</td>");
+  });
+
+  it("shows data age per zone and group, each account's errors and the budget on the status page", async () => {
+    // cursor = minute(0) is 390 s before now; the budget is spent for 4 more minutes.
+    const spent = { ...state({}), graphqlBlockedUntilMs: now + 240_000 };
+    const body = String((await app({ readState: async () => spent })(get("/"))).body);
+    expect(body).toContain("<td>Example Corp</td><td>example.com</td><td>test</td><td>6 min 30 s</td>");
+    expect(body).toContain(
+      "<td>Example Corp</td><td>20 s ago</td><td>1</td><td>0</td><td>1</td><td>forbidden:authz × 3</td>",
+    );
+    expect(body).toContain(
+      'Cloudflare GraphQL budget: <strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at 2026-11-20T12:04:30Z (in 4 min 0 s)',
+    );
+    const available = String((await app()(get("/"))).body);
+    expect(available).toContain('Cloudflare GraphQL budget: <strong class="healthy">available</strong>');
+    expect(available).not.toContain("<script");
   });
 
   it("adapts Function URL events both ways, binary bodies in base64", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { queryGroups } from "../../lambda/collect/groups/index.ts";
+import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
 import { type InjectedFault, runSoak, summaryLine } from "./soak.ts";
 
 /**

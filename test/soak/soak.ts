@@ -1,6 +1,6 @@
+import { queryGroups } from "../../lambda/catalogue/groups/index.ts";
+import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
 import type { FetchDeps } from "../../lambda/collect/fetch-account.ts";
-import { queryGroups } from "../../lambda/collect/groups/index.ts";
-import { snapshotGroups } from "../../lambda/collect/snapshots/index.ts";
 import { countableEnd } from "../../lambda/collect/windows.ts";
 import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { discover } from "../../lambda/handlers/discover.ts";

@@ -1,0 +1,25 @@
+import * as z from "zod";
+import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-group.ts";
+
+/** Requests from `httpRequestsAdaptiveGroups` by HTTP method. All plans (Free included) have the dataset. */
+const rowSchema = z.object({
+  count: countSchema,
+  dimensions: z.object({ datetimeMinute: timeSchema, clientRequestHTTPMethodName: z.string() }),
+});
+type Row = z.output<typeof rowSchema>;
+
+export const requestMethods = adaptiveGroup<Row>({
+  name: "request-methods",
+  scope: "zone",
+  dataset: "httpRequestsAdaptiveGroups",
+  shards: 1,
+  rowSchema,
+  series: [
+    each(
+      counter("cloudflare_zone_requests_by_method_total", "Requests by HTTP method", ["method"]),
+      (r) => r.count,
+      (r) => ({ method: r.dimensions.clientRequestHTTPMethodName }),
+      { skipZero: true },
+    ),
+  ],
+});

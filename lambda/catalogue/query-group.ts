@@ -1,0 +1,236 @@
+import * as z from "zod";
+
+/**
+ * A query group is one dataset node of Cloudflare's GraphQL API: what it selects, the zod
+ * schema of its rows, and a declarative mapping from a row to samples. Everything else
+ * (windows, batching into one request per chunk, limits, storage, exposition) is shared,
+ * so adding a metric touches one group file and its test.
+ *
+ * A group selects the dimensions it labels and nothing more, so Cloudflare's rows are
+ * already one per label set and minute; rows that still land on the same series (label
+ * options such as EXCLUDE_HOST, status grouping, two rules with one name) are merged
+ * before anything is counted.
+ */
+export type MetricType = "counter" | "gauge";
+
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: MetricType;
+  /** Label names besides the scope label (`zone` or `account`), in output order. */
+  labels: readonly string[];
+  /** The unit of the value, for the docs (`requests`, `bytes`, `seconds`, …). */
+  unit: string;
+  /**
+   * Exposed as a summary (a gauge stored per `quantile`): Prometheus reserves the `quantile`
+   * label for summaries, and a Cloudflare quantile of the last minute is one.
+   */
+  summary?: boolean;
+}
+
+export interface LabeledValue {
+  labels: Readonly<Record<string, string>>;
+  value: number;
+  /** Weight of a gauge value in a `mean` merge (e.g. the row's event count). */
+  weight?: number;
+}
+
+/**
+ * How gauge values that land on the same series in the same minute combine. Counters always
+ * add (the same events split over rows that differ only in dimensions we do not label).
+ */
+export type GaugeMerge = "max" | "min" | "sum" | "mean";
+
+/** What a mapping may ask of the exporter's settings and lookups. */
+export interface MappingContext {
+  /** An HTTP status code as a label: the code, or its class (`5xx`) when CF_HTTP_STATUS_GROUP is set. */
+  status(code: number): string;
+  /** A firewall rule's readable name, or its ID when no name is known. */
+  ruleName(ruleId: string): string;
+}
+
+export interface SeriesSpec<Row> {
+  family: MetricFamily;
+  /** Samples of one row; a counter sample of 0 still creates its series. */
+  values: (row: Row, context: MappingContext) => readonly LabeledValue[];
+  /** Gauges only: how values on one series and minute combine (default `max`). */
+  merge?: GaugeMerge;
+}
+
+export interface QueryGroup<Row> {
+  /** The `query` label of self-metrics and the key of its state. */
+  name: string;
+  scope: "zone" | "account";
+  /** The dataset node; its `settings` (enabled, maxDuration, notOlderThan) bound the group's queries. */
+  dataset: string;
+  /** Adaptive datasets are sampled estimates (Cloudflare's own figures, not ours). */
+  sampled: boolean;
+  /** The time dimension rows are bucketed by (a whole minute). */
+  timeDimension: "datetime" | "datetimeMinute";
+  /** Conditions besides the time range, in GraphQL input syntax, e.g. `cacheStatus: "miss"`. */
+  filter?: string;
+  /** The selection inside the dataset node, including `dimensions { <timeDimension> … }`. */
+  selection: string;
+  rowSchema: z.ZodType<Row>;
+  /** The minute (Unix seconds) a row belongs to. */
+  minuteOf: (row: Row) => number;
+  series: readonly SeriesSpec<Row>[];
+  /** Shards the group's series of one zone are spread over (each below DynamoDB's item limit). */
+  shards: number;
+  /** The mapping calls `ruleName`: the zone's firewall rule names are loaded first. */
+  usesRuleNames?: boolean;
+}
+
+/** Type-erased form for registries of groups with different row types. */
+// biome-ignore lint/suspicious/noExplicitAny: rows are validated by each group's own schema
+export type AnyQueryGroup = QueryGroup<any>;
+
+export function defineQueryGroup<Row>(group: QueryGroup<Row>): QueryGroup<Row> {
+  return group;
+}
+
+export function counter(
+  name: string,
+  help: string,
+  labels: readonly string[] = [],
+  unit = "requests",
+): MetricFamily {
+  return { name, help, type: "counter", labels, unit };
+}
+
+export function gauge(name: string, help: string, labels: readonly string[] = [], unit = "1"): MetricFamily {
+  return { name, help, type: "gauge", labels, unit };
+}
+
+/** Quantiles Cloudflare computed over the last counted minute: stored like gauges, exposed as a summary. */
+export function quantileSummary(
+  name: string,
+  help: string,
+  labels: readonly string[],
+  unit: string,
+): MetricFamily {
+  if (!labels.includes("quantile")) throw new Error(`${name}: a summary has a quantile label`);
+  return { name, help, type: "gauge", labels, unit, summary: true };
+}
+
+/** The type the endpoint declares for a family. */
+export function exposedType(family: MetricFamily): "counter" | "gauge" | "summary" {
+  return family.summary ? "summary" : family.type;
+}
+
+/** One value per row, labelled from the row; rows whose value is undefined give none. */
+export function each<Row>(
+  family: MetricFamily,
+  value: (row: Row) => number | undefined,
+  labels: (row: Row, context: MappingContext) => Readonly<Record<string, string>> = () => ({}),
+  options: { merge?: GaugeMerge; weight?: (row: Row) => number; skipZero?: boolean } = {},
+): SeriesSpec<Row> {
+  return {
+    family,
+    ...(options.merge ? { merge: options.merge } : {}),
+    values: (row, context) => {
+      const v = value(row);
+      if (v === undefined || (options.skipZero && v === 0)) return [];
+      const weight = options.weight?.(row);
+      return [{ labels: labels(row, context), value: v, ...(weight === undefined ? {} : { weight }) }];
+    },
+  };
+}
+
+/** One unlabelled value per row. */
+export function single<Row>(family: MetricFamily, value: (row: Row) => number | undefined): SeriesSpec<Row> {
+  return each(family, value);
+}
+
+/** One value per element of a list in the row, labelled by a key of the element. Zero elements are skipped. */
+export function breakdown<Row, Element>(
+  family: MetricFamily,
+  elements: (row: Row) => readonly Element[],
+  label: (element: Element, context: MappingContext) => string,
+  value: (element: Element) => number,
+): SeriesSpec<Row> {
+  const [labelName] = family.labels;
+  if (labelName === undefined || family.labels.length !== 1) {
+    throw new Error(`${family.name}: a breakdown has exactly one label`);
+  }
+  return {
+    family,
+    values: (row, context) =>
+      elements(row)
+        .map((element) => ({ labels: { [labelName]: label(element, context) }, value: value(element) }))
+        .filter((sample) => sample.value !== 0),
+  };
+}
+
+/** `Time` values as Cloudflare writes them, to Unix seconds. */
+export const timeSchema = z.string().transform((value, ctx) => {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: "custom", message: `not a time: ${value}` });
+    return z.NEVER;
+  }
+  return ms / 1000;
+});
+
+/** Counts and sums as Cloudflare returns them (never negative). */
+export const countSchema = z.number().nonnegative();
+
+/** `503` → `5xx` (codes below 200, and 0, are `1xx`, as the reference groups them). */
+export function statusClass(code: number): string {
+  if (!Number.isFinite(code) || code < 200) return "1xx";
+  return `${Math.min(5, Math.floor(code / 100))}xx`;
+}
+
+/** The reference's `account` label: the account name lower-cased, spaces as `-`. */
+export function accountLabel(name: string): string {
+  return name.toLowerCase().replace(/\s+/g, "-");
+}
+
+/**
+ * The GraphQL selection a row schema asks for: each object field becomes `name { … }`, each
+ * other field its name. A group's selection is derived from its row schema this way, so
+ * the two cannot drift apart.
+ */
+export function selectionOf(schema: z.ZodType): string {
+  const shape = objectShape(schema);
+  if (!shape) return "";
+  return Object.entries(shape)
+    .map(([field, child]) => {
+      const inner = selectionOf(child);
+      return inner === "" ? field : `${field} { ${inner} }`;
+    })
+    .join(" ");
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  if (schema instanceof z.ZodObject) return schema.shape as Record<string, z.ZodType>;
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+    return objectShape(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodArray) return objectShape(schema.element as z.ZodType);
+  return undefined;
+}
+
+/** A row of a per-minute dataset: its value fields, and its dimensions after `datetimeMinute`. */
+export function minuteRowSchema<Fields extends z.ZodRawShape, Dimensions extends z.ZodRawShape>(
+  fields: Fields,
+  dimensions: Dimensions,
+) {
+  return z.object({ ...fields, dimensions: z.object({ datetimeMinute: timeSchema, ...dimensions }) });
+}
+
+/**
+ * The preset for Cloudflare's adaptive, per-minute datasets (every group but the
+ * hourly-exact `httpRequests1mGroups`): sampled, bucketed by `datetimeMinute`, and the
+ * GraphQL selection derived from the row schema.
+ */
+export function adaptiveGroup<Row extends { dimensions: { datetimeMinute: number } }>(
+  group: Omit<QueryGroup<Row>, "sampled" | "timeDimension" | "minuteOf" | "selection">,
+): QueryGroup<Row> {
+  return {
+    ...group,
+    sampled: true,
+    timeDimension: "datetimeMinute",
+    minuteOf: (row) => row.dimensions.datetimeMinute,
+    selection: selectionOf(group.rowSchema),
+  };
+}

@@ -1,0 +1,87 @@
+import type { MetricFamily } from "./query-group.ts";
+
+/**
+ * The exporter's own metrics: their one declaration. They are computed per scrape from
+ * stored state (lambda/serve/families.ts), which takes HELP and type from here and refuses
+ * a name missing here, so docs/metrics.md (printed from this list) cannot drift.
+ */
+const self = (
+  name: string,
+  type: MetricFamily["type"],
+  labels: readonly string[],
+  unit: string,
+  help: string,
+): MetricFamily => ({ name, type, labels, unit, help });
+
+export const selfMetricFamilies: readonly MetricFamily[] = [
+  self("cloudflare_exporter_up", "gauge", [], "1", "1 when the exporter could read its stored state"),
+  self("cloudflare_exporter_build_info", "gauge", ["version", "runtime"], "1", "Version of the exporter"),
+  self("cloudflare_accounts", "gauge", [], "accounts", "Accounts discovered (after CF_ACCOUNTS)"),
+  self("cloudflare_zones", "gauge", [], "zones", "Active zones discovered"),
+  self("cloudflare_zones_filtered", "gauge", [], "zones", "Zones after the CF_ZONES allow-list"),
+  self("cloudflare_zones_processed", "gauge", [], "zones", "Zones with counted data"),
+  self(
+    "cloudflare_zones_skipped_free_tier",
+    "gauge",
+    [],
+    "zones",
+    "Zones whose zone datasets are not queried because their account is listed in CF_FREE_TIER_ACCOUNTS (their REST snapshots still are)",
+  ),
+  self(
+    "cloudflare_exporter_errors_total",
+    "counter",
+    ["account", "code"],
+    "errors",
+    "Collection errors, by account and error code",
+  ),
+  self(
+    "cloudflare_exporter_cloudflare_requests_total",
+    "counter",
+    ["account", "api"],
+    "requests",
+    "Requests made to the Cloudflare API",
+  ),
+  self(
+    "cloudflare_exporter_rate_limit_events_total",
+    "counter",
+    ["account"],
+    "events",
+    "Times Cloudflare answered that a rate limit was reached",
+  ),
+  self(
+    "cloudflare_exporter_collected_from_timestamp_seconds",
+    "gauge",
+    ["account", "zone", "query"],
+    "seconds",
+    "Start of the counted range (Unix seconds)",
+  ),
+  self(
+    "cloudflare_exporter_collected_until_timestamp_seconds",
+    "gauge",
+    ["account", "zone", "query"],
+    "seconds",
+    "End of the counted range: every minute before it is counted (Unix seconds); for REST snapshots, when the snapshot was taken",
+  ),
+  // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
+  self(
+    "cloudflare_exporter_lost_seconds_total",
+    "counter",
+    ["account", "zone", "query"],
+    "seconds",
+    "Time that could not be counted (whole minutes, in seconds): older than Cloudflare's lookback when fetched",
+  ),
+  self(
+    "cloudflare_exporter_dropped_samples_total",
+    "counter",
+    ["account", "zone", "query", "family"],
+    "samples",
+    "Samples of new series not stored because their family reached MAX_SERIES_PER_FAMILY for the zone (or account)",
+  ),
+  self(
+    "cloudflare_exporter_config_errors",
+    "gauge",
+    ["key"],
+    "overrides",
+    "Runtime config overrides rejected (ignored, the environment value or default in force), by key",
+  ),
+];

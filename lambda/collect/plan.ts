@@ -1,0 +1,108 @@
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { Config } from "../config/config.ts";
+import type { Shard } from "../store/shards.ts";
+import type { Target } from "./run-types.ts";
+import { initialStart, oldestQueryable, splitRange } from "./windows.ts";
+
+/**
+ * The plan of a run's chunk, pure: from the stored cursors and the settings, what to ask
+ * Cloudflare for (each group's targets and time pieces). No I/O.
+ */
+export interface Plan {
+  group: AnyQueryGroup;
+  targets: Target[];
+  shards: Map<string, Shard[]>;
+  oldest: Map<string, number>;
+  begin: Map<string, number>;
+  pieces: [number, number][];
+  limit: number;
+}
+
+type PlanSettings = Pick<Config, "scrapeDelaySeconds" | "initialLookbackSeconds" | "queryLimit">;
+
+/** Per group, the targets that have its dataset and were not refused it lately. */
+export function eligibleTargets(
+  groups: readonly AnyQueryGroup[],
+  targets: readonly Target[],
+  isUnavailable: (group: AnyQueryGroup, target: Target) => boolean,
+): Map<AnyQueryGroup, Target[]> {
+  const sorted = [...targets].sort((a, b) => a.id.localeCompare(b.id));
+  return new Map(
+    groups.map((group) => [
+      group,
+      sorted.filter((t) => t.settings[group.dataset]?.enabled && !isUnavailable(group, t)),
+    ]),
+  );
+}
+
+/** The shards to read before planning: every shard of every eligible target. */
+export function shardRefs(
+  eligible: ReadonlyMap<AnyQueryGroup, readonly Target[]>,
+): Pick<Shard, "group" | "scopeId" | "index">[] {
+  return [...eligible].flatMap(([group, targets]) =>
+    targets.flatMap((t) =>
+      Array.from({ length: group.shards }, (_, index) => ({ group: group.name, scopeId: t.id, index })),
+    ),
+  );
+}
+
+export function cursorOf(plan: Pick<Plan, "shards">, target: Target): number {
+  return Math.min(...(plan.shards.get(target.id) ?? []).map((s) => s.cursor));
+}
+
+/** A target's shards as stored; one missing beside stored ones (a crash before its first write) starts where they did. */
+function shardsOf(group: AnyQueryGroup, target: Target, stored: readonly Shard[], start: number): Shard[] {
+  const existing = stored.filter((s) => s.group === group.name && s.scopeId === target.id);
+  const from = existing.length > 0 ? Math.min(...existing.map((s) => s.start)) : start;
+  return Array.from(
+    { length: group.shards },
+    (_, index) =>
+      existing.find((s) => s.index === index) ?? {
+        group: group.name,
+        scopeId: target.id,
+        index,
+        cursor: from,
+        start: from,
+        series: {},
+        lostMinutes: 0,
+        dropped: {},
+        stored: false,
+      },
+  );
+}
+
+export function planOf(
+  group: AnyQueryGroup,
+  targets: readonly Target[],
+  stored: readonly Shard[],
+  now: number,
+  end: number,
+  config: PlanSettings,
+): Plan {
+  const start = initialStart(now, config.scrapeDelaySeconds, config.initialLookbackSeconds);
+  const shards = new Map(targets.map((t) => [t.id, shardsOf(group, t, stored, start)]));
+  const plan: Plan = {
+    group,
+    targets: targets.filter((t) => cursorOf({ shards }, t) < end),
+    shards,
+    oldest: new Map(),
+    begin: new Map(),
+    pieces: [],
+    limit: config.queryLimit,
+  };
+  const settings = plan.targets.map((t) => t.settings[group.dataset]).filter((s) => s !== undefined);
+  if (settings.length === 0) return plan;
+  const maxDuration = Math.min(...settings.map((s) => s.maxDuration));
+  plan.limit = Math.min(config.queryLimit, ...settings.map((s) => s.maxPageSize || config.queryLimit));
+  // Each target starts at its cursor, or at the oldest minute its plan still answers for.
+  for (const t of plan.targets) {
+    const oldest = oldestQueryable(now, t.settings[group.dataset]?.notOlderThan ?? 0);
+    plan.oldest.set(t.id, oldest);
+    plan.begin.set(t.id, Math.max(cursorOf(plan, t), oldest));
+  }
+  // Pieces break where a target starts, so a zone joins a query only from its own start on:
+  // a query reaching further back than one zone's plan allows would be refused for all.
+  const starts = [...new Set(plan.begin.values())].filter((t) => t < end).sort((a, b) => a - b);
+  plan.pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
+  return plan;
+}

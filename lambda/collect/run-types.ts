@@ -1,0 +1,118 @@
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
+import { CloudflareApiError } from "../cloudflare/errors.ts";
+import type { DatasetSettings } from "../cloudflare/schemas.ts";
+import type { ScopeLabels } from "./accumulate.ts";
+import type { DiscoveryDeps } from "./discovery.ts";
+
+/**
+ * The types a fetcher run is made of. A run flows one way: plan (pure) → fetch (I/O) →
+ * apply (pure) → write (I/O); each phase returns what it counted as `RunCounts`, and the
+ * run adds them up, so no phase writes into a shared summary.
+ */
+export interface ApiStats {
+  graphqlRequests: number;
+  restRequests: number;
+  rateLimitEvents: number;
+}
+
+export interface FetchDeps extends DiscoveryDeps {
+  groups: readonly AnyQueryGroup[];
+  snapshots: readonly SnapshotGroup[];
+  stats: ApiStats;
+  /** Skip the lease (tests that make two runs race on purpose). */
+  withoutLease?: boolean;
+}
+
+export interface FetchError {
+  query: string;
+  zone?: string;
+  /** A Cloudflare error kind, or `internal`. */
+  kind: string;
+  code?: string;
+  message: string;
+}
+
+/** What one phase counted. */
+export interface RunCounts {
+  /** Minutes newly counted, summed over query groups and zones (5 minutes of 3 groups of a zone count 15). */
+  minutesCounted: number;
+  shardsWritten: number;
+  seriesWritten: number;
+  writeUnits: number;
+  lostMinutes: number;
+  zonesWithoutDataset: number;
+  /** Datasets Cloudflare refused for a zone or account this run (remembered, not errors). */
+  datasetsRefused: number;
+  /** Unix seconds: the oldest shard cursor among the account's zones after the run (how stale its data is). */
+  oldestCursor?: number;
+  errors: FetchError[];
+}
+
+/** What a phase returns: its counts, and the error that stopped it, if one did. */
+export interface PhaseResult {
+  counts: RunCounts;
+  stop?: unknown;
+}
+
+export interface FetchSummary extends RunCounts {
+  accountId: string;
+  accountName: string;
+  skipped?: string;
+  zonesCollected: number;
+  graphqlRequests: number;
+  restRequests: number;
+  /** Times Cloudflare answered "rate limited" during this run. */
+  rateLimitEvents: number;
+}
+
+/** A zone (or account) of a run and the label its series carry. */
+export interface Target {
+  id: string;
+  /** The scope label its series carry (`zone="example.com"` or `account="acme"`). */
+  label: ScopeLabels;
+  settings: Readonly<Record<string, DatasetSettings>>;
+}
+
+export function noCounts(): RunCounts {
+  return {
+    minutesCounted: 0,
+    shardsWritten: 0,
+    seriesWritten: 0,
+    writeUnits: 0,
+    lostMinutes: 0,
+    zonesWithoutDataset: 0,
+    datasetsRefused: 0,
+    errors: [],
+  };
+}
+
+/** The sum of two phases' counts (the oldest cursor is the older of the two). */
+export function addCounts(a: RunCounts, b: Partial<RunCounts>): RunCounts {
+  const oldest = [a.oldestCursor, b.oldestCursor].filter((c) => c !== undefined);
+  return {
+    minutesCounted: a.minutesCounted + (b.minutesCounted ?? 0),
+    shardsWritten: a.shardsWritten + (b.shardsWritten ?? 0),
+    seriesWritten: a.seriesWritten + (b.seriesWritten ?? 0),
+    writeUnits: a.writeUnits + (b.writeUnits ?? 0),
+    lostMinutes: a.lostMinutes + (b.lostMinutes ?? 0),
+    zonesWithoutDataset: a.zonesWithoutDataset + (b.zonesWithoutDataset ?? 0),
+    datasetsRefused: a.datasetsRefused + (b.datasetsRefused ?? 0),
+    ...(oldest.length > 0 ? { oldestCursor: Math.min(...oldest) } : {}),
+    errors: [...a.errors, ...(b.errors ?? [])],
+  };
+}
+
+/** An error as the run reports it; anything thrown, not only an Error, gets a message. */
+export function describe(query: string, error: unknown, zone?: string): FetchError {
+  const where = { query, ...(zone ? { zone } : {}) };
+  if (error instanceof CloudflareApiError) {
+    return {
+      ...where,
+      kind: error.kind,
+      ...(error.code ? { code: error.code } : {}),
+      message: error.message,
+    };
+  }
+  return { ...where, kind: "internal", message: error instanceof Error ? error.message : String(error) };
+}

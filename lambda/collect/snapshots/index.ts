@@ -1,6 +1,0 @@
-import type { SnapshotGroup } from "../snapshot-group.ts";
-import { lbWeights } from "./lb-weights.ts";
-import { sslCertificates } from "./ssl-certificates.ts";
-
-/** Every snapshot group, in the order their families are documented and exported. */
-export const snapshotGroups: readonly SnapshotGroup[] = [sslCertificates, lbWeights];
