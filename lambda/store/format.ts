@@ -1,11 +1,11 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import * as z from "zod";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
 
 /**
  * The stored form of a slice: every group's shard with one index, for one zone (or
  * account). A full record lists every series; a delta record lists only what one write
- * changed. Both are gzip'd columnar JSON: series are named once (in the full record or
+ * changed. Both are brotli-compressed columnar JSON: series are named once (in the full record or
  * when they first appear) and referred to by position afterwards.
  *
  * Format 1 (no `format` attribute) was one gzip'd JSON item per shard; format 2 is this.
@@ -71,8 +71,22 @@ const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => ({
   ...(l === null ? {} : { l }),
 });
 
-const pack = (value: unknown) => gzipSync(JSON.stringify(value));
-const unpack = (data: Uint8Array) => JSON.parse(gunzipSync(data).toString("utf8")) as unknown;
+// Brotli at its densest: a fifth smaller than gzip on these records, and every write unit
+// is a started KB. Records are small (a few KB), so its time does not matter.
+const brotliParams = {
+  [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+  [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+};
+/** Swaps a tuple's minutes between absolute and "seconds before `cursor`" (its own inverse). */
+const relative = ([v, f, b, g, l]: Tuple, cursor: number): Tuple => [v, cursor - f, cursor - b, g, l];
+
+const pack = (value: unknown) => {
+  const json = Buffer.from(JSON.stringify(value));
+  return brotliCompressSync(json, {
+    params: { ...brotliParams, [constants.BROTLI_PARAM_SIZE_HINT]: json.byteLength },
+  });
+};
+const unpack = (data: Uint8Array) => JSON.parse(brotliDecompressSync(data).toString("utf8")) as unknown;
 
 export function encodeFull(shards: SliceShards): Uint8Array {
   return pack({
@@ -80,7 +94,8 @@ export function encodeFull(shards: SliceShards): Uint8Array {
       ...header(shard),
       s: shard.start,
       k: Object.keys(shard.series),
-      x: Object.values(shard.series).map(toTuple),
+      // Minutes as seconds before the cursor: short numbers that repeat, so they compress.
+      x: Object.values(shard.series).map((state) => relative(toTuple(state), shard.cursor)),
     })),
   });
 }
@@ -91,7 +106,7 @@ export function decodeFull(data: Uint8Array, scopeId: string, index: number): Sl
     const series: Record<string, SeriesState> = {};
     raw.k.forEach((key, i) => {
       const tuple = raw.x[i];
-      if (tuple) series[key] = fromTuple(tuple);
+      if (tuple) series[key] = fromTuple(relative(tuple, raw.c));
     });
     shards.set(raw.g, { ...shardOf(raw, scopeId, index), start: raw.s ?? raw.c, series });
   }
