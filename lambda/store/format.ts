@@ -41,7 +41,21 @@ const shardHeader = {
   lb: z.string().optional(),
 };
 
-const fullShard = z.object({ ...shardHeader, k: z.array(z.string()), x: z.array(stateTuple) });
+/**
+ * A full shard in columns, one entry per series in the order of `k`: values, the first and
+ * last minute as seconds before the cursor (short numbers that repeat), the positions of
+ * gauges (gaps from the previous one), and counters' last-bucket values (null: none). Columns
+ * compress better than per-series tuples and read without an array per series.
+ */
+const fullShard = z.object({
+  ...shardHeader,
+  k: z.array(z.string()),
+  v: z.array(z.number()),
+  f: z.array(z.number()),
+  b: z.array(z.number()),
+  gauges: z.array(z.number().int().nonnegative()),
+  l: z.array(z.number().nullable()),
+});
 const deltaShard = z.object({
   ...shardHeader,
   /** Positions (in the previous order) of series that left: gaps from the previous one. */
@@ -77,9 +91,6 @@ const brotliParams = {
   [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
   [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
 };
-/** Swaps a tuple's minutes between absolute and "seconds before `cursor`" (its own inverse). */
-const relative = ([v, f, b, g, l]: Tuple, cursor: number): Tuple => [v, cursor - f, cursor - b, g, l];
-
 const pack = (value: unknown) => {
   const json = Buffer.from(JSON.stringify(value));
   return brotliCompressSync(json, {
@@ -89,25 +100,53 @@ const pack = (value: unknown) => {
 const unpack = (data: Uint8Array) => JSON.parse(brotliDecompressSync(data).toString("utf8")) as unknown;
 
 export function encodeFull(shards: SliceShards): Uint8Array {
-  return pack({
-    shards: [...shards.values()].map((shard) => ({
-      ...header(shard),
-      s: shard.start,
-      k: Object.keys(shard.series),
-      // Minutes as seconds before the cursor: short numbers that repeat, so they compress.
-      x: Object.values(shard.series).map((state) => relative(toTuple(state), shard.cursor)),
-    })),
+  return pack({ shards: [...shards.values()].map(fullColumns) });
+}
+
+function fullColumns(shard: Shard): z.input<typeof fullShard> {
+  const states = Object.values(shard.series);
+  const gauges: number[] = [];
+  let lastGauge = 0;
+  states.forEach((state, position) => {
+    if (state.t !== "g") return;
+    gauges.push(position - lastGauge);
+    lastGauge = position;
   });
+  return {
+    ...header(shard),
+    s: shard.start,
+    k: Object.keys(shard.series),
+    v: states.map((state) => state.v),
+    f: states.map((state) => shard.cursor - state.f),
+    b: states.map((state) => shard.cursor - state.b),
+    gauges,
+    l: states.map((state) => state.l ?? null),
+  };
 }
 
 export function decodeFull(data: Uint8Array, scopeId: string, index: number): SliceShards {
   const shards: SliceShards = new Map();
   for (const raw of fullRecord.parse(unpack(data)).shards) {
+    const { k, v, f, b, l, c } = raw;
+    if (v.length !== k.length || f.length !== k.length || b.length !== k.length || l.length !== k.length)
+      throw new Error(`state of ${scopeId}/${raw.g}: columns of unequal length`);
+    const gauges = new Set<number>();
+    let at = 0;
+    for (const gap of raw.gauges) {
+      at += gap;
+      gauges.add(at);
+    }
     const series: Record<string, SeriesState> = {};
-    raw.k.forEach((key, i) => {
-      const tuple = raw.x[i];
-      if (tuple) series[key] = fromTuple(relative(tuple, raw.c));
-    });
+    for (let i = 0; i < k.length; i++) {
+      const last = l[i];
+      series[k[i] as string] = {
+        v: v[i] as number,
+        f: c - (f[i] as number),
+        b: c - (b[i] as number),
+        ...(gauges.has(i) ? { t: "g" as const } : {}),
+        ...(last === null || last === undefined ? {} : { l: last }),
+      };
+    }
     shards.set(raw.g, { ...shardOf(raw, scopeId, index), start: raw.s ?? raw.c, series });
   }
   return shards;
