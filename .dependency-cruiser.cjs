@@ -1,7 +1,9 @@
 /**
  * The house's structure, enforced by `npm test` (`npm run deps`). Layers of the Lambda code,
  * top to bottom; an import may only go down:
- *   handlers -> (serve | collect) -> (catalogue | config) -> (cloudflare | store | exposition | lib)
+ *   handlers -> push -> (serve | collect) -> (catalogue | config) -> (cloudflare | store | exposition | lib)
+ * The push (remote write) sends what a run's writes advanced and the self-metrics as the
+ * scrape serves them, so it sits above both; a run gets it passed in (FetchDeps.push).
  * The catalogue (every metric declaration) is imported by collection, serving and config and
  * imports none of them. Lambda code never imports local/, test/ or bench/.
  */
@@ -30,14 +32,56 @@ module.exports = {
       from: { path: "^lambda/" },
       to: { path: "^(local|test|bench)/" },
     },
-    upward("serve", "handlers", "collect"),
-    upward("collect", "handlers", "serve"),
-    upward("catalogue", "handlers", "serve", "collect", "config"),
-    upward("config", "handlers", "serve", "collect"),
-    upward("cloudflare", "handlers", "serve", "collect", "catalogue", "config", "store", "exposition"),
-    upward("store", "handlers", "serve", "collect", "catalogue", "config", "cloudflare", "exposition"),
-    upward("exposition", "handlers", "serve", "collect", "catalogue", "config", "cloudflare", "store"),
-    upward("lib", "handlers", "serve", "collect", "catalogue", "config", "cloudflare", "store", "exposition"),
+    upward("push", "handlers"),
+    upward("serve", "handlers", "push", "collect"),
+    upward("collect", "handlers", "push", "serve"),
+    upward("catalogue", "handlers", "push", "serve", "collect", "config"),
+    upward("config", "handlers", "push", "serve", "collect"),
+    upward(
+      "cloudflare",
+      "handlers",
+      "push",
+      "serve",
+      "collect",
+      "catalogue",
+      "config",
+      "store",
+      "exposition",
+    ),
+    upward(
+      "store",
+      "handlers",
+      "push",
+      "serve",
+      "collect",
+      "catalogue",
+      "config",
+      "cloudflare",
+      "exposition",
+    ),
+    upward(
+      "exposition",
+      "handlers",
+      "push",
+      "serve",
+      "collect",
+      "catalogue",
+      "config",
+      "cloudflare",
+      "store",
+    ),
+    upward(
+      "lib",
+      "handlers",
+      "push",
+      "serve",
+      "collect",
+      "catalogue",
+      "config",
+      "cloudflare",
+      "store",
+      "exposition",
+    ),
     {
       name: "not-to-unresolvable",
       comment: "every import resolves (a moved file leaves no dangling path)",

@@ -2,7 +2,8 @@
  * `npm run bench` (`-- --json` adds one JSON object as the last line): the fetcher's
  * DynamoDB cost for 10 and 100 Business zones, the endpoint's scrape of 100 zones from a
  * store in another process, rendering beside prom-client, the Lambda bundles, and the
- * monthly AWS cost these come to. docs/benchmarks.md explains each figure.
+ * monthly AWS cost these come to, then the scale part (bench/scale.ts; `--skip-scale` leaves
+ * it out). docs/benchmarks.md explains each figure.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -206,7 +207,13 @@ try {
     monthlyUsd100: round(cost100.total),
     fixedMonthlyUsd: round(fixed),
   };
-  if (json) console.log(JSON.stringify(result));
+  // The scale part (bench/scale.ts: a thousand zones through the state machine) runs last;
+  // `--skip-scale` leaves it out for a quick look at the figures above.
+  const scale = process.argv.includes("--skip-scale")
+    ? {}
+    : await (await import("./scale.ts")).scaleBenchmarks();
+  if (Object.keys(scale).length > 0) progress("scale", scale);
+  if (json) console.log(JSON.stringify({ ...result, ...scale }));
 } finally {
   store.child.stdin?.end();
 }

@@ -158,6 +158,26 @@ export class Alarms extends Construct {
       metric: custom(runMetricNames.rateLimitEvents, "Sum", Duration.minutes(5)),
       threshold: 1,
     });
+    if (config.remoteWriteUrl) {
+      // Well before samples grow older than the receiver's window and are folded.
+      const lagSeconds = Math.min(900, config.remoteWriteWindowSeconds / 2);
+      this.add("RemoteWriteLagging", {
+        description: `Samples have waited more than ${lagSeconds} s for the remote-write receiver (after ${config.remoteWriteWindowSeconds} s they are folded into later ones): check the receiver, its permissions and the fetcher's log.`,
+        metric: custom(
+          runMetricNames.pushLag,
+          "Maximum",
+          Duration.seconds(clampPeriod(Math.max(300, interval))),
+        ),
+        threshold: lagSeconds,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+      this.add("RemoteWriteFailing", {
+        description:
+          "Remote-write requests failed (429, 5xx, timeout, network) in most runs of the window; they are retried.",
+        metric: custom(runMetricNames.pushFailedRequests, "Sum", window),
+        threshold: failedRunsPerWindow,
+      });
+    }
     this.add("ScheduleDeadLetters", {
       description:
         "The schedule could not start collection cycles; the undelivered starts wait in the dead-letter queue.",

@@ -17,12 +17,13 @@ export const handlerEntries = {
 
 /**
  * Each bundle stays under this many bytes; test/infra/bundle.test.ts fails past it.
- * Measured 2026-12-01: discover 513,507, fetchAccount 550,204, serve 478,639 (from about
- * 1 MB each). The aim is 400 KB; what is still over it is the SSM client's error and
- * schema tables (~80 KB, for the runtime overrides), the SDK's JSON protocol and retry
- * machinery, and graphql's parser in the collectors (see docs/benchmarks.md).
+ * Measured 2026-12-01 after merging the push path and the new families: discover 572,353,
+ * fetchAccount 603,483, serve 494,524 (from about 1 MB each before issue 15). The aim is
+ * 400 KB and it is not met: what is over it is the SSM client's error and schema tables
+ * (~77 KB, for the runtime overrides), the SDK's protocol and retry code (@smithy/core,
+ * ~112 KB), zod (~99 KB), and graphql's parser in the collectors (~43 KB); see docs/benchmarks.md.
  */
-export const bundleBudgetBytes = 560_000;
+export const bundleBudgetBytes = 620_000;
 
 /**
  * Lets CommonJS dependencies bundled into an ES module still `require` Node's built-ins

@@ -34,6 +34,9 @@ export const transientLambdaErrors = [
  *
  *   DiscoverAccounts → ForEachAccount (inline Map over $.accounts) → FetchAccount
  *
+ * Each item of `$.accounts` is a work item: an account, or a slice of a large account's
+ * zones (ZONES_PER_WORK_ITEM), so the Map spreads a large estate over many invocations.
+ *
  * Handlers return plain JSON (`payloadResponseOnly`): no Lambda envelope to unwrap. Each
  * Map iteration catches its own failure and turns it into that account's result, so one
  * failing account never stops the others, and the execution's output lists every account.
@@ -48,7 +51,8 @@ export function collectionWorkflow(
     payloadResponseOnly: true,
     // CDK's default retrier (2 s ×2, 6 times: up to 126 s) outlasts a one-minute cycle.
     retryOnServiceExceptions: false,
-    comment: "Lists the accounts to collect: { accounts: [{ accountId, accountName, scheduledTime }] }",
+    comment:
+      "Lists the work items to collect: { accounts: [{ accountId, accountName, scheduledTime, zones?, accountStages? }] }",
   });
   const fetchAccount = LambdaInvoke.jsonPath(scope, stateNames.fetchAccount, {
     lambdaFunction: functions.fetchAccount,
@@ -82,7 +86,7 @@ export function collectionWorkflow(
   fetchAccount.addCatch(recordFailure, { errors: [Errors.ALL], resultPath: "$.failure" });
 
   const forEachAccount = MapState.jsonPath(scope, stateNames.forEachAccount, {
-    comment: "One fetcher per account, at most maxConcurrency at once",
+    comment: "One fetcher per work item, at most maxConcurrency at once",
     itemsPath: JsonPath.stringAt("$.accounts"),
     maxConcurrency: options.maxConcurrency,
   }).itemProcessor(fetchAccount);

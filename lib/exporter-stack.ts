@@ -1,4 +1,6 @@
 import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { Alarms } from "./alarms.ts";
 import { Collection } from "./collection.ts";
@@ -6,7 +8,12 @@ import { Configuration } from "./configuration.ts";
 import { ExporterDashboard } from "./dashboard.ts";
 import { PrometheusRules } from "./prometheus-rules.ts";
 import { Serving } from "./serving.ts";
-import { type ExporterSettings, settingsFromContext } from "./settings.ts";
+import {
+  ampWorkspace,
+  type ExporterSettings,
+  remoteWriteEnvironment,
+  settingsFromContext,
+} from "./settings.ts";
 import { Storage } from "./storage.ts";
 
 export interface ExporterStackProps extends StackProps {
@@ -59,6 +66,29 @@ export class ExporterStack extends Stack {
       },
       metricsNamespace,
     });
+    if (settings.ampWorkspaceArn) {
+      // Only the fetcher pushes, and only to this workspace.
+      const fetcher = this.collection.fetchAccount.function;
+      for (const [name, value] of Object.entries(
+        remoteWriteEnvironment(ampWorkspace(settings.ampWorkspaceArn)),
+      ))
+        fetcher.addEnvironment(name, value);
+      fetcher.addToRolePolicy(
+        new PolicyStatement({ actions: ["aps:RemoteWrite"], resources: [settings.ampWorkspaceArn] }),
+      );
+    }
+    if (settings.remoteWriteCredentialsSecret) {
+      // Bearer or basic credentials for a receiver other than AMP: read by the fetcher only.
+      const id = settings.remoteWriteCredentialsSecret;
+      const secret = !id.startsWith("arn:")
+        ? Secret.fromSecretNameV2(this, "RemoteWriteCredentials", id)
+        : /-[A-Za-z0-9]{6}$/.test(id)
+          ? Secret.fromSecretCompleteArn(this, "RemoteWriteCredentials", id)
+          : Secret.fromSecretPartialArn(this, "RemoteWriteCredentials", id);
+      const fetcher = this.collection.fetchAccount.function;
+      secret.grantRead(fetcher);
+      fetcher.addEnvironment("REMOTE_WRITE_CREDENTIALS_SECRET_ARN", id);
+    }
     this.serving = new Serving(this, "Serving", shared);
     this.alarms = new Alarms(this, "Alarms", {
       settings,
@@ -111,6 +141,19 @@ export class ExporterStack extends Stack {
     );
     output("StateMachineArn", this.collection.stateMachine.stateMachineArn, "Collection state machine");
     output("TableName", this.storage.table.tableName, "DynamoDB table with counters and cursors");
+    if (settings.ampWorkspaceArn) {
+      const amp = ampWorkspace(settings.ampWorkspaceArn);
+      output(
+        "AmpRemoteWriteUrl",
+        amp.remoteWriteUrl,
+        "Where the fetcher pushes every counted minute (SigV4, aps:RemoteWrite)",
+      );
+      output(
+        "AmpQueryCommand",
+        `awscurl --service aps --region ${amp.region} '${amp.queryUrl}?query=sum+by+(zone)(increase(cloudflare_zone_requests_total[5m]))'`,
+        "Query the workspace (or add it to Grafana as a Prometheus data source with SigV4 auth, service aps)",
+      );
+    }
     output("AlarmTopicArn", this.alarms.topic.topicArn, "SNS topic the alarms notify (subscribe to it)");
 
     const credentials = this.configuration.scrapeCredentials;

@@ -23,6 +23,7 @@ const stackManaged: Record<string, string> = {
   LOG_FORMAT: "",
   METRICS_NAMESPACE: "",
   SCRAPE_CREDENTIALS_SECRET_ARN: "",
+  REMOTE_WRITE_CREDENTIALS_SECRET_ARN: "",
   METRICS_AUTH: "; choose it with the metricsAuth context key",
 };
 const secrets = new Set([
@@ -30,7 +31,12 @@ const secrets = new Set([
   "SCRAPE_BEARER_TOKEN",
   "BASIC_AUTH_USER",
   "BASIC_AUTH_PASSWORD",
+  "REMOTE_WRITE_BEARER_TOKEN",
+  "REMOTE_WRITE_USERNAME",
+  "REMOTE_WRITE_PASSWORD",
 ]);
+/** What the stack sets for the push when ampWorkspaceArn is given. */
+const remoteWriteKeys = ["REMOTE_WRITE_URL", "REMOTE_WRITE_AUTH", "REMOTE_WRITE_REGION"];
 
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]);
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -93,6 +99,7 @@ const contextSchema = z.object({
     .default("cloudflare-exporter"),
   exporterEnvironment: environmentObject.default({}),
   alarmEmail: z.email().optional(),
+  /** An Amazon Managed Prometheus workspace: every counted minute is pushed to it (aps:RemoteWrite on it only) and the rules loaded into it. */
   ampWorkspaceArn: z
     .string()
     .trim()
@@ -101,7 +108,22 @@ const contextSchema = z.object({
       "must be an Amazon Managed Service for Prometheus workspace ARN (arn:aws:aps:<region>:<account>:workspace/ws-…)",
     )
     .optional(),
+  /** Secrets Manager secret (name or ARN) with the push's bearer token or basic credentials, for other receivers. */
+  remoteWriteCredentialsSecret: z.string().trim().min(1).optional(),
 });
+
+/** The AMP workspace's region, ID and endpoints, from its ARN. */
+export function ampWorkspace(arn: string): {
+  region: string;
+  id: string;
+  remoteWriteUrl: string;
+  queryUrl: string;
+} {
+  const [, , , region = "", , resource = ""] = arn.split(":");
+  const id = resource.replace(/^workspace\//, "");
+  const base = `https://aps-workspaces.${region}.amazonaws.com/workspaces/${id}/api/v1`;
+  return { region, id, remoteWriteUrl: `${base}/remote_write`, queryUrl: `${base}/query` };
+}
 
 type ContextSettings = z.output<typeof contextSchema>;
 export type ContextKey = keyof ContextSettings;
@@ -137,6 +159,12 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
     throw error;
   }
   const { logRetentionDays, ...rest } = parsed;
+  const amp = parsed.ampWorkspaceArn ? ampWorkspace(parsed.ampWorkspaceArn) : undefined;
+  const clash = amp ? remoteWriteKeys.filter((name) => name in parsed.exporterEnvironment) : [];
+  if (clash.length > 0)
+    throw new SettingsError(
+      `context exporterEnvironment: ${clash.join(", ")} ${clash.length > 1 ? "are" : "is"} set by the stack from ampWorkspaceArn`,
+    );
   return {
     ...rest,
     logRetention: logRetentionDays as RetentionDays,
@@ -145,7 +173,17 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
     exporterConfig: validateExporterEnvironment(parsed.exporterEnvironment, {
       METRICS_AUTH: parsed.metricsAuth,
       LOG_FORMAT: lambdaLogFormat,
+      ...(amp ? remoteWriteEnvironment(amp) : {}),
     }),
+  };
+}
+
+/** The fetcher's push settings for an AMP workspace: SigV4 with the function's role. */
+export function remoteWriteEnvironment(amp: ReturnType<typeof ampWorkspace>): Record<string, string> {
+  return {
+    REMOTE_WRITE_URL: amp.remoteWriteUrl,
+    REMOTE_WRITE_AUTH: "sigv4",
+    REMOTE_WRITE_REGION: amp.region,
   };
 }
 

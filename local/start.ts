@@ -28,6 +28,7 @@ import {
   SetupError,
   verifyToken,
 } from "./setup.ts";
+import { worldFromEnvironment } from "./simulator/scale-world.ts";
 import { startSimulator } from "./simulator/server.ts";
 
 export const defaultPort = 9199;
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
   if (token) {
     await verifyToken(baseUrl, token, config.cfAccounts);
   } else {
-    const simulator = await startSimulator({ port: 0 });
+    // SIMULATOR_ZONES / SIMULATOR_ACCOUNTS: the exporter at scale on one machine.
+    const world = worldFromEnvironment(process.env);
+    const simulator = await startSimulator({ port: 0, ...(world ? { world } : {}) });
     closers.push(() => simulator.close());
     baseUrl = simulator.baseUrl;
     token = simulator.world.tokens.find((t) => t.kind === "user" && t.status === "active")?.value ?? "";
@@ -76,6 +79,8 @@ async function main(): Promise<void> {
     CLOUDFLARE_API_TOKEN: token,
     CLOUDFLARE_API_BASE_URL: baseUrl,
     CONFIG_OVERRIDES_FILE: localOverridesFile(dataDir),
+    // The push's build_info says what the scrape's does.
+    EXPORTER_VERSION: env.EXPORTER_VERSION ?? "local",
   });
   const scrapeToken = config.metricsAuth === "required" ? await localScrapeToken(env, dataDir) : undefined;
   const settings = createConfigProvider({

@@ -79,6 +79,12 @@ export interface QueryGroup<Row> {
   shards: number;
   /** The mapping calls `ruleName`: the zone's firewall rule names are loaded first. */
   usesRuleNames?: boolean;
+  /**
+   * Another dataset whose families this group fills in where that dataset is not enabled
+   * (from the zone's `settings`): the group runs only for zones without it, so no zone
+   * counts one family from two sources.
+   */
+  standsInFor?: string;
 }
 
 /** Type-erased form for registries of groups with different row types. */

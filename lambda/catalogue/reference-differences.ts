@@ -107,14 +107,15 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
   },
   {
     reference: "cloudflare_magic_transit_active_tunnels",
-    ours: ["cloudflare_magic_transit_active_tunnels"],
-    change: "1 when any health check of the tunnel in the last counted minute had `active = 1`, else 0",
-    why: '`active` is a 0/1 integer; the reference compared it with "true" and never emitted the metric',
+    ours: [],
+    change: "not exported",
+    why: "Cloudflare answers zero rows when `active` is among the dimensions of magicTransitTunnelHealthChecksAdaptiveGroups, so a group selecting it would export nothing at all in production (the reference's own maintainers dropped it); tunnel state is `cloudflare_magic_transit_tunnel_state_*`",
   },
   {
     reference: "cloudflare_magic_transit_healthy_tunnels",
     ours: ["cloudflare_magic_transit_healthy_tunnels", "cloudflare_magic_transit_tunnel_failures"],
-    change: "health checks (not tunnels) of the last counted minute, healthy or not, served also when 0",
+    change:
+      'health checks (not tunnels) of the last counted minute, healthy or not, served also when 0; a result of "ok" or "healthy" is healthy',
     why: "the names suggest tunnel counts but the values are health-check counts; a missing 0 left an older value showing",
   },
   {
@@ -124,4 +125,43 @@ export const referenceDifferences: readonly ReferenceDifference[] = [
       "failed attempts as before; batches Cloudflare gave up on (`final = 1`) counted apart (also for accounts)",
     why: "a failed attempt that is retried loses nothing; the schema marks the last attempt with `final = 1`",
   },
+  // The reference's newer families (its src/cloudflare/client.ts) that are not exported.
+  ...notExported(
+    ["visits", "edge_response_bytes", "requests"].map((m) => `cloudflare_zone_colocation_${m}_5s`),
+    "gauges of one five-second bucket, rotated through storage shards and read at scrape time, are a sample, not a count: two scrapes may see the same bucket or miss one. `cloudflare_zone_colocation_*_total` counts the same requests exactly, and `rate()` over them gives the per-colo rate",
+  ),
+  ...notExported(
+    ["magic_transit", "magic_firewall", "idps", "tcp_protection", "dns_protection"].flatMap((dataset) =>
+      ["bits", "packets"].map((unit) => `cloudflare_network_analytics_${dataset}_${unit}_total`),
+    ),
+    "not built yet: the simulator does not model these five Network Analytics v2 datasets, and a group is only added with a test against its ground truth; each will be one file shaped like network-analytics-dosd",
+  ),
+  ...notExported(
+    ["segments_total", "bit_rate_bps", "gop_duration_seconds", "upload_duration_ratio"].map(
+      (m) => `cloudflare_stream_live_input_${m}`,
+    ),
+    "not built yet: liveInputEventsAdaptiveGroups is not modelled by the simulator; Stream playback (stream-playback) is",
+  ),
+  ...notExported(
+    ["cloudflare_images_count_current", "cloudflare_images_count_allowed"],
+    "not built yet: it is an account-scoped REST snapshot, and REST snapshots are zone-scoped so far",
+  ),
+  ...notExported(
+    [
+      "requests",
+      "requests_by_status",
+      "cache_status",
+      "edge_ttfb_seconds",
+      "edge_ttfb_p50_seconds",
+      "edge_ttfb_p95_seconds",
+      "origin_response_duration_seconds",
+      "origin_response_duration_p50_seconds",
+      "origin_response_duration_p95_seconds",
+    ].map((m) => `cloudflare_zone_hostname_${m}`),
+    "not built yet (HOST_METRICS_ALLOWLIST needs a filter taken from settings at run time); when built, request counts will be counters and the percentiles one summary per measure with a `quantile` label, not gauges of one minute and one family per percentile",
+  ),
 ];
+
+function notExported(references: readonly string[], why: string): ReferenceDifference[] {
+  return references.map((reference) => ({ reference, ours: [], change: "not exported", why }));
+}

@@ -11,3 +11,21 @@ export function seriesKey(metric: string, labels: Readonly<Record<string, string
   if (names.length === 0) return metric;
   return `${metric}{${names.map((name) => `${name}="${escapeLabelValue(labels[name] ?? "")}"`).join(",")}}`;
 }
+
+/** The metric name of a series key: the text before its label set. */
+export function familyOfKey(key: string): string {
+  const brace = key.indexOf("{");
+  return brace < 0 ? key : key.slice(0, brace);
+}
+
+/** A series key, `name{a="x",b="y"}`, back into its name and labels (values unescaped). */
+export function parseSeriesKey(key: string): { name: string; labels: [string, string][] } {
+  const brace = key.indexOf("{");
+  if (brace < 0) return { name: key, labels: [] };
+  const labels: [string, string][] = [];
+  for (const match of key.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+    const raw = match[2] ?? "";
+    labels.push([match[1] ?? "", raw.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))]);
+  }
+  return { name: key.slice(0, brace), labels };
+}

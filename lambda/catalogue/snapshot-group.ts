@@ -11,7 +11,7 @@ import type { MetricFamily } from "./query-group.ts";
 export interface SnapshotSample {
   /** A family name of the group's `families`. */
   family: string;
-  /** Labels besides `zone`. */
+  /** Labels besides the scope label (`zone` or `account`). */
   labels: Readonly<Record<string, string>>;
   value: number;
 }
@@ -22,17 +22,34 @@ export interface SnapshotContext {
   zone: { id: string; name: string };
 }
 
-export interface SnapshotGroup {
+/** What an account-scoped snapshot (such as the account's Cloudflare Tunnels) is given. */
+export interface AccountSnapshotContext {
+  rest: CloudflareRestClient;
+  accountId: string;
+}
+
+interface SnapshotGroupBase {
   /** The `query` label of self-metrics and the key of its state. */
   name: string;
-  scope: "zone";
   families: readonly MetricFamily[];
   /** The REST endpoints read, for `docs/metrics.md`. */
   source: string;
+}
+
+export interface ZoneSnapshotGroup extends SnapshotGroupBase {
+  scope: "zone";
   /** Reads the zone's current values. Throws (a `CloudflareApiError`) when they cannot be read. */
   fetch(context: SnapshotContext): Promise<SnapshotSample[]>;
 }
 
-export function defineSnapshotGroup(group: SnapshotGroup): SnapshotGroup {
+export interface AccountSnapshotGroup extends SnapshotGroupBase {
+  scope: "account";
+  /** Reads the account's current values. Throws (a `CloudflareApiError`) when they cannot be read. */
+  fetch(context: AccountSnapshotContext): Promise<SnapshotSample[]>;
+}
+
+export type SnapshotGroup = ZoneSnapshotGroup | AccountSnapshotGroup;
+
+export function defineSnapshotGroup<Group extends SnapshotGroup>(group: Group): Group {
   return group;
 }

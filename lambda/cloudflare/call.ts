@@ -1,13 +1,20 @@
 import { CloudflareApiError, explained, transportError } from "./errors.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
+
+/** What a Cloudflare client needs of a rate limiter (the per-run one or the token's shared one). */
+export interface CallBudget {
+  /** Takes a call, waiting up to `maxWaitMs`; false (nothing taken) when the wait would be longer. */
+  acquire(maxWaitMs: number): Promise<boolean>;
+  /** Cloudflare said stop: no call for `seconds`. */
+  block(seconds: number): void;
+}
 
 /** What both Cloudflare clients need: where, who, and how to pace and retry calls. */
 export interface ClientOptions {
   baseUrl: string;
   token: string;
   timeoutMs: number;
-  limiter: RateLimiter;
+  limiter: CallBudget;
   retry: RetryPolicy;
   /** How long a call may wait for the rate limiter before its work is left to a later run. */
   maxLimiterWaitMs: number;

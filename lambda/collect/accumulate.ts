@@ -5,7 +5,7 @@ import {
   type MetricType,
   statusClass,
 } from "../catalogue/query-group.ts";
-import { seriesKey } from "../catalogue/series-key.ts";
+import { familyOfKey, seriesKey } from "../catalogue/series-key.ts";
 import { fnv1a } from "../lib/hash.ts";
 import type { SeriesState, Shard } from "../store/shards.ts";
 import { ruleLabel } from "./rule-names.ts";
@@ -143,7 +143,7 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
   const cap = options.maxSeriesPerFamily ?? Number.POSITIVE_INFINITY;
   const perFamily = new Map<string, number>();
   for (const key of Object.keys(series)) {
-    const family = familyOf(key);
+    const family = familyOfKey(key);
     perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
   }
   const minutes = [...samples.keys()].filter((m) => m >= begin && m < options.to).sort((a, b) => a - b);
@@ -180,9 +180,4 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
     dropped,
     lostMinutes: shard.lostMinutes + (shard.index === 0 ? lost : 0),
   };
-}
-
-function familyOf(key: string): string {
-  const brace = key.indexOf("{");
-  return brace < 0 ? key : key.slice(0, brace);
 }

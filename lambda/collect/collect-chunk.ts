@@ -3,7 +3,8 @@ import { CloudflareApiError } from "../cloudflare/errors.ts";
 import { readShards } from "../store/shards.ts";
 import { type LabelPolicy, samplesByMinute } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
-import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
+import type { PartOutcome } from "./fetch-parts.ts";
+import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
 import { cursorOf, eligibleTargets, type Plan, planOf, shardRefs } from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
@@ -32,6 +33,8 @@ export interface ChunkContext {
   /** Remembers a refusal that names this target. */
   markUnavailable(group: AnyQueryGroup, target: Target, error: CloudflareApiError): void;
   policyFor(target: Target): LabelPolicy;
+  /** The account's learned per-request ceiling (none: requests are packed by count only). */
+  ceiling?: AccountCeiling;
 }
 
 /** What the fetch phase brought back, by `group|target`; `stop` is what ended it early. */
@@ -71,7 +74,7 @@ export async function collectChunk(
   } catch (error) {
     return { counts, stop: error };
   }
-  const fetched = await fetchChunk(deps, plans, end);
+  const fetched = await fetchChunk(deps, plans, end, context.ceiling);
   counts = addCounts(counts, {
     datasetsRefused: rememberRefusals(context, plans, fetched.failed),
     errors: failureErrors(plans, fetched.failed),
@@ -82,7 +85,12 @@ export async function collectChunk(
 }
 
 /** The fetch phase: round by round, every group's piece of that round in as few requests as allowed. */
-async function fetchChunk(deps: FetchDeps, plans: readonly Plan[], end: number): Promise<Fetched> {
+async function fetchChunk(
+  deps: FetchDeps,
+  plans: readonly Plan[],
+  end: number,
+  ceiling: AccountCeiling | undefined,
+): Promise<Fetched> {
   const fetched: Fetched = { rows: new Map(), until: new Map(), failed: new Map() };
   const rounds = Math.max(0, ...plans.map((plan) => plan.pieces.length));
   try {
@@ -90,11 +98,13 @@ async function fetchChunk(deps: FetchDeps, plans: readonly Plan[], end: number):
       const work = roundWork(plans, round, end, fetched.failed);
       if (work.length === 0) continue;
       // Throws only what stops the run (rate limit, rejected token); cursors then stay put.
-      const outcomes: PartOutcome[] = [];
-      for (let i = 0; i < work.length; i += deps.config.maxDatasetsPerRequest) {
-        const slice = work.slice(i, i + deps.config.maxDatasetsPerRequest).map((w) => w.part);
-        outcomes.push(...(await fetchParts(deps.graphql, slice)));
-      }
+      // Packed to the account's learned per-request ceiling and the operator's cap (plan.ts).
+      const outcomes: PartOutcome[] = await fetchWithinCeiling(
+        deps.graphql,
+        work.map((w) => w.part),
+        ceiling,
+        deps.config.maxDatasetsPerRequest,
+      );
       keepAnswers(fetched, work, outcomes);
     }
   } catch (error) {

@@ -1,18 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
 import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
-import {
-  acquireLease,
-  readGraphqlBlock,
-  recordRun,
-  releaseLease,
-  writeGraphqlBlock,
-} from "../store/items.ts";
+import { acquireLease, readGraphqlBlock, releaseLease, writeGraphqlBlock } from "../store/items.ts";
+import { recordRun } from "../store/status.ts";
 import { Availability } from "./availability.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import { type AccountInfo, discoverAccountSettings, discoverZones, type ZoneInfo } from "./discovery.ts";
 import { collectSnapshots } from "./fetch-snapshots.ts";
-import { maxZonesPerQuery } from "./limits.ts";
+import { AccountCeiling } from "./fetch-within-ceiling.ts";
+import { dueChunks } from "./plan.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import {
   addCounts,
@@ -21,9 +17,12 @@ import {
   type FetchSummary,
   noCounts,
   type PhaseResult,
+  type PushAfterRun,
   type RunCounts,
+  type ShardWrite,
   type Target,
 } from "./run-types.ts";
+import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
 
 export type { ApiStats, FetchDeps, FetchError, FetchSummary } from "./run-types.ts";
 export { describe } from "./run-types.ts";
@@ -37,17 +36,27 @@ const leaseMs = 55_000;
 
 type Stage = [name: string, run: () => Promise<PhaseResult>];
 
-export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promise<FetchSummary> {
+/** One work item (work-items.ts): the whole account, or a slice of its zones; absent, the whole account. */
+export async function fetchAccount(
+  deps: FetchDeps,
+  account: AccountInfo,
+  scope: WorkScope = {},
+): Promise<FetchSummary> {
   const base = { accountId: account.id, accountName: account.name, zonesCollected: 0 };
   const none = { ...base, ...noCounts(), graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
   const before = { ...deps.stats };
   const owner = randomUUID();
   const log = deps.logger.child({ accountId: account.id });
-  if (!deps.withoutLease && !(await acquireLease(deps.store, account.id, owner, deps.clock(), leaseMs))) {
+  // One lease per work item: an account's zone slices run side by side, a repeated item does not.
+  const leaseId = leaseIdOf(account.id, scope);
+  if (!deps.withoutLease && !(await acquireLease(deps.store, leaseId, owner, deps.clock(), leaseMs))) {
     log.info("another run holds this account's lease; skipping");
     return { ...none, skipped: "lease held by another run" };
   }
   let summary: FetchSummary = none;
+  const writes: ShardWrite[] = [];
+  // The run's writes are kept only when there is a push to give them to.
+  const run = deps.push ? { ...deps, onShardWritten: (write: ShardWrite) => void writes.push(write) } : deps;
   try {
     const blockedUntil = await readGraphqlBlock(deps.store);
     if (blockedUntil > deps.clock()) {
@@ -55,8 +64,8 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       log.info("Cloudflare's GraphQL budget is spent; this run waits", { until });
       summary = { ...summary, skipped: `GraphQL budget spent until ${until}` };
     } else {
-      const run = await collectAccount(deps, account);
-      summary = { ...summary, ...run.counts, zonesCollected: run.zonesCollected };
+      const collected = await collectAccount(run, account, scope);
+      summary = { ...summary, ...collected.counts, zonesCollected: collected.zonesCollected };
     }
   } finally {
     summary = {
@@ -65,7 +74,8 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
       restRequests: deps.stats.restRequests - before.restRequests,
       rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
     };
-    await finishRun(deps, account, summary, owner);
+    if (deps.push) summary = await pushAfterRun(deps.push, account, writes, summary);
+    await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
@@ -75,16 +85,20 @@ export async function fetchAccount(deps: FetchDeps, account: AccountInfo): Promi
 async function collectAccount(
   deps: FetchDeps,
   account: AccountInfo,
+  scope: WorkScope,
 ): Promise<{ counts: RunCounts; zonesCollected: number }> {
   // Accounts listed as free tier get no zone GraphQL queries (as the reference does); their
-  // account datasets and the zones' REST snapshots are still collected.
-  const freeTier = deps.config.cfFreeTierAccounts.includes(account.id);
-  const zoneGroups = freeTier ? [] : deps.groups.filter((group) => group.scope === "zone");
-  const accountGroups = deps.groups.filter((group) => group.scope === "account");
+  // account datasets and the zones' REST snapshots are still collected. One item of an
+  // account collects the account's own datasets.
+  const zoneGroups = zoneGroupsOf(deps.config, deps.groups, account.id);
+  const accountGroups =
+    scope.accountStages === false ? [] : deps.groups.filter((group) => group.scope === "account");
   let counts = noCounts();
   let zones: ZoneInfo[] = [];
   try {
-    zones = await discoverZones(deps, account, [...new Set(zoneGroups.map((g) => g.dataset))]);
+    const datasets = zoneGroups.flatMap((g) => (g.standsInFor ? [g.dataset, g.standsInFor] : [g.dataset]));
+    const all = await discoverZones(deps, account, [...new Set(datasets)]);
+    zones = zonesOfItem(all, scope);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });
     await noteRateLimit(deps, error);
@@ -94,14 +108,19 @@ async function collectAccount(
     zoneGroups.some((group) => zone.settings[group.dataset]?.enabled),
   ).length;
   const availability = await Availability.load(deps.store, account.id, deps.clock());
-  const context = await chunkContext(deps, account, zoneGroups, zones, availability);
+  const probePeriodMs = deps.config.graphqlCeilingProbeSeconds * 1000;
+  const ceiling = await AccountCeiling.load(deps.store, account.id, deps.clock(), probePeriodMs);
+  const context = { ...(await chunkContext(deps, account, zoneGroups, zones, availability)), ceiling };
   const zoneTargets: Target[] = zones.map((zone) => ({
     id: zone.id,
     label: { name: "zone", value: zone.name },
     settings: zone.settings,
   }));
   const stages: Stage[] = [
-    ["zones", () => collectZones(deps, context, zoneTargets, zoneGroups)],
+    [
+      "zones",
+      () => collectZones(deps, context, dueChunks(account.id, zoneTargets, scope, deps.clock()), zoneGroups),
+    ],
     ["account", () => collectAccountGroups(deps, context, accountGroups)],
     ["snapshots", () => collectSnapshots(deps, account, zones)],
   ];
@@ -109,6 +128,7 @@ async function collectAccount(
     counts = addCounts(counts, await runStages(deps, stages));
   } finally {
     await availability.save();
+    await ceiling.save();
   }
   return { counts, zonesCollected };
 }
@@ -162,16 +182,16 @@ async function chunkContext(
   };
 }
 
-/** Zones ten at a time (one GraphQL query answers at most ten); a stop ends the stage. */
+/** The chunks due this minute (ten zones each: one GraphQL query answers at most ten); a stop ends the stage. */
 async function collectZones(
   deps: FetchDeps,
   context: ChunkContext,
-  targets: readonly Target[],
+  chunks: readonly (readonly Target[])[],
   groups: readonly AnyQueryGroup[],
 ): Promise<PhaseResult> {
   let counts = noCounts();
-  for (let i = 0; i < targets.length; i += maxZonesPerQuery) {
-    const result = await collectChunk(deps, context, targets.slice(i, i + maxZonesPerQuery), groups);
+  for (const chunk of chunks) {
+    const result = await collectChunk(deps, context, chunk, groups);
     counts = addCounts(counts, result.counts);
     if (result.stop !== undefined) return { counts, stop: result.stop };
   }
@@ -195,7 +215,7 @@ async function finishRun(
   deps: FetchDeps,
   account: AccountInfo,
   summary: FetchSummary,
-  owner: string,
+  lease: { owner: string; leaseId: string },
 ): Promise<void> {
   const counts = new Map<string, number>();
   for (const error of summary.errors) counts.set(errorLabel(error), (counts.get(errorLabel(error)) ?? 0) + 1);
@@ -212,7 +232,22 @@ async function finishRun(
     { ...totals, errorCount: errors.length, finishedAt: deps.clock() },
     usage,
   );
-  if (!deps.withoutLease) await releaseLease(deps.store, account.id, owner);
+  if (!deps.withoutLease) await releaseLease(deps.store, lease.leaseId, lease.owner);
+}
+
+/** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
+async function pushAfterRun(
+  push: PushAfterRun,
+  account: AccountInfo,
+  writes: readonly ShardWrite[],
+  summary: FetchSummary,
+): Promise<FetchSummary> {
+  try {
+    const report = await push(account, writes);
+    return report ? { ...summary, push: report } : summary;
+  } catch (error) {
+    return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };
+  }
 }
 
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */

@@ -1,6 +1,7 @@
 import { CloudflareApiError, stopsTheRun } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { type PartResult, partOfError, type RequestPart, sendRequest } from "./request.ts";
+import { isRefusedForSize } from "./request-ceiling.ts";
 import { halve } from "./windows.ts";
 
 /** Per part: scope ID → its rows, or why that zone (or account) could not be fetched. */
@@ -28,7 +29,7 @@ export async function fetchParts(
   try {
     results = await sendRequest(graphql, parts);
   } catch (error) {
-    if (!(error instanceof CloudflareApiError) || stopsTheRun(error)) throw error;
+    if (!(error instanceof CloudflareApiError) || stopsTheRun(error) || isRefusedForSize(error)) throw error;
     const [only] = parts;
     if (only && parts.length === 1) return [await fetchPart(graphql, only, error)];
     if (timedOut(error) && parts.some((part) => part.to - part.from >= splitOnTimeoutSeconds)) {
@@ -101,7 +102,7 @@ async function fetchPart(
     const [answer] = known ? [known] : await sendRequest(graphql, [part]);
     result = answer ?? new CloudflareApiError("transient", "part missing from the answer");
   } catch (error) {
-    if (!(error instanceof CloudflareApiError) || stopsTheRun(error)) throw error;
+    if (!(error instanceof CloudflareApiError) || stopsTheRun(error) || isRefusedForSize(error)) throw error;
     if (timedOut(error) && part.to - part.from >= splitOnTimeoutSeconds) return halves(graphql, part);
     if (part.scopeIds.length > 1 && (error.kind === "forbidden" || error.kind === "badRequest")) {
       const index = partOfError(error)?.scopeIndex;

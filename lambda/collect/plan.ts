@@ -1,7 +1,10 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
 import type { Shard } from "../store/shards.ts";
+import { maxZonesPerQuery } from "./limits.ts";
+import type { RequestPart } from "./request.ts";
 import type { Target } from "./run-types.ts";
+import { chunkDue } from "./widening.ts";
 import { initialStart, oldestQueryable, splitRange } from "./windows.ts";
 
 /**
@@ -20,7 +23,7 @@ export interface Plan {
 
 type PlanSettings = Pick<Config, "scrapeDelaySeconds" | "initialLookbackSeconds" | "queryLimit">;
 
-/** Per group, the targets that have its dataset and were not refused it lately. */
+/** Per group, the targets that have its dataset (and not the one it stands in for) and were not refused it lately. */
 export function eligibleTargets(
   groups: readonly AnyQueryGroup[],
   targets: readonly Target[],
@@ -30,9 +33,19 @@ export function eligibleTargets(
   return new Map(
     groups.map((group) => [
       group,
-      sorted.filter((t) => t.settings[group.dataset]?.enabled && !isUnavailable(group, t)),
+      sorted.filter(
+        (t) => t.settings[group.dataset]?.enabled && !standsAside(group, t) && !isUnavailable(group, t),
+      ),
     ]),
   );
+}
+
+/**
+ * A group that stands in for another dataset runs only where that dataset is not enabled,
+ * so no zone counts one family from two sources.
+ */
+function standsAside(group: AnyQueryGroup, target: Target): boolean {
+  return group.standsInFor !== undefined && target.settings[group.standsInFor]?.enabled !== false;
 }
 
 /** The shards to read before planning: every shard of every eligible target. */
@@ -105,4 +118,66 @@ export function planOf(
   const starts = [...new Set(plan.begin.values())].filter((t) => t < end).sort((a, b) => a - b);
   plan.pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
   return plan;
+}
+
+/** What a work item says about which zones are due (work-items.ts); all optional. */
+interface ChunkScope {
+  zones?: readonly [number, number];
+  everyMinutes?: number;
+  scheduledTime?: string;
+}
+
+/**
+ * The zone chunks (ten zones each) this run collects: every chunk, or, when collection is
+ * widened to every k minutes (widening.ts), the chunks whose turn is this minute. The
+ * minute is the scheduled one, so a late start still collects the chunks of its tick.
+ */
+export function dueChunks(
+  accountId: string,
+  targets: readonly Target[],
+  scope: ChunkScope,
+  nowMs: number,
+): Target[][] {
+  const first = Math.floor((scope.zones?.[0] ?? 0) / maxZonesPerQuery);
+  const scheduled = Date.parse(scope.scheduledTime ?? "");
+  const minute = Math.floor((Number.isNaN(scheduled) ? nowMs : scheduled) / 60_000);
+  const chunks: Target[][] = [];
+  for (let i = 0; i < targets.length; i += maxZonesPerQuery) {
+    const index = first + i / maxZonesPerQuery;
+    if (chunkDue(accountId, index, minute, scope.everyMinutes ?? 1)) {
+      chunks.push(targets.slice(i, i + maxZonesPerQuery));
+    }
+  }
+  return chunks;
+}
+
+/** A part of a request, or the share of its zones that fits, and which caller's part it is. */
+export interface Piece {
+  index: number;
+  part: RequestPart;
+}
+
+/**
+ * The next request from the front of the queue, and what is left: at most `size` queries
+ * (scopes × dataset nodes, the account's learned per-request ceiling) and `maxParts`
+ * dataset nodes (the operator's cap). A part of which only some zones fit is split by zones.
+ */
+export function nextRequest(queue: readonly Piece[], size: number, maxParts: number): [Piece[], Piece[]] {
+  const taken: Piece[] = [];
+  let used = 0;
+  for (const [i, piece] of queue.entries()) {
+    const scopes = piece.part.scopeIds;
+    if (taken.length >= maxParts) return [taken, queue.slice(i)];
+    if (used + scopes.length <= size) {
+      taken.push(piece);
+      used += scopes.length;
+      continue;
+    }
+    const room = Math.floor(size - used);
+    if (room <= 0) return [taken, queue.slice(i)];
+    taken.push({ index: piece.index, part: { ...piece.part, scopeIds: scopes.slice(0, room) } });
+    const left = { index: piece.index, part: { ...piece.part, scopeIds: scopes.slice(room) } };
+    return [taken, [left, ...queue.slice(i + 1)]];
+  }
+  return [taken, []];
 }

@@ -14,13 +14,20 @@ export const runMetricNames = {
   rateLimitEvents: "RateLimitEvents",
   minutesCounted: "MinutesCounted",
   collectionErrors: "CollectionErrors",
+  /** Seconds from the oldest sample waiting for the remote-write receiver to now (0: nothing waits). */
+  pushLag: "PushLagSeconds",
+  /** Remote-write requests that failed during the run (kept and retried by the next run). */
+  pushFailedRequests: "PushFailedRequests",
 } as const;
 
 export const defaultMetricsNamespace = "CloudflareExporter";
 export const accountDimension = "AccountId";
 
 export function runMetricsLine(
-  summary: Pick<FetchSummary, "accountId" | "oldestCursor" | "rateLimitEvents" | "minutesCounted"> & {
+  summary: Pick<
+    FetchSummary,
+    "accountId" | "oldestCursor" | "rateLimitEvents" | "minutesCounted" | "push"
+  > & {
     errorCount: number;
   },
   nowMs: number,
@@ -33,13 +40,20 @@ export function runMetricsLine(
     { name: runMetricNames.minutesCounted, unit: "Count" },
     { name: runMetricNames.collectionErrors, unit: "Count" },
   ];
+  // Only runs that pushed report on the push: without REMOTE_WRITE_URL the series do not exist.
+  const push: EmfDirective["metrics"] = summary.push
+    ? [
+        { name: runMetricNames.pushLag, unit: "Seconds" },
+        { name: runMetricNames.pushFailedRequests, unit: "Count" },
+      ]
+    : [];
   const age: EmfDirective["metrics"] =
     dataAge === undefined ? [] : [{ name: runMetricNames.dataAge, unit: "Seconds" }];
   return emfLine({
     namespace,
     timestamp: nowMs,
     directives: [
-      { dimensions: [[]], metrics: [...age, ...counts] },
+      { dimensions: [[]], metrics: [...age, ...counts, ...push] },
       ...(age.length > 0 ? [{ dimensions: [[accountDimension]], metrics: age }] : []),
     ],
     members: {
@@ -48,6 +62,12 @@ export function runMetricsLine(
       [runMetricNames.minutesCounted]: summary.minutesCounted,
       [runMetricNames.collectionErrors]: summary.errorCount,
       ...(dataAge === undefined ? {} : { [runMetricNames.dataAge]: Math.round(dataAge) }),
+      ...(summary.push
+        ? {
+            [runMetricNames.pushLag]: summary.push.lagSeconds,
+            [runMetricNames.pushFailedRequests]: summary.push.failedRequests,
+          }
+        : {}),
     },
   });
 }

@@ -2,8 +2,9 @@ import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { DatasetSettings } from "../cloudflare/schemas.ts";
-import type { ScopeLabels } from "./accumulate.ts";
-import type { DiscoveryDeps } from "./discovery.ts";
+import type { Shard } from "../store/shards.ts";
+import type { SamplesByMinute, ScopeLabels } from "./accumulate.ts";
+import type { AccountInfo, DiscoveryDeps } from "./discovery.ts";
 
 /**
  * The types a fetcher run is made of. A run flows one way: plan (pure) → fetch (I/O) →
@@ -22,7 +23,42 @@ export interface FetchDeps extends DiscoveryDeps {
   stats: ApiStats;
   /** Skip the lease (tests that make two runs race on purpose). */
   withoutLease?: boolean;
+  /** Sends what a run's state writes advanced (REMOTE_WRITE_URL; wired by the handler); absent: no push. */
+  push?: PushAfterRun;
+  /** Told of every stored shard write; set by the run itself when there is a push. */
+  onShardWritten?: (write: ShardWrite) => void;
 }
+
+/** One stored shard write: the shard before and after, and the per-minute samples it applied. */
+export interface ShardWrite {
+  before: Shard;
+  after: Shard;
+  samples: SamplesByMinute;
+  /** Minutes before this were beyond Cloudflare's lookback (skipped by the write too). */
+  from: number;
+  shardCount: number;
+}
+
+/** What the push after a run did. */
+export interface PushReport {
+  acceptedSamples: number;
+  failedRequests: number;
+  rejectedSamples: number;
+  pendingSamples: number;
+  /** Seconds from the oldest waiting sample to now (0 when nothing waits). */
+  lagSeconds: number;
+  writeUnits: number;
+}
+
+/**
+ * The push after a run's state writes, before its lease is given back: sends what they
+ * advanced. It reports, and throws only when its own state cannot be stored; counting never
+ * waits on it.
+ */
+export type PushAfterRun = (
+  account: AccountInfo,
+  writes: readonly ShardWrite[],
+) => Promise<PushReport | undefined>;
 
 export interface FetchError {
   query: string;
@@ -64,6 +100,8 @@ export interface FetchSummary extends RunCounts {
   restRequests: number;
   /** Times Cloudflare answered "rate limited" during this run. */
   rateLimitEvents: number;
+  /** What the push did after the state writes (absent without REMOTE_WRITE_URL or with nothing to push). */
+  push?: PushReport;
 }
 
 /** A zone (or account) of a run and the label its series carry. */

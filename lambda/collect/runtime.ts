@@ -3,13 +3,15 @@ import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { SnapshotGroup } from "../catalogue/snapshot-group.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
-import { RateLimiter } from "../cloudflare/rate-limiter.ts";
 import { CloudflareRestClient } from "../cloudflare/rest-client.ts";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Clock, realSleep, type Sleep } from "../lib/time.ts";
+import { tokenDigest } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
+import type { PushAfterRun } from "./run-types.ts";
+import { SharedBudget } from "./shared-budget.ts";
 
 export interface RuntimeOptions {
   config: Config;
@@ -24,9 +26,11 @@ export interface RuntimeOptions {
   snapshots?: readonly SnapshotGroup[];
   /** Longest a call waits for the rate limiter before its work is left to the next run. */
   maxLimiterWaitMs?: number;
+  /** Sends what each run's writes advanced (lambda/push); absent: no push. */
+  push?: PushAfterRun;
 }
 
-/** Wires the clients (one rate limiter per API, shared by every call of the invocation) and the store. */
+/** Wires the clients (one budget per token and API, shared by every fetcher through DynamoDB) and the store. */
 export function createRuntime(options: RuntimeOptions): FetchDeps {
   const { config, clock } = options;
   const sleep = options.sleep ?? realSleep;
@@ -48,12 +52,22 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       stats.rateLimitEvents += 1;
     },
   };
+  // One budget per token and API, shared in DynamoDB by every fetcher of the token.
+  const budget = (scope: string, limitPer5Minutes: number) =>
+    new SharedBudget({
+      store: options.store,
+      key: { token: tokenDigest(options.token), scope },
+      limitPer5Minutes,
+      clock,
+      sleep,
+    });
   return {
     config,
     clock,
     logger: options.logger,
     store: options.store,
     stats,
+    ...(options.push ? { push: options.push } : {}),
     groups: (options.groups ?? queryGroups).filter(
       (group) => config.queryGroups.length === 0 || config.queryGroups.includes(group.name),
     ),
@@ -62,19 +76,14 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     ),
     graphql: new CloudflareGraphqlClient({
       ...common,
-      limiter: new RateLimiter({
-        limit: config.graphqlRequestsPer5Minutes,
-        windowSeconds: 300,
-        clock,
-        sleep,
-      }),
+      limiter: budget("graphql", config.graphqlRequestsPer5Minutes),
       onRequest: () => {
         stats.graphqlRequests += 1;
       },
     }),
     rest: new CloudflareRestClient({
       ...common,
-      limiter: new RateLimiter({ limit: config.restRequestsPer5Minutes, windowSeconds: 300, clock, sleep }),
+      limiter: budget("rest", config.restRequestsPer5Minutes),
       onRequest: () => {
         stats.restRequests += 1;
       },

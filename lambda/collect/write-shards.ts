@@ -28,7 +28,7 @@ export interface TargetWork {
   range: { from: number; to: number };
 }
 
-type PlannedUpdate = ShardUpdate & { plan: Plan; position: number };
+type PlannedUpdate = ShardUpdate & { plan: Plan; position: number; work: TargetWork };
 
 export async function writeTarget(
   deps: FetchDeps,
@@ -87,7 +87,13 @@ function plannedUpdates(deps: FetchDeps, target: Target, work: readonly TargetWo
     for (const [position, previous] of (plan.shards.get(target.id) ?? []).entries()) {
       const next = advanceShard(previous, samples, options);
       if (next !== previous)
-        updates.push({ plan, position, previous, next: { ...next, label: target.label.value } });
+        updates.push({
+          plan,
+          position,
+          previous,
+          next: { ...next, label: target.label.value },
+          work: { plan, samples, range },
+        });
     }
   }
   return updates;
@@ -132,7 +138,15 @@ function recordWrite(
   update: PlannedUpdate,
   shard: Shard,
 ): void {
-  const { previous, plan } = update;
+  const { previous, plan, work } = update;
+  // For the push: the shard before and after, and the samples the write applied.
+  deps.onShardWritten?.({
+    before: previous,
+    after: shard,
+    samples: work.samples,
+    from: work.range.from,
+    shardCount: plan.group.shards,
+  });
   counts.shardsWritten += 1;
   counts.seriesWritten += Object.keys(shard.series).length;
   const lost = shard.lostMinutes - previous.lostMinutes;

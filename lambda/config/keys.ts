@@ -184,6 +184,24 @@ export const configKeys = {
       'Most query groups (dataset nodes) sent in one GraphQL request; lower it if Cloudflare answers "too many nodes, zones and accounts"',
     overridable: true,
   }),
+  zonesPerWorkItem: key({
+    env: "ZONES_PER_WORK_ITEM",
+    schema: integer(10, 1_000),
+    fallback: "100",
+    type: "integer (10–1000)",
+    description:
+      "Most zones one fetcher invocation collects: a larger account is split into several work items that the state machine's Map runs side by side",
+    overridable: true,
+  }),
+  graphqlCeilingProbeSeconds: key({
+    env: "GRAPHQL_CEILING_PROBE_SECONDS",
+    schema: integer(300, 604_800, " seconds"),
+    fallback: "3600",
+    type: "seconds (300–604800)",
+    description:
+      'After Cloudflare refused a request as too large ("too many nodes, zones and accounts"), how long the size that worked is kept before a larger one is tried again',
+    overridable: true,
+  }),
   unavailableRetrySeconds: key({
     env: "UNAVAILABLE_RETRY_SECONDS",
     schema: integer(60, 86_400, " seconds"),
@@ -253,7 +271,8 @@ export const configKeys = {
     schema: integer(1, 300),
     fallback: "250",
     type: "integer (1–300)",
-    description: "GraphQL calls one fetcher run may make in any 5 minutes (Cloudflare allows 300 per token)",
+    description:
+      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token)",
     overridable: true,
   }),
   restRequestsPer5Minutes: key({
@@ -261,7 +280,8 @@ export const configKeys = {
     schema: integer(1, 1_200),
     fallback: "1000",
     type: "integer (1–1200)",
-    description: "REST calls one fetcher run may make in any 5 minutes (Cloudflare allows 1,200 per token)",
+    description:
+      "REST calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 1,200 per token)",
     overridable: true,
   }),
   logLevel: key({
@@ -368,6 +388,49 @@ export const configKeys = {
     type: "seconds (0–3600)",
     description: "How long a container reuses the SSM overrides before reading them again",
     overridable: false,
+  }),
+  remoteWriteUrl: key({
+    env: "REMOTE_WRITE_URL",
+    schema: z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })]),
+    fallback: "",
+    type: "URL",
+    description:
+      "Prometheus remote-write endpoint (an AMP workspace's `.../api/v1/remote_write`) that receives every newly counted minute at its own timestamp; empty: no push",
+    overridable: false,
+  }),
+  remoteWriteAuth: key({
+    env: "REMOTE_WRITE_AUTH",
+    schema: oneOf(["sigv4", "bearer", "basic", "none"]),
+    fallback: "sigv4",
+    type: "sigv4, bearer, basic, none",
+    description:
+      "How pushes authenticate: `sigv4` (AMP, the function's role), `bearer` or `basic` (from `REMOTE_WRITE_CREDENTIALS_SECRET_ARN`), `none`",
+    overridable: false,
+  }),
+  remoteWriteRegion: key({
+    env: "REMOTE_WRITE_REGION",
+    schema: z.string().regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1"),
+    fallback: "",
+    type: "AWS region",
+    description: "Region SigV4 signs for; empty: the function's own region",
+    overridable: false,
+  }),
+  remoteWriteMaxSamplesPerRequest: key({
+    env: "REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST",
+    schema: integer(1, 50_000),
+    fallback: "2000",
+    type: "integer (1–50000)",
+    description: "Most samples in one remote-write request (AMP accepts at most a few thousand)",
+    overridable: true,
+  }),
+  remoteWriteWindowSeconds: key({
+    env: "REMOTE_WRITE_WINDOW_SECONDS",
+    schema: wholeMinutes(60, 86_400),
+    fallback: "3000",
+    type: "seconds (whole minutes, 60–86400)",
+    description:
+      "Oldest sample age the receiver accepts (AMP: under an hour); older samples are folded into the series' next one and counted in `cloudflare_exporter_remote_write_folded_seconds_total`",
+    overridable: true,
   }),
 };
 

@@ -4,10 +4,9 @@ import {
   DeleteParameterCommand,
   ParameterNotFound,
   PutParameterCommand,
-  paginateGetParametersByPath,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { fileOverrides } from "./provider.ts";
+import { fileOverrides, ssmOverrides } from "./provider.ts";
 import type { OverrideSource } from "./resolve.ts";
 
 /**
@@ -23,24 +22,14 @@ export interface OverrideStore {
   unset(key: string): Promise<boolean>;
 }
 
-export function ssmOverrideStore(path: string, client: Pick<SSMClient, "send">): OverrideStore {
+export function ssmOverrideStore(path: string, client: SSMClient): OverrideStore {
   const prefix = path.replace(/\/+$/, "");
+  const reader = ssmOverrides(prefix, { client, maxAgeSeconds: 0 });
   return {
     source: "ssm",
     location: `${prefix}/`,
-    async list() {
-      const values: Record<string, string> = {};
-      for await (const page of paginateGetParametersByPath(
-        { client: client as SSMClient },
-        { Path: prefix, Recursive: false },
-      )) {
-        for (const parameter of page.Parameters ?? []) {
-          if (parameter.Name && parameter.Value !== undefined)
-            values[parameter.Name.slice(prefix.length + 1)] = parameter.Value;
-        }
-      }
-      return values;
-    },
+    // Read exactly as the exporter reads them (provider.ts), uncached: what the CLI lists is what is in force.
+    list: () => reader.read(),
     async set(key, value) {
       await client.send(
         new PutParameterCommand({

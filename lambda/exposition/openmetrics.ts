@@ -2,7 +2,7 @@ import { type Family, formatValue, type NormalizedFamily, normalizeEach } from "
 
 export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-const escapeHelp = (help: string) =>
+export const escapeHelp = (help: string) =>
   help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
 
 function familyOpenMetrics(family: NormalizedFamily): string {

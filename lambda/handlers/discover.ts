@@ -1,22 +1,20 @@
 import * as z from "zod";
-import { discoverAccounts } from "../collect/discovery.ts";
+import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
+import { packSize } from "../collect/request-ceiling.ts";
+import { type AccountLoad, widenMinutes } from "../collect/widening.ts";
 import { isRefreshDue } from "../collect/windows.ts";
+import { planWorkItems, type WorkItem, zoneGroupsOf } from "../collect/work-items.ts";
+import { readCeiling } from "../store/ceiling.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
-/** The state machine's first step: the accounts to fetch, one Map item each. */
+/** The state machine's first step: the work items to fetch (an account, or a slice of a large one's zones), one Map item each. */
 export const discoverInputSchema = z.object({ scheduledTime: z.string().optional() }).loose();
-
-export interface AccountItem {
-  accountId: string;
-  accountName: string;
-  scheduledTime?: string;
-}
 
 export async function discover(
   deps: FetchDeps,
   event: unknown,
-): Promise<{ accounts: AccountItem[]; skipped?: string }> {
+): Promise<{ accounts: WorkItem[]; skipped?: string }> {
   const { scheduledTime } = discoverInputSchema.parse(event ?? {});
   // The schedule ticks every minute; a longer refresh interval collects on the ticks that
   // fall on its multiples (judged by the scheduled time, so a late start still counts).
@@ -29,13 +27,37 @@ export async function discover(
     };
   }
   const accounts = await discoverAccounts(deps);
+  const loads = await Promise.all(accounts.map((account) => accountLoad(deps, account)));
+  // One budget per token: when it cannot afford every chunk every minute, every account widens alike.
+  const everyMinutes = widenMinutes(
+    loads.map((load) => load ?? { zones: 0, zoneGroups: 0, requestSize: 1 }),
+    {
+      requestsPer5Minutes: deps.config.graphqlRequestsPer5Minutes,
+      maxDatasetsPerRequest: deps.config.maxDatasetsPerRequest,
+    },
+  );
   return {
-    accounts: accounts.map((account) => ({
-      accountId: account.id,
-      accountName: account.name,
-      ...(scheduledTime ? { scheduledTime } : {}),
-    })),
+    accounts: accounts.flatMap((account, i) =>
+      planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes),
+    ),
   };
+}
+
+/**
+ * How many zones the account has (the cached list the fetchers read too) and what one of
+ * its chunks costs, so a large account becomes several work items and a large estate
+ * widens; unknown when discovery fails, and the fetcher then tries itself.
+ */
+async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<AccountLoad | undefined> {
+  const groups = zoneGroupsOf(deps.config, deps.groups, account.id);
+  try {
+    const zones = (await discoverZones(deps, account, [...new Set(groups.map((g) => g.dataset))])).length;
+    const requestSize = packSize(await readCeiling(deps.store, account.id), false);
+    return { zones, zoneGroups: groups.length, requestSize };
+  } catch (error) {
+    deps.logger.warn("zone discovery failed; the account is one work item", { accountId: account.id, error });
+    return undefined;
+  }
 }
 
 export const handler = async (event: unknown) => discover(await runtimeFromEnvironment(), event);

@@ -9,6 +9,9 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { type ConfigProvider, createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
 import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
+import { createPush } from "../push/runtime.ts";
+import type { RemoteWriteTarget } from "../push/send.ts";
+import { remoteWriteTarget } from "../push/target.ts";
 import { createStore, type Store } from "../store/table.ts";
 
 /**
@@ -23,6 +26,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 let store: Store | undefined;
 let provider: ConfigProvider | undefined;
 let token: { value: Promise<string>; readAt: number } | undefined;
+/** Built once per container: the SigV4 credential chain caches and refreshes the role's keys itself. */
+let remoteWrite: Promise<RemoteWriteTarget | undefined> | undefined;
 const tokenMaxAgeMs = 300_000;
 
 export async function readToken(
@@ -69,12 +74,20 @@ export async function runtimeFromEnvironment(env: Env = process.env): Promise<Fe
       token = undefined; // try again on the next invocation
     });
   }
+  remoteWrite ??= remoteWriteTarget(config, env, new SecretsManagerClient({}));
+  remoteWrite.catch(() => {
+    remoteWrite = undefined; // a missing secret is retried on the next invocation
+  });
+  const target = await remoteWrite;
+  const logger = createLogger({ base: { service }, level: config.logLevel, format: config.logFormat });
+  const build = { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version };
   return createRuntime({
     config,
+    ...(target ? { push: createPush({ config, store, clock: systemClock, logger, target, build }) } : {}),
     token: await token.value,
     store,
     clock: systemClock,
-    logger: createLogger({ base: { service }, level: config.logLevel, format: config.logFormat }),
+    logger,
   });
 }
 

@@ -1,14 +1,10 @@
-import * as z from "zod";
 import { type FetchDeps, type FetchSummary, fetchAccount } from "../collect/fetch-account.ts";
 import { runMetricsLine } from "../collect/run-metrics.ts";
+import { workItemSchema } from "../collect/work-items.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** One Map iteration: collect one account. The summary returned stays small (Step Functions caps payloads at 256 KB). */
-export const fetchInputSchema = z.object({
-  accountId: z.string().regex(/^[0-9a-f]{32}$/),
-  accountName: z.string(),
-  scheduledTime: z.string().optional(),
-});
+export const fetchInputSchema = workItemSchema;
 
 const maxErrorsReturned = 10;
 
@@ -17,7 +13,7 @@ export async function fetchOne(
   event: unknown,
 ): Promise<FetchSummary & { errorCount: number }> {
   const input = fetchInputSchema.parse(event);
-  const summary = await fetchAccount(deps, { id: input.accountId, name: input.accountName });
+  const summary = await fetchAccount(deps, { id: input.accountId, name: input.accountName }, input);
   return {
     ...summary,
     errorCount: summary.errors.length,

@@ -1,11 +1,13 @@
 import { queryGroups } from "../catalogue/groups/index.ts";
 import { exposedType, type MetricFamily } from "../catalogue/query-group.ts";
 import { selfMetricFamilies } from "../catalogue/self-metrics.ts";
+import { parseSeriesKey } from "../catalogue/series-key.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
+import { pushSelfSamples } from "./push-metrics.ts";
 import type { AccountState, StoredState } from "./state.ts";
 
 /**
@@ -22,38 +24,13 @@ export const knownFamilies: ReadonlyMap<string, MetricFamily> = new Map<string, 
   ...snapshotGroups.flatMap((group) => group.families.map((family) => [family.name, family] as const)),
 ]);
 
-/** Parses a stored series key, `name{a="x",b="y"}`, back into name and labels. */
-export function parseSeriesKey(key: string): { name: string; labels: [string, string][] } {
-  const brace = key.indexOf("{");
-  if (brace < 0) return { name: key, labels: [] };
-  const labels: [string, string][] = [];
-  for (const match of key.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-    const raw = match[2] ?? "";
-    labels.push([match[1] ?? "", raw.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))]);
-  }
-  return { name: key.slice(0, brace), labels };
-}
-
 export function buildFamilies(
   state: StoredState,
   config: Config,
   build: BuildInfo,
   registry: ReadonlyMap<string, MetricFamily> = knownFamilies,
 ): Family[] {
-  const families = new Map<string, Family>();
-  const familyOf = (name: string, help: string, type: Family["type"]) => {
-    let family = families.get(name);
-    if (!family) {
-      family = { name, help, type, samples: [] };
-      families.set(name, family);
-    }
-    return family;
-  };
-  const add = (name: string, help: string, type: Family["type"], sample: Sample) => {
-    if (config.metricsDenylist.includes(name)) return;
-    familyOf(name, help, type).samples.push(sample);
-  };
-
+  const { families, add } = collector(config);
   const denied = new Set(config.metricsDenylist);
   for (const { shards } of state.accounts) {
     for (const shard of shards) {
@@ -65,7 +42,13 @@ export function buildFamilies(
         const name = brace < 0 ? key : key.slice(0, brace);
         const known = registry.get(name);
         if (!known || denied.has(name)) continue;
-        const family = familyOf(name, known.help, exposedType(known));
+        const family = families.get(name) ?? {
+          name,
+          help: known.help,
+          type: exposedType(known),
+          samples: [],
+        };
+        families.set(name, family);
         family.stored ??= { keys: [], states: [] };
         family.stored.keys.push(key);
         family.stored.states.push(series);
@@ -74,6 +57,25 @@ export function buildFamilies(
   }
   selfMetrics(state, config, build, add);
   return [...families.values()];
+}
+
+/** The exporter's own metrics alone, exactly as the scrape serves them (the push sends the same). */
+export function exporterFamilies(state: StoredState, config: Config, build: BuildInfo): Family[] {
+  const { families, add } = collector(config);
+  selfMetrics(state, config, build, add);
+  return [...families.values()];
+}
+
+/** Families by name; METRICS_DENYLIST applies on the way in. */
+function collector(config: Config): { families: Map<string, Family>; add: Add } {
+  const families = new Map<string, Family>();
+  const add: Add = (name, help, type, sample) => {
+    if (config.metricsDenylist.includes(name)) return;
+    const family = families.get(name) ?? { name, help, type, samples: [] };
+    family.samples.push(sample);
+    families.set(name, family);
+  };
+  return { families, add };
 }
 
 /** `cloudflare_exporter_config_errors{key}`: rejected overrides per key, present until they are fixed. */
@@ -151,8 +153,9 @@ function zoneSelfMetrics(state: StoredState, config: Config, self: Self): void {
   self("cloudflare_zones_skipped_free_tier", { labels: [], value: skipped.length });
 }
 
-function accountSelfMetrics({ account, zones, shards, status }: AccountState, self: Self): void {
+function accountSelfMetrics({ account, zones, shards, status, push }: AccountState, self: Self): void {
   const accountLabel: [string, string] = ["account", account.name];
+  for (const { name, ...sample } of push ? pushSelfSamples(account.name, push) : []) self(name, sample);
   for (const [code, count] of status.errors) {
     self("cloudflare_exporter_errors_total", { labels: [accountLabel, ["code", code]], value: count });
   }

@@ -2,7 +2,9 @@ import * as z from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
 import { readDocument, readGraphqlBlock } from "../store/items.ts";
+import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
 import { queryAccount, type Shard, shardsFromItems } from "../store/shards.ts";
+import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
 /**
@@ -14,24 +16,10 @@ export interface AccountState {
   zones: ZoneInfo[];
   shards: Shard[];
   /** Persisted counters and the last run's summary. */
-  status: {
-    errors: Map<string, number>;
-    graphqlRequests: number;
-    restRequests: number;
-    rateLimitEvents: number;
-    lastRun: LastRun | undefined;
-  };
+  status: RunStatus;
+  /** The push journal, when REMOTE_WRITE_URL has ever pushed for this account. */
+  push?: JournalBody;
 }
-
-const lastRunSchema = z
-  .object({
-    finishedAt: z.number(),
-    minutesCounted: z.number(),
-    errorCount: z.number(),
-    skipped: z.string().optional(),
-  })
-  .loose();
-export type LastRun = z.output<typeof lastRunSchema>;
 
 export interface StoredState {
   accounts: AccountState[];
@@ -53,18 +41,12 @@ export async function readState(store: Store, config: Config): Promise<StoredSta
   return { accounts, graphqlBlockedUntilMs };
 }
 
-async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
+export async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
   const state: AccountState = {
     account,
     zones: [],
     shards: [],
-    status: {
-      errors: new Map(),
-      graphqlRequests: 0,
-      restRequests: 0,
-      rateLimitEvents: 0,
-      lastRun: undefined,
-    },
+    status: emptyRunStatus(),
   };
   const items = await queryAccount(store, account.id);
   state.shards = shardsFromItems(items);
@@ -73,16 +55,10 @@ async function readAccount(store: Store, account: AccountInfo): Promise<AccountS
     if (sk.startsWith(keys.seriesPrefix)) continue;
     if (sk === keys.zones && typeof item.document === "string") {
       state.zones = z.array(zoneInfoSchema).parse(JSON.parse(item.document));
+    } else if (sk === pushKey && item.data instanceof Uint8Array) {
+      state.push = decodeJournal(item.data);
     } else if (sk === keys.status) {
-      for (const [name, value] of Object.entries(item)) {
-        if (name.startsWith("error:") && typeof value === "number")
-          state.status.errors.set(name.slice(6), value);
-      }
-      state.status.graphqlRequests = Number(item.graphqlRequests ?? 0);
-      state.status.restRequests = Number(item.restRequests ?? 0);
-      state.status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
-      const lastRun = lastRunSchema.safeParse(item.lastRun);
-      state.status.lastRun = lastRun.success ? lastRun.data : undefined;
+      state.status = runStatusFromItem(item);
     }
   }
   return state;

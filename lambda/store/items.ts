@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { keys, type Store } from "./table.ts";
 
@@ -75,46 +75,6 @@ export async function releaseLease(store: Store, accountId: string, owner: strin
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
-}
-
-/**
- * Adds to the account's persisted error counters (`cloudflare_exporter_errors_total`) and
- * keeps the last run's summary. Counters only ever go up.
- */
-export async function recordRun(
-  store: Store,
-  accountId: string,
-  errors: ReadonlyMap<string, number>,
-  summary: Record<string, unknown>,
-  usage: { graphqlRequests: number; restRequests: number; rateLimitEvents: number },
-): Promise<void> {
-  const names: Record<string, string> = {
-    "#last": "lastRun",
-    "#g": "graphqlRequests",
-    "#r": "restRequests",
-    "#l": "rateLimitEvents",
-  };
-  const values: Record<string, unknown> = {
-    ":last": summary,
-    ":g": usage.graphqlRequests,
-    ":r": usage.restRequests,
-    ":l": usage.rateLimitEvents,
-  };
-  const adds: string[] = ["#g :g", "#r :r", "#l :l"];
-  [...errors.entries()].forEach(([label, count], i) => {
-    names[`#e${i}`] = `error:${label}`;
-    values[`:e${i}`] = count;
-    adds.push(`#e${i} :e${i}`);
-  });
-  await store.client.send(
-    new UpdateCommand({
-      TableName: store.tableName,
-      Key: { pk: keys.account(accountId), sk: keys.status },
-      UpdateExpression: `SET #last = :last ADD ${adds.join(", ")}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
 }
 
 /**

@@ -25,8 +25,8 @@ import { keys, type Store } from "./table.ts";
  * counted once", whatever crashed, retried or ran twice. The ring never overwrites a
  * write the full record does not hold yet: the writer folds first.
  */
-export const foldEvery = 24;
-export const ringSize = 28;
+export const foldEvery = 32;
+export const ringSize = 36;
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxRecordBytes = 350_000;
 

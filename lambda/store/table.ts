@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  *   ACCOUNT#<id> / UNAVAILABLE                     datasets Cloudflare refused, and until when to leave them
  *   ACCOUNT#<id> / LEASE                           which fetcher works on the account
  *   ACCOUNT#<id> / STATUS                          error counters and the last run's summary
+ *   ACCOUNT#<id> / PUSH                            the remote-write journal (push-journal.ts)
  *   DISCOVERY / ACCOUNTS                            cached account list
  *   DISCOVERY / GRAPHQL_BLOCK                       until when Cloudflare's GraphQL budget is spent
  */

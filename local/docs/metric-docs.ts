@@ -88,6 +88,13 @@ export function metricsPage(): string {
     "request are still counted), remembered for `UNAVAILABLE_RETRY_SECONDS`, and not asked",
     "for in the meantime.",
     "",
+    "**Every plan gets the headline figures.** Where a zone's `settings` say",
+    "`httpRequests1mGroups` is not enabled (Free zones), `cloudflare_zone_requests_total`,",
+    "bandwidth, cached and TLS shares, threats, and requests by status, country, TLS and HTTP",
+    "version come from `httpRequestsAdaptiveGroups` under the same names and labels, so one",
+    "dashboard serves every plan; there they are sampled estimates. No zone gets a family from",
+    "both sources.",
+    "",
     "## Query groups",
     "",
     "All zone groups of up to ten zones travel in one GraphQL request (one alias per group);",
@@ -101,6 +108,11 @@ export function metricsPage(): string {
       "",
       `- Source: ${code(group.dataset)} (${group.scope} scope)${group.sampled ? ", **sampled**" : ", not sampled"}`,
       `- Time bucket: ${code(group.timeDimension)}${group.filter ? `; filter: ${code(compact(group.filter))}` : ""}`,
+      ...(group.standsInFor
+        ? [
+            `- Only for zones whose \`settings\` do not enable ${code(group.standsInFor)} (Free zones): it fills in that group's families there, as sampled estimates`,
+          ]
+        : []),
       `- Fields: ${code(compact(group.selection))}`,
       "",
       ...familyRows(group.scope, uniqueFamilies(group)),
@@ -111,8 +123,8 @@ export function metricsPage(): string {
     "## REST snapshots",
     "",
     "Read from Cloudflare's REST API at most every `SSL_CERTS_CACHE_TTL_SECONDS` per zone (Free",
-    "zones included); a new snapshot replaces the zone's previous series whole, and a failed",
-    "read keeps the last one.",
+    "zones included) or account; a new snapshot replaces the zone's (or account's) previous",
+    "series whole, and a failed read keeps the last one.",
   );
   for (const group of snapshotGroups) {
     out.push(
@@ -121,7 +133,7 @@ export function metricsPage(): string {
       "",
       `- Source: ${cell(group.source)}`,
       "",
-      ...familyRows("zone", group.families),
+      ...familyRows(group.scope, group.families),
     );
   }
   out.push(

@@ -18,6 +18,8 @@ export interface DatasetDef {
   dimensions: Readonly<Record<string, string | ((cell: Cell) => AttributeValue)>>;
   /** Output paths such as `count`, `sum.requests`, `sum.countryMap`. */
   fields: Readonly<Record<string, Aggregator>>;
+  /** Dimensions whose selection makes Cloudflare answer zero rows (a known fault of the real API). */
+  emptyWhenSelected?: readonly string[];
 }
 
 const sum = (metric: string): Aggregator => ({ kind: "sum", metric });
@@ -372,6 +374,124 @@ const magicTransitTunnelHealthChecksAdaptiveGroups: DatasetDef = {
     "edgePopName",
   ),
   fields: { count: sum("count"), "avg.tunnelState": mean("tunnelState"), "avg.sampleInterval": one },
+  // Selecting `active` returns zero rows (cloudflare-prometheus-exporter PR #49).
+  emptyWhenSelected: ["active"],
+};
+
+const dnsAnalyticsAdaptiveGroups: DatasetDef = {
+  name: "dnsAnalyticsAdaptiveGroups",
+  scopes: ["zone", "account"],
+  source: "dns",
+  eventTime: true,
+  dimensions: {
+    ...same(
+      "queryName",
+      "queryType",
+      "responseCode",
+      "protocol",
+      "coloName",
+      "ipVersion",
+      "responseCached",
+      "responseStale",
+      "zoneTag",
+    ),
+    sampleInterval: () => 1,
+  },
+  fields: {
+    count: sum("count"),
+    "avg.processingTimeUs": mean("processingTimeUs"),
+    "avg.sampleInterval": one,
+  },
+};
+
+const r2OperationsAdaptiveGroups: DatasetDef = {
+  name: "r2OperationsAdaptiveGroups",
+  scopes: ["account"],
+  source: "r2Operations",
+  eventTime: true,
+  dimensions: same(
+    "bucketName",
+    "actionType",
+    "actionStatus",
+    "responseStatusCode",
+    "storageClass",
+    "eyeballRegion",
+    "objectName",
+  ),
+  fields: {
+    "sum.requests": sum("requests"),
+    "sum.responseBytes": sum("responseBytes"),
+    "sum.responseObjectSize": sum("responseObjectSize"),
+  },
+};
+
+const r2StorageAdaptiveGroups: DatasetDef = {
+  name: "r2StorageAdaptiveGroups",
+  scopes: ["account"],
+  source: "r2Storage",
+  eventTime: true,
+  dimensions: same("bucketName", "storageClass"),
+  fields: Object.fromEntries(
+    ["objectCount", "payloadSize", "metadataSize", "uploadCount"].map((metric) => [
+      `max.${metric}`,
+      { kind: "extreme", metric, pick: "max" } satisfies Aggregator,
+    ]),
+  ),
+};
+
+const bitsAndPackets = { "sum.bits": sum("bits"), "sum.packets": sum("packets") };
+
+const magicTransitTunnelTrafficAdaptiveGroups: DatasetDef = {
+  name: "magicTransitTunnelTrafficAdaptiveGroups",
+  scopes: ["account"],
+  source: "tunnelTraffic",
+  eventTime: true,
+  dimensions: same("tunnelName", "direction", "onRamp", "offRamp", "edgeColoCode"),
+  fields: bitsAndPackets,
+};
+
+const magicTransitTunnelHealthCheckSLOsAdaptiveGroups: DatasetDef = {
+  name: "magicTransitTunnelHealthCheckSLOsAdaptiveGroups",
+  scopes: ["account"],
+  source: "tunnelSlo",
+  eventTime: true,
+  dimensions: same("tunnelName", "siteName", "status", "alertType", "policyId", "tunnelId"),
+  fields: {
+    count: sum("count"),
+    "avg.effectiveSlo": mean("effectiveSlo"),
+    "avg.slo": mean("slo"),
+    "avg.sampleInterval": one,
+  },
+};
+
+const magicFirewallSamplesAdaptiveGroups: DatasetDef = {
+  name: "magicFirewallSamplesAdaptiveGroups",
+  scopes: ["account"],
+  source: "magicFirewall",
+  eventTime: true,
+  dimensions: same("ruleId"),
+  fields: bitsAndPackets,
+};
+
+const dosdNetworkAnalyticsAdaptiveGroups: DatasetDef = {
+  name: "dosdNetworkAnalyticsAdaptiveGroups",
+  scopes: ["account"],
+  source: "dosd",
+  eventTime: true,
+  dimensions: {
+    ...same("outcome", "direction", "ipProtocolName", "attackVector", "coloCode"),
+    sampleInterval: () => 1,
+  },
+  fields: { ...bitsAndPackets, "avg.sampleInterval": one },
+};
+
+const streamMinutesViewedAdaptiveGroups: DatasetDef = {
+  name: "streamMinutesViewedAdaptiveGroups",
+  scopes: ["account"],
+  source: "stream",
+  eventTime: true,
+  dimensions: same("clientCountryName", "mediaType", "uid", "creator"),
+  fields: { count: sum("count"), "sum.minutesViewed": sum("minutesViewed") },
 };
 
 export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
@@ -385,5 +505,13 @@ export const datasets: ReadonlyMap<string, DatasetDef> = new Map(
     workersInvocationsAdaptive,
     logpushHealthAdaptiveGroups,
     magicTransitTunnelHealthChecksAdaptiveGroups,
+    dnsAnalyticsAdaptiveGroups,
+    r2OperationsAdaptiveGroups,
+    r2StorageAdaptiveGroups,
+    magicTransitTunnelTrafficAdaptiveGroups,
+    magicTransitTunnelHealthCheckSLOsAdaptiveGroups,
+    magicFirewallSamplesAdaptiveGroups,
+    dosdNetworkAnalyticsAdaptiveGroups,
+    streamMinutesViewedAdaptiveGroups,
   ].map((def) => [def.name, def]),
 );

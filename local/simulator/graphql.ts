@@ -301,6 +301,7 @@ function resolveDataset(
       "quota",
     );
   }
+  if (def.emptyWhenSelected?.some((dimension) => dimensionNames.includes(dimension))) return [];
   const groups = groupCells(context.model, {
     def,
     scope,

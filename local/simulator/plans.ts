@@ -92,11 +92,19 @@ export const zoneDatasetLimits: Record<string, PlanTable> = {
     business: disabled,
     enterprise: limits(30, 3),
   },
+  // Every plan; history 7 days on Free, 31 on Pro and Business, 62 on Enterprise.
+  dnsAnalyticsAdaptiveGroups: {
+    free: limits(7, 1),
+    pro: limits(31, 1),
+    business: limits(31, 1),
+    enterprise: limits(62, 1),
+  },
 };
 
 export interface AccountEntitlements {
   type: "standard" | "enterprise";
   magicTransit: boolean;
+  stream: boolean;
 }
 
 export function accountDatasetLimits(dataset: string, account: AccountEntitlements): DatasetLimits {
@@ -106,7 +114,18 @@ export function accountDatasetLimits(dataset: string, account: AccountEntitlemen
     case "logpushHealthAdaptiveGroups":
       return account.type === "enterprise" ? limits(30, 3) : disabled;
     case "magicTransitTunnelHealthChecksAdaptiveGroups":
+    case "magicTransitTunnelHealthCheckSLOsAdaptiveGroups":
+    case "magicTransitTunnelTrafficAdaptiveGroups":
+    case "magicFirewallSamplesAdaptiveGroups":
+    case "dosdNetworkAnalyticsAdaptiveGroups":
       return account.magicTransit ? limits(90, 7) : disabled;
+    case "streamMinutesViewedAdaptiveGroups":
+      return account.stream ? limits(90, 31) : disabled;
+    // Every account (an account without buckets gets no rows).
+    case "dnsAnalyticsAdaptiveGroups":
+    case "r2OperationsAdaptiveGroups":
+    case "r2StorageAdaptiveGroups":
+      return limits(31, 1);
     default:
       return disabled;
   }

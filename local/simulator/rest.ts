@@ -228,6 +228,13 @@ export function handleRest(world: World, request: RestRequest): RestResponse {
     }
     if (second === "logpush" && third === "jobs" && fourth === undefined)
       return ok(account.logpushJobs.map(logpushJobJson));
+    if (second === "cfd_tunnel" && third === undefined) {
+      const deleted = query.get("is_deleted");
+      const tunnels = account.cloudflaredTunnels.filter(
+        (tunnel) => deleted === null || String(tunnel.deleted) === deleted,
+      );
+      return paginate(tunnels.map(cloudflaredTunnelJson), query, 20, 1000);
+    }
     return noRoute(path);
   }
   if (first === "zones") {
@@ -288,6 +295,25 @@ function listZones(world: World, token: Token, query: URLSearchParams): RestResp
     )
     .sort((a, b) => a.name.localeCompare(b.name));
   return paginate(zones.map(zoneJson), query, 20, 50);
+}
+
+function cloudflaredTunnelJson(tunnel: Account["cloudflaredTunnels"][number]): Record<string, unknown> {
+  return {
+    id: tunnel.id,
+    name: tunnel.name,
+    status: tunnel.status,
+    tun_type: "cfd_tunnel",
+    created_at: "2024-03-01T09:00:00Z",
+    deleted_at: tunnel.deleted ? "2026-01-01T00:00:00Z" : null,
+    connections: tunnel.connections.map((connection, index) => ({
+      id: hexId(`${tunnel.id}-${index}`),
+      colo_name: connection.coloName,
+      is_pending_reconnect: connection.pendingReconnect,
+      client_version: "2026.11.0",
+      opened_at: "2026-11-01T00:00:00Z",
+      origin_ip: "198.51.100.7",
+    })),
+  };
 }
 
 function poolJson(pool: Account["pools"][number]): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { QueryCeiling, tooManyNodesMessage } from "./ceiling.ts";
 import { type Clock, realClock, VirtualClock } from "./clock.ts";
 import { FaultInjector, type FaultRule, faultRuleSchema } from "./faults.ts";
 import { errorBody, errorResponse, type GraphqlResponse, runGraphql } from "./graphql.ts";
@@ -29,6 +30,8 @@ export interface SimulatorOptions {
   graphqlErrorStatus?: "documented" | "200";
   /** The `/__simulator/*` endpoints (ground truth, clock, faults). */
   controlApi?: boolean;
+  /** Most queries (scopes × dataset nodes) in one GraphQL request; unset (default) means no ceiling. */
+  queryCeiling?: number;
 }
 
 export interface Simulator {
@@ -40,6 +43,8 @@ export interface Simulator {
   readonly faults: FaultInjector;
   /** Requests answered so far, per API. */
   readonly requests: { graphql: number; rest: number };
+  /** The per-request query ceiling and the requests it refused. */
+  readonly ceiling: QueryCeiling;
   groundTruth(query: GroundTruthQuery): number;
   /** Ground truth for every value of one dimension at once. */
   groundTruthBy(query: GroundTruthQuery & { by: string }): Map<string, number>;
@@ -71,6 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     restBudget.windowSeconds,
   );
   const statusRandom = new Random(world.seed, "budget-status");
+  const ceiling = new QueryCeiling(options.queryCeiling);
   const requests = { graphql: 0, rest: 0 };
   const sockets = new Set<Socket>();
   cloudflareSchema();
@@ -107,9 +113,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const fault = faults.take("graphql");
     if (!admission.admitted || fault?.kind === "budget") {
       const status = budgetStatus();
+      if (!admission.admitted) ceiling.budgetAnswers += 1;
       return sendJson(response, errorResponse(status, [errorBody(budgetMessage, now, "budget")]));
     }
     if (fault && (await applyTransportFault(fault, response, "graphql"))) return;
+    // A refusal for size is answered after the budget is charged: it costs a request.
+    if (ceiling.refuses(body, now)) {
+      return sendJson(response, graphqlStatus(errorResponse(429, [errorBody(tooManyNodesMessage, now)])));
+    }
     const result = graphqlStatus(
       runGraphql(body, {
         world,
@@ -135,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const admission = restLimiter.admit(token?.value ?? "anonymous", now);
     response.setHeader("Ratelimit-Policy", `"default";q=${restBudget.limit};w=${restBudget.windowSeconds}`);
     if (!admission.admitted) {
+      ceiling.budgetAnswers += 1;
       response.setHeader("Retry-After", String(admission.retryAfterSeconds));
       response.setHeader("Ratelimit", `"default";r=0;t=${admission.retryAfterSeconds}`);
       return sendJson(
@@ -327,6 +339,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     faults,
     requests,
+    ceiling,
     groundTruth: (query) => groundTruth(model, world, query),
     groundTruthBy: (query) => groundTruthBy(model, world, query),
     settledGraphql: (body, { token: tokenValue = "sim-token", nowSeconds: now = nowSeconds() } = {}) => {

@@ -31,6 +31,10 @@ const accountSpecSchema = z.object({
   magicTransit: z.boolean().default(false),
   workers: z.array(z.string().min(1)).default([]),
   logpush: z.boolean().default(false),
+  /** R2 bucket names. */
+  r2Buckets: z.array(z.string().min(1)).default([]),
+  /** Cloudflare Stream (a paid product). */
+  stream: z.boolean().default(false),
   zones: z.array(zoneSpecSchema).default([]),
 });
 
@@ -109,6 +113,14 @@ export interface Tunnel {
   siteName: string;
   remoteIPv4: string;
 }
+/** A Cloudflare Tunnel (cloudflared) and its connectors' connections (the REST tunnels API). */
+export interface CloudflaredTunnel {
+  id: string;
+  name: string;
+  status: "healthy" | "degraded" | "down" | "inactive";
+  deleted: boolean;
+  connections: { coloName: string; pendingReconnect: boolean }[];
+}
 
 export interface Zone {
   id: string;
@@ -134,6 +146,9 @@ export interface Account {
   pools: Pool[];
   logpushJobs: LogpushJob[];
   tunnels: Tunnel[];
+  r2Buckets: string[];
+  stream: boolean;
+  cloudflaredTunnels: CloudflaredTunnel[];
 }
 
 export interface Token {
@@ -177,6 +192,9 @@ export function buildWorld(input: WorldSpec): World {
       type: accountSpec.type,
       magicTransit: accountSpec.magicTransit,
       workerScripts: accountSpec.workers,
+      r2Buckets: accountSpec.r2Buckets,
+      stream: accountSpec.stream,
+      cloudflaredTunnels: makeCloudflaredTunnels(seed, accountSpec.name, accountSpec.workers.length > 1),
       pools,
       logpushJobs: accountSpec.logpush
         ? [{ id: jobId++, name: "audit-logs", dataset: "audit_logs", destinationType: "r2" }]
@@ -274,6 +292,26 @@ export function buildWorld(input: WorldSpec): World {
   return { seed, accounts, zones, tokens };
 }
 
+/** Accounts with several Workers run two connectors (one healthy, one degraded) and have a deleted one; others one idle tunnel. */
+function makeCloudflaredTunnels(seed: string, accountName: string, busy: boolean): CloudflaredTunnel[] {
+  const tunnel = (name: string, status: CloudflaredTunnel["status"], deleted: boolean, colos: string[]) => ({
+    id: hexId(seed, "cfd-tunnel", accountName, name),
+    name,
+    status,
+    deleted,
+    connections: colos.map((colo) => ({
+      coloName: colo.replace("~", ""),
+      pendingReconnect: colo.startsWith("~"),
+    })),
+  });
+  if (!busy) return [tunnel("home", "inactive", false, [])];
+  return [
+    tunnel("office-connector", "healthy", false, ["IAD", "IAD", "FRA", "FRA"]),
+    tunnel("lab-connector", "degraded", false, ["IAD", "~EWR"]),
+    tunnel("old-connector", "down", true, []),
+  ];
+}
+
 function makePool(seed: string, accountId: string, name: string, index: number): Pool {
   const origins: Origin[] = [1, 2].map((n) => ({
     name: `${name}-origin-${n}`,
@@ -365,6 +403,8 @@ export const defaultWorldSpec: WorldSpec = {
       magicTransit: true,
       logpush: true,
       workers: ["api-gateway", "image-resizer"],
+      r2Buckets: ["assets", "backups"],
+      stream: true,
       zones: [
         { name: "example.com", plan: "enterprise" },
         { name: "example-shop.com", plan: "business" },

@@ -87,12 +87,13 @@ function exactly<T>(items: readonly T[], n: number): T[] {
 }
 
 describe("the registry", () => {
-  it("lists the certificate and load-balancer groups, each with its families", () => {
+  it("lists the certificate, load-balancer and tunnel groups, each with its families", () => {
     expect(
       snapshotGroups.map((group) => [group.name, group.scope, group.families.map((f) => f.name)]),
     ).toEqual([
       ["ssl-certificates", "zone", [expiry, deprecated]],
       ["lb-weights", "zone", [weight]],
+      ["cloudflare-tunnels", "account", ["cloudflare_tunnel_status", "cloudflare_tunnel_connections"]],
     ]);
     expect(sslCertificates.families.map((f) => [f.type, f.labels])).toEqual([
       ["gauge", ["type", "issuer", "status", "certificate_id"]],

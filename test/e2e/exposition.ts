@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { seriesKey } from "../../lambda/catalogue/series-key.ts";
-import { parseSeriesKey } from "../../lambda/serve/families.ts";
+import { parseSeriesKey, seriesKey } from "../../lambda/catalogue/series-key.ts";
 import { parseSamples } from "../local/child.ts";
 
 /** What the exporter serves, read the way a person with the scrape token would. */

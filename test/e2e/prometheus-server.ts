@@ -47,14 +47,25 @@ export function prometheusConfig(target: string, credentialsFile: string): strin
   );
 }
 
-export async function startPrometheus(options: {
-  dir: string;
-  target: string;
-  credentialsFile: string;
-}): Promise<PrometheusServer> {
+export async function startPrometheus(
+  options:
+    | { dir: string; target: string; credentialsFile: string }
+    | {
+        dir: string;
+        /** The whole configuration (JSON is YAML). */
+        config: string;
+        /** Further flags, e.g. `--web.enable-remote-write-receiver`. */
+        flags: string[];
+        /** A fixed port, so a restarted Prometheus is found where the pusher sends. */
+        port: number;
+      },
+): Promise<PrometheusServer> {
   const configFile = join(options.dir, "prometheus.yml");
-  await writeFile(configFile, prometheusConfig(options.target, options.credentialsFile));
-  const port = await freePort();
+  await writeFile(
+    configFile,
+    "config" in options ? options.config : prometheusConfig(options.target, options.credentialsFile),
+  );
+  const port = "port" in options ? options.port : await freePort();
   const startedAt = Date.now() / 1000;
   const child: ChildProcess = spawn(
     "prometheus",
@@ -62,6 +73,7 @@ export async function startPrometheus(options: {
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(options.dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...("flags" in options ? options.flags : []),
     ],
     { cwd: options.dir, stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -44,6 +44,16 @@ const variants: Record<string, Record<string, unknown>> = {
     schedule: "rate(5 minutes)",
     retainTable: false,
   },
+  "pushing to another receiver with credentials in Secrets Manager": {
+    remoteWriteCredentialsSecret: "remote-write/credentials",
+    exporterEnvironment: {
+      REMOTE_WRITE_URL: "https://mimir.example.com/api/v1/push",
+      REMOTE_WRITE_AUTH: "basic",
+    },
+  },
+  "pushing to an Amazon Managed Prometheus workspace": {
+    ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef",
+  },
 };
 
 describe("cdk-nag AwsSolutions", () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../local/simulator/server.ts";
-import { expectExact } from "../collect/exact.ts";
+import { adaptiveHeadlineCounters, expectExact } from "../collect/exact.ts";
 import { type LocalExporter, parseSamples, startLocalExporter } from "./child.ts";
 
 /**
@@ -14,6 +14,16 @@ import { type LocalExporter, parseSamples, startLocalExporter } from "./child.ts
  * outlives an exporter restart) and checks the scraped counters against its ground truth.
  */
 const paidZones = ["example.com", "example-shop.com", "example-blog.net", "sideproject.dev"];
+const freeZones = ["example.org", "sideproject.app"];
+/** A Free zone's headline counters come from two groups; each is checked over its own counted range. */
+const freeGroups = {
+  "http-requests-adaptive-totals": adaptiveHeadlineCounters.filter(
+    (n) => !/_(country|status)_total$/.test(n),
+  ),
+  "http-requests-adaptive-breakdowns": adaptiveHeadlineCounters.filter((n) =>
+    /_(country|status)_total$/.test(n),
+  ),
+};
 const cycleDone = (line: Record<string, unknown>) => line.cycle === "done";
 const cycleStarted = (line: Record<string, unknown>) => /^cycle \S+ started$/.test(String(line.message));
 
@@ -27,8 +37,13 @@ async function scrape(exporter: LocalExporter, dataDir: string): Promise<Map<str
   return parseSamples(await response.text());
 }
 
-function countedRange(samples: Map<string, number>, account: string, zone: string): [number, number] {
-  const labels = `{account="${account}",query="http-requests-1m",zone="${zone}"}`;
+function countedRange(
+  samples: Map<string, number>,
+  account: string,
+  zone: string,
+  query = "http-requests-1m",
+): [number, number] {
+  const labels = `{account="${account}",query="${query}",zone="${zone}"}`;
   const from = samples.get(`cloudflare_exporter_collected_from_timestamp_seconds${labels}`);
   const until = samples.get(`cloudflare_exporter_collected_until_timestamp_seconds${labels}`);
   if (from === undefined || until === undefined) throw new Error(`no counted range for ${zone}`);
@@ -43,6 +58,19 @@ function expectAllExact(simulator: Simulator, samples: Map<string, number>): num
     const [from, until] = countedRange(samples, zone.accountName, zone.name);
     expect(until - from).toBeGreaterThanOrEqual(1_800); // at least the initial lookback was counted
     checked += expectExact(simulator, samples, zone, [[from, until]]);
+  }
+  // Free zones: requests, bandwidth, cached, TLS, threats, by status and by country, the same ground truth.
+  for (const name of freeZones) {
+    const zone = simulator.world.zones.find((z) => z.name === name);
+    if (!zone) throw new Error(`${name} is not in the world`);
+    for (const [query, families] of Object.entries(freeGroups)) {
+      const [from, until] = countedRange(samples, zone.accountName, zone.name, query);
+      expect(until - from).toBeGreaterThanOrEqual(1_800);
+      checked += expectExact(simulator, samples, zone, [[from, until]], families);
+    }
+    for (const family of ["cloudflare_zone_requests_total", "cloudflare_zone_bandwidth_total"]) {
+      expect(samples.has(`${family}{zone="${name}"}`), `${family} of ${name}`).toBe(true);
+    }
   }
   return checked;
 }

@@ -49,6 +49,7 @@ describe("the fault soak", () => {
       for (const [group, series] of Object.entries(result.recounted))
         expect(series, group).toBeGreaterThan(0);
     },
-    long ? 3_600_000 : 600_000,
+    // A ceiling, not a timing assertion: the catalogue has twice the groups it had, each a shard per cycle.
+    long ? 3_600_000 : 1_500_000,
   );
 });

@@ -59,6 +59,8 @@ export interface SoakResult {
   recounted: Record<string, number>;
   /** Zones with minutes skipped, or not caught up at the end. */
   gaps: string[];
+  /** Requests Cloudflare refused as too large, per account name. */
+  refusedForSize: Record<string, number>;
 }
 
 /** The simulator's default world (two accounts, mixed plans) and a third account. */
@@ -78,6 +80,9 @@ export const soakWorld: WorldSpec = {
     },
   ],
 };
+
+/** Queries (scopes × dataset nodes) one request may carry in the soak's Cloudflare. */
+export const soakQueryCeiling = 30;
 
 const simulatorFaults: FaultKind[] = [
   "serverError",
@@ -163,6 +168,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // A short timeout (still well above a loaded machine's answer time) makes "slow"
     // answers time out at little real cost; the virtual clock pays for the retries.
     env: { CLOUDFLARE_REQUEST_TIMEOUT_MS: "1000" },
+    // Cloudflare's per-request ceiling, low enough that every account's chunk must learn it;
+    // the accounts share one token, so one budget.
+    simulator: { queryCeiling: soakQueryCeiling },
   });
   const { clock, simulator, store } = harness;
   // Every query group and REST snapshot, as deployed.
@@ -179,6 +187,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     mismatches: [],
     gaps: [],
     recounted: {},
+    refusedForSize: {},
   };
   const count = (fault: InjectedFault) => {
     result.faults[fault] = (result.faults[fault] ?? 0) + 1;
@@ -339,6 +348,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const recounted = await recount(simulator, store);
     result.mismatches.push(...recounted.mismatches);
     result.recounted = Object.fromEntries(recounted.checked);
+    for (const refusal of simulator.ceiling.refusals) {
+      const tag = refusal.scopeTags[0] ?? "";
+      const accountId = allZones.find((z) => z.id === tag)?.accountId ?? tag;
+      const name = simulator.world.accounts.find((a) => a.id === accountId)?.name ?? "?";
+      result.refusedForSize[name] = (result.refusedForSize[name] ?? 0) + 1;
+    }
     return result;
   } finally {
     await harness.close();
@@ -355,6 +370,7 @@ export function summaryLine(result: SoakResult): string {
     `faults: ${faults}`,
     `${result.seriesChecked} values checked against ground truth in ${result.zonesChecked} zones`,
     `${Object.values(result.recounted).reduce((a, b) => a + b, 0)} series of ${Object.keys(result.recounted).length} query groups recounted`,
+    `refused as too large: ${JSON.stringify(result.refusedForSize)}`,
     `${result.mismatches.length} mismatches, ${result.decreases.length} decreases, ${result.gaps.length} gaps`,
   ].join("; ");
 }

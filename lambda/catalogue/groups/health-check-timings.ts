@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { adaptiveGroup, countSchema, each, gauge, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Health check timings per origin from `healthCheckEventsAdaptiveGroups`: Cloudflare's mean
@@ -10,13 +10,15 @@ import { adaptiveGroup, countSchema, each, gauge, timeSchema } from "../query-gr
  * origin and minute, whose average is the count-weighted mean over all of its checks.
  */
 const millis = z.number().nonnegative();
-const rowSchema = z.object({
-  count: countSchema,
-  avg: z
-    .object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis })
-    .nullable(),
-  dimensions: z.object({ datetimeMinute: timeSchema, originIP: z.string(), fqdn: z.string() }),
-});
+const rowSchema = minuteRowSchema(
+  {
+    count: countSchema,
+    avg: z
+      .object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis })
+      .nullable(),
+  },
+  { originIP: z.string(), fqdn: z.string() },
+);
 type Row = z.output<typeof rowSchema>;
 type Timing = keyof NonNullable<Row["avg"]>;
 

@@ -14,6 +14,71 @@ import {
  * dashboard's totals and its country, status, content-type, browser, IP-class, TLS and
  * HTTP-version breakdowns. Paid plans only (the dataset's `settings.enabled` says).
  */
+/**
+ * The headline families, shared with the `http-requests-adaptive-*` groups that fill them in
+ * for zones without this dataset (Free zones): one dashboard serves every plan. Their HELP
+ * says which zones' values are sampled estimates.
+ */
+const estimated =
+  " (zones without httpRequests1mGroups, such as Free zones: a sampled estimate from httpRequestsAdaptiveGroups)";
+export const headline = {
+  requests: counter("cloudflare_zone_requests_total", `Requests${estimated}`),
+  cachedRequests: counter("cloudflare_zone_requests_cached_total", `Requests served from cache${estimated}`),
+  encryptedRequests: counter("cloudflare_zone_requests_ssl_encrypted_total", `Requests over TLS${estimated}`),
+  requestsByCountry: counter(
+    "cloudflare_zone_requests_country_total",
+    `Requests by client country${estimated}`,
+    ["country"],
+  ),
+  requestsByStatus: counter(
+    "cloudflare_zone_requests_status_total",
+    `Requests by edge response status code${estimated}`,
+    ["status"],
+  ),
+  requestsBySslProtocol: counter(
+    "cloudflare_zone_requests_ssl_protocol_total",
+    `Requests by TLS protocol version${estimated}`,
+    ["ssl_protocol"],
+  ),
+  requestsByHttpVersion: counter(
+    "cloudflare_zone_requests_http_version_total",
+    `Requests by HTTP protocol version${estimated}`,
+    ["http_version"],
+  ),
+  bytes: counter("cloudflare_zone_bandwidth_total", `Bytes served${estimated}`, [], "bytes"),
+  cachedBytes: counter(
+    "cloudflare_zone_bandwidth_cached_total",
+    `Bytes served from cache${estimated}`,
+    [],
+    "bytes",
+  ),
+  encryptedBytes: counter(
+    "cloudflare_zone_bandwidth_ssl_encrypted_total",
+    `Bytes served over TLS${estimated}`,
+    [],
+    "bytes",
+  ),
+  bytesByCountry: counter(
+    "cloudflare_zone_bandwidth_country_total",
+    `Bytes served by client country${estimated}`,
+    ["country"],
+    "bytes",
+  ),
+  threats: counter(
+    "cloudflare_zone_threats_total",
+    `Requests classified as threats (blocked or challenged)${estimated}`,
+  ),
+  threatsByCountry: counter(
+    "cloudflare_zone_threats_country_total",
+    `Threats by client country${estimated}`,
+    ["country"],
+  ),
+  cacheHitRatio: gauge(
+    "cloudflare_zone_cache_hit_ratio",
+    `Share of requests served from cache in the last counted minute${estimated}`,
+  ),
+} as const;
+
 const count = countSchema;
 const rowSchema = z.object({
   dimensions: z.object({ datetime: timeSchema }),
@@ -67,15 +132,9 @@ export const httpRequests1m = defineQueryGroup<Row>({
     }
     uniq { uniques }`,
   series: [
-    single(counter("cloudflare_zone_requests_total", "Requests"), (r) => r.sum.requests),
-    single(
-      counter("cloudflare_zone_requests_cached_total", "Requests served from cache"),
-      (r) => r.sum.cachedRequests,
-    ),
-    single(
-      counter("cloudflare_zone_requests_ssl_encrypted_total", "Requests over TLS"),
-      (r) => r.sum.encryptedRequests,
-    ),
+    single(headline.requests, (r) => r.sum.requests),
+    single(headline.cachedRequests, (r) => r.sum.cachedRequests),
+    single(headline.encryptedRequests, (r) => r.sum.encryptedRequests),
     breakdown(
       counter("cloudflare_zone_requests_content_type_total", "Requests by response content type", [
         "content_type",
@@ -85,13 +144,13 @@ export const httpRequests1m = defineQueryGroup<Row>({
       (e) => e.requests,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_country_total", "Requests by client country", ["country"]),
+      headline.requestsByCountry,
       (r) => r.sum.countryMap,
       (e) => e.clientCountryName,
       (e) => e.requests,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_status_total", "Requests by edge response status code", ["status"]),
+      headline.requestsByStatus,
       (r) => r.sum.responseStatusMap,
       (e, context) => context.status(e.edgeResponseStatus),
       (e) => e.requests,
@@ -114,30 +173,20 @@ export const httpRequests1m = defineQueryGroup<Row>({
       (e) => e.requests,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_ssl_protocol_total", "Requests by TLS protocol version", [
-        "ssl_protocol",
-      ]),
+      headline.requestsBySslProtocol,
       (r) => r.sum.clientSSLMap,
       (e) => e.clientSSLProtocol,
       (e) => e.requests,
     ),
     breakdown(
-      counter("cloudflare_zone_requests_http_version_total", "Requests by HTTP protocol version", [
-        "http_version",
-      ]),
+      headline.requestsByHttpVersion,
       (r) => r.sum.clientHTTPVersionMap,
       (e) => e.clientHTTPProtocol,
       (e) => e.requests,
     ),
-    single(counter("cloudflare_zone_bandwidth_total", "Bytes served", [], "bytes"), (r) => r.sum.bytes),
-    single(
-      counter("cloudflare_zone_bandwidth_cached_total", "Bytes served from cache", [], "bytes"),
-      (r) => r.sum.cachedBytes,
-    ),
-    single(
-      counter("cloudflare_zone_bandwidth_ssl_encrypted_total", "Bytes served over TLS", [], "bytes"),
-      (r) => r.sum.encryptedBytes,
-    ),
+    single(headline.bytes, (r) => r.sum.bytes),
+    single(headline.cachedBytes, (r) => r.sum.cachedBytes),
+    single(headline.encryptedBytes, (r) => r.sum.encryptedBytes),
     breakdown(
       counter(
         "cloudflare_zone_bandwidth_content_type_total",
@@ -150,19 +199,14 @@ export const httpRequests1m = defineQueryGroup<Row>({
       (e) => e.bytes,
     ),
     breakdown(
-      counter(
-        "cloudflare_zone_bandwidth_country_total",
-        "Bytes served by client country",
-        ["country"],
-        "bytes",
-      ),
+      headline.bytesByCountry,
       (r) => r.sum.countryMap,
       (e) => e.clientCountryName,
       (e) => e.bytes,
     ),
-    single(counter("cloudflare_zone_threats_total", "Requests classified as threats"), (r) => r.sum.threats),
+    single(headline.threats, (r) => r.sum.threats),
     breakdown(
-      counter("cloudflare_zone_threats_country_total", "Threats by client country", ["country"]),
+      headline.threatsByCountry,
       (r) => r.sum.countryMap,
       (e) => e.clientCountryName,
       (e) => e.threats,
@@ -182,12 +226,8 @@ export const httpRequests1m = defineQueryGroup<Row>({
       gauge("cloudflare_zone_uniques", "Unique visitors in the last counted minute", [], "visitors"),
       (r) => r.uniq.uniques,
     ),
-    single(
-      gauge(
-        "cloudflare_zone_cache_hit_ratio",
-        "Share of requests served from cache in the last counted minute",
-      ),
-      (r) => (r.sum.requests > 0 ? r.sum.cachedRequests / r.sum.requests : undefined),
+    single(headline.cacheHitRatio, (r) =>
+      r.sum.requests > 0 ? r.sum.cachedRequests / r.sum.requests : undefined,
     ),
   ],
 });

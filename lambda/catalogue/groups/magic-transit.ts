@@ -7,8 +7,10 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  *
  * The names are the reference's, but the values are counts of health checks, not of
  * tunnels: Cloudflare's data centers each probe every tunnel several times a minute.
- * `active` is a uint8 (1 when the probing data center had traffic for the tunnel in the last
- * six hours); the reference compared it with "true" and so never emitted the active gauge.
+ * `active` is not selected: Cloudflare answers zero rows when it is among the dimensions
+ * (the reference's maintainers found so and dropped it), so the reference's
+ * `cloudflare_magic_transit_active_tunnels` is not exported. A check is healthy when its
+ * result is "ok" (what the API returns, per the reference's newer code) or "healthy".
  * Tunnel and site names are labels as they are (the reference joined them with ":" and split
  * them again, which broke names containing ":").
  */
@@ -20,13 +22,13 @@ const rowSchema = minuteRowSchema(
     tunnelName: z.string(),
     siteName: z.string(),
     resultStatus: z.string(),
-    active: z.number().int().nonnegative(),
   },
 );
 type Row = z.output<typeof rowSchema>;
 
 const tunnel = (r: Row) => ({ tunnel_name: r.dimensions.tunnelName, site_name: r.dimensions.siteName });
-const healthy = (r: Row) => r.dimensions.resultStatus === "healthy";
+const healthyResults = new Set(["ok", "healthy"]);
+const healthy = (r: Row) => healthyResults.has(r.dimensions.resultStatus);
 
 export const magicTransit = adaptiveGroup<Row>({
   name: "magic-transit",
@@ -35,17 +37,6 @@ export const magicTransit = adaptiveGroup<Row>({
   shards: 1,
   rowSchema,
   series: [
-    // One row per result status and active flag: the tunnel is active if any of them says so.
-    each(
-      gauge(
-        "cloudflare_magic_transit_active_tunnels",
-        "1 if any health check of the Magic Transit tunnel in the last counted minute came from a data center that had traffic for it in the last six hours (active = 1), else 0",
-        ["tunnel_name", "site_name"],
-      ),
-      (r) => (r.dimensions.active > 0 ? 1 : 0),
-      tunnel,
-      { merge: "max" },
-    ),
     // Every row gives both gauges (0 when it does not match), so a tunnel checked in a minute
     // updates both, and a minute without healthy checks shows 0 rather than an older count.
     each(
@@ -68,6 +59,17 @@ export const magicTransit = adaptiveGroup<Row>({
       ),
       (r) => (healthy(r) ? 0 : r.count),
       tunnel,
+      { merge: "sum" },
+    ),
+    each(
+      gauge(
+        "cloudflare_magic_transit_tunnel_failure_by_status",
+        "Health checks of the Magic Transit tunnel that did not return healthy, by result status, in the last counted minute",
+        ["tunnel_name", "site_name", "result_status"],
+        "health checks",
+      ),
+      (r) => (healthy(r) ? undefined : r.count),
+      (r) => ({ ...tunnel(r), result_status: r.dimensions.resultStatus }),
       { merge: "sum" },
     ),
   ],

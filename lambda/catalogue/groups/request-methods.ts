@@ -1,11 +1,8 @@
 import * as z from "zod";
-import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-group.ts";
+import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /** Requests from `httpRequestsAdaptiveGroups` by HTTP method. All plans (Free included) have the dataset. */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({ datetimeMinute: timeSchema, clientRequestHTTPMethodName: z.string() }),
-});
+const rowSchema = minuteRowSchema({ count: countSchema }, { clientRequestHTTPMethodName: z.string() });
 type Row = z.output<typeof rowSchema>;
 
 export const requestMethods = adaptiveGroup<Row>({

@@ -5,9 +5,9 @@ import {
   countSchema,
   each,
   type MetricFamily,
+  minuteRowSchema,
   quantileSummary,
   type SeriesSpec,
-  timeSchema,
 } from "../query-group.ts";
 
 /**
@@ -34,20 +34,22 @@ const levels = [
 ] as const;
 type Level = (typeof levels)[number][1];
 
-const rowSchema = z.object({
-  dimensions: z.object({ datetimeMinute: timeSchema, scriptName: z.string() }),
-  sum: z.object({ requests: count, errors: count }),
-  quantiles: z.object({
-    cpuTimeP50: count,
-    cpuTimeP75: count,
-    cpuTimeP99: count,
-    cpuTimeP999: count,
-    durationP50: count,
-    durationP75: count,
-    durationP99: count,
-    durationP999: count,
-  }),
-});
+const rowSchema = minuteRowSchema(
+  {
+    sum: z.object({ requests: count, errors: count }),
+    quantiles: z.object({
+      cpuTimeP50: count,
+      cpuTimeP75: count,
+      cpuTimeP99: count,
+      cpuTimeP999: count,
+      durationP50: count,
+      durationP75: count,
+      durationP99: count,
+      durationP999: count,
+    }),
+  },
+  { scriptName: z.string() },
+);
 type Row = z.output<typeof rowSchema>;
 
 const script = (r: Row) => ({ script_name: r.dimensions.scriptName });

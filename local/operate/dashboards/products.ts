@@ -103,11 +103,11 @@ export const products: DashboardSpec = {
           ],
         },
         {
-          title: "Active tunnels",
+          title: "Tunnels down (1) by tunnel",
           kind: "timeseries",
           targets: [
             {
-              expr: gauge("cloudflare_magic_transit_active_tunnels", tunnel),
+              expr: gauge("cloudflare_magic_transit_tunnel_state_down", tunnel),
               legend: "{{tunnel_name}} {{site_name}}",
             },
           ],

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { magicTransit } from "../../../lambda/catalogue/groups/magic-transit.ts";
 import { magicTransitColos } from "../../../lambda/catalogue/groups/magic-transit-colos.ts";
+import { magicTransitState } from "../../../lambda/catalogue/groups/magic-transit-state.ts";
 import { seriesKey } from "../../../lambda/catalogue/series-key.ts";
 import { samplesByMinute } from "../../../lambda/collect/accumulate.ts";
-import { countOneMinute, type OneMinute } from "../../collect/group-test.ts";
+import { countMinutes, countOneMinute, type OneMinute } from "../../collect/group-test.ts";
 
 /**
  * `magic-transit` and `magic-transit-colos` against the simulator, one known minute. Labels
  * map by hand: tunnel_name → `tunnelName`, site_name → `siteName`; values are health-check
- * counts (`count`) of that minute, split by `resultStatus` and `active`, and the distinct
- * `edgeColoCity` values.
+ * counts (`count`) of that minute, split by `resultStatus`, the distinct `edgeColoCity`
+ * values, and the state from the mean `tunnelState` of all the tunnel's checks.
  */
 const dataset = "magicTransitTunnelHealthChecksAdaptiveGroups";
 
@@ -26,13 +27,18 @@ function expectedHealth(run: OneMinute, accountId: string, account: string) {
     const byResult = simulator.groundTruthBy({ ...query, where, by: "resultStatus" });
     if ([...byResult.values()].every((v) => v === 0)) continue;
     const labels = { account, tunnel_name: tunnelName, site_name: siteName };
-    const activeChecks = simulator.groundTruth({ ...query, where: { ...where, active: 1 } });
-    out.set(seriesKey("cloudflare_magic_transit_active_tunnels", labels), activeChecks > 0 ? 1 : 0);
     out.set(seriesKey("cloudflare_magic_transit_healthy_tunnels", labels), byResult.get("healthy") ?? 0);
     out.set(
       seriesKey("cloudflare_magic_transit_tunnel_failures", labels),
       [...byResult].filter(([result]) => result !== "healthy").reduce((total, [, v]) => total + v, 0),
     );
+    for (const [result, checks] of byResult) {
+      if (result === "healthy" || checks === 0) continue;
+      out.set(
+        seriesKey("cloudflare_magic_transit_tunnel_failure_by_status", { ...labels, result_status: result }),
+        checks,
+      );
+    }
   }
   return out;
 }
@@ -81,30 +87,12 @@ describe("magic-transit", () => {
     await run.harness.close();
   });
 
-  it("Example Corp: active, healthy and failed checks per tunnel equal the ground truth", async () => {
+  it("Example Corp: healthy and failed checks per tunnel (and per failing result) equal the ground truth", async () => {
     const { corp } = accounts(run);
     expect(run.summaries.flatMap((s) => s.errors)).toEqual([]);
     const want = expectedHealth(run, corp.id, "example-corp");
-    // Three tunnels, all checked in the minute; the backup tunnel is inactive.
-    expect(want.size).toBe(9);
-    expect(
-      want.get(
-        seriesKey("cloudflare_magic_transit_active_tunnels", {
-          account: "example-corp",
-          tunnel_name: "gre-backup",
-          site_name: "dc-east",
-        }),
-      ),
-    ).toBe(0);
-    expect(
-      want.get(
-        seriesKey("cloudflare_magic_transit_active_tunnels", {
-          account: "example-corp",
-          tunnel_name: "gre-primary",
-          site_name: "dc-east",
-        }),
-      ),
-    ).toBe(1);
+    // Three tunnels, all checked in the minute: healthy and failures each, plus failing results.
+    expect([...want.keys()].filter((k) => !k.includes("failure_by_status")).length).toBe(6);
     expect(await run.series(corp.id)).toEqual(want);
   });
 
@@ -135,35 +123,86 @@ describe("magic-transit-colos", () => {
   });
 });
 
-describe("magic transit mapping", () => {
-  const scope = { name: "account", value: "a" } as const;
-  const health = (tunnelName: string, resultStatus: string, active: number, count: number) => ({
-    count,
-    dimensions: { datetimeMinute: 600, tunnelName, siteName: "dc:east", resultStatus, active },
+describe("magic-transit-state", () => {
+  let run: OneMinute;
+  beforeAll(async () => {
+    // Ten minutes, so some tunnel has a degraded or down minute among healthy ones.
+    run = await countMinutes(magicTransitState, 10);
+  });
+  afterAll(async () => {
+    await run.harness.close();
   });
 
-  it("merges the rows of one tunnel: active if any is, checks summed per result", () => {
+  it("Example Corp: each tunnel's state is its last minute's mean tunnelState, classified", async () => {
+    const { corp, side } = accounts(run);
+    expect(run.summaries.flatMap((s) => s.errors)).toEqual([]);
+    const { simulator } = run.harness;
+    const want = new Map<string, number>();
+    const last = run.to - 60;
+    for (const { name: tunnelName, siteName } of tunnels(run, corp.id)) {
+      const query = { dataset, accountTag: corp.id, where: { tunnelName, siteName }, from: last, to: run.to };
+      const state = simulator.groundTruth({ ...query, field: "avg.tunnelState" });
+      const labels = { account: "example-corp", tunnel_name: tunnelName, site_name: siteName };
+      const is = state >= 0.75 ? "healthy" : state >= 0.25 ? "degraded" : "down";
+      for (const name of ["healthy", "degraded", "down"]) {
+        want.set(seriesKey(`cloudflare_magic_transit_tunnel_state_${name}`, labels), name === is ? 1 : 0);
+      }
+    }
+    expect(await run.series(corp.id)).toEqual(want);
+    expect(await run.series(side.id)).toEqual(new Map());
+  });
+
+  it("a query selecting `active` gets zero rows, as from Cloudflare", async () => {
+    const { corp } = accounts(run);
+    const query = (dimensions: string) => ({
+      query: `query { viewer { accounts(filter: { accountTag: "${corp.id}" }) { rows: magicTransitTunnelHealthChecksAdaptiveGroups(limit: 100, filter: { datetime_geq: "${new Date((run.to - 60) * 1000).toISOString()}", datetime_lt: "${new Date(run.to * 1000).toISOString()}" }) { count dimensions { ${dimensions} } } } } }`,
+    });
+    const rows = async (dimensions: string) => {
+      const response = await fetch(`${run.harness.simulator.baseUrl}/graphql`, {
+        method: "POST",
+        headers: { authorization: "Bearer sim-token", "content-type": "application/json" },
+        body: JSON.stringify(query(dimensions)),
+      });
+      const body = (await response.json()) as { data: { viewer: { accounts: { rows: unknown[] }[] } } };
+      return body.data.viewer.accounts[0]?.rows.length;
+    };
+    expect(await rows("tunnelName active")).toBe(0);
+    expect(await rows("tunnelName")).toBe(3);
+  });
+});
+
+describe("magic transit mapping", () => {
+  const scope = { name: "account", value: "a" } as const;
+  const health = (tunnelName: string, resultStatus: string, count: number) => ({
+    count,
+    dimensions: { datetimeMinute: 600, tunnelName, siteName: "dc:east", resultStatus },
+  });
+
+  it('merges the rows of one tunnel: checks summed per result, "ok" and "healthy" both healthy', () => {
     const samples = samplesByMinute(
       magicTransit,
       [
-        health("gre:1", "healthy", 0, 12),
-        health("gre:1", "healthy", 1, 6),
-        health("gre:1", "degraded", 1, 4),
-        health("gre:1", "down", 0, 2),
+        health("gre:1", "ok", 12),
+        health("gre:1", "healthy", 6),
+        health("gre:1", "degraded", 4),
+        health("gre:1", "down", 2),
       ],
       scope,
     ).get(600);
     // Names containing ":" stay whole (the reference split "tunnel:site" keys on ":").
     const labels = { account: "a", tunnel_name: "gre:1", site_name: "dc:east" };
-    expect(samples?.get(seriesKey("cloudflare_magic_transit_active_tunnels", labels))?.value).toBe(1);
     expect(samples?.get(seriesKey("cloudflare_magic_transit_healthy_tunnels", labels))?.value).toBe(18);
     expect(samples?.get(seriesKey("cloudflare_magic_transit_tunnel_failures", labels))?.value).toBe(6);
+    const byStatus = (result_status: string) =>
+      samples?.get(
+        seriesKey("cloudflare_magic_transit_tunnel_failure_by_status", { ...labels, result_status }),
+      )?.value;
+    expect([byStatus("degraded"), byStatus("down"), byStatus("ok")]).toEqual([4, 2, undefined]);
   });
 
-  it("an inactive tunnel without healthy checks shows 0 and 0, not an older value", () => {
-    const samples = samplesByMinute(magicTransit, [health("gre-2", "down", 0, 6)], scope).get(600);
+  it("a tunnel without healthy checks shows 0 healthy, not an older value", () => {
+    const samples = samplesByMinute(magicTransit, [health("gre-2", "down", 6)], scope).get(600);
     const labels = { account: "a", tunnel_name: "gre-2", site_name: "dc:east" };
-    expect(samples?.get(seriesKey("cloudflare_magic_transit_active_tunnels", labels))?.value).toBe(0);
     expect(samples?.get(seriesKey("cloudflare_magic_transit_healthy_tunnels", labels))?.value).toBe(0);
     expect(samples?.get(seriesKey("cloudflare_magic_transit_tunnel_failures", labels))?.value).toBe(6);
   });

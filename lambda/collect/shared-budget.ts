@@ -1,0 +1,51 @@
+import type { CallBudget } from "../cloudflare/call.ts";
+import type { Clock, Sleep } from "../lib/time.ts";
+import { type BudgetKey, blockBudget, takeFromBudget } from "../store/budget.ts";
+import type { Store } from "../store/table.ts";
+
+/**
+ * The token's budget held in DynamoDB, shared by every fetcher of the token: the Map's
+ * parallel iterations together stay within Cloudflare's per-token limit.
+ */
+export class SharedBudget implements CallBudget {
+  readonly #store: Store;
+  readonly #key: BudgetKey;
+  readonly #limit: number;
+  readonly #clock: Clock;
+  readonly #sleep: Sleep;
+  #pendingBlock: Promise<void> = Promise.resolve();
+
+  constructor(options: {
+    store: Store;
+    key: BudgetKey;
+    limitPer5Minutes: number;
+    clock: Clock;
+    sleep: Sleep;
+  }) {
+    this.#store = options.store;
+    this.#key = options.key;
+    this.#limit = options.limitPer5Minutes;
+    this.#clock = options.clock;
+    this.#sleep = options.sleep;
+  }
+
+  async acquire(maxWaitMs: number): Promise<boolean> {
+    await this.#pendingBlock;
+    let waited = 0;
+    for (;;) {
+      const wait = await takeFromBudget(this.#store, this.#key, this.#limit, this.#clock());
+      if (wait === 0) return true;
+      if (waited + wait > maxWaitMs) return false;
+      await this.#sleep(wait);
+      waited += wait;
+    }
+  }
+
+  block(seconds: number): void {
+    const now = this.#clock();
+    // Recorded before the next call of this fetcher; other fetchers see it at their next take.
+    this.#pendingBlock = this.#pendingBlock
+      .then(() => blockBudget(this.#store, this.#key, now + seconds * 1000))
+      .catch(() => {});
+  }
+}

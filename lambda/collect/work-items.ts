@@ -1,0 +1,75 @@
+import * as z from "zod";
+import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import type { Config } from "../config/config.ts";
+import type { AccountInfo, ZoneInfo } from "./discovery.ts";
+
+/**
+ * What one Map iteration collects: an account's zones (all, or a slice of its zone list
+ * sorted by ID) and, for one item per account, the account's own datasets. A large
+ * account becomes several items, so no Lambda carries a thousand zones; exactly-once
+ * holds per shard whatever the item boundaries (every shard write is conditional).
+ */
+export const workItemSchema = z.object({
+  accountId: z.string().regex(/^[0-9a-f]{32}$/),
+  accountName: z.string(),
+  scheduledTime: z.string().optional(),
+  /** Zones [from, to) of the account's zone list; absent: every zone. */
+  zones: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
+  /** Whether this item collects the account-level datasets (one item of each account does). */
+  accountStages: z.boolean().default(true),
+  /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
+  everyMinutes: z.number().int().min(1).max(60).default(1),
+});
+export type WorkItem = z.input<typeof workItemSchema>;
+export type WorkScope = Partial<
+  Pick<z.output<typeof workItemSchema>, "zones" | "accountStages" | "everyMinutes" | "scheduledTime">
+>;
+
+/** The account's items: one per `zonesPerItem` zones, the first also doing the account's own datasets. */
+export function planWorkItems(
+  account: AccountInfo,
+  zoneCount: number | undefined,
+  zonesPerItem: number,
+  scheduledTime?: string,
+  everyMinutes = 1,
+): WorkItem[] {
+  const base = {
+    accountId: account.id,
+    accountName: account.name,
+    ...(scheduledTime ? { scheduledTime } : {}),
+    ...(everyMinutes > 1 ? { everyMinutes } : {}),
+  };
+  // Zones unknown (discovery failed) or few: the fetcher handles the whole account as before.
+  if (zoneCount === undefined || zoneCount <= zonesPerItem) return [base];
+  const items: WorkItem[] = [];
+  for (let from = 0; from < zoneCount; from += zonesPerItem) {
+    items.push({
+      ...base,
+      zones: [from, Math.min(zoneCount, from + zonesPerItem)],
+      accountStages: from === 0,
+    });
+  }
+  return items;
+}
+
+/** The slice of the zone list an item covers. */
+export function zonesOfItem(zones: readonly ZoneInfo[], scope: WorkScope | undefined): ZoneInfo[] {
+  if (!scope?.zones) return [...zones];
+  const [from, to] = scope.zones;
+  return zones.slice(from, to);
+}
+
+/** The lease of an item: items of one account run side by side, a repeated item does not. */
+export function leaseIdOf(accountId: string, scope: WorkScope | undefined): string {
+  return scope?.zones ? `${accountId}#${scope.zones[0]}-${scope.zones[1]}` : accountId;
+}
+
+/** The datasets a fetcher of this account asks zone settings for (none for free-tier accounts). */
+export function zoneGroupsOf(
+  config: Pick<Config, "cfFreeTierAccounts">,
+  groups: readonly AnyQueryGroup[],
+  accountId: string,
+): AnyQueryGroup[] {
+  if (config.cfFreeTierAccounts.includes(accountId)) return [];
+  return groups.filter((group) => group.scope === "zone");
+}

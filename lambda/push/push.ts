@@ -1,0 +1,221 @@
+import type { PushReport, ShardWrite } from "../collect/run-types.ts";
+import type { Logger } from "../lib/log.ts";
+import {
+  emptyJournal,
+  encodeJournal,
+  groupPending,
+  type Journal,
+  JournalConflictError,
+  maxJournalBytes,
+  pendingSamples,
+  readJournal,
+  writeJournal,
+} from "../store/push-journal.ts";
+import type { Store } from "../store/table.ts";
+import {
+  batches,
+  foldOlderThan,
+  hasCounters,
+  type PushSample,
+  samplesOfState,
+  samplesOfWrite,
+  shardId,
+} from "./plan.ts";
+import { type RemoteWriteTarget, sendSamples } from "./send.ts";
+
+/**
+ * After a run's state writes: journal what they advanced, send everything waiting, and
+ * store what the receiver did not take, in one DynamoDB write per account and run. A
+ * failing receiver costs counting nothing: this runs after the state is stored, and what
+ * it could not send waits in the journal for the next run.
+ */
+export interface PushDeps {
+  store: Store;
+  clock: () => number;
+  logger: Logger;
+  target: RemoteWriteTarget;
+  maxSamplesPerRequest: number;
+  windowSeconds: number;
+  /** Families the operator asked not to export (METRICS_DENYLIST). */
+  denylist: readonly string[];
+  /**
+   * The exporter's own metrics for this account as the scrape would serve them once the
+   * journal is `journal` (lambda/push/self.ts); absent: none pushed.
+   */
+  selfSamples?: (account: { id: string; name: string }, journal: Journal) => Promise<PushSample[]>;
+}
+
+/** At most this many requests per run (each up to REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST samples). */
+export const maxRequestsPerRun = 20;
+
+interface RunDelta {
+  fresh: PushSample[];
+  cursors: Record<string, number>;
+  acceptedSamples: number;
+  failedRequests: number;
+  rejectedSamples: number;
+  folded: Record<string, number>;
+  acceptedUntil?: number;
+}
+
+export async function pushAfterRun(
+  deps: PushDeps,
+  account: { id: string; name: string },
+  writes: readonly ShardWrite[],
+): Promise<PushReport | undefined> {
+  const journal = await readJournal(deps.store, account.id);
+  const delta = journalWrites(journal, writes);
+  if (delta.fresh.length === 0 && journal.pending.length === 0) return undefined;
+  const nowMs = deps.clock();
+  const { kept, foldedMinutes } = foldOlderThan(
+    [...pendingSamples(journal), ...delta.fresh].filter((s) => !denied(deps, s.key)),
+    nowMs - deps.windowSeconds * 1000,
+  );
+  add(delta.folded, "window", foldedMinutes);
+  const waiting = await sendAll(deps, account, kept, delta, nowMs);
+  // The exporter's own metrics go last, once the data is in, at the time they are read;
+  // they are not journaled (the next run sends newer ones).
+  if (waiting.length === 0 && deps.selfSamples) {
+    const self = await deps.selfSamples(account, merged(journal, delta, []));
+    await sendAll(deps, account, self, { ...delta, fresh: [] }, nowMs);
+  }
+  const writeUnits = await store(deps, account.id, journal, delta, waiting);
+  const oldest = waiting.reduce((min, s) => Math.min(min, s.t), nowMs);
+  return {
+    acceptedSamples: delta.acceptedSamples,
+    failedRequests: delta.failedRequests,
+    rejectedSamples: delta.rejectedSamples,
+    pendingSamples: waiting.length,
+    lagSeconds: waiting.length === 0 ? 0 : Math.max(0, Math.round((nowMs - oldest) / 1000)),
+    writeUnits,
+  };
+}
+
+/** The samples of this run's writes, plus what a shard's state gives where the journal missed a write. */
+function journalWrites(journal: Journal, writes: readonly ShardWrite[]): RunDelta {
+  const cursors = { ...journal.cursors };
+  const delta: RunDelta = {
+    fresh: [],
+    cursors: {},
+    acceptedSamples: 0,
+    failedRequests: 0,
+    rejectedSamples: 0,
+    folded: {},
+  };
+  for (const write of writes) {
+    const id = shardId(write.after);
+    const journaled = cursors[id];
+    if (journaled === undefined || journaled < write.before.cursor) {
+      delta.fresh.push(...samplesOfState(write.before, journaled));
+      if (journaled !== undefined && hasCounters(write.before))
+        add(delta.folded, "crash", (write.before.cursor - journaled) / 60 - 1);
+    }
+    delta.fresh.push(...samplesOfWrite(write));
+    cursors[id] = write.after.cursor;
+    delta.cursors[id] = write.after.cursor;
+  }
+  return delta;
+}
+
+/** Sends oldest first and stops at the first failure worth retrying; returns what is still waiting. */
+async function sendAll(
+  deps: PushDeps,
+  account: { id: string },
+  samples: readonly PushSample[],
+  delta: RunDelta,
+  nowMs: number,
+): Promise<PushSample[]> {
+  const queue = batches(samples, deps.maxSamplesPerRequest);
+  for (const [index, batch] of queue.entries()) {
+    // A long backlog is sent over several runs, so the run ends well within its Lambda timeout.
+    if (index >= maxRequestsPerRun) return queue.slice(index).flat();
+    const outcome = await sendSamples(deps.target, batch, new Date(nowMs));
+    if (outcome.kind === "accepted") {
+      delta.acceptedSamples += batch.length;
+      delta.acceptedUntil = batch.reduce((max, s) => Math.max(max, s.t), delta.acceptedUntil ?? 0);
+    } else if (outcome.kind === "rejected") {
+      delta.rejectedSamples += batch.length;
+      deps.logger.warn("the remote-write receiver refused a request; its samples are not sent again", {
+        accountId: account.id,
+        samples: batch.length,
+        reason: outcome.reason,
+      });
+    } else {
+      delta.failedRequests += 1;
+      const waiting = queue.slice(index).flat();
+      deps.logger.warn("remote write failed; the samples wait in the push journal for the next run", {
+        accountId: account.id,
+        waiting: waiting.length,
+        reason: outcome.reason,
+      });
+      return waiting;
+    }
+  }
+  return [];
+}
+
+/** One conditional write; if another run stored the journal meanwhile, this run's part is merged into theirs. */
+async function store(
+  deps: PushDeps,
+  accountId: string,
+  read: Journal,
+  delta: RunDelta,
+  waiting: readonly PushSample[],
+): Promise<number> {
+  let base = read;
+  let unsent = waiting;
+  for (let attempt = 0; ; attempt++) {
+    const body = merged(base, delta, unsent);
+    let data = encodeJournal(body);
+    while (data.byteLength > maxJournalBytes && unsent.length > 0) {
+      // Fold the oldest tenth: the journal must fit one item; totals stay exact.
+      const sorted = [...unsent].sort((a, b) => a.t - b.t);
+      const cut = sorted[Math.ceil(sorted.length / 10)]?.t ?? Number.POSITIVE_INFINITY;
+      const { kept, foldedMinutes } = foldOlderThan(unsent, cut);
+      add(delta.folded, "journal", foldedMinutes);
+      unsent = kept;
+      data = encodeJournal(merged(base, delta, unsent));
+    }
+    try {
+      return await writeJournal(deps.store, accountId, base, data);
+    } catch (error) {
+      if (!(error instanceof JournalConflictError) || attempt >= 2) throw error;
+      base = await readJournal(deps.store, accountId);
+      // Of the other run's journal, keep its waiting samples; add this run's own unsent new ones.
+      const fresh = new Set(delta.fresh);
+      unsent = [...pendingSamples(base), ...unsent.filter((s) => fresh.has(s))];
+    }
+  }
+}
+
+function merged(base: Journal, delta: RunDelta, unsent: readonly PushSample[]): Journal {
+  const cursors = { ...base.cursors };
+  for (const [id, cursor] of Object.entries(delta.cursors)) cursors[id] = Math.max(cursors[id] ?? 0, cursor);
+  const folded = { ...base.totals.foldedMinutes };
+  for (const [reason, minutes] of Object.entries(delta.folded))
+    folded[reason] = (folded[reason] ?? 0) + minutes;
+  const acceptedUntil = Math.max(base.acceptedUntil ?? 0, delta.acceptedUntil ?? 0);
+  return {
+    ...emptyJournal(),
+    cursors,
+    pending: groupPending(unsent),
+    totals: {
+      acceptedSamples: base.totals.acceptedSamples + delta.acceptedSamples,
+      failedRequests: base.totals.failedRequests + delta.failedRequests,
+      rejectedSamples: base.totals.rejectedSamples + delta.rejectedSamples,
+      foldedMinutes: folded,
+    },
+    ...(acceptedUntil > 0 ? { acceptedUntil } : {}),
+    ...(base.version === undefined ? {} : { version: base.version }),
+  };
+}
+
+function add(into: Record<string, number>, reason: string, minutes: number): void {
+  if (minutes > 0) into[reason] = (into[reason] ?? 0) + minutes;
+}
+
+function denied(deps: PushDeps, key: string): boolean {
+  if (deps.denylist.length === 0) return false;
+  const brace = key.indexOf("{");
+  return deps.denylist.includes(brace < 0 ? key : key.slice(0, brace));
+}

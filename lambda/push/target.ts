@@ -1,0 +1,74 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import * as z from "zod";
+import { type Config, ConfigError } from "../config/config.ts";
+import type { RemoteWriteAuth } from "./auth.ts";
+import type { RemoteWriteTarget } from "./send.ts";
+
+/**
+ * The push target from settings. Credentials for `bearer` and `basic` come from the
+ * Secrets Manager secret named by `REMOTE_WRITE_CREDENTIALS_SECRET_ARN` (JSON:
+ * `bearerToken`, or `username` and `password`), else, in local mode, from
+ * `REMOTE_WRITE_BEARER_TOKEN` / `REMOTE_WRITE_USERNAME` + `REMOTE_WRITE_PASSWORD`. SigV4
+ * uses the function's role (the default credential chain).
+ */
+type Env = Readonly<Record<string, string | undefined>>;
+
+const secretSchema = z.object({
+  bearerToken: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+});
+
+const requestTimeoutMs = 10_000;
+
+async function readSecret(env: Env, secrets: Pick<SecretsManagerClient, "send"> | undefined) {
+  const secretId = env.REMOTE_WRITE_CREDENTIALS_SECRET_ARN;
+  if (secretId && secrets) {
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+    return secretSchema.parse(JSON.parse(secret.SecretString ?? "{}"));
+  }
+  return {
+    bearerToken: env.REMOTE_WRITE_BEARER_TOKEN?.trim() || undefined,
+    username: env.REMOTE_WRITE_USERNAME?.trim() || undefined,
+    password: env.REMOTE_WRITE_PASSWORD || undefined,
+  };
+}
+
+export async function remoteWriteTarget(
+  config: Pick<Config, "remoteWriteUrl" | "remoteWriteAuth" | "remoteWriteRegion">,
+  env: Env,
+  secrets?: Pick<SecretsManagerClient, "send">,
+): Promise<RemoteWriteTarget | undefined> {
+  if (!config.remoteWriteUrl) return undefined;
+  const url = new URL(config.remoteWriteUrl);
+  let auth: RemoteWriteAuth;
+  switch (config.remoteWriteAuth) {
+    case "none":
+      auth = { kind: "none" };
+      break;
+    case "sigv4": {
+      const region = config.remoteWriteRegion || env.AWS_REGION;
+      if (!region) throw new ConfigError("REMOTE_WRITE_AUTH=sigv4 needs REMOTE_WRITE_REGION (or AWS_REGION)");
+      auth = { kind: "sigv4", region, credentials: defaultProvider() };
+      break;
+    }
+    case "bearer": {
+      const { bearerToken } = await readSecret(env, secrets);
+      if (!bearerToken)
+        throw new ConfigError("REMOTE_WRITE_AUTH=bearer needs a bearerToken in the remote-write credentials");
+      auth = { kind: "bearer", token: bearerToken };
+      break;
+    }
+    case "basic": {
+      const { username, password } = await readSecret(env, secrets);
+      if (!username || !password)
+        throw new ConfigError(
+          "REMOTE_WRITE_AUTH=basic needs a username and password in the remote-write credentials",
+        );
+      auth = { kind: "basic", user: username, password };
+      break;
+    }
+  }
+  return { url, auth, timeoutMs: requestTimeoutMs };
+}

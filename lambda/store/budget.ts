@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { emptyWindow, takeCall, type WindowState } from "./budget-window.ts";
+import type { Store } from "./table.ts";
+
+/**
+ * One request budget per Cloudflare token (and API), shared by every fetcher of that token:
+ * `BUDGET#<token digest> / <api>[#<account>]`. Every take is a conditional write on the
+ * version read, so two fetchers can never both take the last call; a fetcher that crashes
+ * after taking has spent it (the budget errs on the side of fewer calls).
+ */
+export interface BudgetKey {
+  /** A digest of the token, never the token itself. */
+  token: string;
+  /** `graphql` or `rest`, and the account when the budget is kept per account. */
+  scope: string;
+}
+
+export const tokenDigest = (token: string) => createHash("sha256").update(token).digest("hex").slice(0, 16);
+
+const itemSchema = z.object({
+  slots: z.record(z.string(), z.number()),
+  blockedUntil: z.number(),
+  version: z.number().int(),
+});
+
+const maxConflicts = 20;
+
+async function read(store: Store, key: BudgetKey) {
+  const response = await store.client.send(
+    new GetCommand({ TableName: store.tableName, Key: { pk: `BUDGET#${key.token}`, sk: key.scope } }),
+  );
+  const parsed = itemSchema.safeParse(response.Item);
+  return parsed.success ? parsed.data : undefined;
+}
+
+async function write(store: Store, key: BudgetKey, state: WindowState, version: number | undefined) {
+  await store.client.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: {
+        pk: `BUDGET#${key.token}`,
+        sk: key.scope,
+        slots: state.slots,
+        blockedUntil: state.blockedUntil,
+        version: (version ?? 0) + 1,
+      },
+      ConditionExpression: version === undefined ? "attribute_not_exists(pk)" : "version = :v",
+      ...(version === undefined ? {} : { ExpressionAttributeValues: { ":v": version } }),
+    }),
+  );
+}
+
+/** Changes the shared bucket with `change`, again on a concurrent write, until it sticks. */
+async function update<T>(
+  store: Store,
+  key: BudgetKey,
+  change: (state: WindowState) => { state?: WindowState; result: T },
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await read(store, key);
+    const { state, result } = change(stored ?? emptyWindow());
+    if (!state) return result;
+    try {
+      await write(store, key, state, stored?.version);
+      return result;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || attempt >= maxConflicts) throw error;
+    }
+  }
+}
+
+/** Takes one call from the shared budget: 0, or the milliseconds until one is there. */
+export function takeFromBudget(store: Store, key: BudgetKey, limit: number, nowMs: number) {
+  return update(store, key, (state) => {
+    const taken = takeCall(state, limit, nowMs);
+    return "state" in taken ? { state: taken.state, result: 0 } : { result: taken.waitMs };
+  });
+}
+
+/** Cloudflare said the budget is spent: every fetcher of the token holds off until `untilMs`. */
+export function blockBudget(store: Store, key: BudgetKey, untilMs: number) {
+  return update(store, key, (state) =>
+    state.blockedUntil >= untilMs
+      ? { result: undefined }
+      : { state: { ...state, blockedUntil: untilMs }, result: undefined },
+  );
+}

@@ -1,0 +1,123 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { keys, type Store } from "./table.ts";
+
+/**
+ * The push's durable state: one item per account (`ACCOUNT#<id> / PUSH`), written once per
+ * run that had anything to push, after the receiver answered. It holds the samples the
+ * receiver has not accepted yet (so a failed push is retried from here, not from memory),
+ * how far each shard's writes have been journaled (so a write the journal missed, a crash
+ * between the two, is found), and the push's own counters. Conditional on its version: two
+ * runs that both push merge instead of overwriting each other.
+ */
+export const pushKey = "PUSH";
+
+/** One sample waiting for the receiver. */
+export interface PushSample {
+  /** The stored series key, `name{labels}`. */
+  key: string;
+  /** Milliseconds. */
+  t: number;
+  v: number;
+}
+
+const journalSchema = z.object({
+  /** shard id → the cursor up to which its writes are in the journal (sent or pending). */
+  cursors: z.record(z.string(), z.number()).default({}),
+  /** Waiting samples, grouped by series: [key, [[t, v], ...]]. */
+  pending: z.array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()]))])).default([]),
+  totals: z
+    .object({
+      acceptedSamples: z.number().default(0),
+      failedRequests: z.number().default(0),
+      rejectedSamples: z.number().default(0),
+      /** Minutes folded, by reason: `window` (too old to place), `crash`, `journal` (over the item's size). */
+      foldedMinutes: z.record(z.string(), z.number()).default({}),
+    })
+    .default({ acceptedSamples: 0, failedRequests: 0, rejectedSamples: 0, foldedMinutes: {} }),
+  /** Newest sample timestamp (ms) the receiver accepted. */
+  acceptedUntil: z.number().optional(),
+});
+
+export type JournalBody = z.output<typeof journalSchema>;
+export interface Journal extends JournalBody {
+  /** Absent until the first write. */
+  version?: number;
+}
+
+export class JournalConflictError extends Error {}
+
+/** DynamoDB items stop at 400 KB: the journal folds its oldest samples before it gets there. */
+export const maxJournalBytes = 300_000;
+
+export function emptyJournal(): Journal {
+  return journalSchema.parse({});
+}
+
+export function pendingSamples(journal: JournalBody): PushSample[] {
+  return journal.pending.flatMap(([key, points]) => points.map(([t, v]) => ({ key, t, v })));
+}
+
+export function groupPending(samples: readonly PushSample[]): JournalBody["pending"] {
+  const byKey = new Map<string, [number, number][]>();
+  for (const { key, t, v } of samples) {
+    const points = byKey.get(key) ?? [];
+    points.push([t, v]);
+    byKey.set(key, points);
+  }
+  return [...byKey].map(([key, points]) => [key, points.sort((a, b) => a[0] - b[0])]);
+}
+
+export function encodeJournal(body: JournalBody): Uint8Array {
+  return gzipSync(JSON.stringify(body));
+}
+
+export function decodeJournal(data: Uint8Array): JournalBody {
+  return journalSchema.parse(JSON.parse(gunzipSync(data).toString("utf8")));
+}
+
+const itemSchema = z.object({ version: z.number(), data: z.instanceof(Uint8Array) });
+
+export async function readJournal(store: Store, accountId: string): Promise<Journal> {
+  const response = await store.client.send(
+    new GetCommand({
+      TableName: store.tableName,
+      Key: { pk: keys.account(accountId), sk: pushKey },
+      ConsistentRead: true,
+    }),
+  );
+  if (!response.Item) return emptyJournal();
+  const item = itemSchema.parse(response.Item);
+  return { ...decodeJournal(item.data), version: item.version };
+}
+
+/** Stores the journal if nobody else stored one since `journal.version` was read; returns the write units used. */
+export async function writeJournal(
+  store: Store,
+  accountId: string,
+  journal: Journal,
+  data: Uint8Array,
+): Promise<number> {
+  try {
+    const response = await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: keys.account(accountId), sk: pushKey, version: (journal.version ?? 0) + 1, data },
+        ...(journal.version === undefined
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : {
+              ConditionExpression: "#version = :version",
+              ExpressionAttributeNames: { "#version": "version" },
+              ExpressionAttributeValues: { ":version": journal.version },
+            }),
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    return response.ConsumedCapacity?.CapacityUnits ?? 0;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new JournalConflictError("journal moved on");
+    throw error;
+  }
+}
