@@ -82,15 +82,15 @@ describe("the per-request ceiling", () => {
       minute: (r.at - startSeconds) / 60,
       queries: r.queries,
     }));
-    // First sight: the 14-group shape of ten zones (140 queries) and its half are refused,
-    // once each; 35 then works. Probes go halfway up to the smallest refused size; the
-    // working size climbs to the ceiling, and 61 is refused once a period from then on.
+    // First sight: the 16-group shape of ten zones (160 queries) and its half are refused,
+    // once each; 40 then works. Probes go halfway up to the smallest refused size (60
+    // works, then 70, 65 and 62 are refused), once a period each.
     expect(refusals).toEqual([
-      { account: "Agency", minute: 0, queries: 140 },
-      { account: "Agency", minute: 0, queries: 70 },
-      { account: "Agency", minute: 10, queries: 61 },
-      { account: "Agency", minute: 22, queries: 61 },
-      { account: "Agency", minute: 32, queries: 61 },
+      { account: "Agency", minute: 0, queries: 160 },
+      { account: "Agency", minute: 0, queries: 80 },
+      { account: "Agency", minute: 10, queries: 70 },
+      { account: "Agency", minute: 20, queries: 65 },
+      { account: "Agency", minute: 30, queries: 62 },
     ]);
     // Whatever the figures: after the first minute, refusals of an account are a period apart.
     for (const [account, own] of Map.groupBy(refusals, (r) => r.account)) {
@@ -101,7 +101,7 @@ describe("the per-request ceiling", () => {
         );
     }
     const agency = world.accounts.find((a) => a.name === "Agency");
-    expect(await readCeiling(h.store, agency?.id ?? "")).toMatchObject({ limit: 60, refused: 61 });
+    expect(await readCeiling(h.store, agency?.id ?? "")).toMatchObject({ limit: 60, refused: 62 });
     const result = await recount(h.simulator, h.store);
     expect(result.mismatches).toEqual([]);
   }, 300_000);

@@ -61,9 +61,10 @@ describe("Lambda entry points", () => {
     const minuteSeries = new Set(
       shards.filter((s) => queryGroups.some((g) => g.name === s.group)).map((s) => `${s.group}/${s.scopeId}`),
     );
-    // Enterprise zone: all 15 zone groups; Business and Pro: all but the bot fields and
-    // zone logpush (13 each); Free: the 7 adaptive HTTP groups; the account: 4 groups.
-    expect(minuteSeries.size).toBe(15 + 13 + 13 + 7 + 4);
+    // Enterprise zone: all 17 zone groups but the Free stand-ins; Business and Pro: all but
+    // the bot fields and zone logpush (15 each); Free: the 8 adaptive HTTP groups, DNS and the
+    // two stand-ins for httpRequests1mGroups (11); the account: 14 groups.
+    expect(minuteSeries.size).toBe(17 + 15 + 15 + 11 + 14);
     expect(summary.minutesCounted).toBe(minuteSeries.size * 60);
   });
 });
