@@ -33,9 +33,9 @@ export class Serving extends Construct {
       entry: "lambda/handlers/serve.ts",
       description: "Cloudflare exporter: serves the metrics endpoint",
       // A scrape is CPU-bound (decode, print, gzip). Measured by the bench (docs/benchmarks.md)
-      // for 100 Business zones (about 210,000 series): peak RSS 533 MB and 2.2 s of CPU on
-      // a full core. 512 MB would be killed there; 1,024 MB holds it with room and buys
-      // about 0.58 vCPU (one vCPU at 1,769 MB), so that scrape takes about 4 s, inside
+      // for 100 Business zones (about 220,000 series): peak RSS 479 MB and 1.8 s of CPU on
+      // a full core (2026-12-01). 512 MB would be killed there; 1,024 MB holds it with room and buys
+      // about 0.58 vCPU (one vCPU at 1,769 MB), so that scrape takes about 3 s, inside
       // Prometheus' default 10 s timeout and this function's 15 s. A CPU-bound scrape
       // costs about the same GB-seconds at any memory below one vCPU, only slower.
       memorySize: 1024,
