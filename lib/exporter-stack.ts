@@ -66,29 +66,7 @@ export class ExporterStack extends Stack {
       },
       metricsNamespace,
     });
-    if (settings.ampWorkspaceArn) {
-      // Only the fetcher pushes, and only to this workspace.
-      const fetcher = this.collection.fetchAccount.function;
-      for (const [name, value] of Object.entries(
-        remoteWriteEnvironment(ampWorkspace(settings.ampWorkspaceArn)),
-      ))
-        fetcher.addEnvironment(name, value);
-      fetcher.addToRolePolicy(
-        new PolicyStatement({ actions: ["aps:RemoteWrite"], resources: [settings.ampWorkspaceArn] }),
-      );
-    }
-    if (settings.remoteWriteCredentialsSecret) {
-      // Bearer or basic credentials for a receiver other than AMP: read by the fetcher only.
-      const id = settings.remoteWriteCredentialsSecret;
-      const secret = !id.startsWith("arn:")
-        ? Secret.fromSecretNameV2(this, "RemoteWriteCredentials", id)
-        : /-[A-Za-z0-9]{6}$/.test(id)
-          ? Secret.fromSecretCompleteArn(this, "RemoteWriteCredentials", id)
-          : Secret.fromSecretPartialArn(this, "RemoteWriteCredentials", id);
-      const fetcher = this.collection.fetchAccount.function;
-      secret.grantRead(fetcher);
-      fetcher.addEnvironment("REMOTE_WRITE_CREDENTIALS_SECRET_ARN", id);
-    }
+    this.allowPush(settings);
     this.serving = new Serving(this, "Serving", shared);
     this.alarms = new Alarms(this, "Alarms", {
       settings,
@@ -107,6 +85,36 @@ export class ExporterStack extends Stack {
         workspaceArn: settings.ampWorkspaceArn,
       });
     this.addOutputs(settings);
+  }
+
+  /** The push (REMOTE_WRITE_URL): only the fetcher sends, to the one receiver it is given. */
+  private allowPush(settings: ExporterSettings): void {
+    const fetcher = this.collection.fetchAccount.function;
+    if (settings.exporterConfig.remoteWriteUrl !== "") {
+      // The pushed self-metrics are read as the endpoint reads them: one Query per account.
+      this.storage.table.grant(fetcher, "dynamodb:Query");
+    }
+    if (settings.ampWorkspaceArn) {
+      // Only to this workspace.
+      for (const [name, value] of Object.entries(
+        remoteWriteEnvironment(ampWorkspace(settings.ampWorkspaceArn)),
+      ))
+        fetcher.addEnvironment(name, value);
+      fetcher.addToRolePolicy(
+        new PolicyStatement({ actions: ["aps:RemoteWrite"], resources: [settings.ampWorkspaceArn] }),
+      );
+    }
+    if (settings.remoteWriteCredentialsSecret) {
+      // Bearer or basic credentials for a receiver other than AMP: read by the fetcher only.
+      const id = settings.remoteWriteCredentialsSecret;
+      const secret = !id.startsWith("arn:")
+        ? Secret.fromSecretNameV2(this, "RemoteWriteCredentials", id)
+        : /-[A-Za-z0-9]{6}$/.test(id)
+          ? Secret.fromSecretCompleteArn(this, "RemoteWriteCredentials", id)
+          : Secret.fromSecretPartialArn(this, "RemoteWriteCredentials", id);
+      secret.grantRead(fetcher);
+      fetcher.addEnvironment("REMOTE_WRITE_CREDENTIALS_SECRET_ARN", id);
+    }
   }
 
   private addOutputs(settings: ExporterSettings): void {

@@ -74,7 +74,9 @@ export async function fetchAccount(
       restRequests: deps.stats.restRequests - before.restRequests,
       rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
     };
-    if (deps.push) summary = await pushAfterRun(deps.push, account, writes, summary);
+    // An account's self-metrics are pushed by the item that collects its own datasets only.
+    const selfMetrics = scope.accountStages !== false;
+    if (deps.push) summary = await pushAfterRun(deps.push, { account, writes, selfMetrics }, summary);
     await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
@@ -238,12 +240,11 @@ async function finishRun(
 /** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
 async function pushAfterRun(
   push: PushAfterRun,
-  account: AccountInfo,
-  writes: readonly ShardWrite[],
+  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean },
   summary: FetchSummary,
 ): Promise<FetchSummary> {
   try {
-    const report = await push(account, writes);
+    const report = await push(run.account, run.writes, { selfMetrics: run.selfMetrics });
     return report ? { ...summary, push: report } : summary;
   } catch (error) {
     return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };

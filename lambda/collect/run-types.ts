@@ -58,6 +58,8 @@ export interface PushReport {
 export type PushAfterRun = (
   account: AccountInfo,
   writes: readonly ShardWrite[],
+  /** Whether this run also sends the account's self-metrics: one work item per account does. */
+  options?: { selfMetrics: boolean },
 ) => Promise<PushReport | undefined>;
 
 export interface FetchError {

@@ -74,11 +74,8 @@ export async function pushAfterRun(
   add(delta.folded, "window", foldedMinutes);
   const waiting = await sendAll(deps, account, kept, delta, nowMs);
   // The exporter's own metrics go last, once the data is in, at the time they are read;
-  // they are not journaled (the next run sends newer ones).
-  if (waiting.length === 0 && deps.selfSamples) {
-    const self = await deps.selfSamples(account, merged(journal, delta, []));
-    await sendAll(deps, account, self, { ...delta, fresh: [] }, nowMs);
-  }
+  // they are not journaled (the next run sends newer ones), but counted like any sample.
+  if (waiting.length === 0) await sendSelf(deps, account, merged(journal, delta, []), delta, nowMs);
   const writeUnits = await store(deps, account.id, journal, delta, waiting);
   const oldest = waiting.reduce((min, s) => Math.min(min, s.t), nowMs);
   return {
@@ -152,6 +149,28 @@ async function sendAll(
     }
   }
   return [];
+}
+
+/** The self-metrics are an extra: failing to read them costs the data's journal nothing. */
+async function sendSelf(
+  deps: PushDeps,
+  account: { id: string; name: string },
+  journal: Journal,
+  delta: RunDelta,
+  nowMs: number,
+): Promise<void> {
+  if (!deps.selfSamples) return;
+  let self: PushSample[];
+  try {
+    self = await deps.selfSamples(account, journal);
+  } catch (error) {
+    deps.logger.warn("the exporter's own metrics could not be read; this push leaves them out", {
+      accountId: account.id,
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return;
+  }
+  await sendAll(deps, account, self, delta, nowMs);
 }
 
 /** One conditional write; if another run stored the journal meanwhile, this run's part is merged into theirs. */

@@ -27,5 +27,10 @@ export function createPush(options: {
     denylist: config.metricsDenylist,
     selfSamples: selfSamplesOf({ store, config, build: options.build, clock }),
   };
-  return (account, writes) => pushAfterRun(deps, account, writes);
+  return (account, writes, options) =>
+    pushAfterRun(
+      options?.selfMetrics === false ? { ...deps, selfSamples: undefined } : deps,
+      account,
+      writes,
+    );
 }

@@ -140,7 +140,7 @@ export function metricsPage(): string {
     "",
     "## The exporter's own metrics",
     "",
-    "Computed at each scrape from stored state.",
+    "Computed at each scrape from stored state; with `REMOTE_WRITE_URL`, pushed after each run as the scrape would serve them (see docs/deploy.md).",
     "",
     "| Family | Type | Labels | Unit | Meaning |",
     "|---|---|---|---|---|",

@@ -49,6 +49,25 @@ describe("pushing to Amazon Managed Prometheus", () => {
     expect(aps(stack.serving.serve.role)).toEqual([]);
   });
 
+  it("gives the fetcher, and only when it pushes, exactly one more DynamoDB action: Query, for the pushed self-metrics", () => {
+    const actions = (of: ExporterStack, ofResources: typeof resources) =>
+      [
+        ...new Set(
+          statementsOf(of, ofResources, of.collection.fetchAccount.role).flatMap((s) => [s.Action].flat()),
+        ),
+      ].sort();
+    const plain = synth();
+    const without = actions(plain.stack, plain.template.toJSON().Resources as typeof resources);
+    expect(actions(stack, resources)).toEqual([...without, "aps:RemoteWrite", "dynamodb:Query"].sort());
+    expect(without.filter((a) => a === "dynamodb:Query" || a.startsWith("aps:"))).toEqual([]);
+    const other = synth({
+      exporterEnvironment: { REMOTE_WRITE_URL: "https://example.com/write", REMOTE_WRITE_AUTH: "none" },
+    });
+    expect(actions(other.stack, other.template.toJSON().Resources as typeof resources)).toEqual(
+      [...without, "dynamodb:Query"].sort(),
+    );
+  });
+
   it("tells the fetcher where to push and how to sign", () => {
     const variables = (fn: IConstruct): Record<string, unknown> => {
       const environment = resources[logicalId(stack, fn)]?.Properties.Environment as

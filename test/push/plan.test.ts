@@ -94,6 +94,57 @@ describe("samplesOfWrite", () => {
   });
 });
 
+describe("samplesOfWrite for gauges", () => {
+  const ms = (s: number) => s * 1000;
+  it("sends a REST snapshot's gauges once, at the time the snapshot was taken", () => {
+    // A snapshot shard: its cursor is when it was taken; every gauge's bucket is that time.
+    const snapshot = (at: number, values: Record<string, number>): Shard =>
+      shard({
+        group: "ssl-certificates",
+        cursor: at,
+        start: t0,
+        series: Object.fromEntries(
+          Object.entries(values).map(([key, v]) => [key, { v, f: t0, b: at, t: "g" as const }]),
+        ),
+      });
+    const first = snapshot(t0, { 'expiry{id="a"}': 1_790_000_000, 'expiry{id="b"}': 1_800_000_000 });
+    const none = { ...first, series: {}, stored: false };
+    expect(
+      samplesOfWrite({ before: none, after: first, samples: new Map(), from: 0, shardCount: 1 }),
+    ).toEqual([
+      { key: 'expiry{id="a"}', t: ms(t0), v: 1_790_000_000 },
+      { key: 'expiry{id="b"}', t: ms(t0), v: 1_800_000_000 },
+    ]);
+    // Half an hour later: a renewed certificate, one gone (no sample), one new.
+    const next = snapshot(t0 + 1800, { 'expiry{id="a"}': 1_795_000_000, 'expiry{id="c"}': 1_810_000_000 });
+    expect(
+      samplesOfWrite({ before: first, after: next, samples: new Map(), from: 0, shardCount: 1 }),
+    ).toEqual([
+      { key: 'expiry{id="a"}', t: ms(t0 + 1800), v: 1_795_000_000 },
+      { key: 'expiry{id="c"}', t: ms(t0 + 1800), v: 1_810_000_000 },
+    ]);
+  });
+
+  it("sends a gauge of the newest counted minute at that minute, and no gauge older than the shard before", () => {
+    const before = shard({ series: { temp: { v: 9, f: t0 - 600, b: t0 - 60, t: "g" } } });
+    const after = shard({
+      cursor: t0 + 120,
+      series: {
+        temp: { v: 30, f: t0 - 600, b: t0 + 60, t: "g" },
+        // Not in this write's minutes and older than the shard before: sent by an earlier write.
+        stale: { v: 5, f: t0 - 600, b: t0 - 120, t: "g" },
+      },
+    });
+    const samples = minutes([
+      [t0 - 60, [["temp", "gauge", 9]]], // counted by the write before
+      [t0 + 60, [["temp", "gauge", 30]]], // the last bucket: the newest counted minute
+    ]);
+    expect(samplesOfWrite({ before, after, samples, from: 0, shardCount: 1 })).toEqual([
+      { key: "temp", t: ms(t0 + 60), v: 30 },
+    ]);
+  });
+});
+
 describe("samplesOfState", () => {
   const stored = shard({
     cursor: t0 + 300,

@@ -113,19 +113,27 @@ describe("remote write after each state write", () => {
 
   it("adds one DynamoDB write per account and run, and no Cloudflare request", async () => {
     await setUp();
+    await discoverAccounts(harness.runtime()); // the account list, as the discover step caches it
     await run();
     const counting = (deps: FetchDeps) => {
       const writes: string[] = [];
+      const reads: string[] = [];
       const client = deps.store.client;
-      const send = ((command: { constructor: { name: string }; input: { Item?: { sk?: unknown } } }) => {
+      type Command = {
+        constructor: { name: string };
+        input: { Item?: { sk?: unknown }; Key?: { sk?: unknown } };
+      };
+      const send = ((command: Command) => {
         const name = command.constructor.name;
         if (/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(name))
           writes.push(`${name}:${String(command.input.Item?.sk ?? "")}`);
+        else reads.push(`${name}:${String(command.input.Key?.sk ?? "")}`);
         return client.send(command as never);
       }) as unknown as typeof client.send;
       return {
         deps: { ...deps, store: { ...deps.store, client: { send } as unknown as typeof client } },
         writes,
+        reads,
       };
     };
     const without = counting(harness.runtime());
@@ -139,8 +147,22 @@ describe("remote write after each state write", () => {
     expect(measured.writes.length).toBe(without.writes.length + accounts);
     const requestsOf = (summaries: typeof quiet) => summaries.map((s) => [s.graphqlRequests, s.restRequests]);
     expect(requestsOf(pushed)).toEqual(requestsOf(quiet));
+    // Reads it adds: per account the journal and the account list (GetItem) and, for the
+    // self-metrics, its own partition (Query); the first account instead reads every
+    // account's state for the exporter-wide ones (the list again, the GraphQL block, one
+    // Query per account).
+    const added = [...measured.reads];
+    for (const read of without.reads) added.splice(added.indexOf(read), 1);
+    expect(added.sort()).toEqual(
+      [
+        ...Array(accounts).fill("GetCommand:PUSH"),
+        ...Array(accounts + 1).fill("GetCommand:ACCOUNTS"),
+        ...Array(2 * accounts - 1).fill("QueryCommand:"),
+        "GetCommand:GRAPHQL_BLOCK",
+      ].sort(),
+    );
     console.log(
-      `per account and run: ${without.writes.length / accounts} writes without the push, ${measured.writes.length / accounts} with it; push write units ${pushed.map((s) => s.push?.writeUnits).join(", ")}`,
+      `per account and run: ${without.writes.length / accounts} writes without the push, ${measured.writes.length / accounts} with it; push write units ${pushed.map((s) => s.push?.writeUnits).join(", ")}; reads added for ${accounts} accounts: ${added.length}`,
     );
   });
 

@@ -68,7 +68,10 @@ export async function startReceiver(): Promise<Receiver> {
       }
       receiver.headers.push(request.headers);
       const bytes = snappy.uncompress(new Uint8Array(Buffer.concat(chunks)));
-      const decoded = WriteRequest.toObject(WriteRequest.decode(bytes), { longs: Number }) as Decoded;
+      const decoded = WriteRequest.toObject(WriteRequest.decode(bytes), {
+        longs: Number,
+        defaults: true,
+      }) as Decoded;
       let size = 0;
       for (const one of decoded.timeseries) {
         const labels = Object.fromEntries(one.labels.map((l) => [l.name, l.value]));
