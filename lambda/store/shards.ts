@@ -77,27 +77,47 @@ export async function writeShards(
   const bySlice = Map.groupBy(updates, (u) => `${u.next.scopeId}#${u.next.index}`);
   for (const [, group] of [...bySlice].sort(([a], [b]) => a.localeCompare(b))) {
     const first = group[0];
-    if (!first) continue;
-    const slice =
-      group.find((u) => u.previous.slice)?.previous.slice ??
-      (await readSlice(store, accountId, first.next.scopeId, first.next.index));
+    if (first) onWritten(await writeOneSlice(store, accountId, group, first.next));
+  }
+}
+
+const sliceRetries = 5;
+
+/**
+ * One slice's write. When the slice moved on since it was read, it is read again: if only
+ * other shards of it moved (another group's write, a snapshot), the write goes on from
+ * there; if one of these shards moved, that is a conflict.
+ */
+async function writeOneSlice(
+  store: Store,
+  accountId: string,
+  group: readonly ShardUpdate[],
+  first: Shard,
+): Promise<SliceWrite> {
+  let slice =
+    group.find((u) => u.previous.slice)?.previous.slice ??
+    (await readSlice(store, accountId, first.scopeId, first.index));
+  for (let attempt = 0; ; attempt++) {
     for (const { previous } of group) {
       const held = slice.shards.get(previous.group);
       if (previous.stored ? held?.cursor !== previous.cursor : held !== undefined)
         throw new ShardConflictError("shard moved on");
     }
-    onWritten(
-      await writeSlice(
+    try {
+      return await writeSlice(
         store,
         accountId,
         slice,
         group.map((u) => u.next),
-      ),
-    );
+      );
+    } catch (error) {
+      if (!(error instanceof ShardConflictError) || attempt === sliceRetries) throw error;
+      slice = await readSlice(store, accountId, first.scopeId, first.index);
+    }
   }
 }
 
-/** A slice none of whose shards was read (every update is a shard never stored), read now. */
+/** A slice as stored now (consistent read). */
 async function readSlice(store: Store, accountId: string, scopeId: string, index: number): Promise<SliceRef> {
   const items = [
     ...(await queryAccount(store, accountId, keys.sliceScope(scopeId), true)),
