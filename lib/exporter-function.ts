@@ -1,26 +1,18 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { bundleAliases, projectRoot, requireBanner } from "./bundling.ts";
 import { acknowledge } from "./nag.ts";
 import { type ExporterSettings, lambdaLogFormat } from "./settings.ts";
 
-/** The repository root: esbuild resolves the handlers and node_modules from here. */
-export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+export { projectRoot };
 
 const packageVersion = (JSON.parse(readFileSync(`${projectRoot}package.json`, "utf8")) as { version: string })
   .version;
-
-/**
- * Lets CommonJS dependencies bundled into an ES module still `require` Node's built-ins
- * (esbuild's ESM output has no `require` of its own).
- */
-const requireBanner =
-  "import{createRequire as __exporterCreateRequire}from'node:module';const require=__exporterCreateRequire(import.meta.url);";
 
 export interface ExporterFunctionProps {
   /** Handler file, relative to the repository root; it exports `handler`. */
@@ -96,8 +88,13 @@ export class ExporterFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         banner: requireBanner,
-        // esbuild tree-shakes bundles by default; spelled out because bundle size matters here.
-        esbuildArgs: { "--tree-shaking": "true" },
+        // lib/bundling.ts holds these options for the bench too: tree-shaking spelled out,
+        // no legal comments, and the modules a Lambda never runs replaced.
+        esbuildArgs: {
+          "--tree-shaking": "true",
+          "--legal-comments": "none",
+          ...Object.fromEntries(Object.entries(bundleAliases).map(([from, to]) => [`--alias:${from}`, to])),
+        },
         logLevel: LogLevel.WARNING,
       },
     });

@@ -32,7 +32,13 @@ export class Serving extends Construct {
     this.serve = new ExporterFunction(this, "Serve", {
       entry: "lambda/handlers/serve.ts",
       description: "Cloudflare exporter: serves the metrics endpoint",
-      memorySize: 512,
+      // A scrape is CPU-bound (decode, print, gzip). Measured by the bench (docs/benchmarks.md)
+      // for 100 Business zones (about 220,000 series): peak RSS 479 MB and 1.8 s of CPU on
+      // a full core (2026-12-01). 512 MB would be killed there; 1,024 MB holds it with room and buys
+      // about 0.58 vCPU (one vCPU at 1,769 MB), so that scrape takes about 3 s, inside
+      // Prometheus' default 10 s timeout and this function's 15 s. A CPU-bound scrape
+      // costs about the same GB-seconds at any memory below one vCPU, only slower.
+      memorySize: 1024,
       timeout: Duration.seconds(15),
       environment: {
         ...props.environment,

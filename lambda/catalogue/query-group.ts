@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A query group is one dataset node of Cloudflare's GraphQL API: what it selects, the zod

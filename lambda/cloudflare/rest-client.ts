@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** REST objects, reduced to the fields the exporter reads (extra fields pass through). */
 export const accountSchema = z.object({ id: z.string(), name: z.string() }).loose();

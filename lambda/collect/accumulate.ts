@@ -162,7 +162,12 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
       if (sample.type === "gauge") {
         series[key] = { v: sample.value, f: state?.f ?? minute, b: minute, t: "g" };
       } else {
-        series[key] = { v: (state?.v ?? 0) + sample.value, f: state?.f ?? minute, b: minute };
+        series[key] = {
+          v: (state?.v ?? 0) + sample.value,
+          f: state?.f ?? minute,
+          b: minute,
+          l: sample.value,
+        };
       }
     }
   }

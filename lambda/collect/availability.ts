@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
 

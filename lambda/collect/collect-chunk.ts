@@ -16,7 +16,7 @@ import {
   type Target,
 } from "./run-types.ts";
 import { countableEnd } from "./windows.ts";
-import { writeTarget } from "./write-shards.ts";
+import { type TargetWork, writeTarget } from "./write-shards.ts";
 
 export type { Target } from "./run-types.ts";
 
@@ -205,7 +205,7 @@ function failureErrors(
   }));
 }
 
-/** Apply (pure: rows → samples per minute) then write each target's shards. */
+/** Apply (pure: rows → samples per minute) then write each target's shards, all groups at once. */
 async function applyAndWrite(
   deps: FetchDeps,
   context: ChunkContext,
@@ -213,18 +213,22 @@ async function applyAndWrite(
   fetched: Fetched,
 ): Promise<PhaseResult> {
   let counts = noCounts();
-  for (const plan of plans) {
-    for (const target of plan.targets) {
+  const targets = new Map(plans.flatMap((plan) => plan.targets.map((t) => [t.id, t] as const)));
+  for (const target of [...targets.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+    const work: TargetWork[] = [];
+    for (const plan of plans) {
       const to = fetched.until.get(keyOf(plan, target));
-      if (to === undefined) continue;
+      if (to === undefined || !plan.targets.includes(target)) continue;
       const rows = fetched.rows.get(keyOf(plan, target)) ?? [];
       const samples = samplesByMinute(plan.group, rows, target.label, context.policyFor(target));
-      const from = plan.oldest.get(target.id) ?? 0;
-      const written = await writeTarget(deps, context.account.id, plan, target, samples, { from, to });
-      counts = addCounts(counts, written.counts);
-      if (written.stop !== undefined) return { counts, stop: written.stop };
+      work.push({ plan, samples, range: { from: plan.oldest.get(target.id) ?? 0, to } });
     }
-    for (const target of plan.targets) counts = addCounts(counts, { oldestCursor: cursorOf(plan, target) });
+    if (work.length === 0) continue;
+    const written = await writeTarget(deps, context.account.id, target, work);
+    counts = addCounts(counts, written.counts);
+    if (written.stop !== undefined) return { counts, stop: written.stop };
   }
+  for (const plan of plans)
+    for (const target of plan.targets) counts = addCounts(counts, { oldestCursor: cursorOf(plan, target) });
   return { counts };
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";

@@ -3,7 +3,13 @@ import { seriesKey } from "../catalogue/series-key.ts";
 import type { SnapshotGroup, SnapshotSample } from "../catalogue/snapshot-group.ts";
 import { stopsTheRun } from "../cloudflare/errors.ts";
 import { floorMinute } from "../lib/time.ts";
-import { readShards, type SeriesState, type Shard, ShardConflictError, writeShard } from "../store/shards.ts";
+import {
+  readShards,
+  type SeriesState,
+  type Shard,
+  ShardConflictError,
+  writeShards,
+} from "../store/shards.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
 import { addCounts, describe, type FetchDeps, noCounts, type PhaseResult } from "./run-types.ts";
 
@@ -86,7 +92,7 @@ async function takeSnapshot(
     const key = seriesKey(sample.family, { ...sample.labels, [target.label.name]: target.label.value });
     series[key] = { v: sample.value, f: previous?.series[key]?.f ?? now, b: now, t: "g" };
   }
-  const shard = {
+  const shard: Shard = {
     group: groupName,
     scopeId: target.id,
     index: 0,
@@ -98,10 +104,15 @@ async function takeSnapshot(
     label: target.label.value,
     stored: true,
   };
-  const writeUnits = await writeShard(deps.store, accountId, shard, previous?.cursor);
+  // A snapshot never taken is planned as an empty shard: its write's condition is "not there yet".
+  const before: Shard = previous ?? { ...shard, series: {}, stored: false };
+  let writeUnits = 0;
+  await writeShards(deps.store, accountId, [{ previous: before, next: shard }], (write) => {
+    writeUnits += write.writeUnits;
+  });
   // For the push: each gauge is new at the snapshot's time (the shard before had none newer).
   deps.onShardWritten?.({
-    before: previous ?? { ...shard, series: {}, stored: false },
+    before,
     after: shard,
     samples: new Map(),
     from: 0,

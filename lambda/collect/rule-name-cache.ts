@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { keys } from "../store/table.ts";
 import { type AccountInfo, cached, type DiscoveryDeps, type ZoneInfo } from "./discovery.ts";

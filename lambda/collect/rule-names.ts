@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CloudflareApiError, type CloudflareErrorKind } from "../cloudflare/errors.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
 

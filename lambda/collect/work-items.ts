@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { queryGroups } from "../catalogue/groups/index.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 

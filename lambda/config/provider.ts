@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { z } from "zod";
+import * as z from "zod";
 import type { Logger } from "../lib/log.ts";
 import { ConfigError } from "./config.ts";
 import {

@@ -19,6 +19,18 @@ export interface Family {
   help: string;
   type: FamilyType;
   samples: Sample[];
+  /**
+   * Series already written as text: stored series keys (`name{a="x"}`, labels sorted by
+   * name and escaped, as lambda/collect/series-key.ts writes them) beside their state
+   * (`v` the value, `f` the counter's creation time). Printed as they are: no label is
+   * parsed or rendered again, and no per-series object is built.
+   */
+  stored?: { keys: string[]; states: StoredValue[] };
+}
+
+export interface StoredValue {
+  v: number;
+  f: number;
 }
 
 export function escapeLabelValue(value: string): string {
@@ -49,40 +61,49 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Families sorted by name, one HELP and TYPE each; labels in name order; equal label sets
- * are one series (counters add, gauges keep the last).
+ * are one series (counters add, gauges keep the last). One family at a time, so what is
+ * held is the family being printed, not the whole exposition.
  */
+export function* normalizeEach(families: readonly Family[]): Generator<NormalizedFamily> {
+  const byName = Map.groupBy(families, (family) => family.name);
+  for (const name of [...byName.keys()].sort(byText)) yield normalizeOne(byName.get(name) ?? []);
+}
+
 export function normalize(families: readonly Family[]): NormalizedFamily[] {
-  const byName = new Map<
-    string,
-    { family: Family; series: Map<string, { value: number; created: number | undefined }> }
-  >();
-  for (const family of families) {
-    let entry = byName.get(family.name);
-    if (!entry) {
-      entry = { family, series: new Map() };
-      byName.set(family.name, entry);
+  return [...normalizeEach(families)];
+}
+
+function normalizeOne(parts: readonly Family[]): NormalizedFamily {
+  const [first] = parts;
+  if (!first) throw new Error("a family without parts");
+  const counter = first.type === "counter";
+  const series = new Map<string, { value: number; created: number | undefined }>();
+  const add = (labels: string, value: number, created: number | undefined) => {
+    const previous = series.get(labels);
+    if (previous && counter) {
+      previous.value += value;
+      if (created !== undefined) previous.created = Math.min(previous.created ?? created, created);
+    } else {
+      series.set(labels, { value, created });
     }
-    const counter = family.type === "counter";
+  };
+  for (const family of parts) {
     for (const sample of family.samples) {
       const sorted =
         sample.labels.length > 1 ? [...sample.labels].sort(([a], [b]) => byText(a, b)) : sample.labels;
-      const labels = formatLabels(sorted);
-      const previous = entry.series.get(labels);
-      if (previous && counter) {
-        previous.value += sample.value;
-        if (sample.created !== undefined)
-          previous.created = Math.min(previous.created ?? sample.created, sample.created);
-      } else {
-        entry.series.set(labels, { value: sample.value, created: sample.created });
-      }
+      add(formatLabels(sorted), sample.value, sample.created);
     }
+    const { keys = [], states = [] } = family.stored ?? {};
+    const cut = first.name.length;
+    keys.forEach((key, i) => {
+      const state = states[i];
+      if (state) add(key.slice(cut), state.v, counter ? state.f : undefined);
+    });
   }
-  return [...byName.values()]
-    .sort((a, b) => byText(a.family.name, b.family.name))
-    .map(({ family, series }) => ({
-      name: family.name,
-      help: family.help,
-      type: family.type,
-      series: [...series.entries()].sort(([a], [b]) => byText(a, b)).map(([labels, s]) => ({ labels, ...s })),
-    }));
+  return {
+    name: first.name,
+    help: first.help,
+    type: first.type,
+    series: [...series.entries()].sort(([a], [b]) => byText(a, b)).map(([labels, s]) => ({ labels, ...s })),
+  };
 }

@@ -1,16 +1,22 @@
-import { type Family, formatValue, normalize } from "./model.ts";
+import { type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
 
 export const textContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 const escapeHelp = (help: string) => help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
 
+/** One family in the Prometheus text exposition format 0.0.4. */
+function familyText(family: NormalizedFamily): string {
+  let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+  for (const series of family.series) out += `${family.name}${series.labels} ${formatValue(series.value)}\n`;
+  return out;
+}
+
+/** The exposition family by family, for a stream. */
+export function* textChunks(families: readonly Family[]): Generator<string> {
+  for (const family of normalizeEach(families)) yield familyText(family);
+}
+
 /** Prometheus text exposition format 0.0.4. */
 export function renderText(families: readonly Family[]): string {
-  const lines: string[] = [];
-  for (const family of normalize(families)) {
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-    for (const series of family.series)
-      lines.push(`${family.name}${series.labels} ${formatValue(series.value)}`);
-  }
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  return [...textChunks(families)].join("");
 }

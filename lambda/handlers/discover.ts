@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { packSize } from "../collect/request-ceiling.ts";

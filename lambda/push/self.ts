@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { seriesKey } from "../catalogue/series-key.ts";
 import { accountInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { z } from "zod";
+import * as z from "zod";
 import { type Config, ConfigError } from "../config/config.ts";
 import type { RemoteWriteAuth } from "./auth.ts";
 import type { RemoteWriteTarget } from "./send.ts";

@@ -1,9 +1,9 @@
-import { gzipSync } from "node:zlib";
+import { constants, gzipSync } from "node:zlib";
 import type { Config } from "../config/config.ts";
 import type { ConfigProvider } from "../config/provider.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { openMetricsContentType, renderOpenMetrics, wantsOpenMetrics } from "../exposition/openmetrics.ts";
-import { renderText, textContentType } from "../exposition/text.ts";
+import { openMetricsChunks, openMetricsContentType, wantsOpenMetrics } from "../exposition/openmetrics.ts";
+import { textChunks, textContentType } from "../exposition/text.ts";
 import type { Logger } from "../lib/log.ts";
 import { acceptsGzip } from "../lib/negotiation.ts";
 import type { Clock } from "../lib/time.ts";
@@ -152,14 +152,35 @@ function respond(
   if (resolved.issues.length > 0 && !config.metricsDenylist.includes("cloudflare_exporter_config_errors"))
     families.push(configErrorsFamily(resolved.issues));
   const openMetrics = wantsOpenMetrics(request.headers.accept);
-  const body = openMetrics ? renderOpenMetrics(families) : renderText(families);
+  const chunks = openMetrics ? openMetricsChunks(families) : textChunks(families);
   const headers: Record<string, string> = {
     "content-type": openMetrics ? openMetricsContentType : textContentType,
     "cache-control": "no-store",
     vary: "accept, accept-encoding",
   };
   if (acceptsGzip(request.headers["accept-encoding"])) {
-    return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gzipSync(body) };
+    return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gzipEach(chunks) };
   }
-  return { status: 200, headers, body };
+  return { status: 200, headers, body: [...chunks].join("") };
+}
+
+/**
+ * Compresses the exposition as it is printed: every ~256 KB of text becomes one gzip
+ * member (a gzip stream may hold several; every decoder reads them as one body), so the
+ * uncompressed text is never held whole. Level 1: the text is repetitive enough that
+ * faster compression costs a few percent of size, and the scrape's time is what matters.
+ */
+function gzipEach(chunks: Iterable<string>): Uint8Array {
+  const members: Buffer[] = [];
+  let pending = "";
+  const flush = () => {
+    if (pending.length > 0) members.push(gzipSync(pending, { level: constants.Z_BEST_SPEED }));
+    pending = "";
+  };
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= 256 * 1024) flush();
+  }
+  flush();
+  return members.length === 1 ? (members[0] as Buffer) : Buffer.concat(members);
 }

@@ -33,19 +33,27 @@ export function buildFamilies(
   nowMs?: number,
 ): Family[] {
   const { families, add } = collector(config);
+  const denied = new Set(config.metricsDenylist);
   for (const { shards } of state.accounts) {
     for (const shard of shards) {
       for (const [key, series] of Object.entries(shard.series)) {
-        const { name, labels } = parseSeriesKey(key);
-        const family = registry.get(name);
-        if (!family) continue;
-        // Label options (EXCLUDE_HOST, status classes) were applied before counting: what is
-        // stored is what is exported, one series per key.
-        add(name, family.help, exposedType(family), {
-          labels,
-          value: series.v,
-          ...(family.type === "counter" ? { created: series.f } : {}),
-        });
+        // The stored key is the sample's text (name and sorted, escaped labels): it is
+        // printed as it is. Label options (EXCLUDE_HOST, status classes) were applied
+        // before counting: what is stored is what is exported, one series per key.
+        const brace = key.indexOf("{");
+        const name = brace < 0 ? key : key.slice(0, brace);
+        const known = registry.get(name);
+        if (!known || denied.has(name)) continue;
+        const family = families.get(name) ?? {
+          name,
+          help: known.help,
+          type: exposedType(known),
+          samples: [],
+        };
+        families.set(name, family);
+        family.stored ??= { keys: [], states: [] };
+        family.stored.keys.push(key);
+        family.stored.states.push(series);
       }
     }
   }

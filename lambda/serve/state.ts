@@ -1,9 +1,9 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
 import { documentText, readDocument, readGraphqlBlock } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
-import { queryAccount, type Shard, shardFromItem } from "../store/shards.ts";
+import { queryAccount, type Shard, shardsFromItems } from "../store/shards.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
@@ -48,11 +48,12 @@ export async function readAccount(store: Store, account: AccountInfo): Promise<A
     shards: [],
     status: emptyRunStatus(),
   };
-  for (const item of await queryAccount(store, account.id)) {
+  const items = await queryAccount(store, account.id);
+  state.shards = shardsFromItems(items);
+  for (const item of items) {
     const sk = String(item.sk);
-    if (sk.startsWith(keys.seriesPrefix)) {
-      state.shards.push(shardFromItem(item));
-    } else if (sk === keys.zones) {
+    if (sk.startsWith(keys.seriesPrefix)) continue;
+    if (sk === keys.zones) {
       const text = documentText(item);
       if (text !== undefined) state.zones = z.array(zoneInfoSchema).parse(JSON.parse(text));
     } else if (sk === pushKey && item.data instanceof Uint8Array) {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { emptyWindow, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
 

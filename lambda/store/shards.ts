@@ -1,190 +1,137 @@
-import { gunzipSync, gzipSync } from "node:zlib";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
+import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
+export {
+  decodeLegacy,
+  type SeriesState,
+  type Shard,
+  ShardConflictError,
+  seriesStateSchema,
+  shardBodySchema,
+} from "./shard.ts";
+
 /**
- * Series are packed into shard items: all series of one query group and zone (or account)
- * whose key hashes to the shard. Each shard carries its own cursor, and values and cursor
- * move together in one conditional write, so a shard is always exactly "every minute
- * before `cursor` counted once" — whatever crashed, retried or ran twice.
+ * Reads the wanted shards that exist (absent ones are simply missing), each with the
+ * slice it belongs to. One Query per zone; format-1 shards are read (once, until their
+ * first write carries them over) for zones with nothing in format 2.
  */
-export const seriesStateSchema = z.object({
-  /** Counter: cumulative value. Gauge: last value. */
-  v: z.number(),
-  /** First minute counted (Unix seconds): the counter's creation time. */
-  f: z.number(),
-  /** Last minute that had data. */
-  b: z.number(),
-  /** "g" marks a gauge; counters omit it. */
-  t: z.literal("g").optional(),
-});
-export type SeriesState = z.output<typeof seriesStateSchema>;
-
-export const shardBodySchema = z.object({
-  series: z.record(z.string(), seriesStateSchema),
-  /** Minutes skipped because they were beyond Cloudflare's lookback when fetched. */
-  lostMinutes: z.number().int().nonnegative().default(0),
-  /** Samples of new series left out because their family reached its series cap, per family. */
-  dropped: z.record(z.string(), z.number().int().nonnegative()).default({}),
-  /** The scope label's value (the zone's name), so a zone that left the zone list keeps its name. */
-  label: z.string().optional(),
-});
-
-export interface Shard {
-  group: string;
-  scopeId: string;
-  index: number;
-  /** Every minute before this (Unix seconds) is counted. */
-  cursor: number;
-  /** First minute this shard counted. */
-  start: number;
-  series: Record<string, SeriesState>;
-  lostMinutes: number;
-  dropped: Record<string, number>;
-  /** The zone's name (or the account's label) when the shard was last written. */
-  label?: string;
-  /** False until the first write: the condition then is "does not exist yet". */
-  stored: boolean;
-}
-
-export class ShardConflictError extends Error {}
-
-/** DynamoDB rejects items over 400 KB; stay well below it. */
-export const maxShardBytes = 350_000;
-
-export function encodeBody(shard: Pick<Shard, "series" | "lostMinutes" | "dropped" | "label">): Uint8Array {
-  return gzipSync(
-    JSON.stringify({
-      series: shard.series,
-      lostMinutes: shard.lostMinutes,
-      dropped: shard.dropped,
-      ...(shard.label === undefined ? {} : { label: shard.label }),
-    }),
-  );
-}
-
-export function decodeBody(data: Uint8Array): z.output<typeof shardBodySchema> {
-  return shardBodySchema.parse(JSON.parse(gunzipSync(data).toString("utf8")));
-}
-
-const storedShardSchema = z.object({
-  sk: z.string(),
-  cursor: z.number(),
-  start: z.number(),
-  data: z.instanceof(Uint8Array),
-});
-
-/** Reads the shards that exist; absent ones are simply missing from the result. */
 export async function readShards(
   store: Store,
   accountId: string,
   wanted: readonly { group: string; scopeId: string; index: number }[],
+  options: { consistent?: boolean } = {},
 ): Promise<Shard[]> {
-  const shards: Shard[] = [];
-  const byKey = new Map(wanted.map((w) => [keys.shard(w.group, w.scopeId, w.index), w]));
-  const pending = [...byKey.keys()];
-  while (pending.length > 0) {
-    const batch = pending.splice(0, 100);
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [store.tableName]: { Keys: batch.map((sk) => ({ pk: keys.account(accountId), sk })) },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await store.client.send(new BatchGetCommand({ RequestItems: request }));
-      for (const raw of response.Responses?.[store.tableName] ?? []) {
-        const item = storedShardSchema.parse(raw);
-        const id = byKey.get(item.sk);
-        if (!id) continue;
-        const body = decodeBody(item.data);
-        shards.push({
-          ...id,
-          cursor: item.cursor,
-          start: item.start,
-          series: body.series,
-          lostMinutes: body.lostMinutes,
-          dropped: body.dropped,
-          ...(body.label === undefined ? {} : { label: body.label }),
-          stored: true,
-        });
-      }
-      request = response.UnprocessedKeys as typeof request;
-    }
+  const scopes = [...new Set(wanted.map((w) => w.scopeId))];
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < scopes.length; i += 10) {
+    const batch = scopes.slice(i, i + 10);
+    const read = await Promise.all(
+      batch.map((scope) => queryAccount(store, accountId, keys.sliceScope(scope), options.consistent)),
+    );
+    items.push(...read.flat());
   }
-  return shards;
+  let slices = slicesFromItems(items);
+  // A slice with nothing in format 2 yet may still be in format 1.
+  const present = new Set(slices.map((slice) => `${slice.scopeId}#${slice.index}`));
+  const missing = new Set(
+    wanted.filter((w) => !present.has(`${w.scopeId}#${w.index}`)).map((w) => w.scopeId),
+  );
+  if (missing.size > 0)
+    slices = slicesFromItems([...items, ...(await queryLegacy(store, accountId, missing))]);
+  const byKey = new Set(wanted.map((w) => `${w.group}#${w.scopeId}#${w.index}`));
+  return slices.flatMap((slice) =>
+    [...slice.shards.values()].filter((s) => byKey.has(`${s.group}#${s.scopeId}#${s.index}`)),
+  );
+}
+
+/** Format-1 items sort after format 2 (`SERIES#2#`): group names start with a letter. */
+async function queryLegacy(store: Store, accountId: string, scopes: ReadonlySet<string>) {
+  const items = await queryAccount(store, accountId, keys.seriesPrefix, true);
+  return items.filter((item) => {
+    const sk = String(item.sk);
+    return !sk.startsWith(keys.slicePrefix) && scopes.has(sk.split("#")[2] ?? "");
+  });
+}
+
+export interface ShardUpdate {
+  /** As read (or, for a shard never stored, as planned). */
+  previous: Shard;
+  next: Shard;
 }
 
 /**
- * Writes a shard if, and only if, its stored cursor is still `previousCursor` (or it does
- * not exist yet, when it was never stored). Throws ShardConflictError otherwise: another
- * run got there first, and the caller re-reads and reapplies what is left.
+ * Stores every update, one conditional write per slice (in slice order), each only if
+ * every shard it moves still has the cursor it was read with. Calls `onWritten` after
+ * each slice write with what it stored: the series that write advanced carry the value
+ * and minute of their last counted bucket (`l`, `b`). Throws ShardConflictError when
+ * another run got there first; the caller re-reads and reapplies what is left.
  */
-export async function writeShard(
+export async function writeShards(
   store: Store,
   accountId: string,
-  shard: Shard,
-  previousCursor: number | undefined,
-): Promise<number> {
-  const data = encodeBody(shard);
-  if (data.byteLength > maxShardBytes) {
-    throw new Error(
-      `shard ${shard.group}/${shard.scopeId}/${shard.index} would be ${data.byteLength} bytes compressed; raise the group's shard count`,
-    );
-  }
-  try {
-    const response = await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: {
-          pk: keys.account(accountId),
-          sk: keys.shard(shard.group, shard.scopeId, shard.index),
-          cursor: shard.cursor,
-          start: shard.start,
-          data,
-        },
-        ...(previousCursor === undefined
-          ? { ConditionExpression: "attribute_not_exists(pk)" }
-          : {
-              ConditionExpression: "#cursor = :previous",
-              ExpressionAttributeNames: { "#cursor": "cursor" },
-              ExpressionAttributeValues: { ":previous": previousCursor },
-            }),
-        ReturnConsumedCapacity: "TOTAL",
-      }),
-    );
-    return response.ConsumedCapacity?.CapacityUnits ?? 0;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
-    throw error;
+  updates: readonly ShardUpdate[],
+  onWritten: (write: SliceWrite) => void = () => {},
+): Promise<void> {
+  const bySlice = Map.groupBy(updates, (u) => `${u.next.scopeId}#${u.next.index}`);
+  for (const [, group] of [...bySlice].sort(([a], [b]) => a.localeCompare(b))) {
+    const first = group[0];
+    if (first) onWritten(await writeOneSlice(store, accountId, group, first.next));
   }
 }
 
-/** A stored shard item, decoded. */
-export function shardFromItem(raw: Record<string, unknown>): Shard & { sk: string } {
-  const item = storedShardSchema.parse(raw);
-  const [, group = "", scopeId = "", index = "0"] = item.sk.split("#");
-  const body = decodeBody(item.data);
-  return {
-    sk: item.sk,
-    group,
-    scopeId,
-    index: Number(index),
-    cursor: item.cursor,
-    start: item.start,
-    series: body.series,
-    lostMinutes: body.lostMinutes,
-    dropped: body.dropped,
-    ...(body.label === undefined ? {} : { label: body.label }),
-    stored: true,
-  };
+const sliceRetries = 5;
+
+/**
+ * One slice's write. When the slice moved on since it was read, it is read again: if only
+ * other shards of it moved (another group's write, a snapshot), the write goes on from
+ * there; if one of these shards moved, that is a conflict.
+ */
+async function writeOneSlice(
+  store: Store,
+  accountId: string,
+  group: readonly ShardUpdate[],
+  first: Shard,
+): Promise<SliceWrite> {
+  let slice =
+    group.find((u) => u.previous.slice)?.previous.slice ??
+    (await readSlice(store, accountId, first.scopeId, first.index));
+  for (let attempt = 0; ; attempt++) {
+    for (const { previous } of group) {
+      const held = slice.shards.get(previous.group);
+      if (previous.stored ? held?.cursor !== previous.cursor : held !== undefined)
+        throw new ShardConflictError("shard moved on");
+    }
+    try {
+      return await writeSlice(
+        store,
+        accountId,
+        slice,
+        group.map((u) => u.next),
+      );
+    } catch (error) {
+      if (!(error instanceof ShardConflictError) || attempt === sliceRetries) throw error;
+      slice = await readSlice(store, accountId, first.scopeId, first.index);
+    }
+  }
 }
 
-/** Every shard of an account (one Query, paginated): what the metrics endpoint and tests read. */
+/** A slice as stored now (consistent read). */
+async function readSlice(store: Store, accountId: string, scopeId: string, index: number): Promise<SliceRef> {
+  const items = [
+    ...(await queryAccount(store, accountId, keys.sliceScope(scopeId), true)),
+    ...(await queryLegacy(store, accountId, new Set([scopeId]))),
+  ];
+  return slicesFromItems(items).find((s) => s.index === index) ?? emptySlice(scopeId, index);
+}
+
 /** Every item of an account whose sort key starts with `prefix` (one Query, paginated). */
 export async function queryAccount(
   store: Store,
   accountId: string,
   prefix = "",
+  consistent = false,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -194,6 +141,7 @@ export async function queryAccount(
         TableName: store.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
         ExpressionAttributeValues: { ":pk": keys.account(accountId), ":prefix": prefix },
+        ...(consistent ? { ConsistentRead: true } : {}),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -203,10 +151,16 @@ export async function queryAccount(
   return items;
 }
 
+/** Every shard of an account, from the items of one Query. */
+export function shardsFromItems(items: readonly Record<string, unknown>[]): Shard[] {
+  return slicesFromItems(items.filter((item) => String(item.sk).startsWith(keys.seriesPrefix))).flatMap(
+    (slice) => [...slice.shards.values()],
+  );
+}
+
 /** Every shard of an account: what tests read. */
-export async function readAccountShards(
-  store: Store,
-  accountId: string,
-): Promise<(Shard & { sk: string })[]> {
-  return (await queryAccount(store, accountId, keys.seriesPrefix)).map(shardFromItem);
+export async function readAccountShards(store: Store, accountId: string): Promise<Shard[]> {
+  return shardsFromItems(await queryAccount(store, accountId, keys.seriesPrefix, true)).map(
+    ({ slice: _slice, ...shard }) => shard,
+  );
 }

@@ -5,7 +5,9 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  * One table holds all state. Items are grouped by account (`pk = ACCOUNT#<id>`) so a
  * fetcher touches one partition key and the endpoint reads an account with one Query.
  *
- *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  counters, gauges and the cursor of a shard
+ *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#S       every series of one slice of a zone (format 2, full)
+ *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#D<nn>   what one write changed (format 2, a ring of deltas)
+ *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  a shard in format 1, carried over on its first write
  *   ACCOUNT#<id> / ZONES                           cached zone list and dataset settings
  *   ACCOUNT#<id> / ACCOUNT_SETTINGS                cached dataset settings of the account itself
  *   ACCOUNT#<id> / RULES#<zone>                    cached firewall rule names of a zone
@@ -22,6 +24,11 @@ export const keys = {
   account: (accountId: string) => `ACCOUNT#${accountId}`,
   shard: (group: string, scopeId: string, shard: number) => `SERIES#${group}#${scopeId}#${shard}`,
   seriesPrefix: "SERIES#",
+  slicePrefix: "SERIES#2#",
+  sliceScope: (scopeId: string) => `SERIES#2#${scopeId}#`,
+  sliceFull: (scopeId: string, index: number) => `SERIES#2#${scopeId}#${index}#S`,
+  sliceDelta: (scopeId: string, index: number, slot: number) =>
+    `SERIES#2#${scopeId}#${index}#D${String(slot).padStart(2, "0")}`,
   zones: "ZONES",
   accountSettings: "ACCOUNT_SETTINGS",
   ruleNames: (zoneId: string) => `RULES#${zoneId}`,

@@ -82,7 +82,7 @@ describe("accumulation", () => {
       family: "worker_cpu_p50",
     });
     const shard = advanceShard(emptyShard, samples, options);
-    expect(shard.series[requests]).toEqual({ v: 192, f: 600, b: 660 });
+    expect(shard.series[requests]).toEqual({ v: 192, f: 600, b: 660, l: 90 }); // l: the last bucket, minute 660
     expect(shard.cursor).toBe(720);
   });
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { adaptiveGroup, countSchema, each, timeSchema } from "../query-group.ts";
 import { headline } from "./http-requests-1m.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { counter, countSchema, defineQueryGroup, each, selectionOf, timeSchema } from "../query-group.ts";
 
 /**

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench` (`-- --json` adds one JSON object as the last line): the fetcher's
+ * DynamoDB cost for 10 and 100 Business zones, the endpoint's scrape of 100 zones from a
+ * store in another process, rendering beside prom-client, the Lambda bundles, and the
+ * monthly AWS cost these come to, then the scale part (bench/scale.ts; `--skip-scale` leaves
+ * it out). docs/benchmarks.md explains each figure.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { foldEvery } from "../lambda/store/slices.ts";
+import { ExporterStack } from "../lib/exporter-stack.ts";
+import { measureBundles } from "./bundles.ts";
+import { itemBytes, measureCollect, readUnits } from "./collect.ts";
+import { fixedMonthlyUsd, lambdaMs, monthlyUsd } from "./cost.ts";
+import { renderScript } from "./render.ts";
+
+const json = process.argv.includes("--json");
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function startStoreProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL("./dynalite-process.ts", import.meta.url).pathname], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const [line] = (await once(child.stdout ?? child, "data")) as [Buffer];
+  return { endpoint: (JSON.parse(line.toString()) as { endpoint: string }).endpoint, child };
+}
+
+const runJson = <T>(...args: string[]): T =>
+  JSON.parse(
+    execFileSync(process.execPath, [renderScript, ...args], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop() ?? "{}",
+  ) as T;
+
+/** What the stack's template holds: memory per function, and the resources billed monthly. */
+function stackFacts() {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const template = Template.fromStack(new ExporterStack(app, "Bench"));
+  const functions = Object.entries(template.findResources("AWS::Lambda::Function")).map(
+    ([id, r]) => [id, (r as { Properties: { MemorySize?: number } }).Properties.MemorySize ?? 128] as const,
+  );
+  const memory = (part: string) => functions.find(([id]) => id.includes(part))?.[1] ?? 0;
+  const count = (type: string) => Object.keys(template.findResources(type)).length;
+  return {
+    memory: { discover: memory("Discover"), fetchAccount: memory("FetchAccount"), serve: memory("Serve") },
+    secrets: count("AWS::SecretsManager::Secret"),
+    alarms: count("AWS::CloudWatch::Alarm"),
+    dashboards: count("AWS::CloudWatch::Dashboard"),
+  };
+}
+
+const progress = (what: string, value: unknown) => console.error(`[bench] ${what}: ${JSON.stringify(value)}`);
+const store = await startStoreProcess();
+try {
+  const collect10 = await measureCollect(10, store.endpoint);
+  progress("collect 10", collect10);
+  // 100 zones: two steady minutes, and the changed share is measured at 10 zones only
+  // (comparing 200,000 series before and after each minute costs the bench, not the fetcher).
+  const collect100 = await measureCollect(100, store.endpoint, { steadyCycles: 2, compare: false });
+  progress("collect 100", collect100);
+  // What a scrape reads: every item of the account (one Query) and the account list.
+  const { createStore } = await import("../lambda/store/table.ts");
+  const scrapeState = async (tableName: string) => {
+    const table = createStore(tableName, { endpoint: store.endpoint });
+    const { ScanCommand } = await import("@aws-sdk/lib-dynamodb");
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await table.client.send(
+        new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const account = items.filter((item) => String(item.pk).startsWith("ACCOUNT#"));
+    // A slice is folded into its full record every `foldEvery` writes: its write units,
+    // spread over those minutes (the steady minutes measured may fall between folds).
+    const full = account.filter((item) => /^SERIES#2#.*#S$/.test(String(item.sk)));
+    return {
+      foldUnitsPerMinute: full.reduce((sum, item) => sum + Math.ceil(itemBytes(item) / 1024), 0) / foldEvery,
+      fullRecords: full.length,
+      readUnits: readUnits(account, false, true) + 0.5,
+      storedBytes: items.reduce((sum, item) => sum + itemBytes(item), 0),
+    };
+  };
+  const state10 = await scrapeState(collect10.tableName);
+  const state100 = await scrapeState(collect100.tableName);
+  const scrape = runJson<{
+    ms: number;
+    cpuMs: number;
+    maxRssMb: number;
+    series: number;
+    gzipBytes: number;
+    textBytes: number;
+  }>("serve", store.endpoint, collect100.tableName);
+  const scrape10 = runJson<{ ms: number; cpuMs: number; maxRssMb: number; series: number }>(
+    "serve",
+    store.endpoint,
+    collect10.tableName,
+  );
+  progress("scrape 10", scrape10);
+  const render: Record<
+    number,
+    { ours: { ms: number; maxRssMb: number }; theirs: { ms: number; maxRssMb: number } }
+  > = {};
+  for (const n of [1_000, 10_000, 100_000])
+    render[n] = {
+      ours: runJson("case", "ours", String(n)),
+      theirs: runJson("case", "prom-client", String(n)),
+    };
+  progress("render", render);
+  const bundles = await measureBundles();
+  progress("bundles", bundles);
+  const facts = stackFacts();
+  const cost = (c: typeof collect10, s: typeof state10, scrapeCpuMs: number) => {
+    const fetchMs = lambdaMs(
+      c.steady.cpuMs ?? 0,
+      facts.memory.fetchAccount,
+      (c.steady.graphqlRequests ?? 0) + (c.steady.restRequests ?? 0),
+    );
+    // Discovery reads its cached account list most minutes: its CPU time, one request.
+    const discoverMs = lambdaMs(Math.min(c.steady.discoverMs ?? 0, 100), facts.memory.discover, 1);
+    return monthlyUsd({
+      writeUnits: (c.steady.units ?? 0) + s.foldUnitsPerMinute,
+      readUnits: c.steady.readUnits ?? 0,
+      scrapeReadUnits: s.readUnits,
+      lambda: [
+        { ms: discoverMs, memoryMb: facts.memory.discover },
+        { ms: fetchMs, memoryMb: facts.memory.fetchAccount },
+        { ms: lambdaMs(scrapeCpuMs, facts.memory.serve), memoryMb: facts.memory.serve },
+      ],
+      executionMs: discoverMs + fetchMs,
+      storedBytes: s.storedBytes,
+    });
+  };
+  const cost10 = cost(collect10, state10, scrape10.cpuMs);
+  const cost100 = cost(collect100, state100, scrape.cpuMs);
+  // Stack-wide run metrics (4) and the data age per account (1 account here).
+  const customMetrics = 4 + 1;
+  const fixed = fixedMonthlyUsd({ ...facts, customMetrics });
+
+  const rows = [
+    "| zones | cycle | GraphQL requests | REST requests | DynamoDB items written | write units | read units | series stored | series changed | bytes of state written | fetcher time (ms) |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const c of [collect10, collect100])
+    for (const [label, v] of [
+      ["first (discovery + 60 min catch-up)", c.first],
+      ["steady (median)", c.steady],
+    ] as const)
+      rows.push(
+        `| ${c.zoneCount} | ${label} | ${v.graphqlRequests} | ${v.restRequests} | ${v.items} | ${round(v.units ?? 0, 0)} | ${round(v.readUnits ?? 0, 1)} | ${v.series} | ${v.changed} | ${v.seriesBytes} | ${round(v.ms ?? 0, 0)} |`,
+      );
+  console.log(rows.join("\n"));
+  console.log(
+    "\n| series | ours (ms) | prom-client (ms) | time ratio | ours peak RSS (MB) | prom-client peak RSS (MB) |\n|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const [n, { ours, theirs }] of Object.entries(render))
+    console.log(
+      `| ${n} | ${round(ours.ms, 1)} | ${round(theirs.ms, 1)} | ${round(ours.ms / theirs.ms)} | ${round(ours.maxRssMb, 0)} | ${round(theirs.maxRssMb, 0)} |`,
+    );
+  console.log(
+    `\nScrape of ${scrape.series} series (100 zones), store in another process, gzip: ${round(scrape.ms, 0)} ms, serve process peak RSS ${round(scrape.maxRssMb, 0)} MB, ${scrape.gzipBytes} bytes gzip'd (${scrape.textBytes} text)`,
+  );
+  console.log(`\n| bundle | bytes | import (ms) |\n|---|---:|---:|`);
+  for (const [name, b] of Object.entries(bundles))
+    console.log(`| ${name} | ${b.bytes} | ${round(b.importMs, 0)} |`);
+  console.log(
+    `\nMonthly (10 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost10.parts).map(([k, v]) => [k, round(v, 3)])))}`,
+  );
+  console.log(
+    `Monthly (100 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost100.parts).map(([k, v]) => [k, round(v, 3)])))}`,
+  );
+  console.log(`Fixed: ${JSON.stringify({ ...facts, customMetrics })}`);
+
+  const s10 = collect10.steady;
+  const result = {
+    writeUnitsPerMinute10: round((s10.units ?? 0) + state10.foldUnitsPerMinute, 1),
+    writeUnitsPerMinute100: round((collect100.steady.units ?? 0) + state100.foldUnitsPerMinute, 1),
+    foldUnitsPerMinute10: round(state10.foldUnitsPerMinute, 1),
+    foldUnitsPerMinute100: round(state100.foldUnitsPerMinute, 1),
+    itemsPerMinute10: s10.items,
+    itemsPerMinute100: collect100.steady.items,
+    readUnitsPerMinute10: round(s10.readUnits ?? 0, 1),
+    scrapeReadUnits100: round(state100.readUnits, 1),
+    changedSeriesShare10: round((s10.changed ?? 0) / Math.max(1, s10.series ?? 1), 4),
+    changedSeries10: s10.changed,
+    series10: s10.series,
+    bytesPerChangedSeries10: round((s10.seriesBytes ?? 0) / Math.max(1, s10.changed ?? 1), 2),
+    scrape200kMs: round(scrape.ms, 0),
+    scrape200kCpuMs: round(scrape.cpuMs, 0),
+    scrape200kPeakRssMb: round(scrape.maxRssMb, 0),
+    scrape200kSeries: scrape.series,
+    render100kRatioVsPromClient: round((render[100_000]?.ours.ms ?? 0) / (render[100_000]?.theirs.ms ?? 1)),
+    render100kPeakRssMb: {
+      ours: round(render[100_000]?.ours.maxRssMb ?? 0, 0),
+      promClient: round(render[100_000]?.theirs.maxRssMb ?? 0, 0),
+    },
+    bundleBytes: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.bytes])),
+    bundleImportMs: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, round(v.importMs, 0)])),
+    fetcherCpuMs10: round(s10.cpuMs ?? 0, 0),
+    fetcherCpuMs100: round(collect100.steady.cpuMs ?? 0, 0),
+    monthlyUsd10: round(cost10.total),
+    monthlyUsd100: round(cost100.total),
+    fixedMonthlyUsd: round(fixed),
+  };
+  // The scale part (bench/scale.ts: a thousand zones through the state machine) runs last;
+  // `--skip-scale` leaves it out for a quick look at the figures above.
+  const scale = process.argv.includes("--skip-scale")
+    ? {}
+    : await (await import("./scale.ts")).scaleBenchmarks();
+  if (Object.keys(scale).length > 0) progress("scale", scale);
+  if (json) console.log(JSON.stringify({ ...result, ...scale }));
+} finally {
+  store.child.stdin?.end();
+}

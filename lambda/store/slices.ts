@@ -1,0 +1,248 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { applyDelta, checkFormat, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
+import {
+  decodeLegacy,
+  type SeriesState,
+  type Shard,
+  ShardConflictError,
+  type SliceRef,
+  type SliceShards,
+} from "./shard.ts";
+import { keys, type Store } from "./table.ts";
+
+/**
+ * A slice is every group's shard with one index, for one zone (or account): the unit
+ * that one conditional write moves. Its history is a chain of writes numbered 1, 2, 3…:
+ * a full record (rewritten every `foldEvery` writes) and, after it, the deltas in a ring
+ * of `ringSize` slots (write n goes to slot n mod ringSize).
+ *
+ * Write n+1 is a put into its slot on the condition that the slot is empty or holds a
+ * write at least `ringSize` older: two writers that both read head n want the same slot
+ * and only the first succeeds; a writer that read an older head finds its slot taken by
+ * a newer write. So a slice is always exactly "every minute before each shard's cursor,
+ * counted once", whatever crashed, retried or ran twice. The ring never overwrites a
+ * write the full record does not hold yet: the writer folds first.
+ */
+export const foldEvery = 32;
+export const ringSize = 36;
+/** DynamoDB rejects items over 400 KB; stay well below it. */
+export const maxRecordBytes = 350_000;
+
+const sliceItem = z.object({
+  sk: z.string(),
+  seq: z.number().int().positive(),
+  data: z.instanceof(Uint8Array),
+});
+
+/** Items of one or more scopes (any order within a scope's Query) → slices. */
+export function slicesFromItems(items: readonly Record<string, unknown>[]): SliceRef[] {
+  type Entry = { full?: z.output<typeof sliceItem>; deltas: Map<number, Uint8Array> };
+  const bySlice = new Map<string, Entry>();
+  const legacy = new Map<string, SliceRef>();
+  for (const raw of items) {
+    const sk = String(raw.sk);
+    if (checkFormat(sk, raw.format) === 1) {
+      const shard = decodeLegacy(raw);
+      const id = `${shard.scopeId}#${shard.index}`;
+      const slice = legacy.get(id) ?? emptySlice(shard.scopeId, shard.index);
+      slice.shards.set(shard.group, shard);
+      slice.legacy.push(sk);
+      legacy.set(id, slice);
+      continue;
+    }
+    const item = sliceItem.parse(raw);
+    const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.slicePrefix.length).split("#");
+    const id = `${scopeId}#${index}`;
+    const entry: Entry = bySlice.get(id) ?? { deltas: new Map() };
+    if (kind === "S") entry.full = item;
+    else entry.deltas.set(item.seq, item.data);
+    bySlice.set(id, entry);
+  }
+  const slices: SliceRef[] = [];
+  for (const [id, { full, deltas }] of bySlice) {
+    const [scopeId = "", index = "0"] = id.split("#");
+    const slice = emptySlice(scopeId, Number(index));
+    if (full) {
+      slice.shards = decodeFull(full.data, scopeId, slice.index);
+      slice.seq = slice.fullSeq = full.seq;
+    }
+    for (let next = deltas.get(slice.seq + 1); next; next = deltas.get(slice.seq + 1)) {
+      applyDelta(slice.shards, next, scopeId, slice.index);
+      slice.seq += 1;
+    }
+    for (const shard of slice.shards.values()) shard.slice = slice;
+    slices.push(slice);
+    // Format-1 items a crash left behind after their carry-over: the next write deletes them.
+    slice.legacy = legacy.get(id)?.legacy ?? [];
+    legacy.delete(id);
+  }
+  // A slice not yet written in format 2 is read from its format-1 shards.
+  for (const slice of legacy.values()) {
+    for (const shard of slice.shards.values()) shard.slice = slice;
+    slices.push(slice);
+  }
+  return slices;
+}
+
+export function emptySlice(scopeId: string, index: number): SliceRef {
+  return { scopeId, index, seq: 0, fullSeq: 0, shards: new Map(), legacy: [] };
+}
+
+/** The outcome of one slice write: what is stored now, and what it cost. */
+export interface SliceWrite {
+  slice: SliceRef;
+  /** The shards this write moved, as stored. */
+  shards: Shard[];
+  /**
+   * The series this write advanced (new, or with a newer last bucket), each with its
+   * state as stored: `b` the minute of its last counted bucket, `l` that bucket's value
+   * (counters; a gauge's is `v`). What a push path sends, at `b`.
+   */
+  advanced: AdvancedSeries[];
+  writeUnits: number;
+  bytes: number;
+}
+
+export interface AdvancedSeries {
+  group: string;
+  scopeId: string;
+  key: string;
+  state: SeriesState;
+}
+
+function advancedSeries(before: SliceShards, after: readonly Shard[]): AdvancedSeries[] {
+  const out: AdvancedSeries[] = [];
+  for (const shard of after) {
+    const prior = before.get(shard.group)?.series ?? {};
+    for (const [key, state] of Object.entries(shard.series))
+      if (prior[key]?.b !== state.b || prior[key]?.v !== state.v)
+        out.push({ group: shard.group, scopeId: shard.scopeId, key, state });
+  }
+  return out;
+}
+
+/** Puts of one slice write, with what they cost. */
+interface RecordWriter {
+  put(
+    sk: string,
+    data: Uint8Array,
+    seq: number,
+    condition: string,
+    values?: Record<string, number>,
+  ): Promise<void>;
+  units: number;
+  bytes: number;
+}
+
+function recordWriter(store: Store, accountId: string): RecordWriter {
+  const writer: RecordWriter = {
+    units: 0,
+    bytes: 0,
+    async put(sk, data, seq, condition, values = {}) {
+      if (data.byteLength > maxRecordBytes)
+        throw new Error(`${sk} would be ${data.byteLength} bytes compressed; raise the group's shard count`);
+      const response = await store.client.send(
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { pk: keys.account(accountId), sk, format: storedFormat, seq, data },
+          ConditionExpression: condition,
+          ...(condition.includes("#seq") ? { ExpressionAttributeNames: { "#seq": "seq" } } : {}),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      writer.units += response.ConsumedCapacity?.CapacityUnits ?? 0;
+      writer.bytes += data.byteLength;
+    },
+  };
+  return writer;
+}
+
+/** Rewrites the slice's full record as of write `seq`, unless a newer one is already there (it holds this one). */
+async function fold(writer: RecordWriter, slice: SliceRef, state: SliceShards, seq: number): Promise<void> {
+  try {
+    const sk = keys.sliceFull(slice.scopeId, slice.index);
+    await writer.put(sk, encodeFull(state), seq, "attribute_not_exists(pk) OR #seq < :seq", { ":seq": seq });
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * The conditional put of write `slice.seq + 1`: a full record for a slice's first write in
+ * this format (carrying format-1 shards over), a delta otherwise. Returns the write the
+ * full record now holds.
+ */
+async function putWrite(
+  writer: RecordWriter,
+  slice: SliceRef,
+  after: SliceShards,
+  stored: readonly Shard[],
+): Promise<number> {
+  const seq = slice.seq + 1;
+  try {
+    if (slice.seq === 0) {
+      await writer.put(
+        keys.sliceFull(slice.scopeId, slice.index),
+        encodeFull(after),
+        seq,
+        "attribute_not_exists(pk)",
+      );
+      return seq;
+    }
+    let fullSeq = slice.fullSeq;
+    // The ring never overwrites a write the full record does not hold yet.
+    if (seq - ringSize > fullSeq) {
+      await fold(writer, slice, slice.shards, slice.seq);
+      fullSeq = slice.seq;
+    }
+    await writer.put(
+      keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
+      encodeDelta(slice.shards, stored),
+      seq,
+      "attribute_not_exists(pk) OR #seq <= :displaced",
+      { ":displaced": seq - ringSize },
+    );
+    return fullSeq;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ShardConflictError("shard moved on");
+    throw error;
+  }
+}
+
+/**
+ * Moves `next` shards (all of `slice`) forward in one conditional put; folds the slice
+ * into its full record when due. Throws ShardConflictError when another writer got there first.
+ */
+export async function writeSlice(
+  store: Store,
+  accountId: string,
+  slice: SliceRef,
+  next: readonly Shard[],
+): Promise<SliceWrite> {
+  const stored = next.map((shard) => ({ ...shard, stored: true }));
+  const after: SliceShards = new Map(slice.shards);
+  for (const shard of stored) after.set(shard.group, shard);
+  const seq = slice.seq + 1;
+  const writer = recordWriter(store, accountId);
+  const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
+  written.fullSeq = await putWrite(writer, slice, after, stored);
+  if (seq - written.fullSeq >= foldEvery) {
+    await fold(writer, slice, after, seq);
+    written.fullSeq = seq;
+  }
+  for (const sk of slice.legacy)
+    await store.client.send(
+      new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
+    );
+  for (const [group, shard] of after) after.set(group, { ...shard, slice: written });
+  return {
+    slice: written,
+    shards: stored.map((shard) => after.get(shard.group) ?? shard),
+    advanced: advancedSeries(slice.shards, stored),
+    writeUnits: writer.units,
+    bytes: writer.bytes,
+  };
+}

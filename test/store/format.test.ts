@@ -1,0 +1,138 @@
+import { gzipSync } from "node:zlib";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UnknownFormatError } from "../../lambda/store/format.ts";
+import {
+  queryAccount,
+  readAccountShards,
+  readShards,
+  type Shard,
+  ShardConflictError,
+  writeShards,
+} from "../../lambda/store/shards.ts";
+import { foldEvery, ringSize } from "../../lambda/store/slices.ts";
+import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
+import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
+
+const account = "a".repeat(32);
+const zone = "b".repeat(32);
+let dynamo: EmbeddedDynamo;
+let tables = 0;
+
+async function freshStore(): Promise<Store> {
+  const store = createStore(`format-${++tables}`, { endpoint: dynamo.endpoint });
+  await createTable(store);
+  return store;
+}
+
+const wanted = [
+  { group: "requests", scopeId: zone, index: 0 },
+  { group: "colos", scopeId: zone, index: 0 },
+];
+
+/** The shard after one more minute: some series grow, one is new, one leaves. */
+function advanced(shard: Shard, minute: number): Shard {
+  const series = { ...shard.series };
+  for (const [key, state] of Object.entries(series)) {
+    const n = Number(key.slice(key.indexOf('"') + 2, -2));
+    if (n % 3 === minute % 3) series[key] = { ...state, v: state.v + n + 0.5, b: minute, l: n + 0.5 };
+  }
+  series[`requests_total{n="${minute}"}`] = { v: 1, f: minute, b: minute, l: 1 };
+  delete series[`requests_total{n="${minute - 600}"}`];
+  series['gauge{n="g"}'] = { v: minute / 7, f: 60, b: minute, t: "g" };
+  return { ...shard, cursor: minute + 60, series, label: "example.com" };
+}
+
+describe("the stored format", () => {
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  it("reads back exactly what was written, across folds and the ring, and refuses a stale writer", async () => {
+    const store = await freshStore();
+    let shard: Shard = {
+      group: "requests",
+      scopeId: zone,
+      index: 0,
+      cursor: 60,
+      start: 60,
+      series: {},
+      lostMinutes: 0,
+      dropped: {},
+      stored: false,
+    };
+    const stale: Shard[] = [];
+    for (let minute = 60; minute < 60 * (2 * ringSize + foldEvery + 3); minute += 60) {
+      const [read] = await readShards(store, account, wanted);
+      const previous = read ?? shard;
+      expect(previous.series).toEqual(shard.series);
+      expect(previous.cursor).toBe(shard.cursor);
+      const next = advanced(previous, minute);
+      await writeShards(store, account, [{ previous, next }]);
+      if (minute === 600) stale.push(previous);
+      shard = next;
+    }
+    const { slice: _slice, ...expected } = shard;
+    expect(await readAccountShards(store, account)).toEqual([{ ...expected, stored: true }]);
+    for (const previous of stale)
+      await expect(
+        writeShards(store, account, [{ previous, next: advanced(previous, 600) }]),
+      ).rejects.toThrow(ShardConflictError);
+  });
+
+  it("carries a format-1 shard over on its first write, and deletes the old item", async () => {
+    const store = await freshStore();
+    const series = { 'requests_total{n="1"}': { v: 5, f: 0, b: 60 } };
+    await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: {
+          pk: keys.account(account),
+          sk: `SERIES#requests#${zone}#0`,
+          cursor: 120,
+          start: 0,
+          data: gzipSync(JSON.stringify({ series, lostMinutes: 2, dropped: {}, label: "example.com" })),
+        },
+      }),
+    );
+    const [previous] = await readShards(store, account, wanted);
+    if (!previous) throw new Error("the format-1 shard was not read");
+    expect(previous).toMatchObject({ cursor: 120, start: 0, series, lostMinutes: 2, label: "example.com" });
+    const next = {
+      ...previous,
+      cursor: 180,
+      series: { 'requests_total{n="1"}': { v: 8, f: 0, b: 120, l: 3 } },
+    };
+    const advanced: unknown[] = [];
+    await writeShards(store, account, [{ previous, next }], (write) => advanced.push(...write.advanced));
+    // What a push path reads: the series the write advanced, with its last bucket (minute b, value l).
+    expect(advanced).toEqual([
+      { group: "requests", scopeId: zone, key: 'requests_total{n="1"}', state: { v: 8, f: 0, b: 120, l: 3 } },
+    ]);
+    const { slice: _slice, ...expected } = next;
+    expect(await readAccountShards(store, account)).toEqual([{ ...expected, stored: true }]);
+    const items = await queryAccount(store, account);
+    expect(items.map((item) => item.sk)).toEqual([keys.sliceFull(zone, 0)]);
+  });
+
+  it("stops loudly at a stored format it does not know", async () => {
+    const store = await freshStore();
+    await store.client.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: {
+          pk: keys.account(account),
+          sk: keys.sliceFull(zone, 0),
+          format: 3,
+          seq: 1,
+          data: new Uint8Array(),
+        },
+      }),
+    );
+    await expect(readAccountShards(store, account)).rejects.toThrow(UnknownFormatError);
+    await expect(readAccountShards(store, account)).rejects.toThrow(
+      `state item ${keys.sliceFull(zone, 0)} has stored format 3; this exporter reads formats 1 and 2: upgrade the exporter before it reads this table`,
+    );
+  });
+});
