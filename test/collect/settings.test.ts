@@ -106,6 +106,8 @@ describe("settings in collection", () => {
     );
     expect(await discover(deps, { scheduledTime: "2026-11-21T12:06:00Z" })).toEqual({
       accounts: [],
+      // The Map reads its concurrency from every execution's input, an empty one included.
+      maxConcurrency: 1,
       skipped: "not a refresh tick (every 300 s)",
     });
   });

@@ -77,7 +77,8 @@ describe("the push's gauges and self-metrics", () => {
     await run(); // within the refresh interval: no new snapshot, nothing new to send
     for (const summary of await run()) expect(summary.errors).toEqual([]);
     const second = await snapshots();
-    expect(first.size).toBe(45);
+    // Certificates 22, load-balancer weights 8, tunnels 15, custom hostnames 14.
+    expect(first.size).toBe(59);
     expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
     for (const [key, [takenAt, value]] of second) {
       const [firstAt, firstValue] = first.get(key) ?? [0, 0];
@@ -114,7 +115,7 @@ describe("the push's gauges and self-metrics", () => {
     await Promise.all(
       harness.simulator.world.accounts.map((a) => fetchAccount(deps, { id: a.id, name: a.name })),
     );
-    expect(self().length).toBe(83);
+    expect(self().length).toBe(101);
   });
 
   it("stores the journal and sends the data when the self-metrics cannot be read", async () => {
@@ -173,7 +174,9 @@ describe("the push's gauges and self-metrics", () => {
     // Every self-metric series the scrape serves was pushed, and no other.
     const selfPushed = [...receiver.series.keys()].filter((key) => [...scrape.keys()].includes(key));
     expect(selfPushed.sort()).toEqual([...scrape.keys()].sort());
-    expect(scrape.size).toBe(83);
+    // 29 exporter-wide and push series, and 24 (account, zone, query) series in each of
+    // collected_from, collected_until and lost_seconds.
+    expect(scrape.size).toBe(101);
     // Pushed at each run's time, by one run a minute: exporter-wide series by the first account only.
     const runTimes = [0, 1, 2].map((i) => harness.clock.now() - (3 - i) * minute);
     expect([...(receiver.series.get("cloudflare_accounts") ?? [])]).toEqual(runTimes.map((t) => [t, 2]));

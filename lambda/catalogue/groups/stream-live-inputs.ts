@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
 
