@@ -173,7 +173,8 @@ describe("npm start pushing to Prometheus's remote-write receiver", () => {
 
     // Besides the counted minutes: every family the scrape serves reached the receiver, the
     // REST snapshots' gauges and the exporter's own metrics included (only the endpoint's
-    // config errors are its own), and every self-metric series the scrape serves.
+    // config errors and the data age it measures at the scrape are its own), and every
+    // self-metric series the scrape serves.
     const { url: metricsUrl } = (await within(
       second.waitFor((line) => typeof line.url === "string", "the endpoint's URL"),
       "the endpoint's URL",
@@ -181,16 +182,18 @@ describe("npm start pushing to Prometheus's remote-write receiver", () => {
     )) as { url: string };
     const scraped = await scrapeText(metricsUrl, join(dataDir, "scrape-token"));
     const families = (body: string) => new Set([...body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] ?? ""));
-    const served = [...families(scraped)].filter((name) => name !== "cloudflare_exporter_config_errors");
+    const endpointOnly = new Set([
+      "cloudflare_exporter_config_errors",
+      "cloudflare_exporter_data_age_seconds",
+    ]);
+    const served = [...families(scraped)].filter((name) => !endpointOnly.has(name));
     const pushed = (
       await prometheus.api.vector('count by (__name__) (last_over_time({__name__=~"cloudflare_.+"}[1h]))')
     ).map((r) => r.metric.__name__ ?? "");
     expect(pushed.sort()).toEqual(served.sort());
     const selfServed = [...parseSamples(scraped).keys()]
       .map((key) => parseSeriesKey(key))
-      .filter(
-        ({ name }) => name.startsWith("cloudflare_exporter_") && name !== "cloudflare_exporter_config_errors",
-      )
+      .filter(({ name }) => name.startsWith("cloudflare_exporter_") && !endpointOnly.has(name))
       .map(({ name, labels }) => seriesKey(name, Object.fromEntries(labels)));
     const selfPushed = (
       await prometheus.api.vector('last_over_time({__name__=~"cloudflare_exporter_.+"}[10m])')
