@@ -170,7 +170,10 @@ async function chunkContext(
   const policy = { excludeHost: deps.config.excludeHost, httpStatusGroup: deps.config.httpStatusGroup };
   return {
     account,
-    isUnavailable: (group, target) => availability.isUnavailable(group.name, target.id),
+    // A zone whose rule names wait for REST budget: its rule-labelled groups wait with them.
+    isUnavailable: (group, target) =>
+      availability.isUnavailable(group.name, target.id) ||
+      (group.usesRuleNames === true && ruleNames.pending.has(target.id)),
     markUnavailable: (group, target, error) => {
       availability.mark(group.name, target.id, deps.config.unavailableRetrySeconds, error.message);
       log.warn("Cloudflare refused a dataset for this zone or account; it is left alone for a while", {
@@ -180,7 +183,7 @@ async function chunkContext(
         reason: error.message,
       });
     },
-    policyFor: (target) => ({ ...policy, ruleNames: ruleNames.get(target.id) ?? {} }),
+    policyFor: (target) => ({ ...policy, ruleNames: ruleNames.names.get(target.id) ?? {} }),
   };
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
+import { CloudflareApiError } from "../cloudflare/errors.ts";
 import { keys } from "../store/table.ts";
 import { type AccountInfo, cached, type DiscoveryDeps, type ZoneInfo } from "./discovery.ts";
 import { fetchRuleNames } from "./rule-names.ts";
@@ -7,17 +8,27 @@ import { fetchRuleNames } from "./rule-names.ts";
 /**
  * Firewall rule names of the zones whose groups label by rule, cached per zone like the
  * zone list. A zone whose names cannot be read keeps its last names (or, never read, labels
- * rules by ID): a missing name must not cost the zone its counts.
+ * rules by ID): a missing name must not cost the zone its counts. Names never read because
+ * the REST budget is spent for now (a large estate's first cycle) are different: labelling
+ * by ID now and by name later would split each rule's series in two, so the zone is
+ * `pending` and its rule-labelled groups wait, cursor kept, for a run that can read them.
  */
+export interface RuleNames {
+  names: Map<string, Record<string, string>>;
+  /** Zones whose names were never read and could not be for now (the REST budget). */
+  pending: Set<string>;
+}
+
 export async function loadRuleNames(
   deps: DiscoveryDeps,
   account: AccountInfo,
   groups: readonly AnyQueryGroup[],
   zones: readonly ZoneInfo[],
-): Promise<Map<string, Record<string, string>>> {
+): Promise<RuleNames> {
   const out = new Map<string, Record<string, string>>();
+  const pending = new Set<string>();
   const datasets = new Set(groups.filter((g) => g.usesRuleNames).map((g) => g.dataset));
-  if (datasets.size === 0) return out;
+  if (datasets.size === 0) return { names: out, pending };
   for (const zone of zones) {
     if (![...datasets].some((dataset) => zone.settings[dataset]?.enabled)) continue;
     try {
@@ -34,6 +45,10 @@ export async function loadRuleNames(
         ),
       );
     } catch (error) {
+      if (error instanceof CloudflareApiError && error.kind === "rateLimited") {
+        pending.add(zone.id);
+        continue;
+      }
       deps.logger.warn("firewall rule names could not be read; rules are labelled by ID", {
         accountId: account.id,
         zone: zone.name,
@@ -41,5 +56,11 @@ export async function loadRuleNames(
       });
     }
   }
-  return out;
+  if (pending.size > 0) {
+    deps.logger.info("firewall rule names wait for REST budget; those zones' rule-labelled groups wait too", {
+      accountId: account.id,
+      zones: pending.size,
+    });
+  }
+  return { names: out, pending };
 }
