@@ -30,6 +30,9 @@ export class CloudflareGraphqlClient {
         ...(account === undefined ? {} : { "x-rate-limit-type": "account-based" }),
       },
       errorPolicy: "all",
+      // A string document goes as it is: no parse for its operation name (each document
+      // holds one operation, so none is needed), and no GraphQL parser in the bundle.
+      excludeOperationName: true,
       jsonSerializer: { stringify: JSON.stringify, parse: parseGraphqlBody },
       fetch: jsonOnly(options.fetch ?? fetch),
     });
