@@ -81,7 +81,9 @@ export async function fetchAccount(
     };
     // An account's self-metrics are pushed by the item that collects its own datasets only.
     const selfMetrics = scope.accountStages !== false;
-    if (deps.push) summary = await pushAfterRun(deps.push, { account, writes, selfMetrics }, summary);
+    const wholeAccount = scope.zones === undefined;
+    if (deps.push)
+      summary = await pushAfterRun(deps.push, { account, writes, selfMetrics, wholeAccount }, summary);
     await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
@@ -248,11 +250,14 @@ async function finishRun(
 /** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
 async function pushAfterRun(
   push: PushAfterRun,
-  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean },
+  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean; wholeAccount: boolean },
   summary: FetchSummary,
 ): Promise<FetchSummary> {
   try {
-    const report = await push(run.account, run.writes, { selfMetrics: run.selfMetrics });
+    const report = await push(run.account, run.writes, {
+      selfMetrics: run.selfMetrics,
+      wholeAccount: run.wholeAccount,
+    });
     return report ? { ...summary, push: report } : summary;
   } catch (error) {
     return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };

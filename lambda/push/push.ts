@@ -80,10 +80,11 @@ export async function pushAfterRun(
   deps: PushDeps,
   account: { id: string; name: string },
   writes: readonly ShardWrite[],
+  wholeAccount = true,
 ): Promise<PushReport | undefined> {
   const journal = await readJournal(deps.store, account.id);
   const delta = journalWrites(journal, writes);
-  const claimed = claimedBy(journal, delta);
+  const claimed = wholeAccount ? pendingSamples(journal) : claimedBy(journal, delta);
   if (delta.fresh.length === 0 && claimed.length === 0) return undefined;
   const nowMs = deps.clock();
   const oldestMs = nowMs - deps.windowSeconds * 1000;
@@ -147,9 +148,10 @@ function journalWrites(journal: Journal, writes: readonly ShardWrite[]): RunDelt
 }
 
 /**
- * The waiting samples this run sends: those of the shards it wrote, and those of the series
- * it has new samples of (samples journaled before they carried their shard). Work items of
- * one account write different shards, so no two of them take the same sample.
+ * The waiting samples a work item of a split account sends: those of the shards it wrote,
+ * and those of the series it has new samples of (samples journaled before they carried their
+ * shard). Work items of one account write different shards, so no two of them take the same
+ * sample. (An item that collects the whole account sends every waiting sample.)
  */
 function claimedBy(journal: Journal, delta: RunDelta): PushSample[] {
   if (journal.pending.length === 0) return [];
