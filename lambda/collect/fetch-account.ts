@@ -55,10 +55,15 @@ export async function fetchAccount(
   }
   let summary: FetchSummary = none;
   const writes: ShardWrite[] = [];
-  // The run's writes are kept only when there is a push to give them to.
-  const run = deps.push ? { ...deps, onShardWritten: (write: ShardWrite) => void writes.push(write) } : deps;
+  // The run's writes are kept only when there is a push to give them to. Its GraphQL
+  // client is the account's (its own budget under account-based rate limiting).
+  const run: FetchDeps = {
+    ...deps,
+    graphql: deps.graphql.forAccount(account.id),
+    ...(deps.push ? { onShardWritten: (write: ShardWrite) => void writes.push(write) } : {}),
+  };
   try {
-    const blockedUntil = await readGraphqlBlock(deps.store);
+    const blockedUntil = await readGraphqlBlock(deps.store, blockScope(deps, account.id));
     if (blockedUntil > deps.clock()) {
       const until = new Date(blockedUntil).toISOString();
       log.info("Cloudflare's GraphQL budget is spent; this run waits", { until });
@@ -76,7 +81,9 @@ export async function fetchAccount(
     };
     // An account's self-metrics are pushed by the item that collects its own datasets only.
     const selfMetrics = scope.accountStages !== false;
-    if (deps.push) summary = await pushAfterRun(deps.push, { account, writes, selfMetrics }, summary);
+    const wholeAccount = scope.zones === undefined;
+    if (deps.push)
+      summary = await pushAfterRun(deps.push, { account, writes, selfMetrics, wholeAccount }, summary);
     await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
@@ -103,7 +110,7 @@ async function collectAccount(
     zones = zonesOfItem(all, scope);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });
-    await noteRateLimit(deps, error);
+    await noteRateLimit(deps, error, account.id);
     if (stopsTheRun(error)) return { counts, zonesCollected: 0 };
   }
   const zonesCollected = zones.filter((zone) =>
@@ -127,7 +134,7 @@ async function collectAccount(
     ["snapshots", () => collectSnapshots(deps, account, zones)],
   ];
   try {
-    counts = addCounts(counts, await runStages(deps, stages));
+    counts = addCounts(counts, await runStages(deps, stages, account.id));
   } finally {
     await availability.save();
     await ceiling.save();
@@ -139,7 +146,7 @@ async function collectAccount(
  * Each stage on its own: a failure in one (say, the account's settings) costs the others
  * nothing; only a rate limit or a rejected token stops the run.
  */
-async function runStages(deps: FetchDeps, stages: readonly Stage[]): Promise<RunCounts> {
+async function runStages(deps: FetchDeps, stages: readonly Stage[], accountId: string): Promise<RunCounts> {
   let counts = noCounts();
   for (const [stage, run] of stages) {
     let stop: unknown;
@@ -152,7 +159,7 @@ async function runStages(deps: FetchDeps, stages: readonly Stage[]): Promise<Run
     }
     if (stop === undefined) continue;
     counts = addCounts(counts, { errors: [describe(stage, stop)] });
-    await noteRateLimit(deps, stop);
+    await noteRateLimit(deps, stop, accountId);
     if (stopsTheRun(stop)) break;
   }
   return counts;
@@ -243,11 +250,14 @@ async function finishRun(
 /** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
 async function pushAfterRun(
   push: PushAfterRun,
-  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean },
+  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean; wholeAccount: boolean },
   summary: FetchSummary,
 ): Promise<FetchSummary> {
   try {
-    const report = await push(run.account, run.writes, { selfMetrics: run.selfMetrics });
+    const report = await push(run.account, run.writes, {
+      selfMetrics: run.selfMetrics,
+      wholeAccount: run.wholeAccount,
+    });
     return report ? { ...summary, push: report } : summary;
   } catch (error) {
     return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };
@@ -255,11 +265,16 @@ async function pushAfterRun(
 }
 
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */
-async function noteRateLimit(deps: FetchDeps, error: unknown): Promise<void> {
+async function noteRateLimit(deps: FetchDeps, error: unknown, accountId: string): Promise<void> {
   if (error instanceof CloudflareApiError && error.kind === "rateLimited" && error.status !== undefined) {
     await writeGraphqlBlock(
       deps.store,
       deps.clock() + (error.retryAfterSeconds ?? budgetBackoffSeconds) * 1000,
+      blockScope(deps, accountId),
     );
   }
 }
+
+/** Whose budget a "budget depleted" answer spent: the token's, or the account's under account-based rate limiting. */
+const blockScope = (deps: FetchDeps, accountId: string) =>
+  deps.config.accountBasedRateLimiting ? accountId : undefined;
