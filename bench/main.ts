@@ -11,6 +11,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { foldEvery } from "../lambda/store/slices.ts";
 import { ExporterStack } from "../lib/exporter-stack.ts";
+import { serveNodeOptions } from "../lib/serving.ts";
 import { measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
 import { fixedMonthlyUsd, lambdaMs, monthlyUsd } from "./cost.ts";
@@ -27,9 +28,14 @@ async function startStoreProcess(): Promise<{ endpoint: string; child: ChildProc
   return { endpoint: (JSON.parse(line.toString()) as { endpoint: string }).endpoint, child };
 }
 
+// The serve case runs with the heap limits the stack gives the serve function.
 const runJson = <T>(...args: string[]): T =>
   JSON.parse(
-    execFileSync(process.execPath, [renderScript, ...args], { encoding: "utf8" })
+    execFileSync(
+      process.execPath,
+      [...(args[0] === "serve" ? serveNodeOptions.split(" ") : []), renderScript, ...args],
+      { encoding: "utf8" },
+    )
       .trim()
       .split("\n")
       .pop() ?? "{}",

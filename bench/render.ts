@@ -39,7 +39,8 @@ async function runCase(impl: string, count: number): Promise<void> {
       samples: [],
       stored: {
         keys: family.series.map((s) => `${family.name}{country="${s.country}",zone="${s.zone}"}`),
-        states: family.series.map((s) => ({ v: s.value, f: 0 })),
+        values: family.series.map((s) => s.value),
+        created: family.series.map(() => 0),
       },
     }));
     render = async () => renderText(families);

@@ -21,6 +21,8 @@ export interface ExporterFunctionProps {
   timeout: Duration;
   /** Variables beyond the ones every exporter Lambda gets. */
   environment: Record<string, string>;
+  /** Node options beyond source maps (V8's heap limits, where a function sets them). */
+  nodeOptions?: string;
   settings: ExporterSettings;
   reservedConcurrentExecutions?: number | undefined;
 }
@@ -68,7 +70,7 @@ export class ExporterFunction extends Construct {
       environment: {
         ...settings.exporterEnvironment,
         ...props.environment,
-        NODE_OPTIONS: "--enable-source-maps",
+        NODE_OPTIONS: ["--enable-source-maps", ...(props.nodeOptions ? [props.nodeOptions] : [])].join(" "),
         EXPORTER_VERSION: packageVersion,
         LOG_FORMAT: lambdaLogFormat,
       },

@@ -6,6 +6,17 @@ import type { Configuration } from "./configuration.ts";
 import { ExporterFunction } from "./exporter-function.ts";
 import type { ExporterSettings } from "./settings.ts";
 
+/**
+ * V8's heap limits for the endpoint. Left alone, V8 sizes its young generation and lets the
+ * heap grow from what the machine (or the Lambda runtime, from the function's memory) allows,
+ * and a scrape's garbage (decompressed records, printed text) then fills hundreds of MB.
+ * Capped, it collects sooner: the bench's 100-zone scrape (238,880 samples, about 40 MB of
+ * live columns) peaks at 220-250 MB RSS instead of 430-470, for some more garbage-collection CPU (0-30 %
+ * in runs side by side on a loaded machine).
+ * The bench runs its serve process with these options (bench/main.ts).
+ */
+export const serveNodeOptions = "--max-old-space-size=256 --max-semi-space-size=8";
+
 export interface ServingProps {
   settings: ExporterSettings;
   table: ITable;
@@ -32,13 +43,16 @@ export class Serving extends Construct {
     this.serve = new ExporterFunction(this, "Serve", {
       entry: "lambda/handlers/serve.ts",
       description: "Cloudflare exporter: serves the metrics endpoint",
-      // A scrape is CPU-bound (decode, print, gzip). Measured by the bench (docs/benchmarks.md)
-      // for 100 Business zones (about 220,000 series): peak RSS 479 MB and 1.8 s of CPU on
-      // a full core (2026-12-01). 512 MB would be killed there; 1,024 MB holds it with room and buys
-      // about 0.58 vCPU (one vCPU at 1,769 MB), so that scrape takes about 3 s, inside
-      // Prometheus' default 10 s timeout and this function's 15 s. A CPU-bound scrape
-      // costs about the same GB-seconds at any memory below one vCPU, only slower.
+      // A scrape is CPU-bound (decode, sort, print, gzip). Measured by the bench (docs/benchmarks.md)
+      // for 100 Business zones (238,880 samples, 2026-12-01, with serveNodeOptions): peak
+      // RSS 220-250 MB (Node and the unbundled sources included), 1.0-1.4 s of CPU on a
+      // loaded 2-core machine. 512 MB would hold it twice over; 1,024 MB is chosen for its
+      // CPU share (0.58 vCPU; one at 1,769 MB), which halves the scrape's time (about 2 s
+      // instead of 4, inside Prometheus' default 10 s and this function's 15 s) for the same
+      // GB-seconds: a CPU-bound scrape costs the same at any memory below one vCPU. Above
+      // that, the DynamoDB waits would be billed at more memory for little gain.
       memorySize: 1024,
+      nodeOptions: serveNodeOptions,
       timeout: Duration.seconds(15),
       environment: {
         ...props.environment,

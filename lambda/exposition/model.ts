@@ -20,17 +20,18 @@ export interface Family {
   type: FamilyType;
   samples: Sample[];
   /**
-   * Series already written as text: stored series keys (`name{a="x"}`, labels sorted by
-   * name and escaped, as lambda/collect/series-key.ts writes them) beside their state
-   * (`v` the value, `f` the counter's creation time). Printed as they are: no label is
-   * parsed or rendered again, and no per-series object is built.
+   * Series already written as text, in columns: stored series keys (`name{a="x"}`, labels
+   * sorted by name and escaped, as lambda/catalogue/series-key.ts writes them) beside their
+   * values and (counters) the minute each started, for `_created`. Printed as they are: no
+   * label is parsed or rendered again, and no per-series object is built.
    */
-  stored?: { keys: string[]; states: StoredValue[] };
+  stored?: StoredSeries;
 }
 
-export interface StoredValue {
-  v: number;
-  f: number;
+export interface StoredSeries {
+  keys: string[];
+  values: number[];
+  created: number[];
 }
 
 export function escapeLabelValue(value: string): string {
@@ -49,13 +50,23 @@ export function formatLabels(labels: Sample["labels"]): string {
   return `{${labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(",")}}`;
 }
 
-/** A family ready to print: series in label order, each with its label text rendered once. */
+/**
+ * A family ready to print: its series are `order`'s positions, in label order, one per label
+ * set; each has the sample's text before its value (`name{labels}`), its value and, for
+ * counters, when it started (NaN: unknown).
+ */
 export interface NormalizedFamily {
   name: string;
   help: string;
   type: FamilyType;
-  series: { labels: string; value: number; created: number | undefined }[];
+  keys: readonly string[];
+  values: readonly number[];
+  created: readonly number[];
+  order: Uint32Array;
 }
+
+/** Text is handed on in pieces of about this many characters, so a large family is never held whole. */
+export const chunkChars = 64 * 1024;
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -73,37 +84,77 @@ export function normalize(families: readonly Family[]): NormalizedFamily[] {
   return [...normalizeEach(families)];
 }
 
-function normalizeOne(parts: readonly Family[]): NormalizedFamily {
-  const [first] = parts;
-  if (!first) throw new Error("a family without parts");
-  const counter = first.type === "counter";
-  const series = new Map<string, { value: number; created: number | undefined }>();
-  const add = (labels: string, value: number, created: number | undefined) => {
-    const previous = series.get(labels);
-    if (previous && counter) {
-      previous.value += value;
-      if (created !== undefined) previous.created = Math.min(previous.created ?? created, created);
-    } else {
-      series.set(labels, { value, created });
-    }
-  };
+/** Every series of a family's parts, in the order they come (samples first): the text before the value, value, start. */
+function seriesOf(parts: readonly Family[], name: string, counter: boolean): StoredSeries {
+  const [only] = parts;
+  if (parts.length === 1 && only?.samples.length === 0 && only.stored) return only.stored;
+  const all: StoredSeries = { keys: [], values: [], created: [] };
   for (const family of parts) {
     for (const sample of family.samples) {
       const sorted =
         sample.labels.length > 1 ? [...sample.labels].sort(([a], [b]) => byText(a, b)) : sample.labels;
-      add(formatLabels(sorted), sample.value, sample.created);
+      all.keys.push(name + formatLabels(sorted));
+      all.values.push(sample.value);
+      all.created.push(sample.created ?? Number.NaN);
     }
-    const { keys = [], states = [] } = family.stored ?? {};
-    const cut = first.name.length;
-    keys.forEach((key, i) => {
-      const state = states[i];
-      if (state) add(key.slice(cut), state.v, counter ? state.f : undefined);
-    });
+    const { keys = [], values = [], created = [] } = family.stored ?? {};
+    for (let i = 0; i < keys.length; i++) {
+      all.keys.push(keys[i] as string);
+      all.values.push(values[i] as number);
+      all.created.push(counter ? (created[i] as number) : Number.NaN);
+    }
   }
-  return {
-    name: first.name,
-    help: first.help,
-    type: first.type,
-    series: [...series.entries()].sort(([a], [b]) => byText(a, b)).map(([labels, s]) => ({ labels, ...s })),
-  };
+  return all;
+}
+
+function normalizeOne(parts: readonly Family[]): NormalizedFamily {
+  const [first] = parts;
+  if (!first) throw new Error("a family without parts");
+  const counter = first.type === "counter";
+  const series = seriesOf(parts, first.name, counter);
+  const { keys } = series;
+  // Sorted by the whole text: every key starts with the family's name, so this is label
+  // order; equal keys stay in the order they came. A sort compares every two keys that end
+  // up side by side, so it sees any two equal ones.
+  let repeated = false;
+  const order = new Uint32Array(keys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => {
+    const x = keys[a] as string;
+    const y = keys[b] as string;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    repeated = true;
+    return a - b;
+  });
+  const family = { name: first.name, help: first.help, type: first.type };
+  return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
+}
+
+/** One series per key (counters add, the earliest start; gauges keep the last), in `order`. */
+function merged({ keys, values, created }: StoredSeries, order: Uint32Array, counter: boolean) {
+  const out: StoredSeries = { keys: [], values: [], created: [] };
+  let last = -1;
+  for (const i of order) {
+    const key = keys[i] as string;
+    const value = values[i] as number;
+    const start = counter ? (created[i] as number) : Number.NaN;
+    if (last >= 0 && out.keys[last] === key) {
+      if (counter) {
+        out.values[last] = (out.values[last] as number) + value;
+        const earliest = out.created[last] as number;
+        if (!Number.isNaN(start))
+          out.created[last] = Number.isNaN(earliest) ? start : Math.min(earliest, start);
+      } else {
+        out.values[last] = value;
+        out.created[last] = start;
+      }
+      continue;
+    }
+    out.keys.push(key);
+    out.values.push(value);
+    out.created.push(start);
+    last++;
+  }
+  return { ...out, order: Uint32Array.from(out.keys, (_, i) => i) };
 }

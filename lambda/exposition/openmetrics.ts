@@ -1,19 +1,28 @@
-import { type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
+import { chunkChars, type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
 
 export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 export const escapeHelp = (help: string) =>
   help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
 
-function familyOpenMetrics(family: NormalizedFamily): string {
+function* familyOpenMetrics(family: NormalizedFamily): Generator<string> {
   const counter = family.type === "counter";
   const base = counter ? family.name.replace(/_total$/, "") : family.name;
+  const sampleName = counter ? `${base}_total` : base;
   let out = `# TYPE ${base} ${family.type}\n# HELP ${base} ${escapeHelp(family.help)}\n`;
-  for (const { labels, value, created } of family.series) {
-    out += `${counter ? `${base}_total` : base}${labels} ${formatValue(value)}\n`;
-    if (counter && created !== undefined) out += `${base}_created${labels} ${formatValue(created)}\n`;
+  const { keys, values, created, order } = family;
+  const cut = family.name.length;
+  for (const i of order) {
+    const labels = (keys[i] as string).slice(cut);
+    out += `${sampleName}${labels} ${formatValue(values[i] as number)}\n`;
+    const start = created[i] as number;
+    if (counter && !Number.isNaN(start)) out += `${base}_created${labels} ${formatValue(start)}\n`;
+    if (out.length >= chunkChars) {
+      yield out;
+      out = "";
+    }
   }
-  return out;
+  yield out;
 }
 
 /**
@@ -21,7 +30,7 @@ function familyOpenMetrics(family: NormalizedFamily): string {
  * samples carry it, and each series has a `_created` sample; the exposition ends with `# EOF`.
  */
 export function* openMetricsChunks(families: readonly Family[]): Generator<string> {
-  for (const family of normalizeEach(families)) yield familyOpenMetrics(family);
+  for (const family of normalizeEach(families)) yield* familyOpenMetrics(family);
   yield "# EOF\n";
 }
 

@@ -1,19 +1,26 @@
-import { type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
+import { chunkChars, type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
 
 export const textContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 const escapeHelp = (help: string) => help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
 
-/** One family in the Prometheus text exposition format 0.0.4. */
-function familyText(family: NormalizedFamily): string {
+/** One family in the Prometheus text exposition format 0.0.4, in pieces. */
+function* familyText(family: NormalizedFamily): Generator<string> {
   let out = `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
-  for (const series of family.series) out += `${family.name}${series.labels} ${formatValue(series.value)}\n`;
-  return out;
+  const { keys, values, order } = family;
+  for (const i of order) {
+    out += `${keys[i]} ${formatValue(values[i] as number)}\n`;
+    if (out.length >= chunkChars) {
+      yield out;
+      out = "";
+    }
+  }
+  yield out;
 }
 
 /** The exposition family by family, for a stream. */
 export function* textChunks(families: readonly Family[]): Generator<string> {
-  for (const family of normalizeEach(families)) yield familyText(family);
+  for (const family of normalizeEach(families)) yield* familyText(family);
 }
 
 /** Prometheus text exposition format 0.0.4. */

@@ -1,4 +1,5 @@
-import { constants, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { constants, gzip } from "node:zlib";
 import type { Config } from "../config/config.ts";
 import type { ConfigProvider } from "../config/provider.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
@@ -42,6 +43,8 @@ export interface AppDeps {
   auth: { required: boolean; credentials: Credentials };
   logger: Logger;
 }
+
+const gzipMember = promisify(gzip);
 
 const limits = { path: 1_024, query: 2_048, header: 8_192 };
 
@@ -98,7 +101,7 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
         return text(503, "stored state is unavailable; try again shortly");
       }
       if (request.path === "/health" && !cached) healthRead = { at: now, state };
-      response = respond(request, state, resolved, deps);
+      response = await respond(request, state, resolved, deps);
     }
     return response;
   };
@@ -127,12 +130,12 @@ function refusal(request: HttpRequest, auth: AppDeps["auth"]): HttpResponse | un
   );
 }
 
-function respond(
+async function respond(
   request: HttpRequest,
   state: StoredState,
   resolved: ResolvedConfig,
   deps: AppDeps,
-): HttpResponse {
+): Promise<HttpResponse> {
   const { config } = resolved;
   if (request.path === "/health") {
     const result = health(state, config, deps.clock());
@@ -159,7 +162,7 @@ function respond(
     vary: "accept, accept-encoding",
   };
   if (acceptsGzip(request.headers["accept-encoding"])) {
-    return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gzipEach(chunks) };
+    return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: await gzipEach(chunks) };
   }
   return { status: 200, headers, body: [...chunks].join("") };
 }
@@ -167,20 +170,29 @@ function respond(
 /**
  * Compresses the exposition as it is printed: every ~256 KB of text becomes one gzip
  * member (a gzip stream may hold several; every decoder reads them as one body), so the
- * uncompressed text is never held whole. Level 1: the text is repetitive enough that
- * faster compression costs a few percent of size, and the scrape's time is what matters.
+ * uncompressed text is never held whole. Members are compressed off the main thread, a
+ * few at once, while the next ones are printed. Level 1: the text is repetitive enough
+ * that faster compression costs a few percent of size, and the scrape's time is what matters.
  */
-function gzipEach(chunks: Iterable<string>): Uint8Array {
-  const members: Buffer[] = [];
+async function gzipEach(chunks: Iterable<string>): Promise<Uint8Array> {
+  const members: Promise<Buffer>[] = [];
   let pending = "";
   const flush = () => {
-    if (pending.length > 0) members.push(gzipSync(pending, { level: constants.Z_BEST_SPEED }));
+    if (pending.length === 0) return;
+    const member = gzipMember(pending, { level: constants.Z_BEST_SPEED });
+    // Awaited in order below; a failure waiting its turn is not an unhandled one.
+    member.catch(() => undefined);
+    members.push(member);
     pending = "";
   };
   for (const chunk of chunks) {
     pending += chunk;
-    if (pending.length >= 256 * 1024) flush();
+    if (pending.length < 256 * 1024) continue;
+    flush();
+    // At most a few members' text waits for compression.
+    await members[members.length - 4];
   }
   flush();
-  return members.length === 1 ? (members[0] as Buffer) : Buffer.concat(members);
+  const compressed = await Promise.all(members);
+  return compressed.length === 1 ? (compressed[0] as Buffer) : Buffer.concat(compressed);
 }

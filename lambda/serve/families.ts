@@ -5,7 +5,7 @@ import { parseSeriesKey } from "../catalogue/series-key.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
-import type { Family, Sample } from "../exposition/model.ts";
+import type { Family, Sample, StoredSeries } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
 import { pushSelfSamples } from "./push-metrics.ts";
 import type { AccountState, StoredState } from "./state.ts";
@@ -34,32 +34,55 @@ export function buildFamilies(
 ): Family[] {
   const { families, add } = collector(config);
   const denied = new Set(config.metricsDenylist);
-  for (const { shards } of state.accounts) {
-    for (const shard of shards) {
-      for (const [key, series] of Object.entries(shard.series)) {
-        // The stored key is the sample's text (name and sorted, escaped labels): it is
-        // printed as it is. Label options (EXCLUDE_HOST, status classes) were applied
-        // before counting: what is stored is what is exported, one series per key.
-        const brace = key.indexOf("{");
-        const name = brace < 0 ? key : key.slice(0, brace);
-        const known = registry.get(name);
-        if (!known || denied.has(name)) continue;
-        const family = families.get(name) ?? {
-          name,
-          help: known.help,
-          type: exposedType(known),
-          samples: [],
-        };
-        families.set(name, family);
-        family.stored ??= { keys: [], states: [] };
-        family.stored.keys.push(key);
-        family.stored.states.push(series);
-      }
+  // The stored key is the sample's text (name and sorted, escaped labels): it is printed
+  // as it is. Label options (EXCLUDE_HOST, status classes) were applied before counting:
+  // what is stored is what is exported, one series per key.
+  // null: a family left out (unknown or denied).
+  const byName = new Map<string, StoredSeries | null>();
+  const familyOf = (name: string): StoredSeries | null => {
+    const seen = byName.get(name);
+    if (seen !== undefined) return seen;
+    const known = registry.get(name);
+    let stored: StoredSeries | null = null;
+    if (known && !denied.has(name)) {
+      const family = families.get(name) ?? { name, help: known.help, type: exposedType(known), samples: [] };
+      families.set(name, family);
+      stored = family.stored ??= { keys: [], values: [], created: [] };
     }
-  }
+    byName.set(name, stored);
+    return stored;
+  };
+  for (const account of state.accounts)
+    for (const columns of account.columns ?? account.shards.map(seriesColumns)) addSeries(columns, familyOf);
   selfMetrics(state, config, build, add);
   if (nowMs !== undefined) dataAges(state, nowMs / 1000, add);
   return [...families.values()];
+}
+
+/** A shard's series (held as objects: a state built in memory) in columns. */
+function seriesColumns(shard: Shard): StoredSeries {
+  const states = Object.values(shard.series);
+  return {
+    keys: Object.keys(shard.series),
+    values: states.map((state) => state.v),
+    created: states.map((state) => state.f),
+  };
+}
+
+/** Appends a shard's series to their families' columns (a family's name is its key up to the labels); unknown and denied families are left out. */
+function addSeries(
+  { keys, values, created }: StoredSeries,
+  familyOf: (name: string) => StoredSeries | null,
+): void {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const brace = key.indexOf("{");
+    const stored = familyOf(brace < 0 ? key : key.slice(0, brace));
+    if (!stored) continue;
+    stored.keys.push(key);
+    stored.values.push(values[i] as number);
+    stored.created.push(created[i] as number);
+  }
 }
 
 /** The exporter's own metrics alone, exactly as the scrape serves them (the push sends the same). */
@@ -99,8 +122,8 @@ function zoneLabel(zone: string): [string, string][] {
   return zone === "" ? [] : [["zone", zone]];
 }
 
-function zoneLabelOf(series: Readonly<Record<string, unknown>>): string | undefined {
-  for (const key of Object.keys(series)) {
+function zoneLabelOf(keys: readonly string[]): string | undefined {
+  for (const key of keys) {
     const zone = parseSeriesKey(key).labels.find(([label]) => label === "zone");
     if (zone) return zone[1];
   }
@@ -156,7 +179,10 @@ function zoneSelfMetrics(state: StoredState, config: Config, self: Self): void {
   self("cloudflare_zones_skipped_free_tier", { labels: [], value: skipped.length });
 }
 
-function accountSelfMetrics({ account, zones, shards, status, push }: AccountState, self: Self): void {
+function accountSelfMetrics(
+  { account, zones, shards, columns, status, push }: AccountState,
+  self: Self,
+): void {
   const accountLabel: [string, string] = ["account", account.name];
   for (const { name, ...sample } of push ? pushSelfSamples(account.name, push) : []) self(name, sample);
   for (const [code, count] of status.errors) {
@@ -175,9 +201,12 @@ function accountSelfMetrics({ account, zones, shards, status, push }: AccountSta
   // A zone that left the zone list keeps the name its shards carry, so its self-metrics
   // keep their labels (and stay one series) for as long as its counters are exported.
   const zoneNames = new Map(zones.map((z) => [z.id, z.name]));
+  const keysOf = new Map(columns?.map((c) => [c.shard, c.keys]));
   const zoneOf = (shard: Shard): string =>
     zoneNames.get(shard.scopeId) ??
-    (shard.scopeId === account.id ? "" : (shard.label ?? zoneLabelOf(shard.series) ?? shard.scopeId));
+    (shard.scopeId === account.id
+      ? ""
+      : (shard.label ?? zoneLabelOf(keysOf.get(shard) ?? Object.keys(shard.series)) ?? shard.scopeId));
   for (const sample of droppedSamples(shards, zoneOf, accountLabel)) {
     self("cloudflare_exporter_dropped_samples_total", sample);
   }

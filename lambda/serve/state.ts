@@ -1,9 +1,11 @@
 import * as z from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
+import { decodeSliceColumns, type ShardColumns } from "../store/columns.ts";
 import { documentText, readDocument, readGraphqlBlock } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
-import { queryAccount, type Shard, shardsFromItems } from "../store/shards.ts";
+import { queryPages, type Shard } from "../store/shards.ts";
+import { sliceItemsInKeyOrder } from "../store/slice-items.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
@@ -14,7 +16,10 @@ import { accountListKey, keys, type Store } from "../store/table.ts";
 export interface AccountState {
   account: AccountInfo;
   zones: ZoneInfo[];
+  /** Every shard of the account. Read from the store, their series are in `columns` and each `series` is empty. */
   shards: Shard[];
+  /** The series of `shards`, shard by shard, in columns: what a read from the store gives. */
+  columns?: ShardColumns[];
   /** Persisted counters and the last run's summary. */
   status: RunStatus;
   /** The push journal, when REMOTE_WRITE_URL has ever pushed for this account. */
@@ -41,26 +46,42 @@ export async function readState(store: Store, config: Config): Promise<StoredSta
   return { accounts, graphqlBlockedUntilMs };
 }
 
+/**
+ * One account's items, read page by page: each slice is decoded into columns as soon as
+ * its last item has come and its items are let go, so what is held is the columns (and
+ * one page), never every item of the account.
+ */
 export async function readAccount(store: Store, account: AccountInfo): Promise<AccountState> {
   const state: AccountState = {
     account,
     zones: [],
     shards: [],
+    columns: [],
     status: emptyRunStatus(),
   };
-  const items = await queryAccount(store, account.id);
-  state.shards = shardsFromItems(items);
-  for (const item of items) {
-    const sk = String(item.sk);
-    if (sk.startsWith(keys.seriesPrefix)) continue;
-    if (sk === keys.zones) {
-      const text = documentText(item);
-      if (text !== undefined) state.zones = z.array(zoneInfoSchema).parse(JSON.parse(text));
-    } else if (sk === pushKey && item.data instanceof Uint8Array) {
-      state.push = decodeJournal(item.data);
-    } else if (sk === keys.status) {
-      state.status = runStatusFromItem(item);
+  const slices = sliceItemsInKeyOrder();
+  const take = (decoded: readonly ShardColumns[]) => {
+    for (const columns of decoded) {
+      state.shards.push(columns.shard);
+      state.columns?.push(columns);
+    }
+  };
+  for await (const page of queryPages(store, account.id)) {
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (sk.startsWith(keys.seriesPrefix)) {
+        const slice = slices.add(item);
+        if (slice) take(decodeSliceColumns(slice));
+      } else if (sk === keys.zones) {
+        const text = documentText(item);
+        if (text !== undefined) state.zones = z.array(zoneInfoSchema).parse(JSON.parse(text));
+      } else if (sk === pushKey && item.data instanceof Uint8Array) {
+        state.push = decodeJournal(item.data);
+      } else if (sk === keys.status) {
+        state.status = runStatusFromItem(item);
+      }
     }
   }
+  for (const slice of slices.end()) take(decodeSliceColumns(slice));
   return state;
 }

@@ -1,4 +1,4 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
@@ -134,9 +134,23 @@ export async function queryAccount(
   consistent = false,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const response = await store.client.send(
+  for await (const page of queryPages(store, accountId, prefix, consistent)) items.push(...page);
+  return items;
+}
+
+/**
+ * The same Query, page by page (in key order), so a reader need not hold every item at
+ * once. The next page is asked for before this one is handed over: the store prepares it
+ * while the reader decodes (two pages at most are held).
+ */
+export async function* queryPages(
+  store: Store,
+  accountId: string,
+  prefix = "",
+  consistent = false,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const page = (startKey: Record<string, unknown> | undefined): Promise<QueryCommandOutput> => {
+    const response = store.client.send(
       new QueryCommand({
         TableName: store.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
@@ -145,10 +159,15 @@ export async function queryAccount(
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    items.push(...(response.Items ?? []));
-    startKey = response.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+    // Awaited below, unless the reader stops first: its failure then concerns no one.
+    response.catch(() => undefined);
+    return response;
+  };
+  for (let next: Promise<QueryCommandOutput> | undefined = page(undefined); next; ) {
+    const response: QueryCommandOutput = await next;
+    next = response.LastEvaluatedKey ? page(response.LastEvaluatedKey) : undefined;
+    yield response.Items ?? [];
+  }
 }
 
 /** Every shard of an account, from the items of one Query. */

@@ -4,6 +4,7 @@ import { Annotations, Match, type Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import type { ExporterStack } from "../../lib/exporter-stack.ts";
+import { serveNodeOptions } from "../../lib/serving.ts";
 import { only, synth } from "./synth.ts";
 
 const logicalId = (stack: ExporterStack, construct: IConstruct) =>
@@ -98,6 +99,8 @@ describe("the exporter stack", () => {
     });
     expect(variables("serve")).toEqual({
       ...common,
+      // The endpoint's heap limits (lib/serving.ts): what its memory was chosen from.
+      NODE_OPTIONS: `--enable-source-maps ${serveNodeOptions}`,
       METRICS_AUTH: "required",
       SCRAPE_CREDENTIALS_SECRET_ARN: {
         Ref: logicalId(stack, stack.configuration.scrapeCredentials as IConstruct),

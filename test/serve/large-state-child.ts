@@ -1,43 +1,44 @@
 /**
  * Run by large-state.test.ts in a process with a small heap: scrapes (gzip) a stored state
- * of `zones` × `perZone` counter series through the real endpoint and prints what came out.
+ * of `zones` × `perZone` counter series, held in columns as the endpoint reads them, through
+ * the real endpoint and prints what came out.
  */
 import { gunzipSync } from "node:zlib";
 import { staticConfigProvider } from "../../lambda/config/provider.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
 import { createApp } from "../../lambda/serve/app.ts";
 import type { AccountState, StoredState } from "../../lambda/serve/state.ts";
-import type { SeriesState, Shard } from "../../lambda/store/shards.ts";
+import type { ShardColumns } from "../../lambda/store/columns.ts";
 
 const [zones = 100, perZone = 2_000] = process.argv.slice(2).map(Number);
 const account = { id: "a".repeat(32), name: "Large" };
-const shards: Shard[] = Array.from({ length: zones }, (_, z) => {
-  const series: Record<string, SeriesState> = {};
-  for (let i = 0; i < perZone; i++)
-    series[`cloudflare_zone_requests_country_total{country="C${i}",zone="zone${z}.example"}`] = {
-      v: i * 7 + z,
-      f: 60,
-      b: 120,
-      l: 7,
-    };
-  return {
+// As the endpoint reads a store: each shard's series in columns, no object per series.
+const columns: ShardColumns[] = Array.from({ length: zones }, (_, z) => ({
+  shard: {
     group: "http-requests-1m",
     scopeId: z.toString(16).padStart(32, "0"),
     index: 0,
     cursor: 180,
     start: 60,
-    series,
+    series: {},
     lostMinutes: 0,
     dropped: {},
     stored: true,
-  };
-});
+  },
+  keys: Array.from(
+    { length: perZone },
+    (_, i) => `cloudflare_zone_requests_country_total{country="C${i}",zone="zone${z}.example"}`,
+  ),
+  values: Array.from({ length: perZone }, (_, i) => i * 7 + z),
+  created: Array.from({ length: perZone }, () => 60),
+}));
 const state: StoredState = {
   accounts: [
     {
       account,
       zones: [],
-      shards,
+      shards: columns.map((c) => c.shard),
+      columns,
       status: {
         errors: new Map(),
         graphqlRequests: 0,
@@ -62,12 +63,13 @@ const response = await app({
   rawQuery: "",
   headers: { "accept-encoding": "gzip" },
 });
-const text = gunzipSync(response.body as Uint8Array).toString("utf8");
-const lines = text.split("\n");
-console.log(
-  JSON.stringify({
-    status: response.status,
-    series: lines.filter((line) => line.startsWith("cloudflare_zone_requests_country_total{")).length,
-    first: lines.find((line) => line.startsWith("cloudflare_zone_requests_country_total{")),
-  }),
-);
+// Counted in the decompressed bytes (outside the V8 heap): the text is not held as a string.
+const body = gunzipSync(response.body as Uint8Array);
+const sample = Buffer.from("\ncloudflare_zone_requests_country_total{");
+let series = 0;
+let first: string | undefined;
+for (let at = body.indexOf(sample); at >= 0; at = body.indexOf(sample, at + 1)) {
+  series++;
+  first ??= body.subarray(at + 1, body.indexOf("\n", at + 1)).toString("utf8");
+}
+console.log(JSON.stringify({ status: response.status, series, first }));
