@@ -8,8 +8,6 @@ import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import { type AccountInfo, discoverAccountSettings, discoverZones, type ZoneInfo } from "./discovery.ts";
 import { collectSnapshots } from "./fetch-snapshots.ts";
 import { AccountCeiling } from "./fetch-within-ceiling.ts";
-import { dueChunks } from "./plan.ts";
-import { loadRuleNames } from "./rule-name-cache.ts";
 import {
   addCounts,
   describe,
@@ -20,9 +18,9 @@ import {
   type PushAfterRun,
   type RunCounts,
   type ShardWrite,
-  type Target,
 } from "./run-types.ts";
 import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
+import { collectZones, prepareZoneStage } from "./zone-stage.ts";
 
 export type { ApiStats, FetchDeps, FetchError, FetchSummary } from "./run-types.ts";
 export { describe } from "./run-types.ts";
@@ -42,7 +40,12 @@ export async function fetchAccount(
   account: AccountInfo,
   scope: WorkScope = {},
 ): Promise<FetchSummary> {
-  const base = { accountId: account.id, accountName: account.name, zonesCollected: 0 };
+  const base = {
+    accountId: account.id,
+    accountName: account.name,
+    zonesCollected: 0,
+    everyMinutes: scope.everyMinutes ?? 1,
+  };
   const none = { ...base, ...noCounts(), graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
   const before = { ...deps.stats };
   const owner = randomUUID();
@@ -119,18 +122,11 @@ async function collectAccount(
   const availability = await Availability.load(deps.store, account.id, deps.clock());
   const probePeriodMs = deps.config.graphqlCeilingProbeSeconds * 1000;
   const ceiling = await AccountCeiling.load(deps.store, account.id, deps.clock(), probePeriodMs);
-  const context = { ...(await chunkContext(deps, account, zoneGroups, zones, availability)), ceiling };
-  const zoneTargets: Target[] = zones.map((zone) => ({
-    id: zone.id,
-    label: { name: "zone", value: zone.name },
-    settings: zone.settings,
-  }));
+  const stage = await prepareZoneStage(deps, account, scope, zones, { zoneGroups, availability });
+  stage.context = { ...stage.context, ceiling };
   const stages: Stage[] = [
-    [
-      "zones",
-      () => collectZones(deps, context, dueChunks(account.id, zoneTargets, scope, deps.clock()), zoneGroups),
-    ],
-    ["account", () => collectAccountGroups(deps, context, accountGroups)],
+    ["zones", () => collectZones(deps, stage, zoneGroups)],
+    ["account", () => collectAccountGroups(deps, stage.context, accountGroups)],
     ["snapshots", () => collectSnapshots(deps, account, zones)],
   ];
   try {
@@ -138,6 +134,7 @@ async function collectAccount(
   } finally {
     await availability.save();
     await ceiling.save();
+    await stage.schedule.save(deps.clock());
   }
   return { counts, zonesCollected };
 }
@@ -163,51 +160,6 @@ async function runStages(deps: FetchDeps, stages: readonly Stage[], accountId: s
     if (stopsTheRun(stop)) break;
   }
   return counts;
-}
-
-async function chunkContext(
-  deps: FetchDeps,
-  account: AccountInfo,
-  zoneGroups: readonly AnyQueryGroup[],
-  zones: readonly ZoneInfo[],
-  availability: Availability,
-): Promise<ChunkContext> {
-  const log = deps.logger.child({ accountId: account.id });
-  const ruleNames = await loadRuleNames(deps, account, zoneGroups, zones);
-  const policy = { excludeHost: deps.config.excludeHost, httpStatusGroup: deps.config.httpStatusGroup };
-  return {
-    account,
-    // A zone whose rule names wait for REST budget: its rule-labelled groups wait with them.
-    isUnavailable: (group, target) =>
-      availability.isUnavailable(group.name, target.id) ||
-      (group.usesRuleNames === true && ruleNames.pending.has(target.id)),
-    markUnavailable: (group, target, error) => {
-      availability.mark(group.name, target.id, deps.config.unavailableRetrySeconds, error.message);
-      log.warn("Cloudflare refused a dataset for this zone or account; it is left alone for a while", {
-        query: group.name,
-        scope: target.label.value,
-        retrySeconds: deps.config.unavailableRetrySeconds,
-        reason: error.message,
-      });
-    },
-    policyFor: (target) => ({ ...policy, ruleNames: ruleNames.names.get(target.id) ?? {} }),
-  };
-}
-
-/** The chunks due this minute (ten zones each: one GraphQL query answers at most ten); a stop ends the stage. */
-async function collectZones(
-  deps: FetchDeps,
-  context: ChunkContext,
-  chunks: readonly (readonly Target[])[],
-  groups: readonly AnyQueryGroup[],
-): Promise<PhaseResult> {
-  let counts = noCounts();
-  for (const chunk of chunks) {
-    const result = await collectChunk(deps, context, chunk, groups);
-    counts = addCounts(counts, result.counts);
-    if (result.stop !== undefined) return { counts, stop: result.stop };
-  }
-  return { counts };
 }
 
 async function collectAccountGroups(

@@ -101,6 +101,8 @@ export interface FetchSummary extends RunCounts {
   accountName: string;
   skipped?: string;
   zonesCollected: number;
+  /** Each zone chunk is collected every this many minutes (1 unless the token's budget widened collection). */
+  everyMinutes?: number;
   graphqlRequests: number;
   restRequests: number;
   /** Times Cloudflare answered "rate limited" during this run. */
