@@ -141,17 +141,15 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
   const series: Record<string, SeriesState> = { ...shard.series };
   const dropped: Record<string, number> = { ...shard.dropped };
   const cap = options.maxSeriesPerFamily ?? Number.POSITIVE_INFINITY;
-  const perFamily = new Map<string, number>();
-  for (const key of Object.keys(series)) {
-    const family = familyOfKey(key);
-    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
-  }
+  // Series per family, counted only when a new series asks for room (most minutes bring none).
+  let perFamily: Map<string, number> | undefined;
   const minutes = [...samples.keys()].filter((m) => m >= begin && m < options.to).sort((a, b) => a - b);
   for (const minute of minutes) {
     for (const [key, sample] of samples.get(minute) ?? []) {
       if (shardOf(key, options.shardCount) !== shard.index) continue;
       const state = series[key];
       if (!state) {
+        perFamily ??= familyCounts(series);
         const held = perFamily.get(sample.family) ?? 0;
         if (held >= cap) {
           dropped[sample.family] = (dropped[sample.family] ?? 0) + 1;
@@ -172,7 +170,7 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
     }
   }
   const idleBefore = options.to - options.idleExpirySeconds;
-  for (const [key, state] of Object.entries(series)) if (state.b < idleBefore) delete series[key];
+  for (const key in series) if ((series[key] as SeriesState).b < idleBefore) delete series[key];
   return {
     ...shard,
     cursor: options.to,
@@ -180,4 +178,13 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
     dropped,
     lostMinutes: shard.lostMinutes + (shard.index === 0 ? lost : 0),
   };
+}
+
+function familyCounts(series: Readonly<Record<string, SeriesState>>): Map<string, number> {
+  const perFamily = new Map<string, number>();
+  for (const key in series) {
+    const family = familyOfKey(key);
+    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
+  }
+  return perFamily;
 }
