@@ -13,6 +13,9 @@ export class CloudflareGraphqlClient {
     this.#client = new GraphQLClient(`${options.baseUrl.replace(/\/$/, "")}/graphql`, {
       headers: { authorization: `Bearer ${options.token}` },
       errorPolicy: "all",
+      // A string document goes as it is: no parse for its operation name (each document
+      // holds one operation, so none is needed), and no GraphQL parser in the bundle.
+      excludeOperationName: true,
       jsonSerializer: { stringify: JSON.stringify, parse: parseGraphqlBody },
       fetch: jsonOnly(options.fetch ?? fetch),
     });

@@ -1,32 +1,37 @@
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
-import { claimProbe, readCeiling, writeCeiling } from "../store/ceiling.ts";
+import { claimProbe, readCeiling, updateCeiling } from "../store/ceiling.ts";
 import type { Store } from "../store/table.ts";
 import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
 import { nextRequest, type Piece } from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
-  afterRefusal,
-  afterSuccess,
+  applyEvent,
+  type CeilingEvent,
   type CeilingState,
+  type CeilingTiming,
   isRefusedForSize,
   packSize,
   probeDue,
+  record,
+  replay,
 } from "./request-ceiling.ts";
 
 /**
  * One account's learned per-request ceiling for one run: loaded at the start, consulted
  * for every request, saved at the end. A run that finds a probe due claims it, so only
- * one of several concurrent fetchers of the account probes.
+ * one of several concurrent fetchers of the account probes. The save applies the run's
+ * observations to the state stored by then (lambda/store/ceiling.ts), so concurrent work
+ * items of the account merge what they learned instead of the last writer winning.
  */
 export class AccountCeiling {
   #state: CeilingState;
   #probing: boolean;
   #changed = false;
+  readonly #events: CeilingEvent[] = [];
   readonly #store: Store;
   readonly #accountId: string;
-  readonly #nowMs: number;
-  readonly #probePeriodMs: number;
+  readonly #timing: CeilingTiming;
 
   private constructor(
     store: Store,
@@ -39,8 +44,7 @@ export class AccountCeiling {
     this.#accountId = accountId;
     this.#state = state;
     this.#probing = probing;
-    this.#nowMs = timing.nowMs;
-    this.#probePeriodMs = timing.probePeriodMs;
+    this.#timing = timing;
   }
 
   static async load(store: Store, accountId: string, nowMs: number, probePeriodMs: number) {
@@ -56,21 +60,26 @@ export class AccountCeiling {
   }
 
   succeeded(queries: number): void {
-    const next = afterSuccess(this.#state, queries);
-    if (next === this.#state) return;
-    // A probe that was answered lets the next run probe again at once.
-    this.#state = this.#probing ? { ...next, probeAfter: this.#nowMs } : next;
-    this.#changed = true;
+    this.#observe({ kind: "succeeded", queries, probing: this.#probing });
   }
 
   refused(queries: number): void {
-    this.#state = afterRefusal(this.#state, queries, this.#nowMs, this.#probePeriodMs);
+    this.#observe({ kind: "refused", queries });
     this.#probing = false;
-    this.#changed = true;
   }
 
+  #observe(event: CeilingEvent): void {
+    record(this.#events, event);
+    const next = applyEvent(this.#state, event, this.#timing);
+    if (next !== this.#state) this.#changed = true;
+    this.#state = next;
+  }
+
+  /** Nothing is written unless this run learned something; what it learned is merged into the stored state. */
   async save(): Promise<void> {
-    if (this.#changed) await writeCeiling(this.#store, this.#accountId, this.#state);
+    if (!this.#changed) return;
+    const events = [...this.#events];
+    await updateCeiling(this.#store, this.#accountId, (stored) => replay(stored, events, this.#timing));
     this.#changed = false;
   }
 }

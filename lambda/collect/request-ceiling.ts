@@ -56,3 +56,55 @@ export function afterSuccess(state: CeilingState, queries: number): CeilingState
   if (queries <= (state.limit ?? 0)) return state;
   return { ...state, limit: queries };
 }
+
+/** What a run saw of the ceiling, applied to the stored state when it saves (again, on a race). */
+export type CeilingEvent =
+  | { kind: "refused"; queries: number }
+  | { kind: "succeeded"; queries: number; probing: boolean };
+
+export interface CeilingTiming {
+  nowMs: number;
+  probePeriodMs: number;
+}
+
+/**
+ * One observation applied to a state. A refusal never brings the next probe earlier than
+ * another fetcher already put it; an answered probe lets the next run probe again at once,
+ * unless another fetcher's refusal has put the probe off meanwhile.
+ */
+export function applyEvent(state: CeilingState, event: CeilingEvent, timing: CeilingTiming): CeilingState {
+  const { nowMs, probePeriodMs } = timing;
+  if (event.kind === "refused") {
+    const next = afterRefusal(state, event.queries, nowMs, probePeriodMs);
+    return { ...next, probeAfter: Math.max(state.probeAfter, next.probeAfter) };
+  }
+  // Only a probe is sent at the refused size: an answer at or above it that was not a probe
+  // was sent before another item's refusal was known, and says nothing newer than it.
+  if (!event.probing && state.refused !== undefined && event.queries >= state.refused) return state;
+  const next = afterSuccess(state, event.queries);
+  if (next === state || !event.probing) return next;
+  return { ...next, probeAfter: state.probeAfter > nowMs + probePeriodMs ? state.probeAfter : nowMs };
+}
+
+/**
+ * A run's observations, in order, applied to the state stored now: two work items of one
+ * account saving at once end as if one had saved after the other, so the smaller working
+ * size one of them learned stands.
+ */
+export function replay(
+  state: CeilingState,
+  events: readonly CeilingEvent[],
+  timing: CeilingTiming,
+): CeilingState {
+  return events.reduce((current, event) => applyEvent(current, event, timing), state);
+}
+
+/** Appends an observation; answered requests in a row count as their largest (only it can change the state). */
+export function record(events: CeilingEvent[], event: CeilingEvent): void {
+  const last = events.at(-1);
+  if (event.kind === "succeeded" && last?.kind === "succeeded" && last.probing === event.probing) {
+    last.queries = Math.max(last.queries, event.queries);
+    return;
+  }
+  events.push({ ...event });
+}

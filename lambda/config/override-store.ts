@@ -2,6 +2,8 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   DeleteParameterCommand,
+  GetParametersByPathCommand,
+  type GetParametersByPathCommandInput,
   ParameterNotFound,
   PutParameterCommand,
   type SSMClient,
@@ -24,7 +26,10 @@ export interface OverrideStore {
 
 export function ssmOverrideStore(path: string, client: SSMClient): OverrideStore {
   const prefix = path.replace(/\/+$/, "");
-  const reader = ssmOverrides(prefix, { client, maxAgeSeconds: 0 });
+  // The exporter's paging and naming over the CLI's SDK client (the operator's profile).
+  const call = (_action: string, input: Record<string, unknown>) =>
+    client.send(new GetParametersByPathCommand(input as unknown as GetParametersByPathCommandInput));
+  const reader = ssmOverrides(prefix, { call, maxAgeSeconds: 0 });
   return {
     source: "ssm",
     location: `${prefix}/`,

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import * as z from "zod";
+import { type AwsJsonCall, awsJsonClient } from "../lib/aws-json.ts";
 import type { Logger } from "../lib/log.ts";
 import { ConfigError } from "./config.ts";
 import {
@@ -42,23 +41,48 @@ export function overrideValues(value: unknown): Record<string, string> {
   return Object.fromEntries(overrideEntries.parse(Object.entries(value)));
 }
 
-/** SSM parameters directly under `path`, read with one paginated GetParametersByPath and cached. */
+const parametersPage = z.object({
+  Parameters: z.array(z.object({ Name: z.string(), Value: z.string() })).optional(),
+  NextToken: z.string().optional(),
+});
+
+/**
+ * SSM parameters directly under `path`, read with one paginated GetParametersByPath (not
+ * decrypted: overrides are plain String parameters) and cached for `maxAgeSeconds`.
+ */
 export function ssmOverrides(
   path: string,
-  options: { client?: SSMClient; maxAgeSeconds: number },
+  options: { call?: AwsJsonCall; env?: Env; maxAgeSeconds: number; clock?: () => number },
 ): OverrideReader {
   const normalized = path.replace(/\/+$/, "");
-  const provider = new SSMProvider({ awsSdkV3Client: options.client ?? new SSMClient({}) });
+  const call = options.call ?? awsJsonClient("ssm", { env: options.env ?? process.env });
+  const clock = options.clock ?? Date.now;
+  let cached: { values: Record<string, string>; until: number } | undefined;
   return {
     source: "ssm",
     location: `${normalized}/`,
     async read() {
-      const values = await provider.getMultiple(normalized, {
-        maxAge: options.maxAgeSeconds,
-        recursive: false,
-        throwOnTransformError: true,
-      });
-      return overrideValues(values ?? {});
+      const now = clock();
+      if (cached && now < cached.until) return cached.values;
+      const entries: [string, string][] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = parametersPage.parse(
+          await call("GetParametersByPath", {
+            Path: normalized,
+            Recursive: false,
+            WithDecryption: false,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        for (const parameter of page.Parameters ?? [])
+          entries.push([parameter.Name.slice(normalized.length).replace(/^\//, ""), parameter.Value]);
+        nextToken = page.NextToken;
+      } while (nextToken);
+      // Own keys, `__proto__` too: it is reported as an unknown key rather than lost.
+      const values = overrideValues(Object.fromEntries(entries));
+      if (options.maxAgeSeconds > 0) cached = { values, until: now + options.maxAgeSeconds * 1000 };
+      return values;
     },
   };
 }
@@ -83,7 +107,7 @@ export function fileOverrides(file: string): OverrideReader {
 
 /** The override reader the environment names: `CONFIG_PARAMETER_PATH` (AWS) or `CONFIG_OVERRIDES_FILE` (local). */
 export function overridesFromEnvironment(env: Env, maxAgeSeconds: number): OverrideReader | undefined {
-  if (env.CONFIG_PARAMETER_PATH) return ssmOverrides(env.CONFIG_PARAMETER_PATH, { maxAgeSeconds });
+  if (env.CONFIG_PARAMETER_PATH) return ssmOverrides(env.CONFIG_PARAMETER_PATH, { env, maxAgeSeconds });
   if (env.CONFIG_OVERRIDES_FILE) return fileOverrides(env.CONFIG_OVERRIDES_FILE);
   return undefined;
 }

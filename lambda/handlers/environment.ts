@@ -1,12 +1,8 @@
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { createRuntime } from "../collect/runtime.ts";
 import { ConfigError, loadConfig } from "../config/config.ts";
 import { type ConfigProvider, createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
+import { AwsServiceError, type SecretReader, secretsManagerReader } from "../lib/aws-json.ts";
 import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
 import { createPush } from "../push/runtime.ts";
@@ -32,7 +28,7 @@ const tokenMaxAgeMs = 300_000;
 
 export async function readToken(
   env: Env,
-  secrets: Pick<SecretsManagerClient, "send"> = new SecretsManagerClient({}),
+  readSecret: SecretReader = secretsManagerReader({ env }),
 ): Promise<string> {
   if (env.CLOUDFLARE_API_TOKEN) return env.CLOUDFLARE_API_TOKEN;
   const secretId = env.CLOUDFLARE_API_TOKEN_SECRET_ARN;
@@ -41,13 +37,12 @@ export async function readToken(
     `the secret ${secretId} holds no Cloudflare API token yet: fill it with aws secretsmanager put-secret-value`,
   );
   try {
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    const value = secret.SecretString?.trim();
+    const value = (await readSecret(secretId))?.trim();
     if (!value) throw empty;
     return value;
   } catch (error) {
     // A secret created without a value has no version yet: Secrets Manager says "not found".
-    if (error instanceof ResourceNotFoundException) throw empty;
+    if (error instanceof AwsServiceError && error.name === "ResourceNotFoundException") throw empty;
     throw error;
   }
 }
@@ -74,7 +69,7 @@ export async function runtimeFromEnvironment(env: Env = process.env): Promise<Fe
       token = undefined; // try again on the next invocation
     });
   }
-  remoteWrite ??= remoteWriteTarget(config, env, new SecretsManagerClient({}));
+  remoteWrite ??= remoteWriteTarget(config, env, secretsManagerReader({ env }));
   remoteWrite.catch(() => {
     remoteWrite = undefined; // a missing secret is retried on the next invocation
   });

@@ -1,7 +1,7 @@
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { loadConfig } from "../config/config.ts";
 import { createConfigProvider, overridesFromEnvironment } from "../config/provider.ts";
+import { secretsManagerReader } from "../lib/aws-json.ts";
 import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
 import { createApp, type HttpRequest, type HttpResponse } from "../serve/app.ts";
@@ -47,7 +47,7 @@ async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
     env.TABLE_NAME ?? "",
     env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {},
   );
-  const credentials = await readCredentials(env, new SecretsManagerClient({}));
+  const credentials = await readCredentials(env, secretsManagerReader({ env }));
   return createApp({
     settings: createConfigProvider({ env, ...(overrides ? { overrides } : {}), logger }),
     readState: (config) => readState(store, config),

@@ -1,7 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import * as z from "zod";
 import { type Config, ConfigError } from "../config/config.ts";
+import type { SecretReader } from "../lib/aws-json.ts";
 import type { RemoteWriteAuth } from "./auth.ts";
 import type { RemoteWriteTarget } from "./send.ts";
 
@@ -22,11 +22,10 @@ const secretSchema = z.object({
 
 const requestTimeoutMs = 10_000;
 
-async function readSecret(env: Env, secrets: Pick<SecretsManagerClient, "send"> | undefined) {
+async function readSecretValues(env: Env, readSecret: SecretReader | undefined) {
   const secretId = env.REMOTE_WRITE_CREDENTIALS_SECRET_ARN;
-  if (secretId && secrets) {
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    return secretSchema.parse(JSON.parse(secret.SecretString ?? "{}"));
+  if (secretId && readSecret) {
+    return secretSchema.parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
   }
   return {
     bearerToken: env.REMOTE_WRITE_BEARER_TOKEN?.trim() || undefined,
@@ -38,7 +37,7 @@ async function readSecret(env: Env, secrets: Pick<SecretsManagerClient, "send"> 
 export async function remoteWriteTarget(
   config: Pick<Config, "remoteWriteUrl" | "remoteWriteAuth" | "remoteWriteRegion">,
   env: Env,
-  secrets?: Pick<SecretsManagerClient, "send">,
+  readSecret?: SecretReader,
 ): Promise<RemoteWriteTarget | undefined> {
   if (!config.remoteWriteUrl) return undefined;
   const url = new URL(config.remoteWriteUrl);
@@ -54,14 +53,14 @@ export async function remoteWriteTarget(
       break;
     }
     case "bearer": {
-      const { bearerToken } = await readSecret(env, secrets);
+      const { bearerToken } = await readSecretValues(env, readSecret);
       if (!bearerToken)
         throw new ConfigError("REMOTE_WRITE_AUTH=bearer needs a bearerToken in the remote-write credentials");
       auth = { kind: "bearer", token: bearerToken };
       break;
     }
     case "basic": {
-      const { username, password } = await readSecret(env, secrets);
+      const { username, password } = await readSecretValues(env, readSecret);
       if (!username || !password)
         throw new ConfigError(
           "REMOTE_WRITE_AUTH=basic needs a username and password in the remote-write credentials",

@@ -1,6 +1,6 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import type { Config } from "../config/config.ts";
+import type { SecretReader } from "../lib/aws-json.ts";
 import type { Credentials } from "./auth.ts";
 
 /**
@@ -33,14 +33,10 @@ function fromValues(
   };
 }
 
-export async function readCredentials(
-  env: Env,
-  secrets?: Pick<SecretsManagerClient, "send">,
-): Promise<Credentials> {
+export async function readCredentials(env: Env, readSecret?: SecretReader): Promise<Credentials> {
   const secretId = env.SCRAPE_CREDENTIALS_SECRET_ARN;
-  if (secretId && secrets) {
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    const parsed = secretSchema.parse(JSON.parse(secret.SecretString ?? "{}"));
+  if (secretId && readSecret) {
+    const parsed = secretSchema.parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
     return fromValues(parsed.bearerToken, parsed.username, parsed.password);
   }
   return fromValues(env.SCRAPE_BEARER_TOKEN, env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD);

@@ -4,9 +4,12 @@ import * as z from "zod";
 import { keys, type Store } from "./table.ts";
 
 /**
- * The learned per-request ceiling of an account, `ACCOUNT#<id> / CEILING`. Losing an
- * update costs at most one more refusal, never a count; the probe is claimed with a
- * conditional update so fetchers of one account running at once probe only once.
+ * The learned per-request ceiling of an account, `ACCOUNT#<id> / CEILING`, shared by every
+ * work item of the account. Every change is conditional on the version read: a fetcher
+ * whose write lost a race reads the newer document and applies its own observations to it
+ * again, so a smaller size another item learned is never overwritten by a stale larger one.
+ * The probe is claimed with a conditional update (which moves the version on too), so
+ * fetchers of one account running at once probe only once.
  */
 export const ceilingSortKey = "CEILING";
 
@@ -20,21 +23,58 @@ export const ceilingStateSchema = z.object({
 });
 export type CeilingState = z.output<typeof ceilingStateSchema>;
 
-export async function readCeiling(store: Store, accountId: string): Promise<CeilingState> {
+const key = (accountId: string) => ({ pk: keys.account(accountId), sk: ceilingSortKey });
+
+async function readVersioned(
+  store: Store,
+  accountId: string,
+): Promise<{ state: CeilingState; version: number | undefined }> {
   const response = await store.client.send(
-    new GetCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk: ceilingSortKey } }),
+    new GetCommand({ TableName: store.tableName, Key: key(accountId), ConsistentRead: true }),
   );
   const parsed = ceilingStateSchema.safeParse(response.Item?.state ?? {});
-  return parsed.success ? parsed.data : { probeAfter: 0 };
+  const version = typeof response.Item?.version === "number" ? response.Item.version : undefined;
+  return { state: parsed.success ? parsed.data : { probeAfter: 0 }, version };
 }
 
-export async function writeCeiling(store: Store, accountId: string, state: CeilingState): Promise<void> {
-  await store.client.send(
-    new PutCommand({
-      TableName: store.tableName,
-      Item: { pk: keys.account(accountId), sk: ceilingSortKey, state, probeAfter: state.probeAfter },
-    }),
-  );
+export async function readCeiling(store: Store, accountId: string): Promise<CeilingState> {
+  return (await readVersioned(store, accountId)).state;
+}
+
+/** Writes lost to other fetchers before a save gives up (each loss means another item saved). */
+const maxConflicts = 20;
+
+/**
+ * Stores `change(stored)`, conditional on the version read; on a concurrent write, reads the
+ * newer state and applies `change` to it again. False when every try lost a race: the
+ * learned size is then one more refusal away from being learned again, never a count.
+ */
+export async function updateCeiling(
+  store: Store,
+  accountId: string,
+  change: (stored: CeilingState) => CeilingState,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < maxConflicts; attempt++) {
+    const { state, version } = await readVersioned(store, accountId);
+    const next = change(state);
+    try {
+      await store.client.send(
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { ...key(accountId), state: next, probeAfter: next.probeAfter, version: (version ?? 0) + 1 },
+          // An item written before versions existed has none: it counts as version 0.
+          ConditionExpression:
+            version === undefined ? "attribute_not_exists(#version)" : "#version = :version",
+          ExpressionAttributeNames: { "#version": "version" },
+          ...(version === undefined ? {} : { ExpressionAttributeValues: { ":version": version } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return false;
 }
 
 /** Takes the right to probe until `untilMs`; false when another fetcher took it first. */
@@ -48,11 +88,12 @@ export async function claimProbe(
     await store.client.send(
       new UpdateCommand({
         TableName: store.tableName,
-        Key: { pk: keys.account(accountId), sk: ceilingSortKey },
-        UpdateExpression: "SET probeAfter = :until, #state.probeAfter = :until",
+        Key: key(accountId),
+        // The version moves on, so a save computed before the claim is applied again after it.
+        UpdateExpression: "SET probeAfter = :until, #state.probeAfter = :until ADD #version :one",
         ConditionExpression: "probeAfter <= :now",
-        ExpressionAttributeNames: { "#state": "state" },
-        ExpressionAttributeValues: { ":now": nowMs, ":until": untilMs },
+        ExpressionAttributeNames: { "#state": "state", "#version": "version" },
+        ExpressionAttributeValues: { ":now": nowMs, ":until": untilMs, ":one": 1 },
       }),
     );
     return true;

@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
-import { applyDelta, checkFormat, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
+import { applyDelta, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
 import {
   decodeLegacy,
   type SeriesState,
@@ -10,6 +9,7 @@ import {
   type SliceRef,
   type SliceShards,
 } from "./shard.ts";
+import { groupSliceItems, type SliceItems } from "./slice-items.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -30,60 +30,32 @@ export const ringSize = 36;
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxRecordBytes = 350_000;
 
-const sliceItem = z.object({
-  sk: z.string(),
-  seq: z.number().int().positive(),
-  data: z.instanceof(Uint8Array),
-});
-
 /** Items of one or more scopes (any order within a scope's Query) → slices. */
 export function slicesFromItems(items: readonly Record<string, unknown>[]): SliceRef[] {
-  type Entry = { full?: z.output<typeof sliceItem>; deltas: Map<number, Uint8Array> };
-  const bySlice = new Map<string, Entry>();
-  const legacy = new Map<string, SliceRef>();
-  for (const raw of items) {
-    const sk = String(raw.sk);
-    if (checkFormat(sk, raw.format) === 1) {
-      const shard = decodeLegacy(raw);
-      const id = `${shard.scopeId}#${shard.index}`;
-      const slice = legacy.get(id) ?? emptySlice(shard.scopeId, shard.index);
+  return groupSliceItems(items).map(sliceFromItems);
+}
+
+function sliceFromItems({ scopeId, index, full, deltas, carriedOver, legacy }: SliceItems): SliceRef {
+  const slice = emptySlice(scopeId, index);
+  if (!carriedOver) {
+    // A slice not yet written in format 2 is read from its format-1 shards.
+    for (const { item } of legacy) {
+      const shard = decodeLegacy(item);
       slice.shards.set(shard.group, shard);
-      slice.legacy.push(sk);
-      legacy.set(id, slice);
-      continue;
     }
-    const item = sliceItem.parse(raw);
-    const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.slicePrefix.length).split("#");
-    const id = `${scopeId}#${index}`;
-    const entry: Entry = bySlice.get(id) ?? { deltas: new Map() };
-    if (kind === "S") entry.full = item;
-    else entry.deltas.set(item.seq, item.data);
-    bySlice.set(id, entry);
-  }
-  const slices: SliceRef[] = [];
-  for (const [id, { full, deltas }] of bySlice) {
-    const [scopeId = "", index = "0"] = id.split("#");
-    const slice = emptySlice(scopeId, Number(index));
-    if (full) {
-      slice.shards = decodeFull(full.data, scopeId, slice.index);
-      slice.seq = slice.fullSeq = full.seq;
-    }
-    for (let next = deltas.get(slice.seq + 1); next; next = deltas.get(slice.seq + 1)) {
-      applyDelta(slice.shards, next, scopeId, slice.index);
+  } else if (full) {
+    slice.shards = decodeFull(full.data, scopeId, index);
+    slice.seq = slice.fullSeq = full.seq;
+    for (const delta of deltas) {
+      applyDelta(slice.shards, delta, scopeId, index);
       slice.seq += 1;
     }
-    for (const shard of slice.shards.values()) shard.slice = slice;
-    slices.push(slice);
-    // Format-1 items a crash left behind after their carry-over: the next write deletes them.
-    slice.legacy = legacy.get(id)?.legacy ?? [];
-    legacy.delete(id);
   }
-  // A slice not yet written in format 2 is read from its format-1 shards.
-  for (const slice of legacy.values()) {
-    for (const shard of slice.shards.values()) shard.slice = slice;
-    slices.push(slice);
-  }
-  return slices;
+  // Format-1 items: the slice's state until carried over; after it, leftovers of a crash
+  // that the next write deletes.
+  slice.legacy = legacy.map(({ sk }) => sk);
+  for (const shard of slice.shards.values()) shard.slice = slice;
+  return slice;
 }
 
 export function emptySlice(scopeId: string, index: number): SliceRef {

@@ -1,8 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   createConfigProvider,
@@ -10,47 +8,72 @@ import {
   ssmOverrides,
   unreadableOverrides,
 } from "../../lambda/config/provider.ts";
+import { awsJsonClient } from "../../lambda/lib/aws-json.ts";
 import { memoryLogger } from "../../lambda/lib/log.ts";
 import { createApp, type HttpRequest } from "../../lambda/serve/app.ts";
 import type { StoredState } from "../../lambda/serve/state.ts";
+import { type AwsJsonFake, errors, startAwsJsonFake } from "../lib/aws-json-fake.ts";
 
+/** SSM as its JSON API answers, over HTTP, signatures checked (test/lib/aws-json-fake.ts). */
 const path = "/cloudflare-exporter/config";
-const ssm = mockClient(SSMClient);
-const parameters = (values: Record<string, string>) =>
-  Object.entries(values).map(([name, value]) => ({
-    Name: `${path}/${name}`,
-    Value: value,
-    Type: "String" as const,
-  }));
+let ssm: AwsJsonFake;
+beforeAll(async () => {
+  ssm = await startAwsJsonFake();
+});
+afterAll(() => ssm.close());
+const setParameters = (values: Record<string, string>) => {
+  ssm.parameters.clear();
+  for (const [name, value] of Object.entries(values)) ssm.parameters.set(`${path}/${name}`, value);
+};
+const reader = (maxAgeSeconds: number, clock?: () => number) =>
+  ssmOverrides(`${path}/`, { env: ssm.env, maxAgeSeconds, ...(clock ? { clock } : {}) });
 
-beforeEach(() => ssm.reset());
+beforeEach(() => {
+  ssm.parameters.clear();
+  ssm.calls.length = 0;
+  ssm.pageSize = 10;
+});
 
 describe("SSM overrides", () => {
-  it("reads every page of one GetParametersByPath under the config path", async () => {
-    ssm
-      .on(GetParametersByPathCommand, { Path: path, NextToken: undefined })
-      .resolves({ Parameters: parameters({ scrapeDelaySeconds: "600" }), NextToken: "page-2" })
-      .on(GetParametersByPathCommand, { Path: path, NextToken: "page-2" })
-      .resolves({ Parameters: parameters({ excludeHost: "true" }) });
-    const reader = ssmOverrides(`${path}/`, { client: new SSMClient({}), maxAgeSeconds: 60 });
-    expect(await reader.read()).toEqual({ scrapeDelaySeconds: "600", excludeHost: "true" });
-    const calls = ssm.commandCalls(GetParametersByPathCommand);
-    expect(calls.map((call) => [call.args[0].input.Path, call.args[0].input.Recursive])).toEqual([
-      [path, false],
-      [path, false],
+  it("reads every page of one GetParametersByPath under the config path, not below it", async () => {
+    ssm.pageSize = 1;
+    setParameters({ scrapeDelaySeconds: "600", excludeHost: "true" });
+    ssm.parameters.set(`${path}/nested/queryLimit`, "1");
+    let now = 0;
+    const overrides = reader(60, () => now);
+    expect(await overrides.read()).toEqual({ scrapeDelaySeconds: "600", excludeHost: "true" });
+    expect(ssm.calls).toEqual([
+      {
+        target: "AmazonSSM.GetParametersByPath",
+        input: { Path: path, Recursive: false, WithDecryption: false },
+      },
+      {
+        target: "AmazonSSM.GetParametersByPath",
+        input: { Path: path, Recursive: false, WithDecryption: false, NextToken: "1" },
+      },
     ]);
-    // Cached for maxAge: a second read within it makes no call.
-    await reader.read();
-    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    // Cached for maxAge: a second read within it makes no call; after it, one read again.
+    now = 59_999;
+    await overrides.read();
+    expect(ssm.calls).toHaveLength(2);
+    now = 60_000;
+    await overrides.read();
+    expect(ssm.calls).toHaveLength(4);
+  });
+
+  it("keeps a parameter named __proto__ as a key, to be reported as unknown", async () => {
+    ssm.parameters.set(`${path}/__proto__`, "1");
+    const values = await reader(0).read();
+    expect(Object.keys(values)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
   });
 
   it("ssm beats env beats default, an invalid override is ignored, logged and shown, the environment's value in force", async () => {
-    let current: Record<string, string> = { scrapeDelaySeconds: "600", queryLimit: "5000" };
-    ssm.on(GetParametersByPathCommand).callsFake(() => ({ Parameters: parameters(current) }));
+    setParameters({ scrapeDelaySeconds: "600", queryLimit: "5000" });
     const logger = memoryLogger();
     const provider = createConfigProvider({
       env: { SCRAPE_DELAY_SECONDS: "480", QUERY_LIMIT: "2000", EXCLUDE_HOST: "true" },
-      overrides: ssmOverrides(path, { client: new SSMClient({}), maxAgeSeconds: 0 }),
+      overrides: reader(0),
       logger,
     });
     const first = await provider.current();
@@ -58,7 +81,7 @@ describe("SSM overrides", () => {
     expect(first.sources).toMatchObject({ scrapeDelaySeconds: "ssm", queryLimit: "ssm", excludeHost: "env" });
     expect(first.sources.initialLookbackSeconds).toBe("default");
 
-    current = { scrapeDelaySeconds: "ten minutes", queryLimit: "5000" };
+    setParameters({ scrapeDelaySeconds: "ten minutes", queryLimit: "5000" });
     const second = await provider.current();
     expect(second.config.scrapeDelaySeconds).toBe(480);
     expect(second.sources.scrapeDelaySeconds).toBe("env");
@@ -78,25 +101,22 @@ describe("SSM overrides", () => {
     await provider.current(); // the same rejection is not logged again
     expect(logger.lines).toHaveLength(1);
 
-    current = { scrapeDelaySeconds: "720", queryLimit: "5000" };
+    setParameters({ scrapeDelaySeconds: "720", queryLimit: "5000" });
     const fixed = await provider.current();
     expect(fixed.config.scrapeDelaySeconds).toBe(720);
     expect(fixed.issues).toEqual([]);
   });
 
-  it("keeps the overrides last read when SSM cannot be read, and says so", async () => {
-    let fail = false;
-    ssm.on(GetParametersByPathCommand).callsFake(() => {
-      if (fail) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
-      return { Parameters: parameters({ scrapeDelaySeconds: "600" }) };
-    });
+  it("keeps the overrides last read when SSM cannot be read (throttled past the retries, or denied), and says so", async () => {
+    setParameters({ scrapeDelaySeconds: "600" });
+    const call = awsJsonClient("ssm", { env: ssm.env, sleep: async () => {} });
     const provider = createConfigProvider({
       env: {},
-      overrides: ssmOverrides(path, { client: new SSMClient({}), maxAgeSeconds: 0 }),
+      overrides: ssmOverrides(path, { call, maxAgeSeconds: 0 }),
       logger: memoryLogger(),
     });
     expect((await provider.current()).config.scrapeDelaySeconds).toBe(600);
-    fail = true;
+    ssm.failNext(errors.throttling, errors.throttling, errors.throttling);
     const during = await provider.current();
     expect(during.config.scrapeDelaySeconds).toBe(600);
     expect(during.issues).toEqual([
@@ -107,6 +127,13 @@ describe("SSM overrides", () => {
         rule: "could not be read: Rate exceeded",
       },
     ]);
+    ssm.failNext(errors.accessDenied);
+    expect((await provider.current()).issues.map((issue) => issue.rule)).toEqual([
+      `could not be read: ${errors.accessDenied.message}`,
+    ]);
+    // Throttled once, then answered: the retry hides it.
+    ssm.failNext(errors.throttling);
+    expect((await provider.current()).issues).toEqual([]);
   });
 
   it("refuses to start on an invalid environment value, naming it", async () => {
@@ -159,11 +186,11 @@ describe("the endpoint's view of the settings", () => {
   const emptyState: StoredState = { accounts: [] };
   const get = (path: string): HttpRequest => ({ method: "GET", path, rawQuery: "", headers: {} });
   const appWith = (env: Record<string, string>, overrides: Record<string, string>) => {
-    ssm.on(GetParametersByPathCommand).resolves({ Parameters: parameters(overrides) });
+    setParameters(overrides);
     return createApp({
       settings: createConfigProvider({
         env,
-        overrides: ssmOverrides(path, { client: new SSMClient({}), maxAgeSeconds: 0 }),
+        overrides: reader(0),
         logger: memoryLogger(),
       }),
       readState: async () => emptyState,

@@ -1,14 +1,9 @@
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { discover } from "../../lambda/handlers/discover.ts";
 import { readToken } from "../../lambda/handlers/environment.ts";
 import { fetchOne } from "../../lambda/handlers/fetch-account.ts";
 import { type Harness, startHarness } from "../collect/harness.ts";
+import { type AwsJsonFake, errors, startAwsJsonFake } from "../lib/aws-json-fake.ts";
 
 describe("handlers", () => {
   let harness: Harness;
@@ -48,38 +43,39 @@ describe("handlers", () => {
 });
 
 describe("the API token", () => {
-  const secrets = mockClient(SecretsManagerClient);
-  afterEach(() => secrets.reset());
+  // Secrets Manager as its JSON API answers, over HTTP (test/lib/aws-json-fake.ts).
+  let secrets: AwsJsonFake;
+  beforeAll(async () => {
+    secrets = await startAwsJsonFake();
+  });
+  afterAll(() => secrets.close());
+  afterEach(() => secrets.secrets.clear());
+  const fromSecret = { CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" };
 
   it("comes from the environment in local mode", async () => {
     expect(await readToken({ CLOUDFLARE_API_TOKEN: "local-token" })).toBe("local-token");
   });
 
   it("comes from Secrets Manager in AWS", async () => {
-    secrets.on(GetSecretValueCommand, { SecretId: "arn:secret" }).resolves({ SecretString: " cf-token \n" });
-    expect(
-      await readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
-    ).toBe("cf-token");
+    secrets.secrets.set("arn:secret", " cf-token \n");
+    expect(await readToken({ ...secrets.env, ...fromSecret })).toBe("cf-token");
   });
 
   it("says clearly when the secret is still empty", async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: "" });
-    await expect(
-      readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
-    ).rejects.toThrow("the secret arn:secret holds no Cloudflare API token yet");
+    secrets.secrets.set("arn:secret", "");
+    await expect(readToken({ ...secrets.env, ...fromSecret })).rejects.toThrow(
+      "the secret arn:secret holds no Cloudflare API token yet",
+    );
   });
 
   it("says the same when the secret was created without a value (no version yet)", async () => {
-    secrets.on(GetSecretValueCommand).rejects(
-      new ResourceNotFoundException({
-        message: "Secrets Manager can't find the specified secret value",
-        $metadata: {},
-      }),
-    );
-    await expect(
-      readToken({ CLOUDFLARE_API_TOKEN_SECRET_ARN: "arn:secret" }, new SecretsManagerClient({})),
-    ).rejects.toThrow(
+    await expect(readToken({ ...secrets.env, ...fromSecret })).rejects.toThrow(
       "the secret arn:secret holds no Cloudflare API token yet: fill it with aws secretsmanager put-secret-value",
     );
+  });
+
+  it("passes on any other refusal in AWS's words", async () => {
+    secrets.failNext(errors.accessDenied);
+    await expect(readToken({ ...secrets.env, ...fromSecret })).rejects.toThrow(errors.accessDenied.message);
   });
 });
