@@ -1,12 +1,14 @@
 /**
  * What one fetcher cycle costs for a number of Business zones with every query group and
- * REST snapshot, against the simulator and a DynamoDB (dynalite) in another process, with
+ * REST snapshot, against the simulator and a DynamoDB (dynalite), each in a process of its own, with
  * a virtual clock: Cloudflare requests, DynamoDB items and write units (as dynalite
  * reports `ConsumedCapacity`: the larger of the item before and after, per started KB),
  * read units (computed from the items each read returned: per started 4 KB, halved for
  * eventually consistent reads), the series that changed in a steady minute and the bytes
  * written for them, and the fetcher's time. Nothing here is asserted.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { fetchAccount } from "../lambda/collect/fetch-account.ts";
 import { createRuntime } from "../lambda/collect/runtime.ts";
@@ -16,7 +18,31 @@ import { jsonLogger } from "../lambda/lib/log.ts";
 import { readAccountShards, type Shard } from "../lambda/store/shards.ts";
 import { createStore, createTable, type Store } from "../lambda/store/table.ts";
 import { VirtualClock } from "../local/simulator/clock.ts";
-import { startSimulator } from "../local/simulator/server.ts";
+
+/** The simulator in another process (bench/simulator-process.ts), its clock kept to `clock`. */
+async function startSimulatorProcess(zoneCount: number, clock: VirtualClock) {
+  const child = spawn(
+    process.execPath,
+    [new URL("./simulator-process.ts", import.meta.url).pathname, String(zoneCount), String(clock.now())],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const [line] = (await once(child.stdout ?? child, "data")) as [Buffer];
+  const started = JSON.parse(line.toString()) as { baseUrl: string; account: { id: string; name: string } };
+  return {
+    ...started,
+    async syncClock() {
+      const response = await fetch(`${started.baseUrl.replace(/\/client\/v4$/, "")}/__simulator/clock`, {
+        method: "POST",
+        body: JSON.stringify({ set: new Date(clock.now()).toISOString() }),
+      });
+      if (!response.ok) throw new Error(`simulator clock: ${response.status}`);
+    },
+    async close() {
+      child.stdin?.end();
+      await once(child, "exit");
+    },
+  };
+}
 
 interface Counted {
   items: number;
@@ -96,14 +122,20 @@ function changedSeries(
 export interface CollectMeasure {
   zoneCount: number;
   first: Record<string, number>;
+  /** The median steady minute of a warm container (it holds the slices it wrote). */
   steady: Record<string, number>;
+  /** One steady minute of a cold container (it reads every slice). */
+  cold: Record<string, number>;
   tableName: string;
   accountCacheKeyEnv: Record<string, string>;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-/** One first cycle (discovery, one-hour catch-up) and `steadyCycles` one-minute cycles. */
+/**
+ * One first cycle (discovery, one-hour catch-up), `steadyCycles` one-minute cycles in the
+ * same (warm) container, and one more minute in a cold one.
+ */
 export async function measureCollect(
   zoneCount: number,
   endpoint: string,
@@ -111,21 +143,7 @@ export async function measureCollect(
 ): Promise<CollectMeasure> {
   const { steadyCycles = 5, compare = true } = options;
   const clock = new VirtualClock(Date.UTC(2026, 10, 20, 12, 0, 30));
-  const simulator = await startSimulator({
-    clock,
-    world: {
-      accounts: [
-        {
-          name: "Bench",
-          zones: Array.from({ length: zoneCount }, (_, i) => ({
-            name: `zone${i}.example`,
-            plan: "business" as const,
-          })),
-        },
-      ],
-      tokens: [{ value: "sim-token" }],
-    },
-  });
+  const simulator = await startSimulatorProcess(zoneCount, clock);
   const tableName = `bench-${zoneCount}`;
   const base = createStore(tableName, { endpoint });
   await createTable(base);
@@ -139,18 +157,25 @@ export async function measureCollect(
   const counted: Counted = { items: 0, units: 0, readUnits: 0, seriesBytes: 0 };
   const env = { CLOUDFLARE_API_BASE_URL: simulator.baseUrl };
   const config = loadConfig(env);
-  const account = simulator.world.accounts[0];
-  if (!account) throw new Error("no account");
+  const account = simulator.account;
+  // One container's store for the whole run (a warm Lambda keeps its client, and with it
+  // the slices it wrote: lambda/store/slice-cache.ts); a cold container's is new.
+  const warm = countingStore(base, counted);
+  let store = warm;
   const deps = () =>
     createRuntime({
       config,
       token: "sim-token",
-      store: countingStore(base, counted),
+      store,
       clock: () => clock.now(),
       logger: jsonLogger({}, () => {}),
-      sleep: async (ms) => clock.advance(ms),
+      sleep: async (ms) => {
+        clock.advance(ms);
+        await simulator.syncClock();
+      },
     });
   const cycle = async () => {
+    await simulator.syncClock();
     Object.assign(counted, { items: 0, units: 0, readUnits: 0, seriesBytes: 0 });
     const discoverStarted = performance.now();
     await discover(deps(), { scheduledTime: new Date(clock.now()).toISOString() });
@@ -176,7 +201,7 @@ export async function measureCollect(
       series: total,
       changed,
       ms,
-      // CPU of this process during the run: the fetcher and the simulator answering it.
+      // CPU of this process during the run: the fetcher alone (the simulator and DynamoDB run elsewhere).
       cpuMs: (cpu.user + cpu.system) / 1000,
       discoverMs,
     };
@@ -187,12 +212,17 @@ export async function measureCollect(
     clock.advance(60_000);
     steady.push(await cycle());
   }
+  // One more minute in a cold container: it reads and decodes every slice it writes.
+  clock.advance(60_000);
+  store = countingStore(base, counted);
+  const cold = await cycle();
   await simulator.close();
   const keys = Object.keys(first) as (keyof typeof first)[];
   return {
     zoneCount,
     first,
     steady: Object.fromEntries(keys.map((key) => [key, median(steady.map((s) => s[key]))])),
+    cold,
     tableName,
     accountCacheKeyEnv: env,
   };

@@ -26,6 +26,15 @@ export const prices = {
 
 export const minutesPerMonth = 30 * 24 * 60;
 
+/**
+ * The share of minutes whose fetcher finds the slices it wrote still held by its container
+ * (lambda/store/slice-cache.ts); the others read and decode every slice. One account's single
+ * work item a minute meets the same warm container nearly always, but Step Functions' Map
+ * sends each item to any warm container, containers are recycled, and several work items
+ * share containers at random: priced pessimistically, as one minute in two.
+ */
+export const warmShare = 0.5;
+
 export interface MinuteOperations {
   writeUnits: number;
   /** The fetcher's reads, and one scrape's. */

@@ -1,5 +1,6 @@
 import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
+import { cachedSlice, cacheSlice, dropSlice } from "./slice-cache.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -23,7 +24,17 @@ export async function readShards(
   wanted: readonly { group: string; scopeId: string; index: number }[],
   options: { consistent?: boolean } = {},
 ): Promise<Shard[]> {
-  const scopes = [...new Set(wanted.map((w) => w.scopeId))];
+  const byScope = Map.groupBy(wanted, (w) => w.scopeId);
+  // A zone whose every wanted slice this container holds is not read: the write's condition checks it.
+  const cached: SliceRef[] = [];
+  const scopes: string[] = [];
+  for (const [scope, refs] of byScope) {
+    const held = options.consistent
+      ? []
+      : [...new Set(refs.map((w) => w.index))].map((index) => cachedSlice(store, accountId, scope, index));
+    if (held.length > 0 && held.every((slice) => slice !== undefined)) cached.push(...held);
+    else scopes.push(scope);
+  }
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < scopes.length; i += 10) {
     const batch = scopes.slice(i, i + 10);
@@ -36,14 +47,33 @@ export async function readShards(
   // A slice with nothing in format 2 yet may still be in format 1.
   const present = new Set(slices.map((slice) => `${slice.scopeId}#${slice.index}`));
   const missing = new Set(
-    wanted.filter((w) => !present.has(`${w.scopeId}#${w.index}`)).map((w) => w.scopeId),
+    wanted
+      .filter((w) => scopes.includes(w.scopeId) && !present.has(`${w.scopeId}#${w.index}`))
+      .map((w) => w.scopeId),
   );
   if (missing.size > 0)
     slices = slicesFromItems([...items, ...(await queryLegacy(store, accountId, missing))]);
+  remember(store, accountId, slices, wanted, scopes);
   const byKey = new Set(wanted.map((w) => `${w.group}#${w.scopeId}#${w.index}`));
-  return slices.flatMap((slice) =>
+  return [...slices, ...cached].flatMap((slice) =>
     [...slice.shards.values()].filter((s) => byKey.has(`${s.group}#${s.scopeId}#${s.index}`)),
   );
+}
+
+/** Caches the slices just read, and as empty the wanted ones a zone without format-1 items does not hold. */
+function remember(
+  store: Store,
+  accountId: string,
+  slices: readonly SliceRef[],
+  wanted: readonly { scopeId: string; index: number }[],
+  scopes: readonly string[],
+): void {
+  const withLegacy = new Set(slices.filter((s) => s.legacy.length > 0).map((s) => s.scopeId));
+  const read = new Set(slices.map((slice) => `${slice.scopeId}#${slice.index}`));
+  for (const slice of slices) if (!withLegacy.has(slice.scopeId)) cacheSlice(store, accountId, slice);
+  for (const w of wanted)
+    if (scopes.includes(w.scopeId) && !withLegacy.has(w.scopeId) && !read.has(`${w.scopeId}#${w.index}`))
+      cacheSlice(store, accountId, emptySlice(w.scopeId, w.index));
 }
 
 /** Format-1 items sort after format 2 (`SERIES#2#`): group names start with a letter. */
@@ -96,24 +126,33 @@ async function writeOneSlice(
 ): Promise<SliceWrite> {
   let slice =
     group.find((u) => u.previous.slice)?.previous.slice ??
+    cachedSlice(store, accountId, first.scopeId, first.index) ??
     (await readSlice(store, accountId, first.scopeId, first.index));
-  for (let attempt = 0; ; attempt++) {
-    for (const { previous } of group) {
-      const held = slice.shards.get(previous.group);
-      if (previous.stored ? held?.cursor !== previous.cursor : held !== undefined)
-        throw new ShardConflictError("shard moved on");
+  try {
+    for (let attempt = 0; ; attempt++) {
+      for (const { previous } of group) {
+        const held = slice.shards.get(previous.group);
+        if (previous.stored ? held?.cursor !== previous.cursor : held !== undefined)
+          throw new ShardConflictError("shard moved on");
+      }
+      try {
+        const written = await writeSlice(
+          store,
+          accountId,
+          slice,
+          group.map((u) => u.next),
+        );
+        cacheSlice(store, accountId, written.slice);
+        return written;
+      } catch (error) {
+        if (!(error instanceof ShardConflictError) || attempt === sliceRetries) throw error;
+        slice = await readSlice(store, accountId, first.scopeId, first.index);
+      }
     }
-    try {
-      return await writeSlice(
-        store,
-        accountId,
-        slice,
-        group.map((u) => u.next),
-      );
-    } catch (error) {
-      if (!(error instanceof ShardConflictError) || attempt === sliceRetries) throw error;
-      slice = await readSlice(store, accountId, first.scopeId, first.index);
-    }
+  } catch (error) {
+    // What this container holds of the slice is no longer known to be its latest write.
+    dropSlice(store, accountId, first.scopeId, first.index);
+    throw error;
   }
 }
 
