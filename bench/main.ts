@@ -12,7 +12,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { foldEvery } from "../lambda/store/slices.ts";
 import { ExporterStack } from "../lib/exporter-stack.ts";
 import { serveNodeOptions } from "../lib/serving.ts";
-import { measureBundles } from "./bundles.ts";
+import { measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
 import { fixedMonthlyUsd, lambdaMs, monthlyUsd } from "./cost.ts";
 import { renderScript } from "./render.ts";
@@ -171,9 +171,14 @@ try {
   console.log(
     `\nScrape of ${scrape.series} series (100 zones), store in another process, gzip: ${round(scrape.ms, 0)} ms, serve process peak RSS ${round(scrape.maxRssMb, 0)} MB, ${scrape.gzipBytes} bytes gzip'd (${scrape.textBytes} text)`,
   );
-  console.log(`\n| bundle | bytes | import (ms) |\n|---|---:|---:|`);
+  console.log(
+    `\n| bundle | bytes at start | bytes in all | import (ms) | import CPU (ms) |\n|---|---:|---:|---:|---:|`,
+  );
   for (const [name, b] of Object.entries(bundles))
-    console.log(`| ${name} | ${b.bytes} | ${round(b.importMs, 0)} |`);
+    console.log(
+      `| ${name} | ${b.bytes} | ${b.totalBytes} | ${round(b.importMs, 0)} | ${round(b.importCpuMs, 0)} |`,
+    );
+  console.log(`node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms`);
   console.log(
     `\nMonthly (10 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost10.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );
@@ -206,7 +211,11 @@ try {
       promClient: round(render[100_000]?.theirs.maxRssMb ?? 0, 0),
     },
     bundleBytes: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.bytes])),
+    bundleTotalBytes: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.totalBytes])),
     bundleImportMs: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, round(v.importMs, 0)])),
+    bundleImportCpuMs: Object.fromEntries(
+      Object.entries(bundles).map(([k, v]) => [k, round(v.importCpuMs, 0)]),
+    ),
     fetcherCpuMs10: round(s10.cpuMs ?? 0, 0),
     fetcherCpuMs100: round(collect100.steady.cpuMs ?? 0, 0),
     monthlyUsd10: round(cost10.total),

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
-import { type Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { bundleAliases, projectRoot, requireBanner } from "./bundling.ts";
+import { bundleHandler, projectRoot } from "./bundling.ts";
 import { acknowledge } from "./nag.ts";
 import { type ExporterSettings, lambdaLogFormat } from "./settings.ts";
 
@@ -29,12 +28,12 @@ export interface ExporterFunctionProps {
 }
 
 /**
- * One exporter Lambda: Node 24 on arm64, bundled locally by esbuild (no Docker) into one
- * minified ES module, logging to its own log group with the configured retention, under
+ * One exporter Lambda: Node 24 on arm64, bundled locally by esbuild (no Docker) into a
+ * minified ES module and the chunks it loads lazily (lib/bundling.ts), logging to its own log group with the configured retention, under
  * a role that may write to that log group and nothing else until grants are added.
  */
 export class ExporterFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
 
@@ -54,11 +53,9 @@ export class ExporterFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: `${projectRoot}${props.entry}`,
-      handler: "handler",
-      projectRoot,
-      depsLockFilePath: `${projectRoot}package-lock.json`,
+    this.function = new LambdaFunction(this, "Function", {
+      code: bundled(props.entry),
+      handler: "index.handler",
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -77,28 +74,6 @@ export class ExporterFunction extends Construct {
         EXPORTER_VERSION: packageVersion,
         LOG_FORMAT: lambdaLogFormat,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        // Stack traces need file names and lines, not the sources themselves.
-        sourcesContent: false,
-        // The AWS SDK v3 clients are bundled on purpose: the Lambda runtime's copy changes
-        // under us, while the bundle pins the exact versions the tests ran against.
-        bundleAwsSDK: true,
-        externalModules: [],
-        banner: requireBanner,
-        // lib/bundling.ts holds these options for the bench too: tree-shaking spelled out,
-        // no legal comments, and the modules a Lambda never runs replaced.
-        esbuildArgs: {
-          "--tree-shaking": "true",
-          "--legal-comments": "none",
-          ...Object.fromEntries(Object.entries(bundleAliases).map(([from, to]) => [`--alias:${from}`, to])),
-        },
-        logLevel: LogLevel.WARNING,
-      },
     });
     if (settings.tracing) {
       acknowledge(
@@ -108,4 +83,28 @@ export class ExporterFunction extends Construct {
       );
     }
   }
+}
+
+/**
+ * The handler's asset, bundled by lib/bundling.ts in this process (no Docker: the image is
+ * never pulled) and hashed by its output, so an unchanged bundle is an unchanged asset.
+ * The AWS SDK clients are bundled on purpose: the Lambda runtime's copy changes under us,
+ * while the bundle pins the exact versions the tests ran against.
+ */
+function bundled(entry: string): Code {
+  return Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry("public.ecr.aws/lambda/nodejs:24"),
+      // Names the handler in CDK's cache key for staged assets (the local bundler, a
+      // function, is not part of it): without it the three handlers would share one asset.
+      environment: { EXPORTER_ENTRY: entry },
+      local: {
+        tryBundle(outputDir) {
+          bundleHandler(entry, outputDir);
+          return true;
+        },
+      },
+    },
+  });
 }

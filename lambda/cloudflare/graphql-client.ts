@@ -1,17 +1,34 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { z } from "zod";
-import { type ClientOptions, guardedCall } from "./call.ts";
+import { type CallBudget, type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, notJson, rayOf } from "./errors.ts";
+
+export interface GraphqlClientOptions extends ClientOptions {
+  /**
+   * Account-based rate limiting (GRAPHQL_ACCOUNT_BASED_RATE_LIMITING): an account's client
+   * (`forAccount`) sends `X-Rate-Limit-Type: account-based` and draws from that account's budget.
+   */
+  accountBased?: { limiterFor(accountId: string): CallBudget };
+}
 
 /** Cloudflare's GraphQL Analytics API: every answer checked, every error classified. */
 export class CloudflareGraphqlClient {
   readonly #client: GraphQLClient;
-  readonly #options: ClientOptions;
+  readonly #options: GraphqlClientOptions;
+  /**
+   * Set on an account's client under account-based rate limiting: Cloudflare charges the
+   * account, and zone lists must be nested in its `accounts` block (collect/request.ts).
+   */
+  readonly account: string | undefined;
 
-  constructor(options: ClientOptions) {
+  constructor(options: GraphqlClientOptions, account?: string) {
     this.#options = options;
+    this.account = account;
     this.#client = new GraphQLClient(`${options.baseUrl.replace(/\/$/, "")}/graphql`, {
-      headers: { authorization: `Bearer ${options.token}` },
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        ...(account === undefined ? {} : { "x-rate-limit-type": "account-based" }),
+      },
       errorPolicy: "all",
       // A string document goes as it is: no parse for its operation name (each document
       // holds one operation, so none is needed), and no GraphQL parser in the bundle.
@@ -19,6 +36,19 @@ export class CloudflareGraphqlClient {
       jsonSerializer: { stringify: JSON.stringify, parse: parseGraphqlBody },
       fetch: jsonOnly(options.fetch ?? fetch),
     });
+  }
+
+  /**
+   * The client for one account's queries: itself in the default mode (one budget per
+   * token); under account-based rate limiting, one that asks for it and spends the account's budget.
+   */
+  forAccount(accountId: string): CloudflareGraphqlClient {
+    const { accountBased } = this.#options;
+    if (!accountBased || this.account === accountId) return this;
+    return new CloudflareGraphqlClient(
+      { ...this.#options, limiter: accountBased.limiterFor(accountId) },
+      accountId,
+    );
   }
 
   /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */

@@ -32,6 +32,12 @@ export interface ChunkContext {
   isUnavailable(group: AnyQueryGroup, target: Target): boolean;
   /** Remembers a refusal that names this target. */
   markUnavailable(group: AnyQueryGroup, target: Target, error: CloudflareApiError): void;
+  /**
+   * Whether this group waits for this target (its rule names are not read yet): it is not
+   * fetched, and its shards, never stored, are stored unmoved, so its counting starts at
+   * the zone's start whenever it can begin.
+   */
+  isWaiting?(group: AnyQueryGroup, target: Target): boolean;
   policyFor(target: Target): LabelPolicy;
   /** The account's learned per-request ceiling (none: requests are packed by count only). */
   ceiling?: AccountCeiling;
@@ -74,13 +80,18 @@ export async function collectChunk(
   } catch (error) {
     return { counts, stop: error };
   }
-  const fetched = await fetchChunk(deps, plans, end, context.ceiling);
+  const waiting = new Set(
+    plans.flatMap((plan) =>
+      plan.targets.filter((t) => context.isWaiting?.(plan.group, t)).map((t) => keyOf(plan, t)),
+    ),
+  );
+  const fetched = await fetchChunk(deps, plans, end, context.ceiling, waiting);
   counts = addCounts(counts, {
     datasetsRefused: rememberRefusals(context, plans, fetched.failed),
     errors: failureErrors(plans, fetched.failed),
   });
   // What was fetched before a failure is still counted: each shard moves only as far as its rows reach.
-  const written = await applyAndWrite(deps, context, plans, fetched);
+  const written = await applyAndWrite(deps, context, plans, fetched, waiting);
   return { counts: addCounts(counts, written.counts), stop: written.stop ?? fetched.stop };
 }
 
@@ -90,12 +101,13 @@ async function fetchChunk(
   plans: readonly Plan[],
   end: number,
   ceiling: AccountCeiling | undefined,
+  waiting: ReadonlySet<string>,
 ): Promise<Fetched> {
   const fetched: Fetched = { rows: new Map(), until: new Map(), failed: new Map() };
   const rounds = Math.max(0, ...plans.map((plan) => plan.pieces.length));
   try {
     for (let round = 0; round < rounds; round++) {
-      const work = roundWork(plans, round, end, fetched.failed);
+      const work = roundWork(plans, round, end, (key) => fetched.failed.has(key) || waiting.has(key));
       if (work.length === 0) continue;
       // Throws only what stops the run (rate limit, rejected token); cursors then stay put.
       // Packed to the account's learned per-request ceiling and the operator's cap (plan.ts).
@@ -113,12 +125,12 @@ async function fetchChunk(
   return fetched;
 }
 
-/** Each plan's piece of this round, for the targets that have begun and not failed. */
+/** Each plan's piece of this round, for the targets that have begun and are not left out (failed, waiting). */
 function roundWork(
   plans: readonly Plan[],
   round: number,
   end: number,
-  failed: ReadonlyMap<string, unknown>,
+  leftOut: (key: string) => boolean,
 ): Work[] {
   const work: Work[] = [];
   for (const plan of plans) {
@@ -126,7 +138,7 @@ function roundWork(
     if (!piece) continue;
     const [from, to] = piece;
     const active = plan.targets.filter(
-      (t) => !failed.has(keyOf(plan, t)) && (plan.begin.get(t.id) ?? end) <= from && cursorOf(plan, t) < to,
+      (t) => !leftOut(keyOf(plan, t)) && (plan.begin.get(t.id) ?? end) <= from && cursorOf(plan, t) < to,
     );
     if (active.length === 0) continue;
     work.push({
@@ -211,14 +223,22 @@ async function applyAndWrite(
   context: ChunkContext,
   plans: readonly Plan[],
   fetched: Fetched,
+  waiting: ReadonlySet<string>,
 ): Promise<PhaseResult> {
   let counts = noCounts();
   const targets = new Map(plans.flatMap((plan) => plan.targets.map((t) => [t.id, t] as const)));
   for (const target of [...targets.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     const work: TargetWork[] = [];
     for (const plan of plans) {
+      if (!plan.targets.includes(target)) continue;
+      if (waiting.has(keyOf(plan, target))) {
+        // Unmoved: stored once (its start kept), then left alone until it can be fetched.
+        const to = cursorOf(plan, target);
+        work.push({ plan, samples: new Map(), range: { from: to, to } });
+        continue;
+      }
       const to = fetched.until.get(keyOf(plan, target));
-      if (to === undefined || !plan.targets.includes(target)) continue;
+      if (to === undefined) continue;
       const rows = fetched.rows.get(keyOf(plan, target)) ?? [];
       const samples = samplesByMinute(plan.group, rows, target.label, context.policyFor(target));
       work.push({ plan, samples, range: { from: plan.oldest.get(target.id) ?? 0, to } });

@@ -95,7 +95,7 @@ export async function discoverZones(
         .filter((zone) => zone.status === "active")
         .sort((a, b) => a.id.localeCompare(b.id));
       const settings = await zoneSettings(
-        deps.graphql,
+        deps.graphql.forAccount(account.id),
         zones.map((zone) => zone.id),
         datasets,
       );
@@ -110,7 +110,16 @@ export async function discoverZones(
   return zones.filter((zone) => zoneAllowed(config, zone.id));
 }
 
-/** Each zone's `settings` for the datasets the query groups use, ten zones per query. */
+const zonesSettingsSchema = z.object({
+  zones: z.array(
+    z.object({ zoneTag: z.string(), settings: z.record(z.string(), datasetSettingsSchema.nullable()) }),
+  ),
+});
+
+/**
+ * Each zone's `settings` for the datasets the query groups use, ten zones per query; under
+ * account-based rate limiting (an account's client) the zone list is nested in its account.
+ */
 async function zoneSettings(
   graphql: CloudflareGraphqlClient,
   zoneIds: readonly string[],
@@ -119,18 +128,25 @@ async function zoneSettings(
   const out = new Map<string, ZoneInfo["settings"]>();
   if (datasets.length === 0) return out;
   const fields = datasets.map((d) => `${d} { enabled maxDuration notOlderThan maxPageSize }`).join(" ");
-  const query = `query ZoneSettings($zoneTags: [string!]) { viewer { zones(filter: { zoneTag_in: $zoneTags }) { zoneTag settings { ${fields} } } } }`;
-  const schema = z.object({
-    viewer: z.object({
-      zones: z.array(
-        z.object({ zoneTag: z.string(), settings: z.record(z.string(), datasetSettingsSchema.nullable()) }),
-      ),
-    }),
-  });
+  const zones = `zones(filter: { zoneTag_in: $zoneTags }) { zoneTag settings { ${fields} } }`;
+  const { account } = graphql;
+  const query =
+    account === undefined
+      ? `query ZoneSettings($zoneTags: [string!]) { viewer { ${zones} } }`
+      : `query ZoneSettings($account: string!, $zoneTags: [string!]) { viewer { accounts(filter: { accountTag: $account }) { ${zones} } } }`;
+  const schema = z.union([
+    z.object({ viewer: zonesSettingsSchema }),
+    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema).length(1) }) }),
+  ]);
   for (let i = 0; i < zoneIds.length; i += maxZonesPerQuery) {
     const zoneTags = zoneIds.slice(i, i + maxZonesPerQuery);
-    const data = await graphql.query(query, { zoneTags }, schema);
-    for (const zone of data.viewer.zones) {
+    const data = await graphql.query(
+      query,
+      { zoneTags, ...(account === undefined ? {} : { account }) },
+      schema,
+    );
+    const answered = "accounts" in data.viewer ? (data.viewer.accounts[0]?.zones ?? []) : data.viewer.zones;
+    for (const zone of answered) {
       const settings: ZoneInfo["settings"] = {};
       for (const [dataset, value] of Object.entries(zone.settings)) settings[dataset] = value ?? unavailable;
       out.set(zone.zoneTag, settings);
@@ -162,7 +178,7 @@ export async function discoverAccountSettings(
           accounts: z.array(z.object({ settings: z.record(z.string(), datasetSettingsSchema.nullable()) })),
         }),
       });
-      const data = await deps.graphql.query(query, { accountTag: account.id }, schema);
+      const data = await deps.graphql.forAccount(account.id).query(query, { accountTag: account.id }, schema);
       const settings: ZoneInfo["settings"] = {};
       for (const [dataset, value] of Object.entries(data.viewer.accounts[0]?.settings ?? {}))
         settings[dataset] = value ?? unavailable;

@@ -8,8 +8,6 @@ import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import { type AccountInfo, discoverAccountSettings, discoverZones, type ZoneInfo } from "./discovery.ts";
 import { collectSnapshots } from "./fetch-snapshots.ts";
 import { AccountCeiling } from "./fetch-within-ceiling.ts";
-import { dueChunks } from "./plan.ts";
-import { loadRuleNames } from "./rule-name-cache.ts";
 import {
   addCounts,
   describe,
@@ -20,9 +18,9 @@ import {
   type PushAfterRun,
   type RunCounts,
   type ShardWrite,
-  type Target,
 } from "./run-types.ts";
 import { leaseIdOf, type WorkScope, zoneGroupsOf, zonesOfItem } from "./work-items.ts";
+import { collectZones, prepareZoneStage } from "./zone-stage.ts";
 
 export type { ApiStats, FetchDeps, FetchError, FetchSummary } from "./run-types.ts";
 export { describe } from "./run-types.ts";
@@ -42,7 +40,12 @@ export async function fetchAccount(
   account: AccountInfo,
   scope: WorkScope = {},
 ): Promise<FetchSummary> {
-  const base = { accountId: account.id, accountName: account.name, zonesCollected: 0 };
+  const base = {
+    accountId: account.id,
+    accountName: account.name,
+    zonesCollected: 0,
+    everyMinutes: scope.everyMinutes ?? 1,
+  };
   const none = { ...base, ...noCounts(), graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
   const before = { ...deps.stats };
   const owner = randomUUID();
@@ -55,10 +58,15 @@ export async function fetchAccount(
   }
   let summary: FetchSummary = none;
   const writes: ShardWrite[] = [];
-  // The run's writes are kept only when there is a push to give them to.
-  const run = deps.push ? { ...deps, onShardWritten: (write: ShardWrite) => void writes.push(write) } : deps;
+  // The run's writes are kept only when there is a push to give them to. Its GraphQL
+  // client is the account's (its own budget under account-based rate limiting).
+  const run: FetchDeps = {
+    ...deps,
+    graphql: deps.graphql.forAccount(account.id),
+    ...(deps.push ? { onShardWritten: (write: ShardWrite) => void writes.push(write) } : {}),
+  };
   try {
-    const blockedUntil = await readGraphqlBlock(deps.store);
+    const blockedUntil = await readGraphqlBlock(deps.store, blockScope(deps, account.id));
     if (blockedUntil > deps.clock()) {
       const until = new Date(blockedUntil).toISOString();
       log.info("Cloudflare's GraphQL budget is spent; this run waits", { until });
@@ -76,7 +84,9 @@ export async function fetchAccount(
     };
     // An account's self-metrics are pushed by the item that collects its own datasets only.
     const selfMetrics = scope.accountStages !== false;
-    if (deps.push) summary = await pushAfterRun(deps.push, { account, writes, selfMetrics }, summary);
+    const wholeAccount = scope.zones === undefined;
+    if (deps.push)
+      summary = await pushAfterRun(deps.push, { account, writes, selfMetrics, wholeAccount }, summary);
     await finishRun(deps, account, summary, { owner, leaseId });
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
@@ -103,7 +113,7 @@ async function collectAccount(
     zones = zonesOfItem(all, scope);
   } catch (error) {
     counts = addCounts(counts, { errors: [describe("discovery", error)] });
-    await noteRateLimit(deps, error);
+    await noteRateLimit(deps, error, account.id);
     if (stopsTheRun(error)) return { counts, zonesCollected: 0 };
   }
   const zonesCollected = zones.filter((zone) =>
@@ -112,25 +122,19 @@ async function collectAccount(
   const availability = await Availability.load(deps.store, account.id, deps.clock());
   const probePeriodMs = deps.config.graphqlCeilingProbeSeconds * 1000;
   const ceiling = await AccountCeiling.load(deps.store, account.id, deps.clock(), probePeriodMs);
-  const context = { ...(await chunkContext(deps, account, zoneGroups, zones, availability)), ceiling };
-  const zoneTargets: Target[] = zones.map((zone) => ({
-    id: zone.id,
-    label: { name: "zone", value: zone.name },
-    settings: zone.settings,
-  }));
+  const stage = await prepareZoneStage(deps, account, scope, zones, { zoneGroups, availability });
+  stage.context = { ...stage.context, ceiling };
   const stages: Stage[] = [
-    [
-      "zones",
-      () => collectZones(deps, context, dueChunks(account.id, zoneTargets, scope, deps.clock()), zoneGroups),
-    ],
-    ["account", () => collectAccountGroups(deps, context, accountGroups)],
+    ["zones", () => collectZones(deps, stage, zoneGroups)],
+    ["account", () => collectAccountGroups(deps, stage.context, accountGroups)],
     ["snapshots", () => collectSnapshots(deps, account, zones)],
   ];
   try {
-    counts = addCounts(counts, await runStages(deps, stages));
+    counts = addCounts(counts, await runStages(deps, stages, account.id));
   } finally {
     await availability.save();
     await ceiling.save();
+    await stage.schedule.save(deps.clock());
   }
   return { counts, zonesCollected };
 }
@@ -139,7 +143,7 @@ async function collectAccount(
  * Each stage on its own: a failure in one (say, the account's settings) costs the others
  * nothing; only a rate limit or a rejected token stops the run.
  */
-async function runStages(deps: FetchDeps, stages: readonly Stage[]): Promise<RunCounts> {
+async function runStages(deps: FetchDeps, stages: readonly Stage[], accountId: string): Promise<RunCounts> {
   let counts = noCounts();
   for (const [stage, run] of stages) {
     let stop: unknown;
@@ -152,55 +156,10 @@ async function runStages(deps: FetchDeps, stages: readonly Stage[]): Promise<Run
     }
     if (stop === undefined) continue;
     counts = addCounts(counts, { errors: [describe(stage, stop)] });
-    await noteRateLimit(deps, stop);
+    await noteRateLimit(deps, stop, accountId);
     if (stopsTheRun(stop)) break;
   }
   return counts;
-}
-
-async function chunkContext(
-  deps: FetchDeps,
-  account: AccountInfo,
-  zoneGroups: readonly AnyQueryGroup[],
-  zones: readonly ZoneInfo[],
-  availability: Availability,
-): Promise<ChunkContext> {
-  const log = deps.logger.child({ accountId: account.id });
-  const ruleNames = await loadRuleNames(deps, account, zoneGroups, zones);
-  const policy = { excludeHost: deps.config.excludeHost, httpStatusGroup: deps.config.httpStatusGroup };
-  return {
-    account,
-    // A zone whose rule names wait for REST budget: its rule-labelled groups wait with them.
-    isUnavailable: (group, target) =>
-      availability.isUnavailable(group.name, target.id) ||
-      (group.usesRuleNames === true && ruleNames.pending.has(target.id)),
-    markUnavailable: (group, target, error) => {
-      availability.mark(group.name, target.id, deps.config.unavailableRetrySeconds, error.message);
-      log.warn("Cloudflare refused a dataset for this zone or account; it is left alone for a while", {
-        query: group.name,
-        scope: target.label.value,
-        retrySeconds: deps.config.unavailableRetrySeconds,
-        reason: error.message,
-      });
-    },
-    policyFor: (target) => ({ ...policy, ruleNames: ruleNames.names.get(target.id) ?? {} }),
-  };
-}
-
-/** The chunks due this minute (ten zones each: one GraphQL query answers at most ten); a stop ends the stage. */
-async function collectZones(
-  deps: FetchDeps,
-  context: ChunkContext,
-  chunks: readonly (readonly Target[])[],
-  groups: readonly AnyQueryGroup[],
-): Promise<PhaseResult> {
-  let counts = noCounts();
-  for (const chunk of chunks) {
-    const result = await collectChunk(deps, context, chunk, groups);
-    counts = addCounts(counts, result.counts);
-    if (result.stop !== undefined) return { counts, stop: result.stop };
-  }
-  return { counts };
 }
 
 async function collectAccountGroups(
@@ -243,11 +202,14 @@ async function finishRun(
 /** The push, after every state write of the run and within its lease: its failure is the run's error, never its counting's. */
 async function pushAfterRun(
   push: PushAfterRun,
-  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean },
+  run: { account: AccountInfo; writes: readonly ShardWrite[]; selfMetrics: boolean; wholeAccount: boolean },
   summary: FetchSummary,
 ): Promise<FetchSummary> {
   try {
-    const report = await push(run.account, run.writes, { selfMetrics: run.selfMetrics });
+    const report = await push(run.account, run.writes, {
+      selfMetrics: run.selfMetrics,
+      wholeAccount: run.wholeAccount,
+    });
     return report ? { ...summary, push: report } : summary;
   } catch (error) {
     return { ...summary, errors: [...summary.errors, describe("remote-write", error)] };
@@ -255,11 +217,16 @@ async function pushAfterRun(
 }
 
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */
-async function noteRateLimit(deps: FetchDeps, error: unknown): Promise<void> {
+async function noteRateLimit(deps: FetchDeps, error: unknown, accountId: string): Promise<void> {
   if (error instanceof CloudflareApiError && error.kind === "rateLimited" && error.status !== undefined) {
     await writeGraphqlBlock(
       deps.store,
       deps.clock() + (error.retryAfterSeconds ?? budgetBackoffSeconds) * 1000,
+      blockScope(deps, accountId),
     );
   }
 }
+
+/** Whose budget a "budget depleted" answer spent: the token's, or the account's under account-based rate limiting. */
+const blockScope = (deps: FetchDeps, accountId: string) =>
+  deps.config.accountBasedRateLimiting ? accountId : undefined;

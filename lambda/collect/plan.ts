@@ -1,10 +1,8 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
 import type { Shard } from "../store/shards.ts";
-import { maxZonesPerQuery } from "./limits.ts";
 import type { RequestPart } from "./request.ts";
 import type { Target } from "./run-types.ts";
-import { chunkDue } from "./widening.ts";
 import { initialStart, oldestQueryable, splitRange } from "./windows.ts";
 
 /**
@@ -120,37 +118,6 @@ export function planOf(
   const starts = [...new Set(plan.begin.values())].filter((t) => t < end).sort((a, b) => a - b);
   plan.pieces = starts.flatMap((from, i) => splitRange(from, starts[i + 1] ?? end, maxDuration));
   return plan;
-}
-
-/** What a work item says about which zones are due (work-items.ts); all optional. */
-interface ChunkScope {
-  zones?: readonly [number, number];
-  everyMinutes?: number;
-  scheduledTime?: string;
-}
-
-/**
- * The zone chunks (ten zones each) this run collects: every chunk, or, when collection is
- * widened to every k minutes (widening.ts), the chunks whose turn is this minute. The
- * minute is the scheduled one, so a late start still collects the chunks of its tick.
- */
-export function dueChunks(
-  accountId: string,
-  targets: readonly Target[],
-  scope: ChunkScope,
-  nowMs: number,
-): Target[][] {
-  const first = Math.floor((scope.zones?.[0] ?? 0) / maxZonesPerQuery);
-  const scheduled = Date.parse(scope.scheduledTime ?? "");
-  const minute = Math.floor((Number.isNaN(scheduled) ? nowMs : scheduled) / 60_000);
-  const chunks: Target[][] = [];
-  for (let i = 0; i < targets.length; i += maxZonesPerQuery) {
-    const index = first + i / maxZonesPerQuery;
-    if (chunkDue(accountId, index, minute, scope.everyMinutes ?? 1)) {
-      chunks.push(targets.slice(i, i + maxZonesPerQuery));
-    }
-  }
-  return chunks;
 }
 
 /** A part of a request, or the share of its zones that fits, and which caller's part it is. */

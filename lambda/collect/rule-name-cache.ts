@@ -29,6 +29,18 @@ export async function loadRuleNames(
   const pending = new Set<string>();
   const datasets = new Set(groups.filter((g) => g.usesRuleNames).map((g) => g.dataset));
   if (datasets.size === 0) return { names: out, pending };
+  // Once the REST budget says no, the other zones' names are not asked for in this run:
+  // they wait for the next run in which their chunk is due, as these do.
+  let spent: CloudflareApiError | undefined;
+  const read = async (zoneId: string) => {
+    if (spent) throw spent;
+    try {
+      return await fetchRuleNames(deps.rest, zoneId);
+    } catch (error) {
+      if (error instanceof CloudflareApiError && error.kind === "rateLimited") spent = error;
+      throw error;
+    }
+  };
   for (const zone of zones) {
     if (![...datasets].some((dataset) => zone.settings[dataset]?.enabled)) continue;
     try {
@@ -41,7 +53,7 @@ export async function loadRuleNames(
           z.record(z.string(), z.string()),
           deps.config.zoneListCacheTtlSeconds,
           () => true,
-          () => fetchRuleNames(deps.rest, zone.id),
+          () => read(zone.id),
         ),
       );
     } catch (error) {

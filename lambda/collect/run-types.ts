@@ -58,8 +58,11 @@ export interface PushReport {
 export type PushAfterRun = (
   account: AccountInfo,
   writes: readonly ShardWrite[],
-  /** Whether this run also sends the account's self-metrics: one work item per account does. */
-  options?: { selfMetrics: boolean },
+  /**
+   * Whether this run also sends the account's self-metrics (one work item per account does),
+   * and whether it collects the whole account (then every waiting sample is its to send).
+   */
+  options?: { selfMetrics: boolean; wholeAccount?: boolean },
 ) => Promise<PushReport | undefined>;
 
 export interface FetchError {
@@ -98,6 +101,8 @@ export interface FetchSummary extends RunCounts {
   accountName: string;
   skipped?: string;
   zonesCollected: number;
+  /** Each zone chunk is collected every this many minutes (1 unless the token's budget widened collection). */
+  everyMinutes?: number;
   graphqlRequests: number;
   restRequests: number;
   /** Times Cloudflare answered "rate limited" during this run. */

@@ -30,7 +30,10 @@ export interface RuntimeOptions {
   push?: PushAfterRun;
 }
 
-/** Wires the clients (one budget per token and API, shared by every fetcher through DynamoDB) and the store. */
+/**
+ * Wires the clients (one budget per token and API, shared by every fetcher through DynamoDB;
+ * for GraphQL under account-based rate limiting, one per account) and the store.
+ */
 export function createRuntime(options: RuntimeOptions): FetchDeps {
   const { config, clock } = options;
   const sleep = options.sleep ?? realSleep;
@@ -52,15 +55,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       stats.rateLimitEvents += 1;
     },
   };
-  // One budget per token and API, shared in DynamoDB by every fetcher of the token.
-  const budget = (scope: string, limitPer5Minutes: number) =>
-    new SharedBudget({
-      store: options.store,
-      key: { token: tokenDigest(options.token), scope },
-      limitPer5Minutes,
-      clock,
-      sleep,
-    });
+  const budget = sharedBudgets(options, sleep);
   return {
     config,
     clock,
@@ -77,6 +72,14 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
     graphql: new CloudflareGraphqlClient({
       ...common,
       limiter: budget("graphql", config.graphqlRequestsPer5Minutes),
+      // Account-based rate limiting: Cloudflare keeps a budget per account, and so does the exporter.
+      ...(config.accountBasedRateLimiting
+        ? {
+            accountBased: {
+              limiterFor: (id: string) => budget(`graphql#${id}`, config.graphqlRequestsPer5Minutes),
+            },
+          }
+        : {}),
       onRequest: () => {
         stats.graphqlRequests += 1;
       },
@@ -89,6 +92,18 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       },
     }),
   };
+}
+
+/** One budget per token and API (and account, under account-based rate limiting), shared in DynamoDB by every fetcher. */
+function sharedBudgets(options: RuntimeOptions, sleep: Sleep) {
+  return (scope: string, limitPer5Minutes: number) =>
+    new SharedBudget({
+      store: options.store,
+      key: { token: tokenDigest(options.token), scope },
+      limitPer5Minutes,
+      clock: options.clock,
+      sleep,
+    });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { fnv1a } from "../lib/hash.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 
 /**
@@ -39,18 +38,6 @@ export function widenMinutes(
   );
   if (needed === 0) return 1;
   return Math.min(60, Math.max(1, Math.ceil(needed / Math.max(1, perMinute))));
-}
-
-/** Whether the chunk (its index in the account's zone list) is collected in this minute. */
-export function chunkDue(
-  accountId: string,
-  chunkIndex: number,
-  minute: number,
-  everyMinutes: number,
-): boolean {
-  if (everyMinutes <= 1) return true;
-  // Accounts start at different offsets, so each minute carries an even share.
-  return (chunkIndex + fnv1a(accountId)) % everyMinutes === minute % everyMinutes;
 }
 
 /**

@@ -91,7 +91,8 @@ function plannedUpdates(deps: FetchDeps, target: Target, work: readonly TargetWo
     };
     for (const [position, previous] of (plan.shards.get(target.id) ?? []).entries()) {
       const next = advanceShard(previous, samples, options);
-      if (next !== previous)
+      // A shard never stored is stored even unmoved: a waiting group keeps its start so.
+      if (next !== previous || !previous.stored)
         updates.push({
           plan,
           position,

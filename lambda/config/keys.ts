@@ -278,7 +278,16 @@ export const configKeys = {
     fallback: "250",
     type: "integer (1–300)",
     description:
-      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token)",
+      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account",
+    overridable: true,
+  }),
+  accountBasedRateLimiting: key({
+    env: "GRAPHQL_ACCOUNT_BASED_RATE_LIMITING",
+    schema: boolean,
+    fallback: "false",
+    type: "boolean",
+    description:
+      "Ask Cloudflare for account-based rate limiting (`X-Rate-Limit-Type: account-based`): each account has its own GraphQL budget instead of one per token, so `GRAPHQL_REQUESTS_PER_5_MINUTES` applies to each account, zone lists are sent inside their account, and widening is sized per account",
     overridable: true,
   }),
   restRequestsPer5Minutes: key({

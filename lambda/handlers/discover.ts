@@ -41,25 +41,37 @@ export async function discover(
   }
   const accounts = await discoverAccounts(deps);
   const loads = await Promise.all(accounts.map((account) => accountLoad(deps, account)));
-  // One budget per token: when it cannot afford every chunk every minute, every account widens alike.
-  const everyMinutes = widenMinutes(
-    loads.map((load) => load ?? { zones: 0, zoneGroups: 0, requestSize: 1 }),
-    {
-      requestsPer5Minutes: deps.config.graphqlRequestsPer5Minutes,
-      maxDatasetsPerRequest: deps.config.maxDatasetsPerRequest,
-    },
-  );
+  const everyMinutes = widening(deps, loads);
   const items = accounts.flatMap((account, i) =>
-    planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes),
+    planWorkItems(account, loads[i]?.zones, deps.config.zonesPerWorkItem, scheduledTime, everyMinutes[i]),
   );
   const cost = (item: WorkItem) => {
-    const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
+    const index = accounts.findIndex((a) => a.id === item.accountId);
+    const load = loads[index];
     const zones = item.zones ? item.zones[1] - item.zones[0] : (load?.zones ?? 0);
     const chunkCost = load ? chunkRequests(load, deps.config.maxDatasetsPerRequest) : 1;
-    return itemRequests(zones, item.accountStages !== false, everyMinutes, chunkCost);
+    return itemRequests(zones, item.accountStages !== false, everyMinutes[index] ?? 1, chunkCost);
   };
-  const budget = deps.config.graphqlRequestsPer5Minutes;
+  // Under account-based rate limiting every account brings its own budget to the Map.
+  const budget =
+    deps.config.graphqlRequestsPer5Minutes * (deps.config.accountBasedRateLimiting ? accounts.length : 1);
   return { accounts: items, maxConcurrency: mapConcurrency(items.map(cost), budget, cap) };
+}
+
+/**
+ * Each account's k (minutes between two collections of a chunk). One budget per token:
+ * when it cannot afford every chunk every minute, every account widens alike. Under
+ * account-based rate limiting each account is sized from its own budget.
+ */
+function widening(deps: FetchDeps, loads: readonly (AccountLoad | undefined)[]): number[] {
+  const budget = {
+    requestsPer5Minutes: deps.config.graphqlRequestsPer5Minutes,
+    maxDatasetsPerRequest: deps.config.maxDatasetsPerRequest,
+  };
+  const known = loads.map((load) => load ?? { zones: 0, zoneGroups: 0, requestSize: 1 });
+  if (deps.config.accountBasedRateLimiting) return known.map((load) => widenMinutes([load], budget));
+  const everyMinutes = widenMinutes(known, budget);
+  return known.map(() => everyMinutes);
 }
 
 /**

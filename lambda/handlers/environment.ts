@@ -5,7 +5,6 @@ import { type ConfigProvider, createConfigProvider, overridesFromEnvironment } f
 import { AwsServiceError, type SecretReader, secretsManagerReader } from "../lib/aws-json.ts";
 import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
-import { createPush } from "../push/runtime.ts";
 import type { RemoteWriteTarget } from "../push/send.ts";
 import { remoteWriteTarget } from "../push/target.ts";
 import { createStore, type Store } from "../store/table.ts";
@@ -76,9 +75,20 @@ export async function runtimeFromEnvironment(env: Env = process.env): Promise<Fe
   const target = await remoteWrite;
   const logger = createLogger({ base: { service }, level: config.logLevel, format: config.logFormat });
   const build = { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version };
+  // The push path runs only with REMOTE_WRITE_URL set: loaded then, a chunk of its own in the bundle.
+  const push = target
+    ? (await import("../push/runtime.ts")).createPush({
+        config,
+        store,
+        clock: systemClock,
+        logger,
+        target,
+        build,
+      })
+    : undefined;
   return createRuntime({
     config,
-    ...(target ? { push: createPush({ config, store, clock: systemClock, logger, target, build }) } : {}),
+    ...(push ? { push } : {}),
     token: await token.value,
     store,
     clock: systemClock,

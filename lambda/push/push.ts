@@ -24,10 +24,15 @@ import {
 import { type RemoteWriteTarget, sendSamples } from "./send.ts";
 
 /**
- * After a run's state writes: journal what they advanced, send everything waiting, and
- * store what the receiver did not take, in one DynamoDB write per account and run. A
+ * After a run's state writes: journal what they advanced, send it with what waits for the
+ * same shards, and store what the receiver did not take, in one DynamoDB write per run. A
  * failing receiver costs counting nothing: this runs after the state is stored, and what
  * it could not send waits in the journal for the next run.
+ *
+ * The journal is the account's, shared by its work items, which push side by side: each
+ * sends only the waiting samples of the shards it wrote (or of the series it has new
+ * samples of), so no sample is sent by two items and a series' samples go out in order
+ * from one; its write is conditional and, on a race, merged into the newer journal.
  */
 export interface PushDeps {
   store: Store;
@@ -48,6 +53,19 @@ export interface PushDeps {
 /** At most this many requests per run (each up to REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST samples). */
 export const maxRequestsPerRun = 20;
 
+/** Journal writes lost to other work items of the account before a run gives up (each loss is another item's write). */
+const maxConflicts = 20;
+
+/** What a run leaves of the journal it read: the waiting samples it settled (sent, refused, denied), and its new unsent ones. */
+interface Outcome {
+  settled: ReadonlySet<string>;
+  unsentFresh: readonly PushSample[];
+  /** Waiting samples older than this (ms) can no longer be placed: folded by whichever write finds them. */
+  oldestMs: number;
+}
+
+const idOf = (sample: PushSample) => `${sample.key}@${sample.t}`;
+
 interface RunDelta {
   fresh: PushSample[];
   cursors: Record<string, number>;
@@ -62,21 +80,34 @@ export async function pushAfterRun(
   deps: PushDeps,
   account: { id: string; name: string },
   writes: readonly ShardWrite[],
+  wholeAccount = true,
 ): Promise<PushReport | undefined> {
   const journal = await readJournal(deps.store, account.id);
   const delta = journalWrites(journal, writes);
-  if (delta.fresh.length === 0 && journal.pending.length === 0) return undefined;
+  const claimed = wholeAccount ? pendingSamples(journal) : claimedBy(journal, delta);
+  if (delta.fresh.length === 0 && claimed.length === 0) return undefined;
   const nowMs = deps.clock();
-  const { kept, foldedMinutes } = foldOlderThan(
-    [...pendingSamples(journal), ...delta.fresh].filter((s) => !denied(deps, s.key)),
-    nowMs - deps.windowSeconds * 1000,
+  const oldestMs = nowMs - deps.windowSeconds * 1000;
+  const fresh = foldOlderThan(
+    delta.fresh.filter((s) => !denied(deps, s.key)),
+    oldestMs,
   );
-  add(delta.folded, "window", foldedMinutes);
-  const waiting = await sendAll(deps, account, kept, delta, nowMs);
+  add(delta.folded, "window", fresh.foldedMinutes);
+  // Waiting samples too old to place are folded (and counted) by the journal write.
+  const live = claimed.filter((s) => !denied(deps, s.key) && s.t >= oldestMs);
+  const waiting = await sendAll(deps, account, [...live, ...fresh.kept], delta, nowMs);
   // The exporter's own metrics go last, once the data is in, at the time they are read;
   // they are not journaled (the next run sends newer ones), but counted like any sample.
   if (waiting.length === 0) await sendSelf(deps, account, merged(journal, delta, []), delta, nowMs);
-  const writeUnits = await store(deps, account.id, journal, delta, waiting);
+  const left = new Set(waiting);
+  const outcome: Outcome = {
+    settled: new Set(
+      claimed.filter((s) => !left.has(s) && (s.t >= oldestMs || denied(deps, s.key))).map(idOf),
+    ),
+    unsentFresh: fresh.kept.filter((s) => left.has(s)),
+    oldestMs,
+  };
+  const writeUnits = await store(deps, account.id, journal, delta, outcome);
   const oldest = waiting.reduce((min, s) => Math.min(min, s.t), nowMs);
   return {
     acceptedSamples: delta.acceptedSamples,
@@ -103,15 +134,32 @@ function journalWrites(journal: Journal, writes: readonly ShardWrite[]): RunDelt
     const id = shardId(write.after);
     const journaled = cursors[id];
     if (journaled === undefined || journaled < write.before.cursor) {
-      delta.fresh.push(...samplesOfState(write.before, journaled));
+      delta.fresh.push(
+        ...samplesOfState(write.before, journaled).map((sample) => ({ ...sample, shard: id })),
+      );
       if (journaled !== undefined && hasCounters(write.before))
         add(delta.folded, "crash", (write.before.cursor - journaled) / 60 - 1);
     }
-    delta.fresh.push(...samplesOfWrite(write));
+    delta.fresh.push(...samplesOfWrite(write).map((sample) => ({ ...sample, shard: id })));
     cursors[id] = write.after.cursor;
     delta.cursors[id] = write.after.cursor;
   }
   return delta;
+}
+
+/**
+ * The waiting samples a work item of a split account sends: those of the shards it wrote,
+ * and those of the series it has new samples of (samples journaled before they carried their
+ * shard). Work items of one account write different shards, so no two of them take the same
+ * sample. (An item that collects the whole account sends every waiting sample.)
+ */
+function claimedBy(journal: Journal, delta: RunDelta): PushSample[] {
+  if (journal.pending.length === 0) return [];
+  const shards = new Set(Object.keys(delta.cursors));
+  const series = new Set(delta.fresh.map((s) => s.key));
+  return pendingSamples(journal).filter(
+    (s) => (s.shard !== undefined && shards.has(s.shard)) || series.has(s.key),
+  );
 }
 
 /** Sends oldest first and stops at the first failure worth retrying; returns what is still waiting. */
@@ -173,36 +221,42 @@ async function sendSelf(
   await sendAll(deps, account, self, delta, nowMs);
 }
 
-/** One conditional write; if another run stored the journal meanwhile, this run's part is merged into theirs. */
+/**
+ * One conditional write of the journal as this run leaves it: the waiting samples it did not
+ * settle (other items' among them), its own unsent ones, its cursors and counts. If another
+ * item stored the journal meanwhile, the same is computed again on that newer journal.
+ * Waiting samples older than the window are folded by the write that finds them, so each
+ * is counted once whichever item's write it is.
+ */
 async function store(
   deps: PushDeps,
   accountId: string,
   read: Journal,
   delta: RunDelta,
-  waiting: readonly PushSample[],
+  outcome: Outcome,
 ): Promise<number> {
   let base = read;
-  let unsent = waiting;
   for (let attempt = 0; ; attempt++) {
-    const body = merged(base, delta, unsent);
-    let data = encodeJournal(body);
+    const folded = { ...delta.folded };
+    const remaining = pendingSamples(base).filter((s) => !outcome.settled.has(idOf(s)));
+    const old = foldOlderThan(remaining, outcome.oldestMs);
+    add(folded, "window", old.foldedMinutes);
+    let unsent = [...old.kept, ...outcome.unsentFresh];
+    let data = encodeJournal(merged(base, { ...delta, folded }, unsent));
     while (data.byteLength > maxJournalBytes && unsent.length > 0) {
       // Fold the oldest tenth: the journal must fit one item; totals stay exact.
       const sorted = [...unsent].sort((a, b) => a.t - b.t);
       const cut = sorted[Math.ceil(sorted.length / 10)]?.t ?? Number.POSITIVE_INFINITY;
       const { kept, foldedMinutes } = foldOlderThan(unsent, cut);
-      add(delta.folded, "journal", foldedMinutes);
+      add(folded, "journal", foldedMinutes);
       unsent = kept;
-      data = encodeJournal(merged(base, delta, unsent));
+      data = encodeJournal(merged(base, { ...delta, folded }, unsent));
     }
     try {
       return await writeJournal(deps.store, accountId, base, data);
     } catch (error) {
-      if (!(error instanceof JournalConflictError) || attempt >= 2) throw error;
+      if (!(error instanceof JournalConflictError) || attempt >= maxConflicts - 1) throw error;
       base = await readJournal(deps.store, accountId);
-      // Of the other run's journal, keep its waiting samples; add this run's own unsent new ones.
-      const fresh = new Set(delta.fresh);
-      unsent = [...pendingSamples(base), ...unsent.filter((s) => fresh.has(s))];
     }
   }
 }

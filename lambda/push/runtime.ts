@@ -32,5 +32,6 @@ export function createPush(options: {
       options?.selfMetrics === false ? { ...deps, selfSamples: undefined } : deps,
       account,
       writes,
+      options?.wholeAccount !== false,
     );
 }

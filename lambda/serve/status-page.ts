@@ -1,3 +1,4 @@
+import { isSnapshotGroup } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { Health } from "./health.ts";
 import type { AccountState, StoredState } from "./state.ts";
@@ -45,14 +46,32 @@ function rangeRows(state: StoredState, config: Config, now: number): string[] {
   );
 }
 
-function accountRow({ account, status }: AccountState, now: number): string {
+/**
+ * The account's data age: how far its least advanced zone (or the account's own datasets)
+ * trails, over the minute query groups (REST snapshots have their own refresh interval).
+ */
+export function accountDataAge({ shards }: Pick<AccountState, "shards">, now: number): number | undefined {
+  const minute = shards.filter((shard) => !isSnapshotGroup(shard.group));
+  if (minute.length === 0) return undefined;
+  return now - Math.min(...minute.map((shard) => shard.cursor));
+}
+
+/** The widening: every chunk every minute, or every k minutes when the token's budget cannot afford more. */
+const collectedEvery = (k: number | undefined) =>
+  k === undefined ? "" : k === 1 ? "every minute" : `every ${k} min (widened to fit the budget)`;
+
+function accountRow(state: AccountState, now: number): string {
+  const { account, status } = state;
   const run = status.lastRun;
   const errors = [...status.errors].map(([code, count]) => `${escapeHtml(code)} × ${count}`).join(", ");
+  const dataAge = accountDataAge(state, now);
   return `<tr>${cells([
     escapeHtml(account.name),
     run
       ? `${age(now - run.finishedAt / 1000)} ago${run.skipped ? `, skipped: ${escapeHtml(run.skipped)}` : ""}`
       : "none yet",
+    collectedEvery(run?.everyMinutes),
+    dataAge === undefined ? "none yet" : age(dataAge),
     run ? String(run.minutesCounted) : "",
     run ? String(run.errorCount) : "",
     String(status.rateLimitEvents),
@@ -83,8 +102,8 @@ export function statusPage(state: StoredState, result: Health, config: Config, n
 <p>Cloudflare GraphQL budget: ${budget(state, now)}</p>
 <nav aria-label="Endpoints"><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a>${config.disableConfigApi ? "" : ' · <a href="/config">Settings (JSON)</a>'}</nav>
 <h2>Accounts</h2>
-<table><caption>Last run and errors since the start, per account</caption>
-${headers(["Account", "Last run", "Minutes counted", "Errors in the last run", "Rate-limit answers", "Errors since the start"])}
+<table><caption>Last run and errors since the start, per account; data age: how far its least advanced zone trails</caption>
+${headers(["Account", "Last run", "Zones collected", "Data age", "Minutes counted", "Errors in the last run", "Rate-limit answers", "Errors since the start"])}
 ${state.accounts.map((a) => accountRow(a, now)).join("\n")}
 </table>
 <h2>Data age</h2>

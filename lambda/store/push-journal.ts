@@ -21,13 +21,17 @@ export interface PushSample {
   /** Milliseconds. */
   t: number;
   v: number;
+  /** The shard whose write gave it: the work item that writes that shard sends it (absent in older journals). */
+  shard?: string;
 }
 
 const journalSchema = z.object({
   /** shard id → the cursor up to which its writes are in the journal (sent or pending). */
   cursors: z.record(z.string(), z.number()).default({}),
-  /** Waiting samples, grouped by series: [key, [[t, v], ...]]. */
-  pending: z.array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()]))])).default([]),
+  /** Waiting samples, grouped by series: [key, [[t, v], ...], shard id]. */
+  pending: z
+    .array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()])), z.string().optional()]))
+    .default([]),
   totals: z
     .object({
       acceptedSamples: z.number().default(0),
@@ -57,17 +61,23 @@ export function emptyJournal(): Journal {
 }
 
 export function pendingSamples(journal: JournalBody): PushSample[] {
-  return journal.pending.flatMap(([key, points]) => points.map(([t, v]) => ({ key, t, v })));
+  return journal.pending.flatMap(([key, points, shard]) =>
+    points.map(([t, v]) => (shard === undefined ? { key, t, v } : { key, t, v, shard })),
+  );
 }
 
 export function groupPending(samples: readonly PushSample[]): JournalBody["pending"] {
-  const byKey = new Map<string, [number, number][]>();
-  for (const { key, t, v } of samples) {
-    const points = byKey.get(key) ?? [];
-    points.push([t, v]);
-    byKey.set(key, points);
+  const byKey = new Map<string, { points: [number, number][]; shard: string | undefined }>();
+  for (const { key, t, v, shard } of samples) {
+    const entry = byKey.get(key) ?? { points: [], shard };
+    entry.points.push([t, v]);
+    entry.shard ??= shard;
+    byKey.set(key, entry);
   }
-  return [...byKey].map(([key, points]) => [key, points.sort((a, b) => a[0] - b[0])]);
+  return [...byKey].map(([key, { points, shard }]) => {
+    const sorted = points.sort((a, b) => a[0] - b[0]);
+    return shard === undefined ? [key, sorted] : [key, sorted, shard];
+  });
 }
 
 export function encodeJournal(body: JournalBody): Uint8Array {

@@ -21,6 +21,8 @@ const lastRunSchema = z
     minutesCounted: z.number(),
     errorCount: z.number(),
     skipped: z.string().optional(),
+    /** The widening k of the run: each zone chunk collected every this many minutes. */
+    everyMinutes: z.number().int().positive().optional(),
   })
   .loose();
 export type LastRun = z.output<typeof lastRunSchema>;

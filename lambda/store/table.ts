@@ -32,6 +32,8 @@ export const keys = {
   zones: "ZONES",
   accountSettings: "ACCOUNT_SETTINGS",
   ruleNames: (zoneId: string) => `RULES#${zoneId}`,
+  /** When each zone chunk of a work item was last collected (widened collection's order). */
+  chunkSchedule: (item: string) => `CHUNKS#${item}`,
   unavailable: "UNAVAILABLE",
   lease: "LEASE",
   status: "STATUS",

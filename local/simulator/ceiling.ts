@@ -33,25 +33,39 @@ export function countQueries(query: string, variables: Record<string, unknown> |
       if (viewer.name.value !== "viewer") continue;
       for (const scope of fields(viewer.selectionSet)) {
         if (scope.name.value !== "zones" && scope.name.value !== "accounts") continue;
-        const tags = scopeTagsOf(scope.arguments ?? [], variables);
-        const nodes = fields(scope.selectionSet).filter(
-          (node) => node.selectionSet !== undefined && node.name.value !== "settings",
-        ).length;
-        out.queries += Math.max(1, tags.length) * nodes;
-        out.scopeTags.push(...tags);
+        countScope(scope, variables, out);
+        // Zone lists nested in an account (account-based rate limiting) are zone scopes too.
+        if (scope.name.value !== "accounts") continue;
+        for (const nested of fields(scope.selectionSet))
+          if (nested.name.value === "zones") countScope(nested, variables, out);
       }
     }
   }
   return out;
 }
 
-type FieldNodeOf = Extract<SelectionSetNode["selections"][number], { kind: Kind.FIELD }>;
+/** A scope block's queries: its tags times its dataset nodes (`settings` and nested `zones` are not nodes). */
+function countScope(
+  scope: FieldNodeOf,
+  variables: Record<string, unknown> | undefined,
+  out: QueryCount,
+): void {
+  const tags = scopeTagsOf(scope.arguments ?? [], variables);
+  const nodes = fields(scope.selectionSet).filter(
+    (node) =>
+      node.selectionSet !== undefined && node.name.value !== "settings" && node.name.value !== "zones",
+  ).length;
+  out.queries += Math.max(1, tags.length) * nodes;
+  out.scopeTags.push(...tags);
+}
 
-function fields(set: SelectionSetNode | undefined): FieldNodeOf[] {
+export type FieldNodeOf = Extract<SelectionSetNode["selections"][number], { kind: Kind.FIELD }>;
+
+export function fields(set: SelectionSetNode | undefined): FieldNodeOf[] {
   return (set?.selections ?? []).filter((s): s is FieldNodeOf => s.kind === Kind.FIELD);
 }
 
-function scopeTagsOf(
+export function scopeTagsOf(
   args: readonly NonNullable<FieldNodeOf["arguments"]>[number][],
   variables: Record<string, unknown> | undefined,
 ): string[] {

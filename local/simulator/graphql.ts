@@ -153,6 +153,9 @@ const fieldResolver: GraphQLFieldResolver<unknown, GraphqlContext> = (source, ar
       if (field === "zoneTag" && source.scope.kind === "zone") return source.scope.zone.id;
       if (field === "accountTag" && source.scope.kind === "account") return source.scope.account.id;
       if (field === "settings") return { kind: "settings", scope: source.scope };
+      // Zones nested in an account (the form account-based rate limiting requires): that account's only.
+      if (field === "zones" && source.scope.kind === "account")
+        return resolveZones(args, context, source.scope.account.id);
       return resolveDataset(source.scope, field, args, context, info);
     case "settings":
       return settingsFor(source.scope, field);
@@ -176,9 +179,11 @@ function readableZones(context: GraphqlContext): Zone[] {
   return context.world.zones.filter((zone) => context.token.accountIds.includes(zone.accountId));
 }
 
-function resolveZones(args: Record<string, unknown>, context: GraphqlContext): Node[] {
+function resolveZones(args: Record<string, unknown>, context: GraphqlContext, accountId?: string): Node[] {
   const filter = (args.filter ?? {}) as { zoneTag?: string; zoneTag_gt?: string; zoneTag_in?: string[] };
-  const readable = readableZones(context);
+  const readable = readableZones(context).filter(
+    (zone) => accountId === undefined || zone.accountId === accountId,
+  );
   let requested: string[];
   if (filter.zoneTag_in !== undefined) {
     if (filter.zoneTag_in.length === 0) throw new CloudflareError("empty zone filters not allowed", 400);

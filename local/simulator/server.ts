@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import {
+  type AccountBasedBudget,
+  AccountBasedLimiter,
+  accountBasedHeader,
+  chargesOf,
+  defaultAccountBasedBudget,
+} from "./account-budget.ts";
 import { QueryCeiling, tooManyNodesMessage } from "./ceiling.ts";
 import { type Clock, realClock, VirtualClock } from "./clock.ts";
 import { FaultInjector, type FaultRule, faultRuleSchema } from "./faults.ts";
@@ -23,6 +30,8 @@ export interface SimulatorOptions {
   /** Seconds after a minute ends until its values are final. */
   settleSeconds?: number;
   graphqlBudget?: { limit: number; windowSeconds: number };
+  /** Budgets of requests that ask for account-based rate limiting (`X-Rate-Limit-Type: account-based`). */
+  accountBasedBudget?: AccountBasedBudget;
   restBudget?: { limit: number; windowSeconds: number };
   /** Status of a `budget` error: Cloudflare has been seen answering both. */
   budgetStatus?: "429" | "200" | "mixed";
@@ -45,6 +54,8 @@ export interface Simulator {
   readonly requests: { graphql: number; rest: number };
   /** The per-request query ceiling and the requests it refused. */
   readonly ceiling: QueryCeiling;
+  /** Account-based rate limiting: requests admitted per `account:<id>` / `zone:<id>` budget. */
+  readonly accountBased: AccountBasedLimiter;
   groundTruth(query: GroundTruthQuery): number;
   /** Ground truth for every value of one dimension at once. */
   groundTruthBy(query: GroundTruthQuery & { by: string }): Map<string, number>;
@@ -75,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     restBudget.windowSeconds,
     restBudget.windowSeconds,
   );
+  const accountBased = new AccountBasedLimiter(options.accountBasedBudget ?? defaultAccountBasedBudget);
   const statusRandom = new Random(world.seed, "budget-status");
   const ceiling = new QueryCeiling(options.queryCeiling);
   const requests = { graphql: 0, rest: 0 };
@@ -109,7 +121,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (token?.status !== "active") {
       return sendJson(response, graphqlStatus(errorResponse(401, [errorBody("Unauthorized", now)])));
     }
-    const admission = graphqlLimiter.admit(token.value, now);
+    const admission = admitGraphql(request, body, token.value, now);
+    if (admission.kind === "unsupported") {
+      return sendJson(response, graphqlStatus(errorResponse(400, [errorBody(admission.message, now)])));
+    }
     const fault = faults.take("graphql");
     if (!admission.admitted || fault?.kind === "budget") {
       const status = budgetStatus();
@@ -128,11 +143,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         token,
         now,
         settleSeconds,
-        budgetRemaining: graphqlLimiter.remaining(token.value, now),
+        budgetRemaining: admission.remaining,
       }),
     );
     if (fault?.kind === "truncatedJson") return sendTruncated(response, result.body);
     return sendJson(response, result);
+  }
+
+  /** The token's budget, or (asked for with the header) each account's and zone's the request names. */
+  function admitGraphql(
+    request: IncomingMessage,
+    body: string,
+    token: string,
+    now: number,
+  ): { kind: "unsupported"; message: string } | { kind: "budget"; admitted: boolean; remaining: number } {
+    if (String(request.headers[accountBasedHeader] ?? "").toLowerCase() !== "account-based") {
+      const admitted = graphqlLimiter.admit(token, now).admitted;
+      return { kind: "budget", admitted, remaining: graphqlLimiter.remaining(token, now) };
+    }
+    const charges = chargesOf(body);
+    if (charges.kind === "unsupported") return charges;
+    const admitted = accountBased.admit(charges.keys, now);
+    const remaining = charges.keys.length > 0 ? accountBased.remaining(charges.keys, now) : 0;
+    return { kind: "budget", admitted, remaining };
   }
 
   async function handleRestRequest(
@@ -340,6 +373,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     requests,
     ceiling,
+    accountBased,
     groundTruth: (query) => groundTruth(model, world, query),
     groundTruthBy: (query) => groundTruthBy(model, world, query),
     settledGraphql: (body, { token: tokenValue = "sim-token", nowSeconds: now = nowSeconds() } = {}) => {

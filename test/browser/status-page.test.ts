@@ -4,6 +4,7 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isSnapshotGroup } from "../../lambda/catalogue/snapshots/index.ts";
 import { type Simulator, startSimulator } from "../../local/simulator/server.ts";
 import { waitUntil } from "../e2e/wait.ts";
 import { type LocalExporter, startLocalExporter } from "../local/child.ts";
@@ -18,6 +19,13 @@ import { launchChromium, requireChromium } from "./chromium.ts";
 const paidZones = ["example.com", "example-shop.com", "example-blog.net", "sideproject.dev"];
 const screenshot = new URL("../../artifacts/status-page.png", import.meta.url);
 const cycleDone = (line: Record<string, unknown>) => line.cycle === "done";
+
+/** An age as the page shows it (`45 s`, `12 min 5 s`, `3 h 4 min`, maybe ` (stale)`), in seconds. */
+function seconds(text: string): number {
+  const match = /^(?:(\d+) h )?(?:(\d+) min)? ?(?:(\d+) s)?/.exec(text);
+  const [, h = "0", m = "0", s = "0"] = match ?? [];
+  return Number(h) * 3_600 + Number(m) * 60 + Number(s);
+}
 
 describe("the status page in Chromium", () => {
   let simulator: Simulator;
@@ -105,6 +113,31 @@ describe("the status page in Chromium", () => {
     expect(await accounts.getByRole("row").allTextContents()).toContainEqual(
       expect.stringMatching(/rateLimited:budget × 1/),
     );
+    expect(await accounts.getByRole("columnheader").allTextContents()).toEqual([
+      "Account",
+      "Last run",
+      "Zones collected",
+      "Data age",
+      "Minutes counted",
+      "Errors in the last run",
+      "Rate-limit answers",
+      "Errors since the start",
+    ]);
+    // One token of a few zones: no widening; each account's data age is that of its least
+    // advanced zone and minute query group in the table below (the same page, the same now).
+    const accountRows = await accounts.locator("tr:has(td)").all();
+    expect(accountRows.length).toBe(2);
+    for (const row of accountRows) {
+      const [name = "", , every, dataAge] = await row.locator("td").allTextContents();
+      expect(every).toBe("every minute");
+      const ranges = await ages.locator("tr:has(td)").all();
+      let oldest = -1;
+      for (const range of ranges) {
+        const [account, , group = "", rangeAge = ""] = await range.locator("td").allTextContents();
+        if (account === name && !isSnapshotGroup(group)) oldest = Math.max(oldest, seconds(rangeAge));
+      }
+      expect(seconds(dataAge ?? ""), name).toBe(oldest);
+    }
 
     const axe = await new AxeBuilder({ page }).analyze();
     const serious = axe.violations

@@ -32,6 +32,8 @@ export interface Harness {
     snapshots?: readonly SnapshotGroup[];
     withoutLease?: boolean;
     token?: string;
+    /** The HTTP client to Cloudflare (a counting one, say); absent: the global fetch. */
+    fetch?: typeof fetch;
   }): FetchDeps;
   /** One fetcher run for every account, as the state machine's Map would start them. */
   runAll(overrides?: Parameters<Harness["runtime"]>[0]): Promise<Awaited<ReturnType<typeof fetchAccount>>[]>;
@@ -76,6 +78,7 @@ export async function startHarness(
       // the soak run every group.
       groups: overrides.groups ?? [httpRequests1m],
       snapshots: overrides.snapshots ?? [],
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
     });
     return overrides.withoutLease ? { ...deps, withoutLease: true } : deps;
   };

@@ -42,15 +42,21 @@ describe("firewall rule names out of REST budget", () => {
       ),
     );
     const firewallShards = async () => {
-      let count = 0;
+      const shards = [];
       for (const account of harness.simulator.world.accounts)
-        count += (await readAccountShards(harness.store, account.id)).filter(
-          (shard) => shard.group === firewallEvents.name,
-        ).length;
-      return count;
+        shards.push(
+          ...(await readAccountShards(harness.store, account.id)).filter(
+            (shard) => shard.group === firewallEvents.name,
+          ),
+        );
+      return shards;
     };
-    // No zone's firewall events were counted without names.
-    expect(await firewallShards()).toBe(0);
+    // The first run's start: 12:00:30 less the 5-minute delay, cut to the minute, less the hour's lookback.
+    const firstStart = Date.UTC(2026, 10, 20, 10, 55) / 1000;
+    // No zone's firewall events were counted without names: their shards wait at the start, empty.
+    expect(
+      (await firewallShards()).map((s) => ({ start: s.start, cursor: s.cursor, series: s.series })),
+    ).toEqual(Array(4).fill({ start: firstStart, cursor: firstStart, series: {} }));
     for (let run = 0; run < 3; run++) {
       harness.clock.advance(minutes(5));
       await harness.runAll({ groups });
@@ -63,7 +69,11 @@ describe("firewall rule names out of REST budget", () => {
       "sideproject.app",
       "sideproject.dev",
     ]);
-    expect(await firewallShards()).toBe(4); // the zones whose plan has firewall events
+    // The zones whose plan has firewall events, counted from the first run's start once named.
+    const caughtUp = await firewallShards();
+    expect(caughtUp.map((s) => [s.start, s.cursor])).toEqual(
+      Array(4).fill([firstStart, Date.UTC(2026, 10, 20, 12, 10) / 1000]),
+    );
     // Labelled by ID in the first run and by name after, 728 series differed from the recount.
     expect((await recount(harness.simulator, harness.store, undefined, groups)).mismatches).toEqual([]);
   });

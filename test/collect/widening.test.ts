@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  chunkDue,
-  chunkRequests,
-  itemRequests,
-  mapConcurrency,
-  widenMinutes,
-} from "../../lambda/collect/widening.ts";
+import { chunkQuota, pickChunks } from "../../lambda/collect/chunk-schedule.ts";
+import { chunkRequests, itemRequests, mapConcurrency, widenMinutes } from "../../lambda/collect/widening.ts";
 
 const budget = { requestsPer5Minutes: 250, maxDatasetsPerRequest: 100 };
 const hundredZones = { zones: 100, zoneGroups: 15, requestSize: Number.POSITIVE_INFINITY };
@@ -27,14 +22,55 @@ describe("widening", () => {
     expect(widenMinutes(Array(10).fill({ ...hundredZones, requestSize: 60 }), budget)).toBe(10);
   });
 
-  it("collects each chunk exactly once in every k consecutive minutes", () => {
-    for (const k of [1, 3, 7]) {
-      for (let chunk = 0; chunk < 12; chunk++) {
-        const due = Array.from({ length: 2 * k }, (_, minute) => chunkDue("acct", chunk, 1_000 + minute, k));
-        expect(due.filter(Boolean)).toHaveLength(2);
-        expect(due.slice(0, k).filter(Boolean)).toHaveLength(1);
+  it("collects an item's n chunks over any k consecutive minutes, the share of each minute within one of n/k", () => {
+    for (const k of [1, 3, 7, 16]) {
+      for (const n of [1, 4, 10, 23]) {
+        for (const offset of [0, 5, 1234]) {
+          const quotas = Array.from({ length: 3 * k }, (_, m) => chunkQuota(n, k, 29_000_000 + m, offset));
+          for (let first = 0; first + k <= quotas.length; first++) {
+            expect(quotas.slice(first, first + k).reduce((a, b) => a + b, 0)).toBe(n);
+          }
+          for (const quota of quotas) expect([Math.floor(n / k), Math.ceil(n / k)]).toContain(quota);
+        }
       }
     }
+  });
+
+  it("takes the least recently collected chunks first, the never collected before all, and every overdue one", () => {
+    expect(pickChunks([undefined, undefined, undefined], 2, 100, 4)).toEqual([0, 1]);
+    expect(pickChunks([98, undefined, 99, 97], 2, 100, 4)).toEqual([1, 3]);
+    expect(pickChunks([98, 99, 98, 97], 3, 100, 4)).toEqual([3, 0, 2]);
+    expect(pickChunks([98, 99], 0, 100, 4)).toEqual([]);
+    // Chunks 0 and 2 were last collected 4 and 5 minutes ago with k = 4: both are taken, quota or not.
+    expect(pickChunks([96, 99, 95, 98], 1, 100, 4)).toEqual([2, 0]);
+  });
+
+  it("keeps every chunk within k minutes when some minutes' budget falls short, where fixed turns starve", () => {
+    /** The most minutes any chunk went uncollected, once past the first two periods. */
+    const longestWait = (n: number, k: number, capacity: readonly number[], fixedTurns: boolean) => {
+      const last: (number | undefined)[] = Array(n).fill(undefined);
+      let longest = 0;
+      for (let minute = 0; minute < 400; minute++) {
+        const order = fixedTurns
+          ? last.map((_, i) => i).filter((i) => i % k === minute % k)
+          : pickChunks(last, chunkQuota(n, k, minute, 0), minute, k);
+        // The run gets through as many chunks as its budget allows, then stops.
+        for (const i of order.slice(0, capacity[minute % capacity.length])) last[i] = minute;
+        if (minute >= 2 * k) for (const l of last) longest = Math.max(longest, minute - (l ?? -1_000));
+      }
+      return longest;
+    };
+    // Enough budget in every minute: each chunk every k minutes either way.
+    expect(longestWait(10, 4, [100], true)).toBe(3);
+    expect(longestWait(10, 4, [100], false)).toBe(3);
+    // Enough over k minutes, but one minute in k is short (a discovery refresh spent it):
+    // fixed turns never reach the chunks that minute's turn leaves out.
+    expect(longestWait(10, 4, [1, 4, 4, 4], true)).toBe(1_399);
+    expect(longestWait(10, 4, [1, 4, 4, 4], false)).toBe(3);
+    // Exactly enough over k minutes, unevenly: still bounded, a minute or two late at most.
+    expect(longestWait(10, 4, [1, 3, 3, 3], false)).toBe(3);
+    expect(longestWait(10, 4, [0, 4, 3, 3], false)).toBe(5);
+    expect(longestWait(6, 3, [0, 3, 3], false)).toBe(4);
   });
 
   it("runs as many items at once as the minute's budget feeds, within the items and the cap", () => {

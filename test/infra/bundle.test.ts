@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleBudgetBytes } from "../../lib/bundling.ts";
+import { bundleBudgets, bundleFiles, bundleSizes } from "../../lib/bundling.ts";
 import { ExporterStack } from "../../lib/exporter-stack.ts";
 
 /**
  * The one test that really bundles: esbuild (from node_modules, no Docker) turns each
- * handler into a single minified, tree-shaken ES module with the AWS SDK inside. Each
- * must stay within its budget (lib/bundling.ts); `npm run bench` measures bytes and
- * import time.
+ * handler into a minified, tree-shaken ES module with the AWS SDK inside, and the chunks
+ * it loads lazily. Each must stay within its budgets (lib/bundling.ts): what a cold start
+ * reads, and the whole asset; `npm run bench` measures bytes and import time.
  */
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -38,47 +38,65 @@ describe("the Lambda bundles", () => {
     return join(outdir, `asset.${key.replace(/\.zip$/, "")}`);
   };
 
-  for (const [name, fn] of Object.entries(functions)) {
-    it(`${name}: one small, minified ES module that loads and exports handler`, async () => {
+  /** Every input esbuild kept, as the asset's source maps name them. */
+  const sourcesOf = (dir: string) =>
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".mjs.map"))
+      .flatMap(
+        (file) => (JSON.parse(readFileSync(join(dir, file), "utf8")) as { sources: string[] }).sources,
+      );
+
+  for (const [name, fn] of Object.entries(functions) as [
+    keyof typeof functions,
+    (typeof functions)["serve"],
+  ][]) {
+    it(`${name}: small, minified ES modules that load and export handler`, async () => {
       const dir = bundleOf(fn);
       const code = readFileSync(join(dir, "index.mjs"), "utf8");
-      const bytes = statSync(join(dir, "index.mjs")).size;
-      console.info(
-        `${name} bundle: ${bytes} bytes (source map ${statSync(join(dir, "index.mjs.map")).size})`,
-      );
-      expect(bytes).toBeGreaterThan(10_000);
-      expect(bytes).toBeLessThanOrEqual(bundleBudgetBytes);
+      const sizes = bundleSizes(dir);
+      console.info(`${name} bundle: ${JSON.stringify({ ...sizes, files: bundleFiles(dir) })}`);
+      expect(sizes.startBytes).toBeGreaterThan(10_000);
+      expect(sizes.startBytes).toBeLessThanOrEqual(bundleBudgets[name].start);
+      expect(sizes.totalBytes).toBeLessThanOrEqual(bundleBudgets[name].total);
       // Only what a handler runs: no simulator, CLI, docs generator, zod locale but English.
-      const { sources } = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as {
-        sources: string[];
-      };
-      const unwanted = sources.filter((source) =>
+      const unwanted = sourcesOf(dir).filter((source) =>
         /local\/|lambda\/config\/cli|metric-docs|zod\/v4\/locales\/(?!en\.)|prom-client|esbuild|aws-cdk/.test(
           source,
         ),
       );
       expect(unwanted).toEqual([]);
       // Minified: long lines (the newlines left are inside template literals). ESM: the
-      // createRequire banner opens it.
-      expect(bytes / code.split("\n").length).toBeGreaterThan(2_000);
-      expect(code.startsWith("import{createRequire as __exporterCreateRequire}from'node:module';")).toBe(
-        true,
-      );
-      // The AWS SDK is inside, not expected from the runtime.
-      expect(code).not.toMatch(/from\s*"@aws-sdk\//);
-      expect(code).toContain("DynamoDB");
+      // createRequire banner opens every file.
+      for (const file of Object.keys(bundleFiles(dir))) {
+        const text = readFileSync(join(dir, file), "utf8");
+        expect(text.length / text.split("\n").length).toBeGreaterThan(2_000);
+        expect(text.startsWith("import{createRequire as __exporterCreateRequire}from'node:module';")).toBe(
+          true,
+        );
+        // The AWS SDK is inside, not expected from the runtime.
+        expect(text).not.toMatch(/from\s*"@aws-sdk\//);
+      }
+      expect(sizes.startBytes).toBeLessThan(sizes.totalBytes);
       const loaded = (await import(pathToFileURL(join(dir, "index.mjs")).href)) as { handler?: unknown };
       expect(typeof loaded.handler).toBe("function");
+      expect(code.length).toBeGreaterThan(0);
     });
   }
+
+  it("loads the push path and the SDK's event streams only when used: chunks of their own", () => {
+    for (const fn of [functions.discover, functions.fetchAccount]) {
+      const files = Object.keys(bundleFiles(bundleOf(fn)));
+      expect(files.filter((file) => /^chunks\/(runtime|event-streams)-/.test(file)).length).toBe(2);
+    }
+    expect(Object.keys(bundleFiles(bundleOf(functions.serve))).filter((f) => f.includes("runtime-"))).toEqual(
+      [],
+    );
+  });
 
   // The source map names every input esbuild kept, so it tells which packages a bundle holds.
   const runtime = new Set(Object.keys(packageJson.dependencies));
   const packagesOf = (fn: (typeof functions)[keyof typeof functions]) => {
-    const map = JSON.parse(readFileSync(join(bundleOf(fn), "index.mjs.map"), "utf8")) as {
-      sources: string[];
-    };
-    const names = map.sources.flatMap((source) => {
+    const names = sourcesOf(bundleOf(fn)).flatMap((source) => {
       const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(
         source.slice(source.lastIndexOf("node_modules/")),
       );

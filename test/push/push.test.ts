@@ -177,7 +177,9 @@ describe("remote write after each state write", () => {
     expect(during.filter((s) => s.push && s.push.failedRequests !== 1)).toEqual([]);
     // What waits is, per zone, exactly the five minutes counted during the outage.
     for (const account of harness.simulator.world.accounts) {
-      const pending = new Map((await readJournal(harness.store, account.id)).pending);
+      const pending = new Map(
+        (await readJournal(harness.store, account.id)).pending.map(([key, points]) => [key, points] as const),
+      );
       for (const [name, { to }] of await counted()) {
         if (!harness.simulator.world.zones.some((z) => z.name === name && z.accountId === account.id))
           continue;

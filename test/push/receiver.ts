@@ -7,7 +7,8 @@ import { seriesKey } from "../../lambda/catalogue/series-key.ts";
  * A remote-write receiver for tests: decodes each body with a real protobuf library (after
  * snappy), keeps every sample by series and timestamp, and notes what a strict receiver
  * would refuse: a sample older than the series' newest, or a different value at a
- * timestamp already held. It answers 204, or 503 / 400 when told to.
+ * timestamp already held; and a sample delivered twice (delivery must be exactly once).
+ * It answers 204, or 503 / 400 when told to.
  */
 const schema = `
 syntax = "proto3";
@@ -33,6 +34,8 @@ export interface Receiver {
   requestSizes: number[];
   backwards: string[];
   conflicts: string[];
+  /** Samples received again at a timestamp already held, with the same value. */
+  duplicates: string[];
   headers: Record<string, string | string[] | undefined>[];
   /** The value of a series at `t` as a query would see it: its newest sample at or before `t`. */
   valueAt(key: string, t: number): number | undefined;
@@ -46,6 +49,7 @@ export async function startReceiver(): Promise<Receiver> {
     requestSizes: [],
     backwards: [],
     conflicts: [],
+    duplicates: [],
     headers: [],
     valueAt(key, t) {
       let best: [number, number] | undefined;
@@ -83,6 +87,7 @@ export async function startReceiver(): Promise<Receiver> {
           const newest = Math.max(-1, ...held.keys());
           const existing = held.get(timestamp);
           if (existing !== undefined && existing !== value) receiver.conflicts.push(`${key}@${timestamp}`);
+          else if (existing !== undefined) receiver.duplicates.push(`${key}@${timestamp}`);
           else if (existing === undefined && timestamp < newest)
             receiver.backwards.push(`${key}@${timestamp}`);
           held.set(timestamp, value);

@@ -287,8 +287,16 @@ describe("the endpoint", () => {
     const spent = { ...state({}), graphqlBlockedUntilMs: now + 240_000 };
     const body = String((await app({ readState: async () => spent })(get("/"))).body);
     expect(body).toContain("<td>Example Corp</td><td>example.com</td><td>test</td><td>6 min 30 s</td>");
+    // The account's data age is its least advanced zone's; the widening comes from its last run.
     expect(body).toContain(
-      "<td>Example Corp</td><td>20 s ago</td><td>1</td><td>0</td><td>1</td><td>forbidden:authz × 3</td>",
+      "<td>Example Corp</td><td>20 s ago</td><td></td><td>6 min 30 s</td><td>1</td><td>0</td><td>1</td><td>forbidden:authz × 3</td>",
+    );
+    const widened = state({});
+    const [first] = widened.accounts;
+    if (first?.status.lastRun) first.status.lastRun.everyMinutes = 16;
+    const widenedBody = String((await app({ readState: async () => widened })(get("/"))).body);
+    expect(widenedBody).toContain(
+      "<td>Example Corp</td><td>20 s ago</td><td>every 16 min (widened to fit the budget)</td><td>6 min 30 s</td>",
     );
     expect(body).toContain(
       'Cloudflare GraphQL budget: <strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at 2026-11-20T12:04:30Z (in 4 min 0 s)',

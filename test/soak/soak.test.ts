@@ -42,6 +42,8 @@ describe("the fault soak", () => {
       expect(result.decreases).toEqual([]);
       expect(result.gaps).toEqual([]);
       expect(result.mismatches).toEqual([]);
+      // Only the Agency asked for account-based rate limiting, and always with its zones nested in the account.
+      expect(Object.keys(result.accountBased)).toEqual(["account:Agency"]);
       // Every paid zone of the world was checked (free zones have no per-minute roll-up).
       expect(result.zonesChecked).toBe(7);
       // Every query group was recounted, with series to compare.

@@ -61,6 +61,8 @@ export interface SoakResult {
   gaps: string[];
   /** Requests Cloudflare refused as too large, per account name. */
   refusedForSize: Record<string, number>;
+  /** Requests admitted under account-based rate limiting, per budget (`account:<name>`, `zone:<name>`). */
+  accountBased: Record<string, number>;
 }
 
 /** The simulator's default world (two accounts, mixed plans) and a third account. */
@@ -173,9 +175,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     simulator: { queryCeiling: soakQueryCeiling },
   });
   const { clock, simulator, store } = harness;
-  // Every query group and REST snapshot, as deployed.
-  const runtime = (overrides: { withoutLease?: boolean } = {}): FetchDeps =>
-    harness.runtime({ groups: queryGroups, snapshots: snapshotGroups, ...overrides });
+  // Every query group and REST snapshot, as deployed. The Agency's fetchers ask for
+  // account-based rate limiting (their zone lists nested in the account, their own budget).
+  const agencyId = simulator.world.accounts.find((a) => a.name === "Agency")?.id;
+  const runtime = (overrides: { withoutLease?: boolean; accountId?: string } = {}): FetchDeps =>
+    harness.runtime({
+      groups: queryGroups,
+      snapshots: snapshotGroups,
+      ...(overrides.withoutLease ? { withoutLease: true } : {}),
+      ...(overrides.accountId === agencyId ? { env: { GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: "true" } } : {}),
+    });
   const result: SoakResult = {
     hours: options.hours,
     cycles: 0,
@@ -188,6 +197,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     gaps: [],
     recounted: {},
     refusedForSize: {},
+    accountBased: {},
   };
   const count = (fault: InjectedFault) => {
     result.faults[fault] = (result.faults[fault] ?? 0) + 1;
@@ -256,7 +266,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         count("zoneRemoved");
       }
       clock.set(Math.max(clock.now(), scheduled));
-      const plain = () => runtime();
+      const plain = (accountId: string) => runtime({ accountId });
       simulator.faults.clear();
       const normal = () => cycle(scheduled, plain);
       let runs: Promise<void>[] | undefined;
@@ -273,12 +283,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           const writes = random.int(1, 4);
           runs = [
             cycle(scheduled, (accountId) =>
-              accountId === victim ? { ...runtime(), store: killedAfter(store, writes) } : runtime(),
+              accountId === victim
+                ? { ...runtime({ accountId }), store: killedAfter(store, writes) }
+                : runtime({ accountId }),
             ),
           ];
         } else if (kind === "duplicateRun") runs = [normal(), normal()];
         else if (kind === "overlappingExecutions")
-          runs = [normal(), cycle(scheduled, () => runtime({ withoutLease: true }))];
+          runs = [normal(), cycle(scheduled, (accountId) => runtime({ withoutLease: true, accountId }))];
         else if (kind === "staleWriter") {
           // An execution started two minutes ago reads, freezes, and writes only after a
           // newer execution has finished: its write must not move a cursor back.
@@ -287,8 +299,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             open = resolve;
           });
           const stalled = stalledBeforeWrite(store, gate);
-          const stale = cycle(scheduled - 120_000, () => ({
-            ...runtime({ withoutLease: true }),
+          const stale = cycle(scheduled - 120_000, (accountId) => ({
+            ...runtime({ withoutLease: true, accountId }),
             clock: () => clock.now() - 120_000,
             store: stalled.store,
           }));
@@ -310,7 +322,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     simulator.faults.clear();
     for (let index = 0; index < 12; index++) {
       clock.set(Math.max(clock.now(), start + (cycles + index) * options.cycleMinutes * 60_000));
-      await cycle(clock.now(), () => runtime());
+      await cycle(clock.now(), (accountId) => runtime({ accountId }));
     }
     const final = await scrape();
 
@@ -354,6 +366,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const name = simulator.world.accounts.find((a) => a.id === accountId)?.name ?? "?";
       result.refusedForSize[name] = (result.refusedForSize[name] ?? 0) + 1;
     }
+    for (const [key, n] of simulator.accountBased.admitted) {
+      const [kind, id] = key.split(":");
+      const name = [...simulator.world.accounts, ...allZones].find((x) => x.id === id)?.name ?? "?";
+      result.accountBased[`${kind}:${name}`] = n;
+    }
     return result;
   } finally {
     await harness.close();
@@ -371,6 +388,7 @@ export function summaryLine(result: SoakResult): string {
     `${result.seriesChecked} values checked against ground truth in ${result.zonesChecked} zones`,
     `${Object.values(result.recounted).reduce((a, b) => a + b, 0)} series of ${Object.keys(result.recounted).length} query groups recounted`,
     `refused as too large: ${JSON.stringify(result.refusedForSize)}`,
+    `account-based requests: ${JSON.stringify(result.accountBased)}`,
     `${result.mismatches.length} mismatches, ${result.decreases.length} decreases, ${result.gaps.length} gaps`,
   ].join("; ");
 }
