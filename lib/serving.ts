@@ -11,7 +11,7 @@ import type { ExporterSettings } from "./settings.ts";
  * heap grow from what the machine (or the Lambda runtime, from the function's memory) allows,
  * and a scrape's garbage (decompressed records, printed text) then fills hundreds of MB.
  * Capped, it collects sooner: the bench's 100-zone scrape (238,880 samples, about 40 MB of
- * live columns) peaks at 220-250 MB RSS instead of 430-470, for some more garbage-collection CPU (0-30 %
+ * live columns) peaks at 220-250 MB RSS instead of 430-470, for more garbage-collection CPU (up to 40 %
  * in runs side by side on a loaded machine).
  * The bench runs its serve process with these options (bench/main.ts).
  */
