@@ -185,6 +185,23 @@ async function putWrite(
 }
 
 /**
+ * The shard with its series in the order a reader rebuilds it from the delta: the series
+ * it held before, in their order, then the new ones. Deltas name series by position, so
+ * the state a writer keeps (and the full record it folds) must have the order every reader
+ * of the stored chain has, whatever order the caller built `next` in.
+ */
+function inStoredOrder(previous: Shard | undefined, next: Shard): Shard {
+  if (!previous) return next;
+  const series: Record<string, SeriesState> = {};
+  for (const key in previous.series) {
+    const state = next.series[key];
+    if (state) series[key] = state;
+  }
+  for (const key in next.series) if (!(key in series)) series[key] = next.series[key] as SeriesState;
+  return { ...next, series };
+}
+
+/**
  * Moves `next` shards (all of `slice`) forward in one conditional put; folds the slice
  * into its full record when due. Throws ShardConflictError when another writer got there first.
  */
@@ -194,7 +211,10 @@ export async function writeSlice(
   slice: SliceRef,
   next: readonly Shard[],
 ): Promise<SliceWrite> {
-  const stored = next.map((shard) => ({ ...shard, stored: true }));
+  const stored = next.map((shard) => ({
+    ...inStoredOrder(slice.shards.get(shard.group), shard),
+    stored: true,
+  }));
   const after: SliceShards = new Map(slice.shards);
   for (const shard of stored) after.set(shard.group, shard);
   const seq = slice.seq + 1;
