@@ -6,6 +6,7 @@ import { createLogger } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
 import { createApp, type HttpRequest, type HttpResponse } from "../serve/app.ts";
 import { authRequired, readCredentials } from "../serve/credentials.ts";
+import { createScrapeCache } from "../serve/scrape-cache.ts";
 import { readState } from "../serve/state.ts";
 import { createStore } from "../store/table.ts";
 
@@ -48,9 +49,11 @@ async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
     env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {},
   );
   const credentials = await readCredentials(env, secretsManagerReader({ env }));
+  // The container keeps what it read, and the next scrape reads only what changed.
+  const cache = createScrapeCache();
   return createApp({
     settings: createConfigProvider({ env, ...(overrides ? { overrides } : {}), logger }),
-    readState: (config) => readState(store, config),
+    readState: (config) => readState(store, config, cache),
     clock: systemClock,
     build: { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version },
     auth: { required: authRequired(boot.metricsAuth), credentials },

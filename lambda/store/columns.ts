@@ -20,14 +20,19 @@ export interface ShardColumns {
   created: number[];
 }
 
-export function decodeSliceColumns({
+export function decodeSliceColumns(items: SliceItems): ShardColumns[] {
+  return [...decodeSliceColumnMap(items).values()];
+}
+
+/** The slice's shards in columns by group, in the order decodeSliceColumns gives them. */
+export function decodeSliceColumnMap({
   scopeId,
   index,
   full,
   deltas,
   carriedOver,
   legacy,
-}: SliceItems): ShardColumns[] {
+}: SliceItems): Map<string, ShardColumns> {
   const shards = new Map<string, ShardColumns>();
   if (!carriedOver) {
     for (const { item } of legacy) {
@@ -49,11 +54,24 @@ export function decodeSliceColumns({
       for (let i = 0; i < f.length; i++) f[i] = c - (f[i] as number);
       shards.set(raw.g, { shard: shardOf(raw, scopeId, index), keys: k, values: v, created: f });
     }
-    for (const delta of deltas)
-      for (const raw of readDeltaRecord(delta).shards)
-        shards.set(raw.g, applied(shards.get(raw.g), raw, scopeId, index));
+    for (const delta of deltas) applyDeltaColumns(shards, delta, scopeId, index);
   }
-  return [...shards.values()];
+  return shards;
+}
+
+/**
+ * Applies one delta record to a slice's columns, in place (the arrays of a shard it
+ * changes may be changed or replaced): what a reader holding the slice at write n does
+ * with write n + 1. On an error the columns are left part-way: the caller reads the slice again.
+ */
+export function applyDeltaColumns(
+  shards: Map<string, ShardColumns>,
+  delta: Uint8Array,
+  scopeId: string,
+  index: number,
+): void {
+  for (const raw of readDeltaRecord(delta).shards)
+    shards.set(raw.g, applied(shards.get(raw.g), raw, scopeId, index));
 }
 
 /** A shard's columns after one delta: changed values, series gone, new ones appended. */

@@ -9,6 +9,7 @@ import {
   type SliceRef,
   type SliceShards,
 } from "./shard.ts";
+import { indexSlice } from "./slice-index.ts";
 import { groupSliceItems, type SliceItems } from "./slice-items.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -219,6 +220,8 @@ export async function writeSlice(
   for (const shard of stored) after.set(shard.group, shard);
   const seq = slice.seq + 1;
   const writer = recordWriter(store, accountId);
+  // Listed before its first put: the index is never behind the slices (slice-index.ts).
+  if (slice.seq === 0) writer.units += await indexSlice(store, accountId, slice.scopeId, slice.index);
   const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
   written.fullSeq = await putWrite(writer, slice, after, stored);
   if (seq - written.fullSeq >= foldEvery) {

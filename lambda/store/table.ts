@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#S       every series of one slice of a zone (format 2, full)
  *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#D<nn>   what one write changed (format 2, a ring of deltas)
  *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  a shard in format 1, carried over on its first write
+ *   ACCOUNT#<id> / SLICES                          which slices exist (slice-index.ts), for a warm scrape
  *   ACCOUNT#<id> / ZONES                           cached zone list and dataset settings
  *   ACCOUNT#<id> / ACCOUNT_SETTINGS                cached dataset settings of the account itself
  *   ACCOUNT#<id> / RULES#<zone>                    cached firewall rule names of a zone
@@ -29,6 +30,7 @@ export const keys = {
   sliceFull: (scopeId: string, index: number) => `SERIES#2#${scopeId}#${index}#S`,
   sliceDelta: (scopeId: string, index: number, slot: number) =>
     `SERIES#2#${scopeId}#${index}#D${String(slot).padStart(2, "0")}`,
+  sliceIndex: "SLICES",
   zones: "ZONES",
   accountSettings: "ACCOUNT_SETTINGS",
   ruleNames: (zoneId: string) => `RULES#${zoneId}`,

@@ -1,0 +1,75 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { keys, type Store } from "./table.ts";
+
+/**
+ * An account's SLICES item: the id of every slice written in format 2 (`<scope>#<index>`),
+ * so that a scrape holding the account's slices learns of a new one (a new zone, a group's
+ * first write) without reading every item. A writer adds a slice's id before the slice's
+ * first put, so the index is never behind the slices: an id whose slice holds nothing yet
+ * reads as an empty slice, as a Query would find it. Slices are never removed.
+ *
+ * An index that would grow past `maxIndexBytes` is marked full instead and no longer
+ * trusted: readers then read the account whole, as before.
+ */
+export const maxIndexBytes = 300_000;
+
+export const sliceId = (scopeId: string, index: number) => `${scopeId}#${index}`;
+
+/** Adds a slice to the index (idempotent); returns the write units it took. */
+export async function indexSlice(
+  store: Store,
+  accountId: string,
+  scopeId: string,
+  index: number,
+): Promise<number> {
+  const key = { pk: keys.account(accountId), sk: keys.sliceIndex };
+  try {
+    const added = await store.client.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: key,
+        UpdateExpression: "ADD #ids :id",
+        ConditionExpression: "attribute_not_exists(#ids) OR size(#ids) < :max",
+        ExpressionAttributeNames: { "#ids": "ids" },
+        ExpressionAttributeValues: {
+          ":id": new Set([sliceId(scopeId, index)]),
+          ":max": Math.floor(maxIndexBytes / 40),
+        },
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    return added.ConsumedCapacity?.CapacityUnits ?? 0;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const marked = await store.client.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: key,
+        UpdateExpression: "SET #full = :full",
+        ExpressionAttributeNames: { "#full": "full" },
+        ExpressionAttributeValues: { ":full": true },
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    return marked.ConsumedCapacity?.CapacityUnits ?? 0;
+  }
+}
+
+const indexItem = z.object({
+  ids: z.instanceof(Set).optional(),
+  full: z.literal(true).optional(),
+});
+
+/** The slice ids the index lists; undefined when there is none to trust (absent, full or unreadable). */
+export function sliceIdsFromItem(item: Record<string, unknown> | undefined): Set<string> | undefined {
+  const parsed = indexItem.safeParse(item);
+  if (!parsed.success || !item || parsed.data.full) return undefined;
+  const ids = new Set<string>();
+  for (const id of parsed.data.ids ?? []) {
+    if (typeof id !== "string") return undefined;
+    ids.add(id);
+  }
+  return ids;
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { colocation } from "../../lambda/catalogue/groups/colocation.ts";
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
+import { originStatus } from "../../lambda/catalogue/groups/origin-status.ts";
+import { discoverAccounts } from "../../lambda/collect/discovery.ts";
+import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import { staticConfigProvider } from "../../lambda/config/provider.ts";
+import { memoryLogger } from "../../lambda/lib/log.ts";
+import { createApp } from "../../lambda/serve/app.ts";
+import { coldEvery, createScrapeCache, type ScrapeCache } from "../../lambda/serve/scrape-cache.ts";
+import { readState } from "../../lambda/serve/state.ts";
+import { createStore, type Store } from "../../lambda/store/table.ts";
+import { type Harness, startHarness } from "../collect/harness.ts";
+
+/**
+ * A warm scrape (a container that keeps what it read and reads only what changed) against
+ * a cold one (every item of every account), after every minute of the real fetcher writing
+ * to dynalite: the same bytes, whatever happened in between. The ring of deltas goes round
+ * three times; slices fold; series and shards appear (a group added, a zone added); another
+ * container's writer moves slices on; and the warm container misses 40 minutes, more than
+ * its ring holds, so it must read those slices whole.
+ */
+const groupsFirst = [httpRequests1m, colocation];
+const groupsLater = [httpRequests1m, colocation, originStatus];
+
+interface Reads {
+  accountQueries: number;
+  sliceQueries: number;
+  ringQueries: number;
+  batchGets: number;
+}
+
+/** The store as a scrape sees it, with each kind of read it makes counted. */
+function countingStore(store: Store, reads: Reads): Store {
+  const send = (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const name = command.constructor.name;
+    const condition = String(command.input.KeyConditionExpression ?? "");
+    const prefix = String((command.input.ExpressionAttributeValues as Record<string, unknown>)?.[":prefix"]);
+    if (name === "BatchGetCommand") reads.batchGets++;
+    else if (name === "QueryCommand" && condition.includes("BETWEEN")) reads.ringQueries++;
+    else if (name === "QueryCommand" && prefix === "") reads.accountQueries++;
+    else if (name === "QueryCommand" && prefix.startsWith("SERIES#2#")) reads.sliceQueries++;
+    return store.client.send(command as never);
+  };
+  return { ...store, client: { send } as unknown as Store["client"] };
+}
+
+describe("a warm scrape", () => {
+  let harness: Harness;
+  const reads: Reads = { accountQueries: 0, sliceQueries: 0, ringQueries: 0, batchGets: 0 };
+  let cache: ScrapeCache;
+  let scrape: (warm: boolean, accept?: string) => Promise<string>;
+
+  beforeAll(async () => {
+    harness = await startHarness({ env: { ZONE_LIST_CACHE_TTL_SECONDS: "60" } });
+    cache = createScrapeCache();
+    const counted = countingStore(harness.store, reads);
+    scrape = async (warm, accept) => {
+      const app = createApp({
+        settings: staticConfigProvider({
+          CLOUDFLARE_API_BASE_URL: harness.runtime().config.cloudflareApiBaseUrl,
+        }),
+        readState: (config) => (warm ? readState(counted, config, cache) : readState(harness.store, config)),
+        clock: () => harness.clock.now(),
+        build: { version: "test", runtime: "node" },
+        auth: { required: false, credentials: {} },
+        logger: memoryLogger(),
+      });
+      const response = await app({
+        method: "GET",
+        path: "/metrics",
+        rawQuery: "",
+        headers: accept ? { accept } : {},
+      });
+      expect(response.status).toBe(200);
+      return String(response.body);
+    };
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it("prints what a cold scrape prints after every minute, reading only what changed", async () => {
+    const zones = harness.simulator.world.zones;
+    const late = zones.splice(zones.length - 1, 1);
+    // Another container's writer: its own client, holding none of the slices.
+    const other = createStore(harness.store.tableName, { endpoint: harness.dynamo.endpoint });
+    const phases: Record<number, Reads> = {};
+    let mismatches = 0;
+    let compared = 0;
+    for (let minute = 1; minute <= 110; minute++) {
+      if (minute === 12) zones.push(...late);
+      const groups = minute < 30 ? groupsFirst : groupsLater;
+      await discoverAccounts(harness.runtime());
+      if (minute >= 40 && minute < 45)
+        await Promise.all(
+          harness.simulator.world.accounts.map((account) =>
+            fetchAccount({ ...harness.runtime({ groups }), store: other }, account),
+          ),
+        );
+      else await harness.runAll({ groups });
+      harness.clock.advance(60_000);
+      // The warm container is not scraped for 40 minutes: its slices' rings went round.
+      if (minute > 60 && minute <= 100) continue;
+      const accept = minute % 10 === 0 ? "application/openmetrics-text; version=1.0.0" : undefined;
+      const before = { ...reads };
+      const warm = await scrape(true, accept);
+      if ([1, 2, 12, 13, 30, 31, 101, 102].includes(minute))
+        phases[minute] = Object.fromEntries(
+          Object.entries(reads).map(([k, v]) => [k, v - before[k as keyof Reads]]),
+        ) as unknown as Reads;
+      const cold = await scrape(false, accept);
+      compared++;
+      if (warm !== cold) mismatches++;
+      expect(warm).toBe(cold);
+    }
+    expect({ compared, mismatches }).toEqual({ compared: 70, mismatches: 0 });
+    const reading = (
+      accountQueries: number,
+      batchGets: number,
+      ringQueries: number,
+      sliceQueries: number,
+    ) => ({
+      accountQueries,
+      batchGets,
+      ringQueries,
+      sliceQueries,
+    });
+    expect(phases).toEqual({
+      // The first scrape reads both accounts whole; then one BatchGet per account (zone
+      // list, status, push journal, slice index) and one ring Query per slice.
+      1: reading(2, 0, 0, 0),
+      2: reading(0, 2, 10, 0),
+      // The new zone's two slices, found in the index, read whole.
+      12: reading(0, 2, 10, 2),
+      13: reading(0, 2, 12, 0),
+      // A new group's shards come as new shards in the slices' deltas.
+      30: reading(0, 2, 12, 0),
+      31: reading(0, 2, 12, 0),
+      // 40 writes later every slice's ring went round past what is held: read whole.
+      101: reading(0, 2, 12, 12),
+      // Every `coldEvery` scrapes an account is read whole anyway.
+      102: reading(2, 0, 0, 0),
+    });
+    expect(reads).toEqual(reading(4, 136, 816, 14));
+    expect(coldEvery).toBe(60);
+  }, 600_000);
+});
