@@ -18,6 +18,9 @@ import { jsonLogger } from "../lambda/lib/log.ts";
 import { readAccountShards, type Shard } from "../lambda/store/shards.ts";
 import { createStore, createTable, type Store } from "../lambda/store/table.ts";
 import { VirtualClock } from "../local/simulator/clock.ts";
+import { readUnits } from "./units.ts";
+
+export { itemBytes, readUnits } from "./units.ts";
 
 /** The simulator in another process (bench/simulator-process.ts), its clock kept to `clock`. */
 async function startSimulatorProcess(zoneCount: number, clock: VirtualClock) {
@@ -49,27 +52,6 @@ interface Counted {
   units: number;
   readUnits: number;
   seriesBytes: number;
-}
-
-/** DynamoDB's item size: attribute names plus values (numbers about one byte per two digits). */
-export function itemBytes(item: Record<string, unknown>): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += name.length;
-    if (typeof value === "string") bytes += Buffer.byteLength(value);
-    else if (typeof value === "number") bytes += Math.ceil(String(value).length / 2) + 1;
-    else if (value instanceof Uint8Array) bytes += value.byteLength;
-    else bytes += Buffer.byteLength(JSON.stringify(value ?? null));
-  }
-  return bytes;
-}
-
-/** Read units of a read that returned these items (Query: summed, then per 4 KB; Get: per item). */
-export function readUnits(items: readonly Record<string, unknown>[], consistent: boolean, summed: boolean) {
-  const per = consistent ? 1 : 0.5;
-  if (summed)
-    return Math.max(1, Math.ceil(items.reduce((sum, item) => sum + itemBytes(item), 0) / 4096)) * per;
-  return items.reduce((sum, item) => sum + Math.max(1, Math.ceil(itemBytes(item) / 4096)) * per, 0);
 }
 
 /** Counts every DynamoDB write (items, units, bytes of series state) and every read's units. */

@@ -31,13 +31,15 @@ export const minutesPerMonth = 30 * 24 * 60;
  * (lambda/store/slice-cache.ts); the others read and decode every slice. One account's single
  * work item a minute meets the same warm container nearly always, but Step Functions' Map
  * sends each item to any warm container, containers are recycled, and several work items
- * share containers at random: priced pessimistically, as one minute in two.
+ * share containers at random: priced pessimistically, as one minute in two. The scrape is
+ * priced with the same share (lambda/serve/scrape-cache.ts): a warm serve container reads
+ * each slice's next delta, a cold one every item.
  */
 export const warmShare = 0.5;
 
 export interface MinuteOperations {
   writeUnits: number;
-  /** The fetcher's reads, and one scrape's. */
+  /** The fetcher's reads, and one scrape's (warm and cold minutes at their share). */
   readUnits: number;
   scrapeReadUnits: number;
   /** Lambda time in one minute: each function's milliseconds and memory. */

@@ -4,8 +4,12 @@
  * - `case ours|prom-client N`: N counter series (10 families, two labels) printed in the
  *   Prometheus text format, ours from stored series keys as the endpoint prints them,
  *   prom-client 15 from its registry;
- * - `serve ENDPOINT TABLE`: the endpoint's scrape (gzip) of what a store in another
- *   process holds: read, decode, render, compress.
+ * - `serve ENDPOINT TABLE [warm]`: the endpoint's scrape (gzip) of what a store in another
+ *   process holds: read, decode, render, compress. Cold (a container that holds nothing:
+ *   every item of the account), or warm: a container that holds the state one write behind
+ *   what is stored (every slice's last delta still to read and apply) and has printed it
+ *   once, as a container scraped every minute is. With the read units of one scrape.
+ * - `gzip ENDPOINT TABLE`: the exposition's gzip at levels 1 to 6, size and time.
  */
 import { fileURLToPath } from "node:url";
 import type { Family } from "../lambda/exposition/model.ts";
@@ -65,55 +69,134 @@ async function runCase(impl: string, count: number): Promise<void> {
   console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-async function serveCase(endpoint: string, tableName: string): Promise<void> {
+async function serveCase(endpoint: string, tableName: string, warm: boolean): Promise<void> {
   const { staticConfigProvider } = await import("../lambda/config/provider.ts");
   const { createApp } = await import("../lambda/serve/app.ts");
   const { readState } = await import("../lambda/serve/state.ts");
   const { createStore } = await import("../lambda/store/table.ts");
   const { jsonLogger } = await import("../lambda/lib/log.ts");
-  const store = createStore(tableName, { endpoint });
+  const { readCountingStore } = await import("./units.ts");
+  const base = createStore(tableName, { endpoint });
+  const counted = { readUnits: 0 };
+  const store = readCountingStore(base, counted);
+  let cache = warm ? await oneWriteBehind(base) : undefined;
   const app = createApp({
     settings: staticConfigProvider(),
-    readState: (config) => readState(store, config),
+    readState: (config) => readState(store, config, cache),
     clock: Date.now,
     build: { version: "bench", runtime: process.version },
     auth: { required: false, credentials: {} },
     logger: jsonLogger({}, () => {}),
   });
   const request = { method: "GET", path: "/metrics", rawQuery: "", headers: { "accept-encoding": "gzip" } };
-  const first = await app(request); // a warm container
+  const first = await app(request); // a warm process (its code loaded and run once)
   // Counted as it is decompressed: holding the text (or its lines) would add the
   // measurement's memory to the serve process's peak.
   const { series, textBytes } = await countSamples(first.body as Uint8Array);
   const times: number[] = [];
   const cpu: number[] = [];
+  const units: number[] = [];
   for (let i = 0; i < 5; i++) {
+    if (warm) cache = await oneWriteBehind(base);
+    counted.readUnits = 0;
     const started = performance.now();
     const before = process.cpuUsage();
     await app(request);
     const used = process.cpuUsage(before);
     cpu.push((used.user + used.system) / 1000);
     times.push(performance.now() - started);
+    units.push(counted.readUnits);
   }
-  const ms = [...times].sort((a, b) => a - b)[2] ?? 0;
-  const cpuMs = [...cpu].sort((a, b) => a - b)[2] ?? 0;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[2] ?? 0;
   console.log(
     JSON.stringify({
-      ms,
-      cpuMs,
+      ms: median(times),
+      cpuMs: median(cpu),
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       series,
       gzipBytes: (first.body as Uint8Array).byteLength,
       textBytes,
+      // As read (the bench's rings hold a few deltas); bench/main.ts prices a cold scrape at full rings.
+      readUnits: median(units),
     }),
   );
+}
+
+/**
+ * A scrape cache as a container scraped every minute holds it: each slice one write behind
+ * what is stored (its last delta not yet read), its shards' text order computed (a scrape printed them).
+ */
+async function oneWriteBehind(store: import("../lambda/store/table.ts").Store) {
+  const z = await import("zod");
+  const { accountInfoSchema } = await import("../lambda/cloudflare/schemas.ts");
+  const { readDocument } = await import("../lambda/store/items.ts");
+  const { queryAccount } = await import("../lambda/store/shards.ts");
+  const { groupSliceItems } = await import("../lambda/store/slice-items.ts");
+  const { decodeSliceColumnMap } = await import("../lambda/store/columns.ts");
+  const { createScrapeCache, heldFromItems, keepAccount } = await import("../lambda/serve/scrape-cache.ts");
+  const { textOrder } = await import("../lambda/lib/text-order.ts");
+  const { keys } = await import("../lambda/store/table.ts");
+  const cache = createScrapeCache();
+  const listed = await readDocument(store, keys.discovery, keys.accounts, z.array(accountInfoSchema));
+  for (const account of listed?.value ?? []) {
+    const slices = new Map();
+    for (const items of groupSliceItems(await queryAccount(store, account.id, keys.slicePrefix))) {
+      items.deltas.pop();
+      const shards = decodeSliceColumnMap(items);
+      for (const columns of shards.values()) columns.order = textOrder(columns.keys);
+      const held = heldFromItems(items, shards);
+      if (held) slices.set(`${items.scopeId}#${items.index}`, held);
+    }
+    keepAccount(cache, account.id, slices, 0);
+  }
+  return cache;
+}
+
+/** The exposition's text gzip'd as the endpoint does (a member per 256 KB) at each level. */
+async function gzipCase(endpoint: string, tableName: string): Promise<void> {
+  const { staticConfigProvider } = await import("../lambda/config/provider.ts");
+  const { buildFamilies, knownFamilies } = await import("../lambda/serve/families.ts");
+  const { readState } = await import("../lambda/serve/state.ts");
+  const { createStore } = await import("../lambda/store/table.ts");
+  const { textChunks } = await import("../lambda/exposition/text.ts");
+  const { gzipSync } = await import("node:zlib");
+  const { config } = await staticConfigProvider().current();
+  const state = await readState(createStore(tableName, { endpoint }), config);
+  const families = buildFamilies(
+    state,
+    config,
+    { version: "bench", runtime: process.version },
+    knownFamilies,
+  );
+  const members: string[] = [];
+  let pending = "";
+  for (const chunk of textChunks(families)) {
+    pending += chunk;
+    if (pending.length < 256 * 1024) continue;
+    members.push(pending);
+    pending = "";
+  }
+  if (pending) members.push(pending);
+  const levels: Record<number, { bytes: number; cpuMs: number }> = {};
+  for (let level = 1; level <= 6; level++) {
+    const before = process.cpuUsage();
+    let bytes = 0;
+    for (const member of members) bytes += gzipSync(member, { level }).byteLength;
+    const used = process.cpuUsage(before);
+    levels[level] = { bytes, cpuMs: Math.round((used.user + used.system) / 1000) };
+  }
+  console.log(JSON.stringify({ textBytes: members.reduce((sum, m) => sum + m.length, 0), levels }));
 }
 
 if (process.argv[1] === renderScript) {
   const [mode, a, b] = process.argv.slice(2);
   if (mode === "case" && a && b) await runCase(a, Number(b));
-  else if (mode === "serve" && a && b) await serveCase(a, b);
-  else throw new Error("usage: render.ts case ours|prom-client N | serve ENDPOINT TABLE");
+  else if (mode === "serve" && a && b) await serveCase(a, b, process.argv[5] === "warm");
+  else if (mode === "gzip" && a && b) await gzipCase(a, b);
+  else
+    throw new Error(
+      "usage: render.ts case ours|prom-client N | serve ENDPOINT TABLE [warm] | gzip ENDPOINT TABLE",
+    );
 }
 
 /** Sample lines (neither comments nor empty) and bytes of a gzip'd exposition, read as a stream. */

@@ -116,10 +116,12 @@ function normalizeOne(parts: readonly Family[]): NormalizedFamily {
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
   // up side by side, so it sees any two equal ones.
+  // An array's sort (a merge sort that finds sorted runs) rather than a typed array's: the
+  // stored series come in runs already sorted (families.ts), which it merges.
   let repeated = false;
-  const order = new Uint32Array(keys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => {
+  const positions = new Array<number>(keys.length);
+  for (let i = 0; i < positions.length; i++) positions[i] = i;
+  positions.sort((a, b) => {
     const x = keys[a] as string;
     const y = keys[b] as string;
     if (x < y) return -1;
@@ -127,6 +129,7 @@ function normalizeOne(parts: readonly Family[]): NormalizedFamily {
     repeated = true;
     return a - b;
   });
+  const order = Uint32Array.from(positions);
   const family = { name: first.name, help: first.help, type: first.type };
   return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
 }

@@ -6,6 +6,7 @@ import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample, StoredSeries } from "../exposition/model.ts";
+import { textOrder } from "../lib/text-order.ts";
 import type { Shard } from "../store/shards.ts";
 import { pushSelfSamples } from "./push-metrics.ts";
 import type { AccountState, StoredState } from "./state.ts";
@@ -69,12 +70,19 @@ function seriesColumns(shard: Shard): StoredSeries {
   };
 }
 
-/** Appends a shard's series to their families' columns (a family's name is its key up to the labels); unknown and denied families are left out. */
+/**
+ * Appends a shard's series to their families' columns (a family's name is its key up to
+ * the labels), in text order, so that each family is made of sorted runs (its sort then
+ * merges them); unknown and denied families are left out. The shard's order is kept on
+ * its columns: a container that holds them (scrape-cache.ts) computes it once.
+ */
 function addSeries(
-  { keys, values, created }: StoredSeries,
+  columns: StoredSeries & { order?: number[] },
   familyOf: (name: string) => StoredSeries | null,
 ): void {
-  for (let i = 0; i < keys.length; i++) {
+  const { keys, values, created } = columns;
+  columns.order ??= textOrder(keys);
+  for (const i of columns.order) {
     const key = keys[i] as string;
     const brace = key.indexOf("{");
     const stored = familyOf(brace < 0 ? key : key.slice(0, brace));

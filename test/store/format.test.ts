@@ -113,7 +113,9 @@ describe("the stored format", () => {
     const { slice: _slice, ...expected } = next;
     expect(await readAccountShards(store, account)).toEqual([{ ...expected, stored: true }]);
     const items = await queryAccount(store, account);
-    expect(items.map((item) => item.sk)).toEqual([keys.sliceFull(zone, 0)]);
+    // The format-1 item is gone; the slice is in the account's slice index (slice-index.ts).
+    expect(items.map((item) => item.sk)).toEqual([keys.sliceFull(zone, 0), keys.sliceIndex]);
+    expect(items[1]?.ids).toEqual(new Set([`${zone}#0`]));
   });
 
   it("stops loudly at a stored format it does not know", async () => {
