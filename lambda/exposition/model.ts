@@ -75,9 +75,29 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * are one series (counters add, gauges keep the last). One family at a time, so what is
  * held is the family being printed, not the whole exposition.
  */
-export function* normalizeEach(families: readonly Family[]): Generator<NormalizedFamily> {
+export function* normalizeEach(
+  families: readonly Family[],
+  memory?: SortMemory,
+): Generator<NormalizedFamily> {
   const byName = Map.groupBy(families, (family) => family.name);
-  for (const name of [...byName.keys()].sort(byText)) yield normalizeOne(byName.get(name) ?? []);
+  for (const name of [...byName.keys()].sort(byText)) yield normalizeOne(byName.get(name) ?? [], memory);
+}
+
+/**
+ * What an endpoint remembers of each family's last sort (its keys, and their positions in
+ * text order), to start the next sort of it from: a minute later most keys are the same,
+ * and a merge sort given them nearly in order does little more than check it. Only a
+ * starting point: the sort's result is the same from any.
+ */
+export type SortMemory = Map<string, LastSort>;
+
+interface LastSort {
+  keys: readonly string[];
+  sorted: readonly number[];
+}
+
+export function createSortMemory(): SortMemory {
+  return new Map();
 }
 
 export function normalize(families: readonly Family[]): NormalizedFamily[] {
@@ -107,7 +127,7 @@ function seriesOf(parts: readonly Family[], name: string, counter: boolean): Sto
   return all;
 }
 
-function normalizeOne(parts: readonly Family[]): NormalizedFamily {
+function normalizeOne(parts: readonly Family[], memory?: SortMemory): NormalizedFamily {
   const [first] = parts;
   if (!first) throw new Error("a family without parts");
   const counter = first.type === "counter";
@@ -115,12 +135,11 @@ function normalizeOne(parts: readonly Family[]): NormalizedFamily {
   const { keys } = series;
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
-  // up side by side, so it sees any two equal ones.
-  // An array's sort (a merge sort that finds sorted runs) rather than a typed array's: the
-  // stored series come in runs already sorted (families.ts), which it merges.
+  // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
+  // finds sorted runs) rather than a typed array's: the series come in runs already sorted
+  // (families.ts), or in the order of the last sort.
   let repeated = false;
-  const positions = new Array<number>(keys.length);
-  for (let i = 0; i < positions.length; i++) positions[i] = i;
+  const positions = startingOrder(keys, memory?.get(first.name));
   positions.sort((a, b) => {
     const x = keys[a] as string;
     const y = keys[b] as string;
@@ -129,6 +148,7 @@ function normalizeOne(parts: readonly Family[]): NormalizedFamily {
     repeated = true;
     return a - b;
   });
+  memory?.set(first.name, { keys, sorted: positions });
   const order = Uint32Array.from(positions);
   const family = { name: first.name, help: first.help, type: first.type };
   return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
@@ -160,4 +180,37 @@ function merged({ keys, values, created }: StoredSeries, order: Uint32Array, cou
     last++;
   }
   return { ...out, order: Uint32Array.from(out.keys, (_, i) => i) };
+}
+
+/**
+ * The positions of `keys` to start a sort from: those the last sort ordered, moved to where
+ * the same keys lie now, in that order, then the others. Keys lie as they did, with some
+ * added and some gone (each shard's in text order, shard after shard): one walk down both
+ * finds them. Any result is a permutation; a poor one only makes the sort do more.
+ */
+function startingOrder(keys: readonly string[], last: LastSort | undefined): number[] {
+  const out: number[] = [];
+  if (!last) {
+    for (let i = 0; i < keys.length; i++) out.push(i);
+    return out;
+  }
+  const was = last.keys;
+  const now = new Int32Array(was.length).fill(-1);
+  for (let i = 0, j = 0; i < was.length && j < keys.length; ) {
+    const x = was[i] as string;
+    const y = keys[j] as string;
+    if (x === y) now[i++] = j++;
+    // Smaller: gone, unless it is the next one (this key then came new).
+    else if (x < y && x !== keys[j + 1]) i++;
+    else j++;
+  }
+  const placed = new Uint8Array(keys.length);
+  for (const position of last.sorted) {
+    const at = now[position] ?? -1;
+    if (at < 0 || placed[at]) continue;
+    placed[at] = 1;
+    out.push(at);
+  }
+  for (let i = 0; i < keys.length; i++) if (!placed[i]) out.push(i);
+  return out;
 }

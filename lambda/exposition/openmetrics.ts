@@ -1,4 +1,11 @@
-import { chunkChars, type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
+import {
+  chunkChars,
+  type Family,
+  formatValue,
+  type NormalizedFamily,
+  normalizeEach,
+  type SortMemory,
+} from "./model.ts";
 
 export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -29,8 +36,8 @@ function* familyOpenMetrics(family: NormalizedFamily): Generator<string> {
  * OpenMetrics 1.0, family by family: a counter family is named without `_total`, its
  * samples carry it, and each series has a `_created` sample; the exposition ends with `# EOF`.
  */
-export function* openMetricsChunks(families: readonly Family[]): Generator<string> {
-  for (const family of normalizeEach(families)) yield* familyOpenMetrics(family);
+export function* openMetricsChunks(families: readonly Family[], memory?: SortMemory): Generator<string> {
+  for (const family of normalizeEach(families, memory)) yield* familyOpenMetrics(family);
   yield "# EOF\n";
 }
 

@@ -1,4 +1,11 @@
-import { chunkChars, type Family, formatValue, type NormalizedFamily, normalizeEach } from "./model.ts";
+import {
+  chunkChars,
+  type Family,
+  formatValue,
+  type NormalizedFamily,
+  normalizeEach,
+  type SortMemory,
+} from "./model.ts";
 
 export const textContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -19,8 +26,8 @@ function* familyText(family: NormalizedFamily): Generator<string> {
 }
 
 /** The exposition family by family, for a stream. */
-export function* textChunks(families: readonly Family[]): Generator<string> {
-  for (const family of normalizeEach(families)) yield* familyText(family);
+export function* textChunks(families: readonly Family[], memory?: SortMemory): Generator<string> {
+  for (const family of normalizeEach(families, memory)) yield* familyText(family);
 }
 
 /** Prometheus text exposition format 0.0.4. */

@@ -3,6 +3,7 @@ import { constants, gzip } from "node:zlib";
 import type { Config } from "../config/config.ts";
 import type { ConfigProvider } from "../config/provider.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
+import { createSortMemory, type SortMemory } from "../exposition/model.ts";
 import { openMetricsChunks, openMetricsContentType, wantsOpenMetrics } from "../exposition/openmetrics.ts";
 import { textChunks, textContentType } from "../exposition/text.ts";
 import type { Logger } from "../lib/log.ts";
@@ -63,6 +64,8 @@ const json = (status: number, body: unknown): HttpResponse => ({
 export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<HttpResponse> {
   // /health may be polled often; one container reuses its state read for a few seconds.
   let healthRead: { at: number; state: StoredState } | undefined;
+  // Each family's last sort, where the next one starts (exposition/model.ts).
+  const sortMemory = createSortMemory();
 
   const answer = async (request: HttpRequest): Promise<HttpResponse> => {
     const refused = refusal(request, deps.auth);
@@ -101,7 +104,7 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
         return text(503, "stored state is unavailable; try again shortly");
       }
       if (request.path === "/health" && !cached) healthRead = { at: now, state };
-      response = await respond(request, state, resolved, deps);
+      response = await respond(request, state, resolved, deps, sortMemory);
     }
     return response;
   };
@@ -135,6 +138,7 @@ async function respond(
   state: StoredState,
   resolved: ResolvedConfig,
   deps: AppDeps,
+  sortMemory: SortMemory,
 ): Promise<HttpResponse> {
   const { config } = resolved;
   if (request.path === "/health") {
@@ -155,7 +159,7 @@ async function respond(
   if (resolved.issues.length > 0 && !config.metricsDenylist.includes("cloudflare_exporter_config_errors"))
     families.push(configErrorsFamily(resolved.issues));
   const openMetrics = wantsOpenMetrics(request.headers.accept);
-  const chunks = openMetrics ? openMetricsChunks(families) : textChunks(families);
+  const chunks = openMetrics ? openMetricsChunks(families, sortMemory) : textChunks(families, sortMemory);
   const headers: Record<string, string> = {
     "content-type": openMetrics ? openMetricsContentType : textContentType,
     "cache-control": "no-store",

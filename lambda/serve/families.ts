@@ -82,10 +82,17 @@ function addSeries(
 ): void {
   const { keys, values, created } = columns;
   columns.order ??= textOrder(keys);
+  // In text order a family's series are side by side: its name is looked up once per run.
+  let name = "";
+  let stored: StoredSeries | null = null;
   for (const i of columns.order) {
     const key = keys[i] as string;
     const brace = key.indexOf("{");
-    const stored = familyOf(brace < 0 ? key : key.slice(0, brace));
+    const length = brace < 0 ? key.length : brace;
+    if (length !== name.length || !key.startsWith(name)) {
+      name = key.slice(0, length);
+      stored = familyOf(name);
+    }
     if (!stored) continue;
     stored.keys.push(key);
     stored.values.push(values[i] as number);

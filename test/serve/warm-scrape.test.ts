@@ -18,7 +18,8 @@ import { type Harness, startHarness } from "../collect/harness.ts";
  * to dynalite: the same bytes, whatever happened in between. The ring of deltas goes round
  * three times; slices fold; series and shards appear (a group added, a zone added); another
  * container's writer moves slices on; and the warm container misses 40 minutes, more than
- * its ring holds, so it must read those slices whole.
+ * its ring holds, so it must read those slices whole. The warm container's endpoint also
+ * starts each family's sort from its last one (exposition/model.ts).
  */
 const groupsFirst = [httpRequests1m, colocation];
 const groupsLater = [httpRequests1m, colocation, originStatus];
@@ -55,8 +56,8 @@ describe("a warm scrape", () => {
     harness = await startHarness({ env: { ZONE_LIST_CACHE_TTL_SECONDS: "60" } });
     cache = createScrapeCache();
     const counted = countingStore(harness.store, reads);
-    scrape = async (warm, accept) => {
-      const app = createApp({
+    const newApp = (warm: boolean) =>
+      createApp({
         settings: staticConfigProvider({
           CLOUDFLARE_API_BASE_URL: harness.runtime().config.cloudflareApiBaseUrl,
         }),
@@ -66,7 +67,10 @@ describe("a warm scrape", () => {
         auth: { required: false, credentials: {} },
         logger: memoryLogger(),
       });
-      const response = await app({
+    // The warm container's app lives on (it also keeps each family's last sort); a cold one is new.
+    const warmApp = newApp(true);
+    scrape = async (warm, accept) => {
+      const response = await (warm ? warmApp : newApp(false))({
         method: "GET",
         path: "/metrics",
         rawQuery: "",
