@@ -5,12 +5,15 @@
  *   Prometheus text format, ours from stored series keys as the endpoint prints them,
  *   prom-client 15 from its registry;
  * - `serve ENDPOINT TABLE [warm]`: the endpoint's scrape (gzip) of what a store in another
- *   process holds: read, decode, render, compress. Cold (a container that holds nothing:
- *   every item of the account), or warm: a container that holds the state one write behind
- *   what is stored (every slice's last delta still to read and apply) and has printed it
- *   once, as a container scraped every minute is. With the read units of one scrape.
+ *   process holds: read, decode, render, compress. Cold (a new container each scrape:
+ *   every item of the account), or warm: one container scraped after each minute's writes
+ *   (`advance`, in a process of its own), as one scraped every minute is. With the read
+ *   units of one scrape.
+ * - `advance ENDPOINT TABLE ROUND`: one write to every slice through the writer (a sixth of
+ *   its counters move, one new series per shard), what a minute of the fetcher writes.
  * - `gzip ENDPOINT TABLE`: the exposition's gzip at levels 1 to 6, size and time.
  */
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Family } from "../lambda/exposition/model.ts";
 import { renderText } from "../lambda/exposition/text.ts";
@@ -79,7 +82,8 @@ async function serveCase(endpoint: string, tableName: string, warm: boolean): Pr
   const base = createStore(tableName, { endpoint });
   const counted = { readUnits: 0 };
   const store = readCountingStore(base, counted);
-  let cache = warm ? await oneWriteBehind(base) : undefined;
+  const { createScrapeCache } = await import("../lambda/serve/scrape-cache.ts");
+  const cache = warm ? createScrapeCache() : undefined;
   // Cold: a new container, holding neither the state nor its families' last sort.
   const newApp = () =>
     createApp({
@@ -100,11 +104,8 @@ async function serveCase(endpoint: string, tableName: string, warm: boolean): Pr
   const cpu: number[] = [];
   const units: number[] = [];
   for (let i = 0; i < 5; i++) {
-    if (warm) {
-      // The cache held so far is let go first: a container holds one, not two.
-      cache = undefined;
-      cache = await oneWriteBehind(base);
-    } else app = newApp();
+    if (warm) advance(endpoint, tableName, i);
+    else app = newApp();
     counted.readUnits = 0;
     const started = performance.now();
     const before = process.cpuUsage();
@@ -129,42 +130,41 @@ async function serveCase(endpoint: string, tableName: string, warm: boolean): Pr
   );
 }
 
-/**
- * A scrape cache as a container scraped every minute holds it: each slice one write behind
- * what is stored (its last delta not yet read), its shards' text order computed (a scrape printed them).
- */
-export async function oneWriteBehind(store: import("../lambda/store/table.ts").Store) {
+/** A minute's writes to the store, by a process of its own (its memory and time are not the endpoint's). */
+function advance(endpoint: string, tableName: string, round: number): void {
+  execFileSync(process.execPath, [renderScript, "advance", endpoint, tableName, String(round)], {
+    stdio: "inherit",
+  });
+}
+
+/** One write to every slice of every account, through the writer: moved counters and a new series per shard. */
+async function advanceCase(endpoint: string, tableName: string, round: number): Promise<void> {
   const z = await import("zod");
   const { accountInfoSchema } = await import("../lambda/cloudflare/schemas.ts");
   const { readDocument } = await import("../lambda/store/items.ts");
-  const { queryPages } = await import("../lambda/store/shards.ts");
-  const { sliceItemsInKeyOrder } = await import("../lambda/store/slice-items.ts");
-  const { decodeSliceColumnMap } = await import("../lambda/store/columns.ts");
-  const { createScrapeCache, heldFromItems, keepAccount } = await import("../lambda/serve/scrape-cache.ts");
-  const { textOrder } = await import("../lambda/lib/text-order.ts");
-  const { keys } = await import("../lambda/store/table.ts");
-  const cache = createScrapeCache();
+  const { queryAccount } = await import("../lambda/store/shards.ts");
+  const { slicesFromItems, writeSlice } = await import("../lambda/store/slices.ts");
+  const { createStore, keys } = await import("../lambda/store/table.ts");
+  const store = createStore(tableName, { endpoint });
   const listed = await readDocument(store, keys.discovery, keys.accounts, z.array(accountInfoSchema));
-  for (const account of listed?.value ?? []) {
-    const slices = new Map();
-    // Each slice decoded as soon as its items have come, as a cold read does.
-    const hold = (items: import("../lambda/store/slice-items.ts").SliceItems) => {
-      items.deltas.pop();
-      const shards = decodeSliceColumnMap(items);
-      for (const columns of shards.values()) columns.order = textOrder(columns.keys);
-      const held = heldFromItems(items, shards);
-      if (held) slices.set(`${items.scopeId}#${items.index}`, held);
-    };
-    const reader = sliceItemsInKeyOrder();
-    for await (const page of queryPages(store, account.id, keys.slicePrefix))
-      for (const item of page) {
-        const done = reader.add(item);
-        if (done) hold(done);
-      }
-    for (const items of reader.end()) hold(items);
-    keepAccount(cache, account.id, slices, 0);
-  }
-  return cache;
+  for (const account of listed?.value ?? [])
+    for (const slice of slicesFromItems(await queryAccount(store, account.id, keys.slicePrefix, true))) {
+      const next = [...slice.shards.values()].map((shard) => {
+        const series = { ...shard.series };
+        Object.entries(series).forEach(([key, state], i) => {
+          if (state.t !== "g" && (i + round) % 6 === 0) series[key] = { ...state, v: state.v + 1, l: 1 };
+        });
+        const [first] = Object.keys(series);
+        if (first) {
+          const brace = first.indexOf("{");
+          const added =
+            brace < 0 ? `${first}{zz_bench="${round}"}` : `${first.slice(0, -1)},zz_bench="${round}"}`;
+          series[added] = { v: 1, f: shard.cursor - 60, b: shard.cursor - 60, l: 1 };
+        }
+        return { ...shard, series };
+      });
+      await writeSlice(store, account.id, slice, next);
+    }
 }
 
 /** The exposition's text gzip'd as the endpoint does (a member per 256 KB) at each level. */
@@ -208,6 +208,7 @@ if (process.argv[1] === renderScript) {
   if (mode === "case" && a && b) await runCase(a, Number(b));
   else if (mode === "serve" && a && b) await serveCase(a, b, process.argv[5] === "warm");
   else if (mode === "gzip" && a && b) await gzipCase(a, b);
+  else if (mode === "advance" && a && b) await advanceCase(a, b, Number(process.argv[5]));
   else
     throw new Error(
       "usage: render.ts case ours|prom-client N | serve ENDPOINT TABLE [warm] | gzip ENDPOINT TABLE",

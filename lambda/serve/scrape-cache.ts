@@ -1,12 +1,12 @@
 import { applyDeltaColumns, decodeSliceColumnMap, type ShardColumns } from "../store/columns.ts";
 import type { SliceItems } from "../store/slice-items.ts";
-import { readDeltasAfter, readSliceItems } from "../store/slice-reads.ts";
+import { readRingsAfter, readSliceItems } from "../store/slice-reads.ts";
 import type { Store } from "../store/table.ts";
 
 /**
  * What a serve container keeps of each account between scrapes: every slice as decoded
  * (its shards' columns) with the write number it holds, so that the next scrape reads only
- * the ring slots after it (store/slice-reads.ts) instead of every item of the account.
+ * the ring slots after it (store/slice-reads.ts: a few BatchGets) instead of every item of the account.
  *
  * Nothing held is trusted beyond the chain it came from: a slice moves on only by the
  * delta numbered one after what it holds (a write's slot and number are unique, the
@@ -22,8 +22,8 @@ import type { Store } from "../store/table.ts";
  */
 export const maxScrapeCachedSeries = 300_000;
 export const coldEvery = 60;
-/** Slices advanced at once: each is one small Query (or a few). */
-const concurrentReads = 16;
+/** Slices read whole at once (each one Query). */
+const concurrentReads = 8;
 
 export interface HeldSlice {
   scopeId: string;
@@ -110,37 +110,37 @@ export async function advanceSlices(
     if (at <= 0 || !Number.isInteger(index) || index < 0) return false;
     slices.set(id, { scopeId: id.slice(0, at), index, seq: 0, shards: new Map() });
   }
-  const queue = [...slices.values()];
+  const held = [...slices.values()].filter((slice) => slice.seq > 0);
+  const rings = await readRingsAfter(store, accountId, held);
+  const whole = [...slices.values()].filter((slice) => slice.seq === 0);
+  held.forEach((slice, i) => {
+    const ring = rings[i];
+    if (!ring || ring.broken || !applied(slice, ring.deltas)) whole.push(slice);
+  });
   let carried = true;
   const worker = async () => {
-    for (let slice = queue.shift(); slice; slice = queue.shift())
-      carried = (await advanceSlice(store, accountId, slice)) && carried;
+    for (let slice = whole.shift(); slice; slice = whole.shift())
+      carried = (await readWhole(store, accountId, slice)) && carried;
   };
   await Promise.all(Array.from({ length: concurrentReads }, worker));
   return carried;
 }
 
-async function advanceSlice(store: Store, accountId: string, slice: HeldSlice): Promise<boolean> {
-  if (slice.seq > 0) {
-    try {
-      const { deltas, broken } = await readDeltasAfter(
-        store,
-        accountId,
-        slice.scopeId,
-        slice.index,
-        slice.seq,
-      );
-      if (!broken) {
-        for (const delta of deltas) {
-          applyDeltaColumns(slice.shards, delta, slice.scopeId, slice.index);
-          slice.seq += 1;
-        }
-        return true;
-      }
-    } catch {
-      // Whatever the ring held that this reader could not follow: the slice is read whole.
+/** Applies the writes after the held one; false when one does not apply (the slice is then read whole). */
+function applied(slice: HeldSlice, deltas: readonly Uint8Array[]): boolean {
+  try {
+    for (const delta of deltas) {
+      applyDeltaColumns(slice.shards, delta, slice.scopeId, slice.index);
+      slice.seq += 1;
     }
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/** The slice as stored now; false when it is still in format 1. */
+async function readWhole(store: Store, accountId: string, slice: HeldSlice): Promise<boolean> {
   const items = await readSliceItems(store, accountId, slice.scopeId, slice.index);
   if (!items) {
     slice.seq = 0;
