@@ -192,14 +192,17 @@ async function gzipCase(endpoint: string, tableName: string): Promise<void> {
     pending = "";
   }
   if (pending) members.push(pending);
+  // Encoded once beforehand: the first compression would otherwise pay for flattening the text.
+  const encoded = members.map((member) => Buffer.from(member));
   const levels: Record<number, { bytes: number; cpuMs: number }> = {};
-  for (let level = 1; level <= 6; level++) {
-    const before = process.cpuUsage();
-    let bytes = 0;
-    for (const member of members) bytes += gzipSync(member, { level }).byteLength;
-    const used = process.cpuUsage(before);
-    levels[level] = { bytes, cpuMs: Math.round((used.user + used.system) / 1000) };
-  }
+  for (const round of [0, 1])
+    for (let level = 1; level <= 6; level++) {
+      const before = process.cpuUsage();
+      let bytes = 0;
+      for (const member of encoded) bytes += gzipSync(member, { level }).byteLength;
+      const used = process.cpuUsage(before);
+      if (round === 1) levels[level] = { bytes, cpuMs: Math.round((used.user + used.system) / 1000) };
+    }
   console.log(JSON.stringify({ textBytes: members.reduce((sum, m) => sum + m.length, 0), levels }));
 }
 
