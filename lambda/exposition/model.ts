@@ -136,8 +136,8 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
   // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
-  // finds sorted runs) rather than a typed array's: the series come in runs already sorted
-  // (families.ts), or in the order of the last sort.
+  // finds sorted runs) rather than a typed array's: started from the last sort's order,
+  // it finds nearly one run.
   let repeated = false;
   const positions = startingOrder(keys, memory?.get(first.name));
   positions.sort((a, b) => {
@@ -185,8 +185,8 @@ function merged({ keys, values, created }: StoredSeries, order: Uint32Array, cou
 /**
  * The positions of `keys` to start a sort from: those the last sort ordered, moved to where
  * the same keys lie now, in that order, then the others. Keys lie as they did, with some
- * added and some gone (each shard's in text order, shard after shard): one walk down both
- * finds them. Any result is a permutation; a poor one only makes the sort do more.
+ * added and some gone here and there: one walk down both, looking a few keys ahead where
+ * they differ, finds them. Any result is a permutation; a poor one only makes the sort do more.
  */
 function startingOrder(keys: readonly string[], last: LastSort | undefined): number[] {
   const out: number[] = [];
@@ -197,12 +197,18 @@ function startingOrder(keys: readonly string[], last: LastSort | undefined): num
   const was = last.keys;
   const now = new Int32Array(was.length).fill(-1);
   for (let i = 0, j = 0; i < was.length && j < keys.length; ) {
-    const x = was[i] as string;
-    const y = keys[j] as string;
-    if (x === y) now[i++] = j++;
-    // Smaller: gone, unless it is the next one (this key then came new).
-    else if (x < y && x !== keys[j + 1]) i++;
-    else j++;
+    if (was[i] === keys[j]) {
+      now[i++] = j++;
+      continue;
+    }
+    const gone = aheadOf(was, i, keys[j] as string);
+    const added = aheadOf(keys, j, was[i] as string);
+    if (gone > 0 && (added === 0 || gone <= added)) i += gone;
+    else if (added > 0) j += added;
+    else {
+      i++;
+      j++;
+    }
   }
   const placed = new Uint8Array(keys.length);
   for (const position of last.sorted) {
@@ -213,4 +219,14 @@ function startingOrder(keys: readonly string[], last: LastSort | undefined): num
   }
   for (let i = 0; i < keys.length; i++) if (!placed[i]) out.push(i);
   return out;
+}
+
+/** Keys a walk looks ahead where two lists differ: more added or gone in one place are found again further on. */
+const lookAhead = 16;
+
+/** How far after `from` the key lies in `list`, within the look-ahead (0: not found). */
+function aheadOf(list: readonly string[], from: number, key: string): number {
+  const end = Math.min(list.length, from + lookAhead + 1);
+  for (let at = from + 1; at < end; at++) if (list[at] === key) return at - from;
+  return 0;
 }

@@ -6,7 +6,6 @@ import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { ConfigIssue } from "../config/resolve.ts";
 import type { Family, Sample, StoredSeries } from "../exposition/model.ts";
-import { textOrder } from "../lib/text-order.ts";
 import type { Shard } from "../store/shards.ts";
 import { pushSelfSamples } from "./push-metrics.ts";
 import type { AccountState, StoredState } from "./state.ts";
@@ -70,22 +69,15 @@ function seriesColumns(shard: Shard): StoredSeries {
   };
 }
 
-/**
- * Appends a shard's series to their families' columns (a family's name is its key up to
- * the labels), in text order, so that each family is made of sorted runs (its sort then
- * merges them); unknown and denied families are left out. The shard's order is kept on
- * its columns: a container that holds them (scrape-cache.ts) computes it once.
- */
+/** Appends a shard's series to their families' columns (a family's name is its key up to the labels); unknown and denied families are left out. */
 function addSeries(
-  columns: StoredSeries & { order?: number[] },
+  { keys, values, created }: StoredSeries,
   familyOf: (name: string) => StoredSeries | null,
 ): void {
-  const { keys, values, created } = columns;
-  columns.order ??= textOrder(keys);
-  // In text order a family's series are side by side: its name is looked up once per run.
+  // A family's series often come one after another: its name is looked up once per run.
   let name = "";
   let stored: StoredSeries | null = null;
-  for (const i of columns.order) {
+  for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     const brace = key.indexOf("{");
     const length = brace < 0 ? key.length : brace;

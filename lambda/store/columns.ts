@@ -1,4 +1,3 @@
-import { withAppended } from "../lib/text-order.ts";
 import { type DeltaShard, readDeltaRecord, readFullRecord, shardOf } from "./format.ts";
 import { decodeLegacy, type Shard } from "./shard.ts";
 import type { SliceItems } from "./slice-items.ts";
@@ -19,12 +18,6 @@ export interface ShardColumns {
   values: number[];
   /** The first minute counted (Unix seconds): a counter's creation time. */
   created: number[];
-  /**
-   * The positions of `keys` in text order, once the endpoint has printed the shard
-   * (lib/text-order.ts): a reader that keeps the shard keeps it, with the series a delta
-   * adds merged in; a delta that removes series drops it.
-   */
-  order?: number[];
 }
 
 export function decodeSliceColumns(items: SliceItems): ShardColumns[] {
@@ -114,8 +107,7 @@ function applied(
   }
   const shard = shardOf(raw, scopeId, index);
   shard.start = raw.s ?? previous?.shard.start ?? raw.c;
-  const order = previous?.order && !raw.del ? withAppended(previous.order, kept.keys, count) : undefined;
-  return { shard, ...kept, ...(order ? { order } : {}) };
+  return { shard, ...kept };
 }
 
 /** The columns without the positions `del` lists (as gaps from the previous one). */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSortMemory, type Family } from "../../lambda/exposition/model.ts";
 import { renderText, textChunks } from "../../lambda/exposition/text.ts";
-import { textOrder, withAppended } from "../../lambda/lib/text-order.ts";
 
 /** A small deterministic generator, so a failure is the same failure every run. */
 function random(seed: number): () => number {
@@ -13,27 +12,6 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-describe("a shard's text order", () => {
-  it("orders keys by their text, as `<` compares them", () => {
-    const keys = ['a_total{z="b"}', 'a_total{z="a"}', "a_total", 'a_total{z="B"}', "A_total"];
-    expect(textOrder(keys)).toEqual([4, 2, 3, 1, 0]);
-    expect(textOrder([])).toEqual([]);
-  });
-
-  it("with keys appended, is the order of all of them", () => {
-    const next = random(7);
-    const keys: string[] = [];
-    let order = textOrder(keys);
-    for (let round = 0; round < 50; round++) {
-      const from = keys.length;
-      const adding = Math.floor(next() * 20);
-      for (let i = 0; i < adding; i++) keys.push(`f_total{n="${Math.floor(next() * 1e6)}",round="${round}"}`);
-      order = withAppended(order, keys, from);
-      expect(order).toEqual(textOrder(keys));
-    }
-  });
-});
 
 describe("a family's sort started from the last one", () => {
   it("prints what a sort from scratch prints, as keys come, go, repeat and reorder", () => {
