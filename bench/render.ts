@@ -76,6 +76,7 @@ async function serveCase(endpoint: string, tableName: string, warm: boolean): Pr
   const { staticConfigProvider } = await import("../lambda/config/provider.ts");
   const { createApp } = await import("../lambda/serve/app.ts");
   const { readState } = await import("../lambda/serve/state.ts");
+  const { readStateWarm } = await import("../lambda/serve/warm-state.ts");
   const { createStore } = await import("../lambda/store/table.ts");
   const { jsonLogger } = await import("../lambda/lib/log.ts");
   const { readCountingStore } = await import("./units.ts");
@@ -88,7 +89,7 @@ async function serveCase(endpoint: string, tableName: string, warm: boolean): Pr
   const newApp = () =>
     createApp({
       settings: staticConfigProvider(),
-      readState: (config) => readState(store, config, cache),
+      readState: (config) => (cache ? readStateWarm(store, config, cache) : readState(store, config)),
       clock: Date.now,
       build: { version: "bench", runtime: process.version },
       auth: { required: false, credentials: {} },

@@ -7,7 +7,7 @@ import { systemClock } from "../lib/time.ts";
 import { createApp, type HttpRequest, type HttpResponse } from "../serve/app.ts";
 import { authRequired, readCredentials } from "../serve/credentials.ts";
 import { createScrapeCache } from "../serve/scrape-cache.ts";
-import { readState } from "../serve/state.ts";
+import { readStateWarm } from "../serve/warm-state.ts";
 import { createStore } from "../store/table.ts";
 
 /** The metrics endpoint behind a Lambda Function URL (payload format 2.0). */
@@ -53,7 +53,7 @@ async function appFromEnvironment(): Promise<ReturnType<typeof createApp>> {
   const cache = createScrapeCache();
   return createApp({
     settings: createConfigProvider({ env, ...(overrides ? { overrides } : {}), logger }),
-    readState: (config) => readState(store, config, cache),
+    readState: (config) => readStateWarm(store, config, cache),
     clock: systemClock,
     build: { version: env.EXPORTER_VERSION ?? "dev", runtime: process.version },
     auth: { required: authRequired(boot.metricsAuth), credentials },

@@ -9,6 +9,7 @@ import { memoryLogger } from "../../lambda/lib/log.ts";
 import { createApp } from "../../lambda/serve/app.ts";
 import { coldEvery, createScrapeCache, type ScrapeCache } from "../../lambda/serve/scrape-cache.ts";
 import { readState } from "../../lambda/serve/state.ts";
+import { readStateWarm } from "../../lambda/serve/warm-state.ts";
 import { createStore, type Store } from "../../lambda/store/table.ts";
 import { type Harness, startHarness } from "../collect/harness.ts";
 
@@ -63,7 +64,8 @@ describe("a warm scrape", () => {
         settings: staticConfigProvider({
           CLOUDFLARE_API_BASE_URL: harness.runtime().config.cloudflareApiBaseUrl,
         }),
-        readState: (config) => (warm ? readState(counted, config, cache) : readState(harness.store, config)),
+        readState: (config) =>
+          warm ? readStateWarm(counted, config, cache) : readState(harness.store, config),
         clock: () => harness.clock.now(),
         build: { version: "test", runtime: "node" },
         auth: { required: false, credentials: {} },
