@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { adaptiveOriginErrors } from "../../lambda/catalogue/groups/adaptive-origin-errors.ts";
 import { colocation } from "../../lambda/catalogue/groups/colocation.ts";
 import { colocationErrors } from "../../lambda/catalogue/groups/colocation-errors.ts";
+import { edgeStatusCountryHost } from "../../lambda/catalogue/groups/edge-status-country-host.ts";
 import { firewallEvents } from "../../lambda/catalogue/groups/firewall-events.ts";
 import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
 import { originStatus } from "../../lambda/catalogue/groups/origin-status.ts";
 import { requestMethods } from "../../lambda/catalogue/groups/request-methods.ts";
-import { edgeStatusCountryHost } from "../../lambda/catalogue/groups/edge-status-country-host.ts";
 import { discover } from "../../lambda/handlers/discover.ts";
 import { fetchOne } from "../../lambda/handlers/fetch-account.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
@@ -88,7 +88,9 @@ describe("an Enterprise per-account GraphQL budget", () => {
     expect(h.simulator.ceiling.budgetAnswers).toBe(0);
     for (const id of ids) {
       const shards = await readAccountShards(h.store, id);
-      expect(new Set(shards.map((s) => s.cursor)), id).toEqual(new Set([h.clock.now() / 1000 - 30 - 60 - 300]));
+      expect(new Set(shards.map((s) => s.cursor)), id).toEqual(
+        new Set([h.clock.now() / 1000 - 30 - 60 - 300]),
+      );
     }
     expect((await recount(h.simulator, h.store, undefined, groups)).mismatches).toEqual([]);
     // The same estate at 300 per account: 48 chunk requests a minute against 47.

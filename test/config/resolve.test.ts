@@ -239,15 +239,20 @@ describe("rules between settings", () => {
     it("rejects the override that raises it, or that turns account-based rate limiting off under it", () => {
       const raised = resolveConfig({ env: {}, overrides: ssm({ graphqlRequestsPer5Minutes: "1000" }) });
       expect(raised.config.graphqlRequestsPer5Minutes).toBe(250);
-      expect(raised.issues).toEqual([{ key: "graphqlRequestsPer5Minutes", value: "1000", source: "ssm", rule }]);
+      expect(raised.issues).toEqual([
+        { key: "graphqlRequestsPer5Minutes", value: "1000", source: "ssm", rule },
+      ]);
       const turnedOff = resolveConfig({
         env: { GRAPHQL_REQUESTS_PER_5_MINUTES: "1000", GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: "true" },
         overrides: ssm({ accountBasedRateLimiting: "false" }),
       });
-      expect([turnedOff.config.graphqlRequestsPer5Minutes, turnedOff.config.accountBasedRateLimiting]).toEqual([
-        1000, true,
+      expect([
+        turnedOff.config.graphqlRequestsPer5Minutes,
+        turnedOff.config.accountBasedRateLimiting,
+      ]).toEqual([1000, true]);
+      expect(turnedOff.issues).toEqual([
+        { key: "accountBasedRateLimiting", value: "false", source: "ssm", rule },
       ]);
-      expect(turnedOff.issues).toEqual([{ key: "accountBasedRateLimiting", value: "false", source: "ssm", rule }]);
       const both = resolveConfig({
         env: {},
         overrides: ssm({ graphqlRequestsPer5Minutes: "1000", accountBasedRateLimiting: "true" }),

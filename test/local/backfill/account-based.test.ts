@@ -36,7 +36,12 @@ describe("backfill with account-based rate limiting", () => {
     // Settled minutes only (the simulator settles a minute 240 s after it ends).
     const to = Math.floor((h.clock.now() / 1000 - 300) / 60) * 60;
     const from = to - 30 * 60;
-    const { minutes, targets } = await backfillSamples(deps, { from, to, groups: [httpRequests1m], zones: [] });
+    const { minutes, targets } = await backfillSamples(deps, {
+      from,
+      to,
+      groups: [httpRequests1m],
+      zones: [],
+    });
     expect(targets).toBe(24);
 
     const wrong: string[] = [];
