@@ -29,7 +29,8 @@ export const handlerEntries = {
  * of each bundle. See docs/benchmarks.md.
  */
 export const bundleBudgets: Record<keyof typeof handlerEntries, { start: number; total: number }> = {
-  discover: { start: 400_000, total: 440_000 },
+  // 445,000: 440,045 with the per-account GraphQL blocks (status page, push) and the budget rule.
+  discover: { start: 400_000, total: 445_000 },
   fetchAccount: { start: 440_000, total: 485_000 },
   serve: { start: 400_000, total: 415_000 },
 };
