@@ -96,7 +96,7 @@ function budget(state: StoredState, now: number): string {
 }
 
 /** The accounts whose own budget (account-based rate limiting) Cloudflare said is spent, still blocked at `now`. */
-export function blockedAccounts(state: StoredState, now: number): { name: string; block: GraphqlBlock }[] {
+function blockedAccounts(state: StoredState, now: number): { name: string; block: GraphqlBlock }[] {
   const names = new Map(state.accounts.map(({ account }) => [account.id, account.name]));
   return (state.graphqlBlocks ?? [])
     .filter((block) => block.accountId !== undefined && block.untilMs / 1000 > now)
