@@ -92,6 +92,14 @@ export interface QueryGroup<Row> {
    */
   onlyWith?: string;
   /**
+   * The only plans whose zones Cloudflare answers this group's fields for (bot score fields
+   * need Bot Management, an Enterprise add-on): zones on other plans are never asked. Each
+   * would otherwise cost one refused request per zone and UNAVAILABLE_RETRY_SECONDS, a
+   * tenth of the token's budget at a thousand zones. An eligible zone without the
+   * entitlement is still refused once and left alone.
+   */
+  plans?: readonly string[];
+  /**
    * A filter taken from the settings (HOST_METRICS_ALLOWLIST) when the run starts, or
    * undefined when the settings leave nothing to query: the group then does not run.
    */

@@ -144,6 +144,7 @@ async function targetsOf(
         id: zone.id,
         label: { name: "zone", value: zone.name },
         settings: zone.settings,
+        plan: zone.plan,
       })),
       zoneGroups,
     ]);
