@@ -225,7 +225,7 @@ export function accountLabel(name: string): string {
  * other field its name. A group's selection is derived from its row schema this way, so
  * the two cannot drift apart.
  */
-export function selectionOf(schema: z.ZodMiniType): string {
+export function selectionOf(schema: z.core.$ZodType): string {
   const shape = objectShape(schema);
   if (!shape) return "";
   return Object.entries(shape)
@@ -236,12 +236,20 @@ export function selectionOf(schema: z.ZodMiniType): string {
     .join(" ");
 }
 
-function objectShape(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | undefined {
-  if (schema instanceof z.ZodMiniObject) return schema.shape as Record<string, z.ZodMiniType>;
-  if (schema instanceof z.ZodMiniOptional || schema instanceof z.ZodMiniNullable)
-    return objectShape(schema._zod.def.innerType as z.ZodMiniType);
-  if (schema instanceof z.ZodMiniArray) return objectShape(schema._zod.def.element as z.ZodMiniType);
-  return undefined;
+/** Read from the schema's definition, which zod's builds share (not its class). */
+function objectShape(schema: z.core.$ZodType): Readonly<Record<string, z.core.$ZodType>> | undefined {
+  const def = (schema as z.core.$ZodTypes)._zod.def;
+  switch (def.type) {
+    case "object":
+      return def.shape;
+    case "optional":
+    case "nullable":
+      return objectShape(def.innerType);
+    case "array":
+      return objectShape(def.element);
+    default:
+      return undefined;
+  }
 }
 
 /** A row of a per-minute dataset: its value fields, and its dimensions after `datetimeMinute`. */
