@@ -51,6 +51,11 @@ export class CloudflareGraphqlClient {
     );
   }
 
+  /** What this client's budget holds now (calls in the last 5 minutes, of its limit), when it keeps a count. */
+  budgetUsage(): Promise<{ used: number; limit: number }> | undefined {
+    return this.#options.limiter.usage?.();
+  }
+
   /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */
   async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodMiniType<T>): Promise<T> {
     return guardedCall(this.#options, "GraphQL request", async () => {

@@ -85,6 +85,11 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values, { error: `must be one of ${values.join(", ")}` }),
   );
 
+/** Cloudflare's GraphQL budget per token in any 5 minutes (and per account under account-based rate limiting, by default). */
+const tokenGraphqlMaxPer5Minutes = 300;
+/** Enterprise's account-based budget: 15 requests a second per account, 4,500 in any 5 minutes. */
+const accountGraphqlMaxPer5Minutes = 4_500;
+
 /** The reference's limit: every listed host is a series of each per-hostname family, in every zone. */
 const maxHostMetricsHosts = 50;
 /** Letters, digits and hyphens in dot-separated labels (no wildcard: Cloudflare matches hosts exactly). */
@@ -289,11 +294,11 @@ export const configKeys = {
   }),
   graphqlRequestsPer5Minutes: key({
     env: "GRAPHQL_REQUESTS_PER_5_MINUTES",
-    schema: integer(1, 300),
+    schema: integer(1, accountGraphqlMaxPer5Minutes),
     fallback: "250",
-    type: "integer (1–300)",
+    type: "integer (1–4500; above 300 only with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`)",
     description:
-      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account",
+      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account (Cloudflare allows 300 per account, Enterprise 4,500)",
     overridable: true,
   }),
   accountBasedRateLimiting: key({
@@ -510,6 +515,12 @@ export interface CrossFieldRule {
 }
 
 export const crossFieldRules: CrossFieldRule[] = [
+  {
+    keys: ["graphqlRequestsPer5Minutes", "accountBasedRateLimiting"],
+    holds: (c) => c.accountBasedRateLimiting || c.graphqlRequestsPer5Minutes <= tokenGraphqlMaxPer5Minutes,
+    message:
+      "GRAPHQL_REQUESTS_PER_5_MINUTES above 300 needs GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: Cloudflare allows 300 per token, and up to 4,500 per account (Enterprise) only with account-based rate limiting",
+  },
   {
     keys: ["scrapeDelaySeconds", "timeWindowSeconds"],
     holds: (c) => c.scrapeDelaySeconds >= c.timeWindowSeconds,

@@ -88,39 +88,3 @@ export async function releaseLease(store: Store, accountId: string, owner: strin
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
-
-/**
- * After Cloudflare says the GraphQL budget is spent, every fetcher (of every account,
- * in later invocations too) holds off until this time: the budget is per token. Under
- * account-based rate limiting the budget is the account's, and so is the block (`accountId`).
- */
-const blockKey = (accountId?: string) => ({
-  pk: keys.discovery,
-  sk: accountId === undefined ? keys.graphqlBlock : `${keys.graphqlBlock}#${accountId}`,
-});
-
-export async function readGraphqlBlock(store: Store, accountId?: string): Promise<number> {
-  const response = await store.client.send(
-    new GetCommand({ TableName: store.tableName, Key: blockKey(accountId) }),
-  );
-  return typeof response.Item?.blockedUntil === "number" ? response.Item.blockedUntil : 0;
-}
-
-export async function writeGraphqlBlock(
-  store: Store,
-  blockedUntilMs: number,
-  accountId?: string,
-): Promise<void> {
-  try {
-    await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: { ...blockKey(accountId), blockedUntil: blockedUntilMs },
-        ConditionExpression: "attribute_not_exists(blockedUntil) OR blockedUntil < :until",
-        ExpressionAttributeValues: { ":until": blockedUntilMs },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
