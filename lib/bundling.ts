@@ -23,8 +23,8 @@ export const handlerEntries = {
  * Each bundle's budget in bytes; test/infra/bundle.test.ts fails past it. `start` is what a
  * cold start reads (index.mjs and the chunks it imports statically), `total` the asset's
  * code with its lazy chunks. Measured 2026-12-01 (discover / fetchAccount / serve): start
- * 329,740 / 372,692 / 328,455, total 373,270 / 411,853 / 343,062, since the Lambda code
- * validates with zod's mini build (lambda/lib/zod.ts; 394,318 / 437,518 / 393,768 at start
+ * 330,190 / 374,412 / 331,308, total 375,285 / 414,236 / 345,915, since the Lambda code
+ * validates with zod's mini build (lambda/lib/zod.ts; 394,779 / 439,227 / 396,649 at start
  * with the classic build). The DynamoDB client with @smithy/core and @aws-sdk/core (~200 KB)
  * is now most of each bundle, zod ~37 KB. See docs/benchmarks.md.
  */
