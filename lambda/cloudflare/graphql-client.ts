@@ -1,5 +1,5 @@
 import { ClientError, GraphQLClient } from "graphql-request";
-import type { z } from "zod";
+import type * as z from "../lib/zod.ts";
 import { type CallBudget, type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
@@ -57,7 +57,7 @@ export class CloudflareGraphqlClient {
   }
 
   /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */
-  async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+  async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodMiniType<T>): Promise<T> {
     return guardedCall(this.#options, "GraphQL request", async () => {
       const parsed = schema.safeParse(await this.#send(query, variables));
       if (!parsed.success) {

@@ -1,8 +1,8 @@
-import * as z from "zod";
 import { seriesKey } from "../catalogue/series-key.ts";
 import { accountInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
 import type { Family } from "../exposition/model.ts";
+import * as z from "../lib/zod.ts";
 import { type BuildInfo, exporterFamilies } from "../serve/families.ts";
 import { type AccountState, readAccount, readState, type StoredState } from "../serve/state.ts";
 import { readGraphqlBlocks } from "../store/graphql-blocks.ts";

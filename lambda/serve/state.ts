@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
+import * as z from "../lib/zod.ts";
 import { decodeSliceColumns, type ShardColumns } from "../store/columns.ts";
 import { type GraphqlBlock, readGraphqlBlocks } from "../store/graphql-blocks.ts";
 import { documentText, readDocument } from "../store/items.ts";

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -32,8 +32,8 @@ const blockKey = (accountId?: string) => ({
 const blockItemSchema = z.object({
   sk: z.string(),
   blockedUntil: z.number(),
-  used: z.number().int().nonnegative().optional(),
-  limit: z.number().int().positive().optional(),
+  used: z.optional(z.number().check(z.int(), z.nonnegative())),
+  limit: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 export async function readGraphqlBlock(store: Store, accountId?: string): Promise<number> {

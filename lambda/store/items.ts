@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -19,13 +19,13 @@ export async function readDocument<T>(
   store: Store,
   pk: string,
   sk: string,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
 ): Promise<{ value: T; fetchedAt: number } | undefined> {
   const response = await store.client.send(new GetCommand({ TableName: store.tableName, Key: { pk, sk } }));
   const item = response.Item;
   const text = item ? documentText(item) : undefined;
   if (!item || text === undefined || typeof item.fetchedAt !== "number") return undefined;
-  const parsed = schema.safeParse(JSON.parse(text));
+  const parsed = z.safeParse(schema, JSON.parse(text));
   return parsed.success ? { value: parsed.data, fetchedAt: item.fetchedAt } : undefined;
 }
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -18,8 +18,8 @@ const rowSchema = minuteRowSchema(
     count: countSchema,
   },
   {
-    botScore: z.number().int().nonnegative(),
-    botScoreSrcName: z.string().nullable(),
+    botScore: z.number().check(z.int(), z.nonnegative()),
+    botScoreSrcName: z.nullable(z.string()),
     clientCountryName: z.string(),
   },
 );
