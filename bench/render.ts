@@ -140,7 +140,7 @@ function advance(endpoint: string, tableName: string, round: number): void {
 
 /** One write to every slice of every account, through the writer: moved counters and a new series per shard. */
 async function advanceCase(endpoint: string, tableName: string, round: number): Promise<void> {
-  const z = await import("zod");
+  const z = await import("../lambda/lib/zod.ts");
   const { accountInfoSchema } = await import("../lambda/cloudflare/schemas.ts");
   const { readDocument } = await import("../lambda/store/items.ts");
   const { queryAccount } = await import("../lambda/store/shards.ts");

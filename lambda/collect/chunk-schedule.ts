@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { fnv1a } from "../lib/hash.ts";
+import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
 import { maxZonesPerQuery } from "./limits.ts";

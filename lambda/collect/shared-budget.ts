@@ -1,6 +1,6 @@
 import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
-import { type BudgetKey, blockBudget, takeFromBudget } from "../store/budget.ts";
+import { type BudgetKey, blockBudget, callsInWindow, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 
 /**
@@ -39,6 +39,11 @@ export class SharedBudget implements CallBudget {
       await this.#sleep(wait);
       waited += wait;
     }
+  }
+
+  /** What the budget holds now: calls taken in the last 5 minutes, of its limit. */
+  async usage(): Promise<{ used: number; limit: number }> {
+    return { used: await callsInWindow(this.#store, this.#key, this.#clock()), limit: this.#limit };
   }
 
   block(seconds: number): void {

@@ -34,6 +34,7 @@ export async function prepareZoneStage(
     id: zone.id,
     label: { name: "zone", value: zone.name },
     settings: zone.settings,
+    plan: zone.plan,
   }));
   const chunks = schedule.due(chunksOf(targets), scope, account.id);
   const due = new Set(chunks.flat().map((target) => target.id));

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -58,8 +58,8 @@ export async function indexSlice(
 }
 
 const indexItem = z.object({
-  ids: z.instanceof(Set).optional(),
-  full: z.literal(true).optional(),
+  ids: z.optional(z.instanceof(Set)),
+  full: z.optional(z.literal(true)),
 });
 
 /** The slice ids the index lists; undefined when there is none to trust (absent, full or unreadable). */

@@ -1,5 +1,5 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { checkFormat } from "./format.ts";
 import { queryAccount } from "./shards.ts";
 import { groupSliceItems, type SliceItems } from "./slice-items.ts";
@@ -14,7 +14,7 @@ import { keys, type Store } from "./table.ts";
 
 const deltaItem = z.object({
   sk: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   data: z.instanceof(Uint8Array),
 });
 
