@@ -1,6 +1,7 @@
 import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
 import { cachedSlice, cacheSlice, dropSlice } from "./slice-cache.ts";
+import { indexSlices, sliceId } from "./slice-index.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -104,11 +105,18 @@ export async function writeShards(
   updates: readonly ShardUpdate[],
   onWritten: (write: SliceWrite) => void = () => {},
 ): Promise<void> {
-  const bySlice = Map.groupBy(updates, (u) => `${u.next.scopeId}#${u.next.index}`);
-  for (const [, group] of [...bySlice].sort(([a], [b]) => a.localeCompare(b))) {
+  const bySlice = Map.groupBy(updates, (u) => sliceId(u.next.scopeId, u.next.index));
+  // Slices none of whose shards were stored may be new: listed in the slice index in one
+  // write beside their puts (slice-index.ts; not before them: that one more wait moved
+  // concurrent fetchers' turns); a slice carried over from format 1 is listed by its write.
+  const fresh = [...bySlice].filter(([, group]) => group.every((u) => !u.previous.stored)).map(([id]) => id);
+  const listed = indexSlices(store, accountId, fresh);
+  listed.catch(() => undefined);
+  for (const [id, group] of [...bySlice].sort(([a], [b]) => a.localeCompare(b))) {
     const first = group[0];
-    if (first) onWritten(await writeOneSlice(store, accountId, group, first.next));
+    if (first) onWritten(await writeOneSlice(store, accountId, group, first.next, fresh.includes(id)));
   }
+  await listed;
 }
 
 const sliceRetries = 5;
@@ -123,6 +131,7 @@ async function writeOneSlice(
   accountId: string,
   group: readonly ShardUpdate[],
   first: Shard,
+  indexed: boolean,
 ): Promise<SliceWrite> {
   let slice =
     group.find((u) => u.previous.slice)?.previous.slice ??
@@ -141,6 +150,7 @@ async function writeOneSlice(
           accountId,
           slice,
           group.map((u) => u.next),
+          indexed,
         );
         cacheSlice(store, accountId, written.slice);
         return written;

@@ -17,13 +17,9 @@ export const maxIndexBytes = 300_000;
 
 export const sliceId = (scopeId: string, index: number) => `${scopeId}#${index}`;
 
-/** Adds a slice to the index (idempotent); returns the write units it took. */
-export async function indexSlice(
-  store: Store,
-  accountId: string,
-  scopeId: string,
-  index: number,
-): Promise<number> {
+/** Adds slices to the index (idempotent), in one write; returns the write units it took. */
+export async function indexSlices(store: Store, accountId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
   const key = { pk: keys.account(accountId), sk: keys.sliceIndex };
   try {
     const added = await store.client.send(
@@ -34,7 +30,7 @@ export async function indexSlice(
         ConditionExpression: "attribute_not_exists(#ids) OR size(#ids) < :max",
         ExpressionAttributeNames: { "#ids": "ids" },
         ExpressionAttributeValues: {
-          ":id": new Set([sliceId(scopeId, index)]),
+          ":id": new Set(ids),
           ":max": Math.floor(maxIndexBytes / 40),
         },
         ReturnConsumedCapacity: "TOTAL",

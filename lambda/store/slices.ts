@@ -9,7 +9,7 @@ import {
   type SliceRef,
   type SliceShards,
 } from "./shard.ts";
-import { indexSlice } from "./slice-index.ts";
+import { indexSlices, sliceId } from "./slice-index.ts";
 import { groupSliceItems, type SliceItems } from "./slice-items.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -225,6 +225,8 @@ export async function writeSlice(
   accountId: string,
   slice: SliceRef,
   next: readonly Shard[],
+  /** Whether the caller already listed the slice in the account's slice index. */
+  indexed = false,
 ): Promise<SliceWrite> {
   const stored = next.map((shard) => ({
     ...inStoredOrder(slice.shards.get(shard.group), shard),
@@ -235,7 +237,8 @@ export async function writeSlice(
   const seq = slice.seq + 1;
   const writer = recordWriter(store, accountId);
   // Listed before its first put: the index is never behind the slices (slice-index.ts).
-  if (slice.seq === 0) writer.units += await indexSlice(store, accountId, slice.scopeId, slice.index);
+  if (slice.seq === 0 && !indexed)
+    writer.units += await indexSlices(store, accountId, [sliceId(slice.scopeId, slice.index)]);
   const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
   written.fullSeq = await putWrite(writer, slice, after, stored);
   if (seq - written.fullSeq >= foldEvery) {
