@@ -5,7 +5,7 @@ import { type LabelPolicy, samplesByMinute } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
 import type { PartOutcome } from "./fetch-parts.ts";
 import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
-import { cursorOf, eligibleTargets, type Plan, planOf, shardRefs } from "./plan.ts";
+import { cursorOf, eligibleTargets, nextRequest, type Piece, type Plan, planOf, shardRefs } from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
   addCounts,
@@ -43,6 +43,23 @@ export interface ChunkContext {
   ceiling?: AccountCeiling;
 }
 
+/**
+ * How a chunk none of whose shards is stored yet (one that has not begun: a first cycle)
+ * begins. Its first collection counts from its start, an hour back or more, so it costs more
+ * than a steady one; it begins only when `mayBegin` says the budget has room for it.
+ */
+export interface ChunkEntry {
+  /** Unix seconds: when the chunk first waited to begin (its zones start counting from there). */
+  since?: number;
+  /** Whether its first collection, `planned` GraphQL requests as packed now, may begin. */
+  mayBegin(planned: number): Promise<boolean>;
+}
+
+/** A chunk's result; `waits`: it has not begun and did not begin now (nothing fetched or written). */
+export interface ChunkResult extends PhaseResult {
+  waits?: boolean;
+}
+
 /** What the fetch phase brought back, by `group|target`; `stop` is what ended it early. */
 interface Fetched {
   rows: Map<string, unknown[]>;
@@ -64,7 +81,8 @@ export async function collectChunk(
   context: ChunkContext,
   targets: readonly Target[],
   groups: readonly AnyQueryGroup[],
-): Promise<PhaseResult> {
+  entry?: ChunkEntry,
+): Promise<ChunkResult> {
   const now = deps.clock() / 1000;
   const end = countableEnd(now, deps.config.scrapeDelaySeconds, deps.config.timeWindowSeconds);
   const eligible = eligibleTargets(groups, targets, context.isUnavailable);
@@ -76,7 +94,14 @@ export async function collectChunk(
   let plans: Plan[];
   try {
     const stored = await readShards(deps.store, context.account.id, shardRefs(eligible));
-    plans = groups.map((group) => planOf(group, eligible.get(group) ?? [], stored, now, end, deps.config));
+    const since = entry?.since ?? now;
+    plans = groups.map((group) =>
+      planOf(group, eligible.get(group) ?? [], stored, now, end, deps.config, since),
+    );
+    if (entry && notBegun(plans)) {
+      const planned = plannedRequests(plans, end, context.ceiling?.size(), deps.config.maxDatasetsPerRequest);
+      if (!(await entry.mayBegin(planned))) return { counts, waits: true };
+    }
   } catch (error) {
     return { counts, stop: error };
   }
@@ -93,6 +118,37 @@ export async function collectChunk(
   // What was fetched before a failure is still counted: each shard moves only as far as its rows reach.
   const written = await applyAndWrite(deps, context, plans, fetched, waiting);
   return { counts: addCounts(counts, written.counts), stop: written.stop ?? fetched.stop };
+}
+
+/** Whether the chunk has not begun: something to count, and none of its shards stored. */
+function notBegun(plans: readonly Plan[]): boolean {
+  const shards = plans.flatMap((plan) => plan.targets.flatMap((t) => plan.shards.get(t.id) ?? []));
+  return shards.length > 0 && shards.every((shard) => !shard.stored);
+}
+
+/**
+ * The GraphQL requests the fetch phase makes when every piece is answered at once: each
+ * round packed as fetchWithinCeiling packs it (limit splits and refusals come on top).
+ */
+export function plannedRequests(
+  plans: readonly Plan[],
+  end: number,
+  size = Number.POSITIVE_INFINITY,
+  maxParts = Number.POSITIVE_INFINITY,
+): number {
+  const rounds = Math.max(0, ...plans.map((plan) => plan.pieces.length));
+  let requests = 0;
+  for (let round = 0; round < rounds; round++) {
+    let queue: Piece[] = roundWork(plans, round, end, () => false).map((w, index) => ({
+      index,
+      part: w.part,
+    }));
+    while (queue.length > 0) {
+      queue = nextRequest(queue, size, maxParts)[1];
+      requests += 1;
+    }
+  }
+  return requests;
 }
 
 /** The fetch phase: round by round, every group's piece of that round in as few requests as allowed. */

@@ -84,6 +84,10 @@ function shardsOf(group: AnyQueryGroup, target: Target, stored: readonly Shard[]
   );
 }
 
+/**
+ * `since` (Unix seconds): the time a chunk that has not begun first waited to (first-cycle.ts);
+ * its zones start counting where they would have then. Absent: now.
+ */
 export function planOf(
   group: AnyQueryGroup,
   targets: readonly Target[],
@@ -91,8 +95,9 @@ export function planOf(
   now: number,
   end: number,
   config: PlanSettings,
+  since = now,
 ): Plan {
-  const start = initialStart(now, config.scrapeDelaySeconds, config.initialLookbackSeconds);
+  const start = initialStart(Math.min(now, since), config.scrapeDelaySeconds, config.initialLookbackSeconds);
   const shards = new Map(targets.map((t) => [t.id, shardsOf(group, t, stored, start)]));
   const plan: Plan = {
     group,

@@ -25,6 +25,12 @@ export interface FetchDeps extends DiscoveryDeps {
   withoutLease?: boolean;
   /** Sends what a run's state writes advanced (REMOTE_WRITE_URL; wired by the handler); absent: no push. */
   push?: PushAfterRun;
+  /**
+   * How much of the GraphQL budget an account's queries draw from is held now (the token's,
+   * or the account's under account-based rate limiting); absent: unknown, and a first
+   * cycle's catch-up is not paced.
+   */
+  graphqlHeld?: (accountId: string) => Promise<{ held: number; limit: number }>;
   /** Told of every stored shard write; set by the run itself when there is a push. */
   onShardWritten?: (write: ShardWrite) => void;
 }

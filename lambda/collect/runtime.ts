@@ -84,6 +84,11 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
         stats.graphqlRequests += 1;
       },
     }),
+    graphqlHeld: (accountId) =>
+      budget(
+        config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
+        config.graphqlRequestsPer5Minutes,
+      ).held(),
     rest: new CloudflareRestClient({
       ...common,
       limiter: budget("rest", config.restRequestsPer5Minutes),

@@ -1,6 +1,6 @@
 import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
-import { type BudgetKey, blockBudget, takeFromBudget } from "../store/budget.ts";
+import { type BudgetKey, blockBudget, budgetHeld, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 
 /**
@@ -39,6 +39,11 @@ export class SharedBudget implements CallBudget {
       await this.#sleep(wait);
       waited += wait;
     }
+  }
+
+  /** Calls the window holds now, of `limit`. */
+  async held(): Promise<{ held: number; limit: number }> {
+    return { held: await budgetHeld(this.#store, this.#key, this.#limit, this.#clock()), limit: this.#limit };
   }
 
   block(seconds: number): void {

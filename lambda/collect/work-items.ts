@@ -19,10 +19,22 @@ export const workItemSchema = z.object({
   accountStages: z.boolean().default(true),
   /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
   everyMinutes: z.number().int().min(1).max(60).default(1),
+  /**
+   * What draws from this item's GraphQL budget (the token's, or its account's under
+   * account-based rate limiting): every item's zone chunks, and the accounts whose own
+   * datasets are collected (a request a minute each). A first cycle keeps room for them
+   * (first-cycle.ts). Absent: this item alone.
+   */
+  onBudget: z
+    .object({ chunks: z.number().int().nonnegative(), accounts: z.number().int().nonnegative() })
+    .optional(),
 });
 export type WorkItem = z.input<typeof workItemSchema>;
 export type WorkScope = Partial<
-  Pick<z.output<typeof workItemSchema>, "zones" | "accountStages" | "everyMinutes" | "scheduledTime">
+  Pick<
+    z.output<typeof workItemSchema>,
+    "zones" | "accountStages" | "everyMinutes" | "scheduledTime" | "onBudget"
+  >
 >;
 
 /** The account's items: one per `zonesPerItem` zones, the first also doing the account's own datasets. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { emptyWindow, takeCall, type WindowState } from "./budget-window.ts";
+import { emptyWindow, live, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
 
 /**
@@ -87,6 +87,16 @@ export async function takeFromBudget(store: Store, key: BudgetKey, limit: number
     return "state" in taken ? { state: taken.state, result: 0 } : { result: taken.waitMs };
   });
   return waitMs ?? contendedWaitMs;
+}
+
+/**
+ * The calls the budget holds now (taken within the window); while Cloudflare's block lasts,
+ * all of it. A reading, not a take: a fetcher deciding whether a large piece of work fits.
+ */
+export async function budgetHeld(store: Store, key: BudgetKey, limit: number, nowMs: number) {
+  const state = (await read(store, key)) ?? emptyWindow();
+  if (nowMs < state.blockedUntil) return limit;
+  return Object.values(live(state, nowMs)).reduce((sum, n) => sum + n, 0);
 }
 
 /**
