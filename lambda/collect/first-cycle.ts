@@ -1,3 +1,4 @@
+import { slotMs } from "../store/budget-window.ts";
 import { zoneShare } from "./widening.ts";
 
 /**
@@ -10,20 +11,32 @@ import { zoneShare } from "./widening.ts";
  * that must wait counts from where it would have begun, so waiting costs no minute.
  */
 export interface BudgetReading {
-  /** Calls the 5-minute window holds now. */
-  held: number;
+  /** Calls the 5-minute window holds, by 10-second slot (Unix ms of the slot's start). */
+  slots: ReadonlyMap<number, number>;
   limit: number;
+  nowMs: number;
 }
 
+const windowMs = 300_000;
+
 /**
- * Whether a first collection of `estimate` requests fits now: the window's calls, it, and
- * five minutes of the rotation's steady requests stay within the budget, less a minute of
- * the share kept for discovery, probes and refusals. Every call of the rotation then finds
- * room, whatever the first collections before it spent.
+ * Whether a first collection of `estimate` requests fits now: at every moment of the next
+ * five minutes, the calls still held then, it, and the rotation's steady requests of every
+ * minute begun by then stay within the budget, less a minute of the share kept for
+ * discovery, probes and refusals. Every call of the rotation then finds room, whatever the
+ * first collections before it spent. (A slot counts while any part of it is in the window,
+ * as the shared budget counts it.)
  */
 export function roomToBegin(reading: BudgetReading, estimate: number, steadyPerMinute: number): boolean {
   const margin = (reading.limit / 5) * (1 - zoneShare);
-  return reading.held + estimate + 5 * steadyPerMinute <= reading.limit - margin;
+  for (let ahead = 0; ahead <= windowMs; ahead += slotMs) {
+    const oldestKept = (Math.floor((reading.nowMs + ahead) / slotMs) - windowMs / slotMs) * slotMs;
+    let held = 0;
+    for (const [slot, calls] of reading.slots) if (slot >= oldestKept) held += calls;
+    const rotation = steadyPerMinute * Math.ceil(ahead / 60_000);
+    if (held + estimate + rotation > reading.limit - margin) return false;
+  }
+  return true;
 }
 
 /** What draws from a budget: zone chunks (each `chunkCost` requests every `everyMinutes`) and accounts' own requests (one a minute). */

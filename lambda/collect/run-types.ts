@@ -5,6 +5,7 @@ import type { DatasetSettings } from "../cloudflare/schemas.ts";
 import type { Shard } from "../store/shards.ts";
 import type { SamplesByMinute, ScopeLabels } from "./accumulate.ts";
 import type { AccountInfo, DiscoveryDeps } from "./discovery.ts";
+import type { BudgetReading } from "./first-cycle.ts";
 
 /**
  * The types a fetcher run is made of. A run flows one way: plan (pure) → fetch (I/O) →
@@ -30,7 +31,7 @@ export interface FetchDeps extends DiscoveryDeps {
    * or the account's under account-based rate limiting); absent: unknown, and a first
    * cycle's catch-up is not paced.
    */
-  graphqlHeld?: (accountId: string) => Promise<{ held: number; limit: number }>;
+  graphqlHeld?: (accountId: string) => Promise<BudgetReading>;
   /** Told of every stored shard write; set by the run itself when there is a push. */
   onShardWritten?: (write: ShardWrite) => void;
 }

@@ -2,6 +2,7 @@ import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
 import { type BudgetKey, blockBudget, budgetHeld, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
+import type { BudgetReading } from "./first-cycle.ts";
 
 /**
  * The token's budget held in DynamoDB, shared by every fetcher of the token: the Map's
@@ -41,9 +42,11 @@ export class SharedBudget implements CallBudget {
     }
   }
 
-  /** Calls the window holds now, of `limit`. */
-  async held(): Promise<{ held: number; limit: number }> {
-    return { held: await budgetHeld(this.#store, this.#key, this.#limit, this.#clock()), limit: this.#limit };
+  /** The calls the window holds now, by slot, and the limit. */
+  async held(): Promise<BudgetReading> {
+    const nowMs = this.#clock();
+    const slots = await budgetHeld(this.#store, this.#key, this.#limit, nowMs);
+    return { slots, limit: this.#limit, nowMs };
   }
 
   block(seconds: number): void {

@@ -28,8 +28,8 @@ export interface ZoneStage {
   everyMinutes: number;
   /** Query groups asked of each zone (a chunk's request count follows). */
   zoneGroups: number;
-  /** The most GraphQL requests a chunk in rotation took in this run. */
-  chunkCost: number;
+  /** GraphQL requests the chunks in rotation took in this run, and how many chunks they were. */
+  spent: { requests: number; chunks: number };
 }
 
 export async function prepareZoneStage(
@@ -69,7 +69,7 @@ export async function prepareZoneStage(
     onBudget,
     everyMinutes: scope.everyMinutes ?? 1,
     zoneGroups: rest.zoneGroups.length,
-    chunkCost: 0,
+    spent: { requests: 0, chunks: 0 },
   };
 }
 
@@ -126,7 +126,8 @@ export async function collectZones(
     counts = addCounts(counts, result.counts);
     if (result.stop !== undefined) return { counts, stop: result.stop };
     stage.schedule.collected(chunk);
-    stage.chunkCost = Math.max(stage.chunkCost, deps.stats.graphqlRequests - before);
+    stage.spent.requests += deps.stats.graphqlRequests - before;
+    stage.spent.chunks += 1;
   }
   if (notBegun.length === 0) return { counts };
   await stage.schedule.keep();
@@ -163,7 +164,7 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
       if (roomToBegin(reading, estimate, steady)) return true;
       deps.logger.info("a chunk's first collection waits for GraphQL budget", {
         accountId: stage.context.account.id,
-        held: reading.held,
+        held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
         estimate,
         rotationPerMinute: Math.round(steady * 10) / 10,
       });
@@ -172,9 +173,10 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
   };
 }
 
-/** A chunk's steady requests: as packed to the ceiling learned so far, or as many as one took in this run. */
+/** A chunk's steady requests: as packed to the ceiling learned so far, or as many as the chunks in rotation took in this run. */
 function steadyChunkCost(deps: FetchDeps, stage: ZoneStage): number {
   const requestSize = stage.context.ceiling?.size() ?? Number.POSITIVE_INFINITY;
   const load = { zones: maxZonesPerQuery, zoneGroups: stage.zoneGroups, requestSize };
-  return Math.max(stage.chunkCost, chunkRequests(load, deps.config.maxDatasetsPerRequest));
+  const measured = stage.spent.chunks === 0 ? 0 : stage.spent.requests / stage.spent.chunks;
+  return Math.max(measured, chunkRequests(load, deps.config.maxDatasetsPerRequest));
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { emptyWindow, live, takeCall, type WindowState } from "./budget-window.ts";
+import { emptyWindow, live, slotMs, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
 
 /**
@@ -90,13 +90,19 @@ export async function takeFromBudget(store: Store, key: BudgetKey, limit: number
 }
 
 /**
- * The calls the budget holds now (taken within the window); while Cloudflare's block lasts,
- * all of it. A reading, not a take: a fetcher deciding whether a large piece of work fits.
+ * The calls the budget holds now, by 10-second slot (Unix ms of the slot's start → calls);
+ * while Cloudflare's block lasts, the whole limit in the current slot. A reading, not a
+ * take: a fetcher deciding whether a large piece of work fits.
  */
-export async function budgetHeld(store: Store, key: BudgetKey, limit: number, nowMs: number) {
+export async function budgetHeld(
+  store: Store,
+  key: BudgetKey,
+  limit: number,
+  nowMs: number,
+): Promise<Map<number, number>> {
   const state = (await read(store, key)) ?? emptyWindow();
-  if (nowMs < state.blockedUntil) return limit;
-  return Object.values(live(state, nowMs)).reduce((sum, n) => sum + n, 0);
+  if (nowMs < state.blockedUntil) return new Map([[Math.floor(nowMs / slotMs) * slotMs, limit]]);
+  return new Map(Object.entries(live(state, nowMs)).map(([slot, calls]) => [Number(slot) * slotMs, calls]));
 }
 
 /**
