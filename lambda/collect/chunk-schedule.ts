@@ -157,9 +157,14 @@ export class ChunkSchedule {
     return order.map((index) => chunks[index] ?? []);
   }
 
-  /** How many of `chunks` are collected in turn: noted as collected before, or in this run. */
-  inRotation(chunks: readonly Target[][]): number {
-    return chunks.filter((chunk) => this.#stored.last[chunkKey(chunk)] !== undefined).length;
+  /** When each of `chunks` collected in turn was last collected (noted before, or in this run). */
+  lastCollected(chunks: readonly Target[][]): number[] {
+    return chunks.flatMap((chunk) => this.#stored.last[chunkKey(chunk)] ?? []);
+  }
+
+  /** The minute of this run (epoch minutes). */
+  get minute(): number {
+    return this.#minute;
   }
 
   /** The minute (epoch minutes) the chunk first waited to begin, if it did. */

@@ -21,39 +21,59 @@ const windowMs = 300_000;
 
 /**
  * Whether a first collection of `estimate` requests fits now: at every moment of the next
- * five minutes, the calls still held then, it, and the rotation's steady requests of every
- * minute begun by then stay within the budget, less a minute of the share kept for
- * discovery, probes and refusals. Every call of the rotation then finds room, whatever the
- * first collections before it spent. (A slot counts while any part of it is in the window,
- * as the shared budget counts it.)
+ * five minutes, the calls still held then, it, and the rotation's requests of every minute
+ * begun by then (`rotationAhead[0]` the next minute's) stay within the budget, less a
+ * minute of the share kept for discovery, probes and refusals. Every call of the rotation
+ * then finds room, whatever the first collections before it spent. (A slot counts while
+ * any part of it is in the window, as the shared budget counts it.)
  */
-export function roomToBegin(reading: BudgetReading, estimate: number, steadyPerMinute: number): boolean {
+export function roomToBegin(
+  reading: BudgetReading,
+  estimate: number,
+  rotationAhead: readonly number[],
+): boolean {
   const margin = (reading.limit / 5) * (1 - zoneShare);
   for (let ahead = 0; ahead <= windowMs; ahead += slotMs) {
     const oldestKept = (Math.floor((reading.nowMs + ahead) / slotMs) - windowMs / slotMs) * slotMs;
     let held = 0;
     for (const [slot, calls] of reading.slots) if (slot >= oldestKept) held += calls;
-    const rotation = steadyPerMinute * Math.ceil(ahead / 60_000);
+    const rotation = rotationAhead.slice(0, Math.ceil(ahead / 60_000)).reduce((sum, n) => sum + n, 0);
     if (held + estimate + rotation > reading.limit - margin) return false;
   }
   return true;
 }
 
-/** What draws from a budget: zone chunks (each `chunkCost` requests every `everyMinutes`) and accounts' own requests (one a minute). */
+/**
+ * How many collections of the rotation's chunks come in each of the next five minutes
+ * (index 0: the next): each chunk every `everyMinutes` from the minute it was last
+ * collected; one already overdue (its run stopped early) comes the next minute.
+ */
+export function dueAhead(lastCollected: readonly number[], minute: number, everyMinutes: number): number[] {
+  const ahead = [0, 0, 0, 0, 0];
+  const k = Math.max(1, everyMinutes);
+  for (const last of lastCollected) {
+    for (let due = Math.max(last + k, minute + 1); due <= minute + ahead.length; due += k) {
+      ahead[due - minute - 1] = (ahead[due - minute - 1] ?? 0) + 1;
+    }
+  }
+  return ahead;
+}
+
+/** What draws from a budget: zone chunks, and accounts' own requests (one a minute each). */
 export interface BudgetSharers {
   chunks: number;
   accounts: number;
 }
 
 /**
- * The rotation's steady requests a minute once `inRotation` of the item's `itemChunks`
- * are in it, the other items of the budget taken to be as far along.
+ * The requests of each of the next five minutes of every rotation on the budget: this
+ * item's (`due`, `chunkCost` requests each), the other items' taken to be as far along,
+ * and the accounts' own.
  */
-export function rotationPerMinute(
+export function rotationRequests(
   sharers: BudgetSharers,
-  rotation: { inRotation: number; itemChunks: number; chunkCost: number; everyMinutes: number },
-): number {
-  const { inRotation, itemChunks, chunkCost, everyMinutes } = rotation;
-  const along = itemChunks === 0 ? 1 : Math.min(1, inRotation / itemChunks);
-  return sharers.accounts + (sharers.chunks * along * chunkCost) / Math.max(1, everyMinutes);
+  item: { due: readonly number[]; itemChunks: number; chunkCost: number },
+): number[] {
+  const scale = item.itemChunks === 0 ? 1 : Math.max(1, sharers.chunks / item.itemChunks);
+  return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost * scale);
 }

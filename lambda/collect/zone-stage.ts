@@ -3,7 +3,7 @@ import type { Availability } from "./availability.ts";
 import { ChunkSchedule, chunksOf } from "./chunk-schedule.ts";
 import { type ChunkContext, type ChunkEntry, collectChunk } from "./collect-chunk.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
-import { type BudgetSharers, roomToBegin, rotationPerMinute } from "./first-cycle.ts";
+import { type BudgetSharers, dueAhead, roomToBegin, rotationRequests } from "./first-cycle.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import { addCounts, type FetchDeps, noCounts, type PhaseResult, type Target } from "./run-types.ts";
@@ -154,19 +154,21 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
     mayBegin: async (planned) => {
       if (!held) return true;
       const reading = await held(stage.context.account.id);
-      const steady = rotationPerMinute(stage.onBudget, {
-        inRotation: stage.schedule.inRotation(stage.all) + 1,
+      const { schedule } = stage;
+      // This chunk joins the rotation now: collected again k minutes on.
+      const lasts = [...schedule.lastCollected(stage.all), schedule.minute];
+      const rotation = rotationRequests(stage.onBudget, {
+        due: dueAhead(lasts, schedule.minute, stage.everyMinutes),
         itemChunks: stage.all.length,
         chunkCost: steadyChunkCost(deps, stage),
-        everyMinutes: stage.everyMinutes,
       });
       const estimate = Math.max(planned, stage.schedule.entryCost);
-      if (roomToBegin(reading, estimate, steady)) return true;
+      if (roomToBegin(reading, estimate, rotation)) return true;
       deps.logger.info("a chunk's first collection waits for GraphQL budget", {
         accountId: stage.context.account.id,
         held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
         estimate,
-        rotationPerMinute: Math.round(steady * 10) / 10,
+        rotation: rotation.map((n) => Math.round(n)),
       });
       return false;
     },
