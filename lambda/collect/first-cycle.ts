@@ -20,27 +20,30 @@ export interface BudgetReading {
 const windowMs = 300_000;
 
 /**
- * Whether a first collection of `estimate` requests fits now: at every moment of the next
- * five minutes, the calls still held then, it, and the rotation's requests of every minute
- * begun by then (`rotationAhead[0]` the next minute's) stay within the budget, less a
- * minute of the share kept for discovery, probes and refusals. Every call of the rotation
- * then finds room, whatever the first collections before it spent. (A slot counts while
- * any part of it is in the window, as the shared budget counts it.)
+ * Whether a first collection of `estimate` requests fits now: now, and at the start of
+ * each of the next five minutes (`minute` is this run's, epoch minutes), the calls still
+ * held then, it, and the rotation's requests of every minute begun by then
+ * (`rotationAhead[0]` the next minute's) stay within the budget, less a minute of the share
+ * kept for discovery, probes and refusals. Every call of the rotation then finds room,
+ * whatever the first collections before it spent. (A slot counts while any part of it is
+ * in the window, as the shared budget counts it; a minute's calls are taken to come at its
+ * start, when the fewest slots have left.)
  */
 export function roomToBegin(
   reading: BudgetReading,
   estimate: number,
   rotationAhead: readonly number[],
+  minute: number,
 ): boolean {
   const margin = (reading.limit / 5) * (1 - zoneShare);
-  for (let ahead = 0; ahead <= windowMs; ahead += slotMs) {
-    const oldestKept = (Math.floor((reading.nowMs + ahead) / slotMs) - windowMs / slotMs) * slotMs;
+  const moments = [reading.nowMs, ...rotationAhead.map((_, j) => (minute + j + 1) * 60_000)];
+  return moments.every((at, j) => {
+    const oldestKept = (Math.floor(at / slotMs) - windowMs / slotMs) * slotMs;
     let held = 0;
     for (const [slot, calls] of reading.slots) if (slot >= oldestKept) held += calls;
-    const rotation = rotationAhead.slice(0, Math.ceil(ahead / 60_000)).reduce((sum, n) => sum + n, 0);
-    if (held + estimate + rotation > reading.limit - margin) return false;
-  }
-  return true;
+    const rotation = rotationAhead.slice(0, j).reduce((sum, n) => sum + n, 0);
+    return held + estimate + rotation <= reading.limit - margin;
+  });
 }
 
 /**

@@ -163,7 +163,7 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
         chunkCost: steadyChunkCost(deps, stage),
       });
       const estimate = Math.max(planned, stage.schedule.entryCost);
-      if (roomToBegin(reading, estimate, rotation)) return true;
+      if (roomToBegin(reading, estimate, rotation, schedule.minute)) return true;
       deps.logger.info("a chunk's first collection waits for GraphQL budget", {
         accountId: stage.context.account.id,
         held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
