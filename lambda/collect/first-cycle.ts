@@ -21,17 +21,18 @@ const windowMs = 300_000;
 
 /**
  * Whether a first collection of `estimate` requests fits now: now, and at the start of
- * each of the next five minutes (`minute` is this run's, epoch minutes), the calls still
- * held then, it, and the rotation's requests of every minute begun by then
- * (`rotationAhead[0]` the next minute's) stay within the budget, less a minute of the share
- * kept for discovery, probes and refusals. Every call of the rotation then finds room,
- * whatever the first collections before it spent. (A slot counts while any part of it is
- * in the window, as the shared budget counts it; a minute's calls are taken to come at its
- * start, when the fewest slots have left.)
+ * each of the next five minutes (`minute` is this run's, epoch minutes), the room left by
+ * the calls still held then and the rotation's requests of every minute begun by then
+ * (`rotationAhead[0]` the next minute's), less a minute of the share kept for discovery,
+ * probes and refusals, holds it; of that room an item takes only its `share` (its chunks'
+ * part of the budget's), so items deciding at the same moment cannot together take more.
+ * Every call of the rotation then finds room, whatever the first collections before it
+ * spent. (A slot counts while any part of it is in the window, as the shared budget counts
+ * it; a minute's calls are taken to come at its start, when the fewest slots have left.)
  */
 export function roomToBegin(
   reading: BudgetReading,
-  estimate: number,
+  need: { estimate: number; share: number },
   rotationAhead: readonly number[],
   minute: number,
 ): boolean {
@@ -42,7 +43,7 @@ export function roomToBegin(
     let held = 0;
     for (const [slot, calls] of reading.slots) if (slot >= oldestKept) held += calls;
     const rotation = rotationAhead.slice(0, j).reduce((sum, n) => sum + n, 0);
-    return held + estimate + rotation <= reading.limit - margin;
+    return need.estimate <= (reading.limit - margin - held - rotation) * need.share;
   });
 }
 

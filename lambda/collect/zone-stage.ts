@@ -163,7 +163,8 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
         chunkCost: steadyChunkCost(deps, stage),
       });
       const estimate = Math.max(planned, stage.schedule.entryCost);
-      if (roomToBegin(reading, estimate, rotation, schedule.minute)) return true;
+      const share = Math.min(1, stage.all.length / Math.max(1, stage.onBudget.chunks));
+      if (roomToBegin(reading, { estimate, share }, rotation, schedule.minute)) return true;
       deps.logger.info("a chunk's first collection waits for GraphQL budget", {
         accountId: stage.context.account.id,
         held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
