@@ -71,13 +71,22 @@ export interface BudgetSharers {
 
 /**
  * The requests of each of the next five minutes of every rotation on the budget: this
- * item's (`due`, `chunkCost` requests each), the other items' taken to be as far along,
- * and the accounts' own.
+ * item's as its chunks come due (`due`, `chunkCost` requests each), the other items'
+ * spread evenly and taken to be as far along (`inRotation` of `itemChunks`), and the
+ * accounts' own.
  */
 export function rotationRequests(
   sharers: BudgetSharers,
-  item: { due: readonly number[]; itemChunks: number; chunkCost: number },
+  item: {
+    due: readonly number[];
+    inRotation: number;
+    itemChunks: number;
+    chunkCost: number;
+    everyMinutes: number;
+  },
 ): number[] {
-  const scale = item.itemChunks === 0 ? 1 : Math.max(1, sharers.chunks / item.itemChunks);
-  return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost * scale);
+  const along = item.itemChunks === 0 ? 1 : Math.min(1, item.inRotation / item.itemChunks);
+  const others = Math.max(0, sharers.chunks - item.itemChunks) * along;
+  const othersPerMinute = (others * item.chunkCost) / Math.max(1, item.everyMinutes);
+  return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost + othersPerMinute);
 }

@@ -159,8 +159,10 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
       const lasts = [...schedule.lastCollected(stage.all), schedule.minute];
       const rotation = rotationRequests(stage.onBudget, {
         due: dueAhead(lasts, schedule.minute, stage.everyMinutes),
+        inRotation: lasts.length,
         itemChunks: stage.all.length,
         chunkCost: steadyChunkCost(deps, stage),
+        everyMinutes: stage.everyMinutes,
       });
       const estimate = Math.max(planned, stage.schedule.entryCost);
       const share = Math.min(1, stage.all.length / Math.max(1, stage.onBudget.chunks));
