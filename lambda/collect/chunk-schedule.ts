@@ -148,6 +148,14 @@ export class ChunkSchedule {
     for (const noted of [this.#stored.last, this.#stored.since]) {
       for (const key of Object.keys(noted)) if (!present.has(key)) delete noted[key];
     }
+    // A chunk never collected may not have begun: its counting starts from when it was first seen.
+    for (const chunk of chunks) {
+      const key = chunkKey(chunk);
+      if (this.#stored.last[key] === undefined && this.#stored.since[key] === undefined) {
+        this.#stored.since[key] = this.#minute;
+        this.#changed = true;
+      }
+    }
     const order = pickChunks(
       chunks.map((chunk) => this.#stored.last[chunkKey(chunk)]),
       quota,

@@ -59,7 +59,7 @@ export async function prepareZoneStage(
   );
   const onBudget = scope.onBudget ?? {
     chunks: rest.zoneGroups.length > 0 ? all.length : 0,
-    accounts: scope.accountStages === false ? 0 : 1,
+    accounts: scope.accountStages !== false && deps.groups.some((group) => group.scope === "account") ? 1 : 0,
   };
   return {
     chunks,

@@ -83,7 +83,8 @@ function withBudgetSharers(
       (other) => !deps.config.accountBasedRateLimiting || other.accountId === item.accountId,
     );
     const chunks = sharing.reduce((sum, other) => sum + chunksOf(other), 0);
-    const ownDatasets = sharing.filter((other) => other.accountStages !== false).length;
+    const accountGroups = deps.groups.some((group) => group.scope === "account");
+    const ownDatasets = accountGroups ? sharing.filter((other) => other.accountStages !== false).length : 0;
     return { ...item, onBudget: { chunks, accounts: ownDatasets } };
   });
 }
