@@ -83,6 +83,14 @@ module.exports = {
       "exposition",
     ),
     {
+      name: "lambda-zod-mini",
+      comment:
+        "Lambda code imports zod through lambda/lib/zod.ts (the mini build, English messages): one import of the classic build puts its every schema type back in a bundle",
+      severity: "error",
+      from: { path: "^lambda/", pathNot: "^lambda/lib/zod[.]ts$" },
+      to: { path: "node_modules/zod/" },
+    },
+    {
       name: "not-to-unresolvable",
       comment: "every import resolves (a moved file leaves no dangling path)",
       severity: "error",

@@ -8,5 +8,8 @@ export default defineConfig({
     // Loopback servers and a 2.8 MB schema per worker: a generous ceiling, not a timing assertion.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // One file per core: vitest's default leaves one of CI's two cores to its own light
+    // main process, which ran the whole suite one file at a time.
+    maxWorkers: 2,
   },
 });

@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts"],
+    // The suites wait on real minutes (npm start's schedule, a receiver outage), not on the
+    // CPU: run the three files side by side rather than one after another (vitest's default
+    // on a 2-core machine is one worker).
+    maxWorkers: 3,
     testTimeout: 300_000,
     hookTimeout: 120_000,
   },

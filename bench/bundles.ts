@@ -26,7 +26,8 @@ export interface BundleMeasure {
 const runs = 7;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-const importOnce = (file: string): { ms: number; cpuMs: number } =>
+/** Imports `specifiers` in a fresh process; the time and CPU time of those imports alone. */
+const importOnce = (...specifiers: string[]): { ms: number; cpuMs: number } =>
   JSON.parse(
     execFileSync(
       process.execPath,
@@ -34,11 +35,39 @@ const importOnce = (file: string): { ms: number; cpuMs: number } =>
         "--enable-source-maps",
         "--input-type=module",
         "-e",
-        `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); const u = process.cpuUsage(c); console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`,
+        `const c = process.cpuUsage(); const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s); const u = process.cpuUsage(c); console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`,
       ],
       { encoding: "utf8", env: { ...process.env, AWS_REGION: "us-east-1" } },
     ).trim(),
   ) as { ms: number; cpuMs: number };
+
+/**
+ * Node's own modules that the bundles import (the SDK's HTTP handler, its signer and
+ * checksums, the stored format's compression): loaded at a bundle's first import and not
+ * by `node -e ''`, they are a floor under any bundle's import time.
+ */
+const bundleBuiltins = [
+  "node:http",
+  "node:https",
+  "node:crypto",
+  "node:zlib",
+  "node:stream",
+  "node:events",
+  "node:os",
+  "node:fs",
+  "node:fs/promises",
+  "node:path",
+  "node:url",
+  "node:buffer",
+  "node:async_hooks",
+  "node:module",
+];
+
+/** The import of `bundleBuiltins` alone in a fresh process (median of seven). */
+export function builtinsImport(): { ms: number; cpuMs: number } {
+  const times = Array.from({ length: runs }, () => importOnce(...bundleBuiltins));
+  return { ms: median(times.map((t) => t.ms)), cpuMs: median(times.map((t) => t.cpuMs)) };
+}
 
 /** The wall time of `node -e ''` (a whole process, start to exit): the floor any cold start pays. */
 export function nodeBaselineMs(): number {
@@ -59,7 +88,9 @@ export async function measureBundles(): Promise<Record<string, BundleMeasure>> {
       const outdir = join(root, name);
       bundleHandler(entry, outdir);
       const sizes = bundleSizes(outdir);
-      const times = Array.from({ length: runs }, () => importOnce(join(outdir, "index.mjs")));
+      const times = Array.from({ length: runs }, () =>
+        importOnce(pathToFileURL(join(outdir, "index.mjs")).href),
+      );
       out[name] = {
         bytes: sizes.startBytes,
         totalBytes: sizes.totalBytes,
@@ -77,5 +108,13 @@ if (process.argv[1] === import.meta.filename) {
   const loadBefore = loadavg()[0];
   const bundles = await measureBundles();
   const baseline = nodeBaselineMs();
-  console.log(JSON.stringify({ bundles, nodeBaselineMs: baseline, loadAverage: [loadBefore, loadavg()[0]] }));
+  const builtins = builtinsImport();
+  console.log(
+    JSON.stringify({
+      bundles,
+      nodeBaselineMs: baseline,
+      builtinsImport: builtins,
+      loadAverage: [loadBefore, loadavg()[0]],
+    }),
+  );
 }

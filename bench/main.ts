@@ -12,7 +12,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { foldEvery, ringSize } from "../lambda/store/slices.ts";
 import { ExporterStack } from "../lib/exporter-stack.ts";
 import { serveNodeOptions } from "../lib/serving.ts";
-import { measureBundles, nodeBaselineMs } from "./bundles.ts";
+import { builtinsImport, measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
 import { fixedMonthlyUsd, lambdaMs, monthlyUsd, warmShare } from "./cost.ts";
 import { renderScript } from "./render.ts";
@@ -227,7 +227,10 @@ try {
     console.log(
       `| ${name} | ${b.bytes} | ${b.totalBytes} | ${round(b.importMs, 0)} | ${round(b.importCpuMs, 0)} |`,
     );
-  console.log(`node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms`);
+  const builtins = builtinsImport();
+  console.log(
+    `node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms; importing the Node modules the bundles use: ${round(builtins.ms, 0)} ms, ${round(builtins.cpuMs, 0)} ms CPU`,
+  );
   console.log(
     `\nMonthly (10 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost10.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );

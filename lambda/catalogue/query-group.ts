@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 
 /**
  * A query group is one dataset node of Cloudflare's GraphQL API: what it selects, the zod
@@ -71,7 +71,7 @@ export interface QueryGroup<Row> {
   filter?: string;
   /** The selection inside the dataset node, including `dimensions { <timeDimension> … }`. */
   selection: string;
-  rowSchema: z.ZodType<Row>;
+  rowSchema: z.ZodMiniType<Row>;
   /** The minute (Unix seconds) a row belongs to. */
   minuteOf: (row: Row) => number;
   series: readonly SeriesSpec<Row>[];
@@ -91,6 +91,14 @@ export interface QueryGroup<Row> {
    * and have no `httpRequests1mGroups`), so the group never sends a query it knows is refused.
    */
   onlyWith?: string;
+  /**
+   * The only plans whose zones Cloudflare answers this group's fields for (bot score fields
+   * need Bot Management, an Enterprise add-on): zones on other plans are never asked. Each
+   * would otherwise cost one refused request per zone and UNAVAILABLE_RETRY_SECONDS, a
+   * tenth of the token's budget at a thousand zones. An eligible zone without the
+   * entitlement is still refused once and left alone.
+   */
+  plans?: readonly string[];
   /**
    * A filter taken from the settings (HOST_METRICS_ALLOWLIST) when the run starts, or
    * undefined when the settings leave nothing to query: the group then does not run.
@@ -194,17 +202,20 @@ export function breakdown<Row, Element>(
 }
 
 /** `Time` values as Cloudflare writes them, to Unix seconds. */
-export const timeSchema = z.string().transform((value, ctx) => {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: "custom", message: `not a time: ${value}` });
-    return z.NEVER;
-  }
-  return ms / 1000;
-});
+export const timeSchema = z.pipe(
+  z.string(),
+  z.transform((value, ctx) => {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) {
+      ctx.issues.push({ code: "custom", message: `not a time: ${value}`, input: value });
+      return z.NEVER;
+    }
+    return ms / 1000;
+  }),
+);
 
 /** Counts and sums as Cloudflare returns them (never negative). */
-export const countSchema = z.number().nonnegative();
+export const countSchema = z.number().check(z.nonnegative());
 
 /** `503` → `5xx` (codes below 200, and 0, are `1xx`, as the reference groups them). */
 export function statusClass(code: number): string {
@@ -222,7 +233,7 @@ export function accountLabel(name: string): string {
  * other field its name. A group's selection is derived from its row schema this way, so
  * the two cannot drift apart.
  */
-export function selectionOf(schema: z.ZodType): string {
+export function selectionOf(schema: z.core.$ZodType): string {
   const shape = objectShape(schema);
   if (!shape) return "";
   return Object.entries(shape)
@@ -233,16 +244,24 @@ export function selectionOf(schema: z.ZodType): string {
     .join(" ");
 }
 
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  if (schema instanceof z.ZodObject) return schema.shape as Record<string, z.ZodType>;
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
-    return objectShape(schema.unwrap() as z.ZodType);
-  if (schema instanceof z.ZodArray) return objectShape(schema.element as z.ZodType);
-  return undefined;
+/** Read from the schema's definition, which zod's builds share (not its class). */
+function objectShape(schema: z.core.$ZodType): Readonly<Record<string, z.core.$ZodType>> | undefined {
+  const def = (schema as z.core.$ZodTypes)._zod.def;
+  switch (def.type) {
+    case "object":
+      return def.shape;
+    case "optional":
+    case "nullable":
+      return objectShape(def.innerType);
+    case "array":
+      return objectShape(def.element);
+    default:
+      return undefined;
+  }
 }
 
 /** A row of a per-minute dataset: its value fields, and its dimensions after `datetimeMinute`. */
-export function minuteRowSchema<Fields extends z.ZodRawShape, Dimensions extends z.ZodRawShape>(
+export function minuteRowSchema<Fields extends z.core.$ZodShape, Dimensions extends z.core.$ZodShape>(
   fields: Fields,
   dimensions: Dimensions,
 ) {

@@ -69,6 +69,13 @@ export const selfMetricFamilies: readonly MetricFamily[] = [
     "seconds",
     "Seconds from the end of the zone's (or account's) counted range, over its minute query groups, to the scrape: how far its counters trail; grows to the collection interval when the token's budget widens collection",
   ),
+  self(
+    "cloudflare_exporter_graphql_blocked_until_timestamp_seconds",
+    "gauge",
+    ["account"],
+    "seconds",
+    "Until when Cloudflare's last `budget` answer stopped GraphQL calls (Unix seconds): the token's budget without an `account` label, an account's own (GRAPHQL_ACCOUNT_BASED_RATE_LIMITING) with it; blocked while later than time()",
+  ),
   // In seconds, Prometheus' base unit (promtool rejects a `_minutes` name).
   self(
     "cloudflare_exporter_lost_seconds_total",

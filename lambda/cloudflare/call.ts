@@ -7,6 +7,8 @@ export interface CallBudget {
   acquire(maxWaitMs: number): Promise<boolean>;
   /** Cloudflare said stop: no call for `seconds`. */
   block(seconds: number): void;
+  /** A shared budget's count: calls taken in the last 5 minutes, of its limit (for the status page). */
+  usage?(): Promise<{ used: number; limit: number }>;
 }
 
 /** What both Cloudflare clients need: where, who, and how to pace and retry calls. */

@@ -1,5 +1,5 @@
 import { ClientError, GraphQLClient } from "graphql-request";
-import type { z } from "zod";
+import type * as z from "../lib/zod.ts";
 import { type CallBudget, type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyGraphqlErrors, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
@@ -51,8 +51,13 @@ export class CloudflareGraphqlClient {
     );
   }
 
+  /** What this client's budget holds now (calls in the last 5 minutes, of its limit), when it keeps a count. */
+  budgetUsage(): Promise<{ used: number; limit: number }> | undefined {
+    return this.#options.limiter.usage?.();
+  }
+
   /** Runs `query` and returns its `data` validated by `schema`, or throws a CloudflareApiError. */
-  async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+  async query<T>(query: string, variables: Record<string, unknown>, schema: z.ZodMiniType<T>): Promise<T> {
     return guardedCall(this.#options, "GraphQL request", async () => {
       const parsed = schema.safeParse(await this.#send(query, variables));
       if (!parsed.success) {

@@ -1,18 +1,22 @@
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
 const envelopeSchema = z.object({
   success: z.boolean(),
-  errors: z
-    .array(z.object({ code: z.unknown().optional(), message: z.unknown().optional() }).loose())
-    .default([]),
+  errors: z._default(
+    z.array(z.looseObject({ code: z.optional(z.unknown()), message: z.optional(z.unknown()) })),
+    [],
+  ),
   result: z.unknown(),
   // Most lists count pages (`page`, `total_pages`); some (rulesets) hand out a `cursor` instead.
-  result_info: z
-    .object({ page: z.number().optional(), total_pages: z.number().optional(), cursor: z.string().nullish() })
-    .loose()
-    .nullish(),
+  result_info: z.nullish(
+    z.looseObject({
+      page: z.optional(z.number()),
+      total_pages: z.optional(z.number()),
+      cursor: z.nullish(z.string()),
+    }),
+  ),
 });
 
 /** Cloudflare's REST API (v4 envelope), with pagination. */
@@ -24,7 +28,7 @@ export class CloudflareRestClient {
   }
 
   /** One object (or one page) of `path`, validated by `schema`. */
-  async get<T>(path: string, schema: z.ZodType<T>, query: Record<string, string> = {}): Promise<T> {
+  async get<T>(path: string, schema: z.ZodMiniType<T>, query: Record<string, string> = {}): Promise<T> {
     const envelope = await this.#request(path, query);
     return this.#parse(path, schema, envelope.result);
   }
@@ -33,7 +37,11 @@ export class CloudflareRestClient {
    * Every item of a paginated list, 50 at a time: follows `result_info.cursor` on the
    * lists that hand one out, `result_info.total_pages` on the others.
    */
-  async list<T>(path: string, itemSchema: z.ZodType<T>, query: Record<string, string> = {}): Promise<T[]> {
+  async list<T>(
+    path: string,
+    itemSchema: z.ZodMiniType<T>,
+    query: Record<string, string> = {},
+  ): Promise<T[]> {
     const items: T[] = [];
     const cursors = new Set<string>();
     let cursor: string | undefined;
@@ -56,7 +64,7 @@ export class CloudflareRestClient {
     }
   }
 
-  #parse<T>(path: string, schema: z.ZodType<T>, value: unknown): T {
+  #parse<T>(path: string, schema: z.ZodMiniType<T>, value: unknown): T {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       throw new CloudflareApiError(

@@ -1,19 +1,20 @@
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 
 /** REST objects, reduced to the fields the exporter reads (extra fields pass through). */
-export const accountSchema = z.object({ id: z.string(), name: z.string() }).loose();
+export const accountSchema = z.looseObject({ id: z.string(), name: z.string() });
 
-export const zoneSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    status: z.string(),
-    plan: z
-      .object({ id: z.string().nullish(), legacy_id: z.string().nullish(), name: z.string().nullish() })
-      .loose()
-      .nullish(),
-  })
-  .loose();
+export const zoneSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  plan: z.nullish(
+    z.looseObject({
+      id: z.nullish(z.string()),
+      legacy_id: z.nullish(z.string()),
+      name: z.nullish(z.string()),
+    }),
+  ),
+});
 export type CloudflareZone = z.output<typeof zoneSchema>;
 
 const freePlanId = "0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
@@ -28,9 +29,9 @@ export function planOf(zone: CloudflareZone): string {
 /** What a dataset's `settings` node says about one zone or account. */
 export const datasetSettingsSchema = z.object({
   enabled: z.boolean(),
-  maxDuration: z.number().int().nonnegative(),
-  notOlderThan: z.number().int().nonnegative(),
-  maxPageSize: z.number().int().nonnegative(),
+  maxDuration: z.number().check(z.int(), z.nonnegative()),
+  notOlderThan: z.number().check(z.int(), z.nonnegative()),
+  maxPageSize: z.number().check(z.int(), z.nonnegative()),
 });
 export type DatasetSettings = z.output<typeof datasetSettingsSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
 

@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { fnv1a } from "../lib/hash.ts";
+import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
 import { maxZonesPerQuery } from "./limits.ts";
@@ -70,13 +70,17 @@ interface Stored {
 
 const nothingNoted = (): Stored => ({ last: {}, since: {}, entryCost: 0 });
 
-const scheduleSchema: z.ZodType<Stored> = z.union([
+const noted = z.record(z.string(), z.number());
+const scheduleSchema: z.ZodMiniType<Stored> = z.union([
   z.object({
-    last: z.record(z.string(), z.number()),
-    since: z.record(z.string(), z.number()),
-    entryCost: z.number().int().nonnegative(),
+    last: noted,
+    since: noted,
+    entryCost: z.number().check(z.int(), z.nonnegative()),
   }),
-  z.record(z.string(), z.number()).transform((last) => ({ ...nothingNoted(), last })),
+  z.pipe(
+    noted,
+    z.transform((last: Record<string, number>): Stored => ({ ...nothingNoted(), last })),
+  ),
 ]);
 
 /** The schedule of one work item's chunks for one run. */

@@ -1,4 +1,3 @@
-import * as z from "zod";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
@@ -15,6 +14,7 @@ import {
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 import { maxZonesPerQuery } from "./limits.ts";
@@ -112,7 +112,7 @@ export async function discoverZones(
 
 const zonesSettingsSchema = z.object({
   zones: z.array(
-    z.object({ zoneTag: z.string(), settings: z.record(z.string(), datasetSettingsSchema.nullable()) }),
+    z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) }),
   ),
 });
 
@@ -136,7 +136,7 @@ async function zoneSettings(
       : `query ZoneSettings($account: string!, $zoneTags: [string!]) { viewer { accounts(filter: { accountTag: $account }) { ${zones} } } }`;
   const schema = z.union([
     z.object({ viewer: zonesSettingsSchema }),
-    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema).length(1) }) }),
+    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema).check(z.length(1)) }) }),
   ]);
   for (let i = 0; i < zoneIds.length; i += maxZonesPerQuery) {
     const zoneTags = zoneIds.slice(i, i + maxZonesPerQuery);
@@ -175,7 +175,7 @@ export async function discoverAccountSettings(
       const query = `query AccountSettings($accountTag: string!) { viewer { accounts(filter: { accountTag: $accountTag }) { settings { ${fields} } } } }`;
       const schema = z.object({
         viewer: z.object({
-          accounts: z.array(z.object({ settings: z.record(z.string(), datasetSettingsSchema.nullable()) })),
+          accounts: z.array(z.object({ settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) })),
         }),
       });
       const data = await deps.graphql.forAccount(account.id).query(query, { accountTag: account.id }, schema);
@@ -192,7 +192,7 @@ export async function cached<T>(
   deps: DiscoveryDeps,
   pk: string,
   sk: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   ttlSeconds: number,
   complete: (value: T) => boolean,
   refresh: () => Promise<T>,

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
 import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
-import { acquireLease, readGraphqlBlock, releaseLease, writeGraphqlBlock } from "../store/items.ts";
+import { readGraphqlBlock, writeGraphqlBlock } from "../store/graphql-blocks.ts";
+import { acquireLease, releaseLease } from "../store/items.ts";
 import { recordRun } from "../store/status.ts";
 import { Availability } from "./availability.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
@@ -219,11 +220,10 @@ async function pushAfterRun(
 /** When Cloudflare itself (not this run's own budget) says the GraphQL budget is spent, every fetcher holds off. */
 async function noteRateLimit(deps: FetchDeps, error: unknown, accountId: string): Promise<void> {
   if (error instanceof CloudflareApiError && error.kind === "rateLimited" && error.status !== undefined) {
-    await writeGraphqlBlock(
-      deps.store,
-      deps.clock() + (error.retryAfterSeconds ?? budgetBackoffSeconds) * 1000,
-      blockScope(deps, accountId),
-    );
+    const until = deps.clock() + (error.retryAfterSeconds ?? budgetBackoffSeconds) * 1000;
+    // What the exporter had spent of that budget, for the status page; unread, the block still holds.
+    const usage = await deps.graphql.budgetUsage()?.catch(() => undefined);
+    await writeGraphqlBlock(deps.store, until, blockScope(deps, accountId), usage);
   }
 }
 

@@ -41,9 +41,11 @@ export function eligibleTargets(
 /**
  * A group that stands in for another dataset runs only where that dataset is not enabled,
  * so no zone counts one family from two sources; a group `onlyWith` another dataset, only
- * where that one is enabled.
+ * where that one is enabled; a group for some `plans`, only for zones on them.
  */
 function standsAside(group: AnyQueryGroup, target: Target): boolean {
+  if (group.plans !== undefined && target.plan !== undefined && !group.plans.includes(target.plan))
+    return true;
   if (group.onlyWith !== undefined && target.settings[group.onlyWith]?.enabled !== true) return true;
   return group.standsInFor !== undefined && target.settings[group.standsInFor]?.enabled !== false;
 }

@@ -1,8 +1,8 @@
-import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { toIsoSeconds } from "../lib/time.ts";
+import * as z from "../lib/zod.ts";
 
 /**
  * Many query groups in one GraphQL request. Each part is one group's dataset node for a

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
+import * as z from "../lib/zod.ts";
 import { keys } from "../store/table.ts";
 import { type AccountInfo, cached, type DiscoveryDeps, type ZoneInfo } from "./discovery.ts";
 import { fetchRuleNames } from "./rule-names.ts";

@@ -1,19 +1,17 @@
-import * as z from "zod";
 import { CloudflareApiError, type CloudflareErrorKind } from "../cloudflare/errors.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
+import * as z from "../lib/zod.ts";
 
 /**
  * Readable names for the `rule` label of firewall metrics: rule ID → the rule's description,
  * from every ruleset of the zone (every page, where the reference reads the first: C12).
  * Rules without a description are left out, so their label falls back to the rule ID.
  */
-const rulesetSummarySchema = z.object({ id: z.string() }).loose();
+const rulesetSummarySchema = z.looseObject({ id: z.string() });
 
-const rulesetSchema = z
-  .object({
-    rules: z.array(z.object({ id: z.string(), description: z.string().nullish() }).loose()).nullish(),
-  })
-  .loose();
+const rulesetSchema = z.looseObject({
+  rules: z.nullish(z.array(z.looseObject({ id: z.string(), description: z.nullish(z.string()) }))),
+});
 
 /**
  * Reads the names. A ruleset Cloudflare refuses for good (403: a managed ruleset the token

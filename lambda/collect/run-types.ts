@@ -124,6 +124,8 @@ export interface Target {
   /** The scope label its series carry (`zone="example.com"` or `account="acme"`). */
   label: ScopeLabels;
   settings: Readonly<Record<string, DatasetSettings>>;
+  /** A zone's plan (`free`, `pro`, `business`, `enterprise`) as discovery read it. */
+  plan?: string;
 }
 
 export function noCounts(): RunCounts {

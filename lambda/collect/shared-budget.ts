@@ -1,6 +1,6 @@
 import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
-import { type BudgetKey, blockBudget, budgetHeld, takeFromBudget } from "../store/budget.ts";
+import { type BudgetKey, blockBudget, budgetHeld, callsInWindow, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { BudgetReading } from "./first-cycle.ts";
 
@@ -47,6 +47,11 @@ export class SharedBudget implements CallBudget {
     const nowMs = this.#clock();
     const slots = await budgetHeld(this.#store, this.#key, this.#limit, nowMs);
     return { slots, limit: this.#limit, nowMs };
+  }
+
+  /** What the budget holds now: calls taken in the last 5 minutes, of its limit. */
+  async usage(): Promise<{ used: number; limit: number }> {
+    return { used: await callsInWindow(this.#store, this.#key, this.#clock()), limit: this.#limit };
   }
 
   block(seconds: number): void {

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
+import * as z from "../lib/zod.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
 
 /**
@@ -10,24 +10,29 @@ import type { AccountInfo, ZoneInfo } from "./discovery.ts";
  * holds per shard whatever the item boundaries (every shard write is conditional).
  */
 export const workItemSchema = z.object({
-  accountId: z.string().regex(/^[0-9a-f]{32}$/),
+  accountId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
   accountName: z.string(),
-  scheduledTime: z.string().optional(),
+  scheduledTime: z.optional(z.string()),
   /** Zones [from, to) of the account's zone list; absent: every zone. */
-  zones: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
+  zones: z.optional(
+    z.tuple([z.number().check(z.int(), z.nonnegative()), z.number().check(z.int(), z.positive())]),
+  ),
   /** Whether this item collects the account-level datasets (one item of each account does). */
-  accountStages: z.boolean().default(true),
+  accountStages: z._default(z.boolean(), true),
   /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
-  everyMinutes: z.number().int().min(1).max(60).default(1),
+  everyMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 1),
   /**
    * What draws from this item's GraphQL budget (the token's, or its account's under
    * account-based rate limiting): every item's zone chunks, and the accounts whose own
    * datasets are collected (a request a minute each). A first cycle keeps room for them
    * (first-cycle.ts). Absent: this item alone.
    */
-  onBudget: z
-    .object({ chunks: z.number().int().nonnegative(), accounts: z.number().int().nonnegative() })
-    .optional(),
+  onBudget: z.optional(
+    z.object({
+      chunks: z.number().check(z.int(), z.nonnegative()),
+      accounts: z.number().check(z.int(), z.nonnegative()),
+    }),
+  ),
 });
 export type WorkItem = z.input<typeof workItemSchema>;
 export type WorkScope = Partial<

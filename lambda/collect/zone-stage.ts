@@ -46,6 +46,7 @@ export async function prepareZoneStage(
     id: zone.id,
     label: { name: "zone", value: zone.name },
     settings: zone.settings,
+    plan: zone.plan,
   }));
   const all = chunksOf(targets);
   const chunks = schedule.due(all, scope, account.id);

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { queryGroups } from "../catalogue/groups/index.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
+import * as z from "../lib/zod.ts";
 
 /**
  * Every setting of the exporter, one entry each: its environment variable, how a string
@@ -11,7 +11,7 @@ import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 export interface KeySpec<T> {
   env: string;
   /** Parses the trimmed string form; its error messages name the rule that was broken. */
-  schema: z.ZodType<T, string>;
+  schema: z.ZodMiniType<T, string>;
   /** The default, in the form a user would write it. */
   fallback: string;
   /** How the type reads in the docs. */
@@ -32,44 +32,63 @@ const reservedPaths = ["/health", "/config"];
 const truthy = ["true", "1", "yes", "on"];
 const falsy = ["false", "0", "no", "off"];
 /** Spelled-out booleans: "false" is false (a common exporter bug reads it as true). */
-const boolean = z
-  .string()
-  .transform((value) => value.toLowerCase())
-  .refine((value) => truthy.includes(value) || falsy.includes(value), {
-    message: `must be one of ${[...truthy, ...falsy].join(", ")}`,
-  })
-  .transform((value) => truthy.includes(value));
+const boolean = z.pipe(
+  z
+    .pipe(
+      z.string(),
+      z.transform((value) => value.toLowerCase()),
+    )
+    .check(
+      z.refine((value) => truthy.includes(value) || falsy.includes(value), {
+        message: `must be one of ${[...truthy, ...falsy].join(", ")}`,
+      }),
+    ),
+  z.transform((value) => truthy.includes(value)),
+);
 
 const integer = (min: number, max: number, unit = "") =>
-  z
-    .string()
-    .regex(/^-?\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        // `abort`: one broken rule is reported, not every rule after it as well.
-        .min(min, { message: `must be at least ${min}${unit}`, abort: true })
-        .max(max, { message: `must be at most ${max}${unit}`, abort: true }),
-    );
+  z.pipe(
+    z.pipe(z.string().check(z.regex(/^-?\d+$/, "must be a whole number")), z.transform(Number)),
+    z
+      .number()
+      // `abort`: one broken rule is reported, not every rule after it as well.
+      .check(
+        z.gte(min, { message: `must be at least ${min}${unit}`, abort: true }),
+        z.lte(max, { message: `must be at most ${max}${unit}`, abort: true }),
+      ),
+  );
 
 const wholeMinutes = (min: number, max: number) =>
-  integer(min, max, " seconds").refine((value) => value % 60 === 0, "must be a whole number of minutes");
+  integer(min, max, " seconds").check(
+    z.refine((value) => value % 60 === 0, "must be a whole number of minutes"),
+  );
 
-const list = z.string().transform((value) =>
-  value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean),
+const list = z.pipe(
+  z.string(),
+  z.transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
 );
-const idList = list.pipe(
-  z.array(z.string().regex(/^[0-9a-f]{32}$/, "each entry must be a 32-character hex Cloudflare ID")),
+const idList = z.pipe(
+  list,
+  z.array(z.string().check(z.regex(/^[0-9a-f]{32}$/, "each entry must be a 32-character hex Cloudflare ID"))),
 );
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((value) => value.toLowerCase()),
+    ),
+    z.enum(values, { error: `must be one of ${values.join(", ")}` }),
+  );
+
+/** Cloudflare's GraphQL budget per token in any 5 minutes (and per account under account-based rate limiting, by default). */
+const tokenGraphqlMaxPer5Minutes = 300;
+/** Enterprise's account-based budget: 15 requests a second per account, 4,500 in any 5 minutes. */
+const accountGraphqlMaxPer5Minutes = 4_500;
 
 /** The reference's limit: every listed host is a series of each per-hostname family, in every zone. */
 const maxHostMetricsHosts = 50;
@@ -244,7 +263,8 @@ export const configKeys = {
   }),
   queryGroups: key({
     env: "QUERY_GROUPS",
-    schema: list.pipe(
+    schema: z.pipe(
+      list,
       z.array(
         z.enum(groupNames as [string, ...string[]], {
           error: `each entry must be one of ${groupNames.join(", ")}`,
@@ -274,11 +294,11 @@ export const configKeys = {
   }),
   graphqlRequestsPer5Minutes: key({
     env: "GRAPHQL_REQUESTS_PER_5_MINUTES",
-    schema: integer(1, 300),
+    schema: integer(1, accountGraphqlMaxPer5Minutes),
     fallback: "250",
-    type: "integer (1–300)",
+    type: "integer (1–4500; above 300 only with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`)",
     description:
-      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account",
+      "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account (Cloudflare allows 300 per account, Enterprise 4,500)",
     overridable: true,
   }),
   accountBasedRateLimiting: key({
@@ -319,17 +339,19 @@ export const configKeys = {
     env: "METRICS_PATH",
     schema: z
       .string()
-      .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /")
+      .check(z.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"))
       // One spelling per route: no empty, `.` or `..` segment, and none of the other routes.
-      .refine(
-        (path) =>
-          path
-            .slice(1)
-            .split("/")
-            .every((segment) => !["", ".", ".."].includes(segment)),
-        "must be a normal path: no empty, . or .. segment, no trailing /",
-      )
-      .refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
+      .check(
+        z.refine(
+          (path) =>
+            path
+              .slice(1)
+              .split("/")
+              .every((segment) => !["", ".", ".."].includes(segment)),
+          "must be a normal path: no empty, . or .. segment, no trailing /",
+        ),
+        z.refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
+      ),
     fallback: "/metrics",
     type: "path",
     description: "Path of the metrics endpoint",
@@ -337,8 +359,11 @@ export const configKeys = {
   }),
   metricsDenylist: key({
     env: "METRICS_DENYLIST",
-    schema: list.pipe(
-      z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "each entry must be a metric family name")),
+    schema: z.pipe(
+      list,
+      z.array(
+        z.string().check(z.regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "each entry must be a metric family name")),
+      ),
     ),
     fallback: "",
     type: "comma-separated names",
@@ -365,16 +390,22 @@ export const configKeys = {
   }),
   hostMetricsAllowlist: key({
     env: "HOST_METRICS_ALLOWLIST",
-    schema: list.pipe(
-      z
-        .array(
-          z
-            .string()
-            .transform((host) => host.toLowerCase())
-            .pipe(z.string().regex(hostname, "each entry must be a hostname such as www.example.com")),
-        )
-        .max(maxHostMetricsHosts, `must list at most ${maxHostMetricsHosts} hosts`)
-        .transform((hosts) => [...new Set(hosts)]),
+    schema: z.pipe(
+      list,
+      z.pipe(
+        z
+          .array(
+            z.pipe(
+              z.pipe(
+                z.string(),
+                z.transform((host) => host.toLowerCase()),
+              ),
+              z.string().check(z.regex(hostname, "each entry must be a hostname such as www.example.com")),
+            ),
+          )
+          .check(z.maxLength(maxHostMetricsHosts, `must list at most ${maxHostMetricsHosts} hosts`)),
+        z.transform((hosts) => [...new Set(hosts)]),
+      ),
     ),
     fallback: "",
     type: `comma-separated hostnames (≤ ${maxHostMetricsHosts})`,
@@ -443,7 +474,9 @@ export const configKeys = {
   }),
   remoteWriteRegion: key({
     env: "REMOTE_WRITE_REGION",
-    schema: z.string().regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1"),
+    schema: z
+      .string()
+      .check(z.regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1")),
     fallback: "",
     type: "AWS region",
     description: "Region SigV4 signs for; empty: the function's own region",
@@ -482,6 +515,12 @@ export interface CrossFieldRule {
 }
 
 export const crossFieldRules: CrossFieldRule[] = [
+  {
+    keys: ["graphqlRequestsPer5Minutes", "accountBasedRateLimiting"],
+    holds: (c) => c.accountBasedRateLimiting || c.graphqlRequestsPer5Minutes <= tokenGraphqlMaxPer5Minutes,
+    message:
+      "GRAPHQL_REQUESTS_PER_5_MINUTES above 300 needs GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: Cloudflare allows 300 per token, and up to 4,500 per account (Enterprise) only with account-based rate limiting",
+  },
   {
     keys: ["scrapeDelaySeconds", "timeWindowSeconds"],
     holds: (c) => c.scrapeDelaySeconds >= c.timeWindowSeconds,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import * as z from "zod";
 import { type AwsJsonCall, awsJsonClient } from "../lib/aws-json.ts";
 import type { Logger } from "../lib/log.ts";
+import * as z from "../lib/zod.ts";
 import { ConfigError } from "./config.ts";
 import {
   type ConfigIssue,
@@ -42,8 +42,8 @@ export function overrideValues(value: unknown): Record<string, string> {
 }
 
 const parametersPage = z.object({
-  Parameters: z.array(z.object({ Name: z.string(), Value: z.string() })).optional(),
-  NextToken: z.string().optional(),
+  Parameters: z.optional(z.array(z.object({ Name: z.string(), Value: z.string() }))),
+  NextToken: z.optional(z.string()),
 });
 
 /**

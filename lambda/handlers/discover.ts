@@ -1,4 +1,3 @@
-import * as z from "zod";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { maxZonesPerQuery } from "../collect/limits.ts";
@@ -12,17 +11,16 @@ import {
 } from "../collect/widening.ts";
 import { isRefreshDue } from "../collect/windows.ts";
 import { planWorkItems, type WorkItem, zoneGroupsOf } from "../collect/work-items.ts";
+import * as z from "../lib/zod.ts";
 import { readCeiling } from "../store/ceiling.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** The state machine's first step: the work items to fetch (an account, or a slice of a large one's zones), one Map item each. */
-export const discoverInputSchema = z
-  .object({
-    scheduledTime: z.string().optional(),
-    /** The operator's cap on the Map's concurrency (the stack's `maxConcurrency`, in the schedule's input). */
-    maxConcurrency: z.number().int().min(1).max(40).default(10),
-  })
-  .loose();
+export const discoverInputSchema = z.looseObject({
+  scheduledTime: z.optional(z.string()),
+  /** The operator's cap on the Map's concurrency (the stack's `maxConcurrency`, in the schedule's input). */
+  maxConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(40)), 10),
+});
 
 export async function discover(
   deps: FetchDeps,

@@ -1,10 +1,11 @@
-import * as z from "zod";
 import { seriesKey } from "../catalogue/series-key.ts";
 import { accountInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
 import type { Family } from "../exposition/model.ts";
+import * as z from "../lib/zod.ts";
 import { type BuildInfo, exporterFamilies } from "../serve/families.ts";
 import { type AccountState, readAccount, readState, type StoredState } from "../serve/state.ts";
+import { readGraphqlBlocks } from "../store/graphql-blocks.ts";
 import { readDocument } from "../store/items.ts";
 import type { JournalBody, PushSample } from "../store/push-journal.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
@@ -39,9 +40,13 @@ export function selfSamplesOf(
       z.array(accountInfoSchema),
     );
     const exporterWide = listed?.value[0]?.id === account.id;
+    // Another account's run pushes its own account's series: its state, and its GraphQL block.
     const state: StoredState = exporterWide
       ? await readState(store, config)
-      : { accounts: [await readAccount(store, account)] };
+      : {
+          accounts: [await readAccount(store, account)],
+          graphqlBlocks: await readGraphqlBlocks(store, account.id),
+        };
     const withJournal: StoredState = {
       ...state,
       accounts: state.accounts.map(

@@ -1,7 +1,7 @@
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import * as z from "zod";
 import { type Config, ConfigError } from "../config/config.ts";
 import type { SecretReader } from "../lib/aws-json.ts";
+import * as z from "../lib/zod.ts";
 import type { RemoteWriteAuth } from "./auth.ts";
 import type { RemoteWriteTarget } from "./send.ts";
 
@@ -15,9 +15,9 @@ import type { RemoteWriteTarget } from "./send.ts";
 type Env = Readonly<Record<string, string | undefined>>;
 
 const secretSchema = z.object({
-  bearerToken: z.string().min(1).optional(),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
+  bearerToken: z.optional(z.string().check(z.minLength(1))),
+  username: z.optional(z.string().check(z.minLength(1))),
+  password: z.optional(z.string().check(z.minLength(1))),
 });
 
 const requestTimeoutMs = 10_000;

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import type { Config } from "../config/config.ts";
 import type { SecretReader } from "../lib/aws-json.ts";
+import * as z from "../lib/zod.ts";
 import type { Credentials } from "./auth.ts";
 
 /**
@@ -12,9 +12,9 @@ import type { Credentials } from "./auth.ts";
 type Env = Readonly<Record<string, string | undefined>>;
 
 const secretSchema = z.object({
-  bearerToken: z.string().min(16).optional(),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
+  bearerToken: z.optional(z.string().check(z.minLength(16))),
+  username: z.optional(z.string().check(z.minLength(1))),
+  password: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** With `iam` the Function URL has already checked a signed request; `disabled` is the operator's opt-out. */

@@ -159,6 +159,20 @@ function selfMetrics(state: StoredState, config: Config, build: BuildInfo, add: 
   self("cloudflare_accounts", { labels: [], value: state.accounts.length });
   zoneSelfMetrics(state, config, self);
   for (const account of state.accounts) accountSelfMetrics(account, self);
+  graphqlBlocks(state, self);
+}
+
+/** Each GraphQL budget Cloudflare said was spent: the token's (no account label) and each account's. */
+function graphqlBlocks(state: StoredState, self: Self): void {
+  const names = new Map(state.accounts.map(({ account }) => [account.id, account.name]));
+  for (const block of state.graphqlBlocks ?? []) {
+    const account =
+      block.accountId === undefined ? undefined : (names.get(block.accountId) ?? block.accountId);
+    self("cloudflare_exporter_graphql_blocked_until_timestamp_seconds", {
+      labels: account === undefined ? [] : [["account", account]],
+      value: Math.ceil(block.untilMs / 1000),
+    });
+  }
 }
 
 function zoneSelfMetrics(state: StoredState, config: Config, self: Self): void {

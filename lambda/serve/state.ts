@@ -1,8 +1,9 @@
-import * as z from "zod";
 import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } from "../cloudflare/schemas.ts";
 import type { Config } from "../config/config.ts";
+import * as z from "../lib/zod.ts";
 import { decodeSliceColumns, type ShardColumns } from "../store/columns.ts";
-import { documentText, readDocument, readGraphqlBlock } from "../store/items.ts";
+import { type GraphqlBlock, readGraphqlBlocks } from "../store/graphql-blocks.ts";
+import { documentText, readDocument } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
 import { queryPages, type Shard } from "../store/shards.ts";
 import { sliceItemsInKeyOrder } from "../store/slice-items.ts";
@@ -28,8 +29,11 @@ export interface AccountState {
 
 export interface StoredState {
   accounts: AccountState[];
-  /** Until when Cloudflare said the token's GraphQL budget is spent (Unix ms); absent or past: available. */
-  graphqlBlockedUntilMs?: number;
+  /**
+   * Every time Cloudflare said a GraphQL budget is spent (the token's, or an account's under
+   * account-based rate limiting) and until when; absent or past: available.
+   */
+  graphqlBlocks?: GraphqlBlock[];
 }
 
 export async function readState(store: Store, config: Config): Promise<StoredState> {
@@ -39,11 +43,11 @@ export async function readState(store: Store, config: Config): Promise<StoredSta
     accountListKey(config.cfAccounts),
     z.array(accountInfoSchema),
   );
-  const [accounts, graphqlBlockedUntilMs] = await Promise.all([
+  const [accounts, graphqlBlocks] = await Promise.all([
     Promise.all((listed?.value ?? []).map((account) => readAccount(store, account))),
-    readGraphqlBlock(store),
+    readGraphqlBlocks(store),
   ]);
-  return { accounts, graphqlBlockedUntilMs };
+  return { accounts, graphqlBlocks };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isSnapshotGroup } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
+import type { GraphqlBlock } from "../store/graphql-blocks.ts";
 import type { Health } from "./health.ts";
 import type { AccountState, StoredState } from "./state.ts";
 
@@ -79,17 +80,51 @@ function accountRow(state: AccountState, now: number): string {
   ])}</tr>`;
 }
 
+/** What the exporter had spent of a budget when Cloudflare said it was spent. */
+const usageText = (block: GraphqlBlock) =>
+  block.usage ? `${block.usage.used} of ${block.usage.limit} calls in the 5 minutes before` : "not recorded";
+
+const resumesAt = (until: number, now: number) => `${time(Math.ceil(until))} (in ${age(until - now)})`;
+
+/** The token's budget: blocked by a `budget` answer until it expires, for every account. */
 function budget(state: StoredState, now: number): string {
-  const until = (state.graphqlBlockedUntilMs ?? 0) / 1000;
-  return until > now
-    ? `<strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at ${time(Math.ceil(until))} (in ${age(until - now)}), and the minutes meanwhile are counted then`
+  const block = state.graphqlBlocks?.find((b) => b.accountId === undefined);
+  const until = (block?.untilMs ?? 0) / 1000;
+  return block && until > now
+    ? `<strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at ${resumesAt(until, now)}, and the minutes meanwhile are counted then${block.usage ? ` (the exporter had made ${usageText(block)})` : ""}`
     : '<strong class="healthy">available</strong>';
+}
+
+/** The accounts whose own budget (account-based rate limiting) Cloudflare said is spent, still blocked at `now`. */
+function blockedAccounts(state: StoredState, now: number): { name: string; block: GraphqlBlock }[] {
+  const names = new Map(state.accounts.map(({ account }) => [account.id, account.name]));
+  return (state.graphqlBlocks ?? [])
+    .filter((block) => block.accountId !== undefined && block.untilMs / 1000 > now)
+    .map((block) => ({ name: names.get(block.accountId ?? "") ?? block.accountId ?? "", block }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Per account under account-based rate limiting (or while a block of that mode lasts): which budgets are spent. */
+function accountBudgets(state: StoredState, config: Config, now: number): string {
+  const blocked = blockedAccounts(state, now);
+  if (blocked.length === 0)
+    return config.accountBasedRateLimiting
+      ? '<p>GraphQL budget per account: <strong class="healthy">available</strong> for every account</p>'
+      : "";
+  const rows = blocked.map(
+    ({ name, block }) =>
+      `<tr>${cells([escapeHtml(name), resumesAt(block.untilMs / 1000, now), usageText(block)])}</tr>`,
+  );
+  return `<table><caption>GraphQL budgets per account that Cloudflare said are spent: their calls wait, and the minutes meanwhile are counted then</caption>
+${headers(["Account", "GraphQL calls resume at", "Budget used when Cloudflare answered"])}
+${rows.join("\n")}
+</table>`;
 }
 
 /**
  * A small self-contained status page: no scripts, no external assets, so it reads the
  * same with JavaScript off. Data age per zone and query group, the last run and errors
- * of each account, and the GraphQL budget.
+ * of each account, and the GraphQL budgets (the token's, and each account's that is spent).
  */
 export function statusPage(state: StoredState, result: Health, config: Config, nowMs: number): string {
   const now = nowMs / 1000;
@@ -99,7 +134,8 @@ export function statusPage(state: StoredState, result: Health, config: Config, n
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}caption{text-align:left;font-weight:bold;padding:4px 0}.healthy{color:#060}.unhealthy,.stale{color:#a00}</style></head>
 <body><main><h1>Cloudflare exporter</h1>
 <p>Status: <strong class="${result.status}">${result.status}</strong>${result.reasons.length > 0 ? `: ${result.reasons.map(escapeHtml).join("; ")}` : ""}</p>
-<p>Cloudflare GraphQL budget: ${budget(state, now)}</p>
+<p>Cloudflare GraphQL budget${config.accountBasedRateLimiting ? " of the token" : ""}: ${budget(state, now)}</p>
+${accountBudgets(state, config, now)}
 <nav aria-label="Endpoints"><a href="${escapeHtml(config.metricsPath)}">Metrics</a> · <a href="/health">Health (JSON)</a>${config.disableConfigApi ? "" : ' · <a href="/config">Settings (JSON)</a>'}</nav>
 <h2>Accounts</h2>
 <table><caption>Last run and errors since the start, per account; data age: how far its least advanced zone trails</caption>

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { emptyWindow, live, slotMs, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
 
@@ -23,7 +23,7 @@ export const tokenDigest = (token: string) => createHash("sha256").update(token)
 const itemSchema = z.object({
   slots: z.record(z.string(), z.number()),
   blockedUntil: z.number(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
 });
 
 const maxConflicts = 20;
@@ -116,4 +116,10 @@ export async function blockBudget(store: Store, key: BudgetKey, untilMs: number)
       ? { result: undefined }
       : { state: { ...state, blockedUntil: untilMs }, result: undefined },
   );
+}
+
+/** Calls taken from the shared budget in the 5 minutes before `nowMs` (as the window counts them). */
+export async function callsInWindow(store: Store, key: BudgetKey, nowMs: number): Promise<number> {
+  const stored = await read(store, key);
+  return stored ? Object.values(live(stored, nowMs)).reduce((sum, n) => sum + n, 0) : 0;
 }

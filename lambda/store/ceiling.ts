@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -15,11 +15,11 @@ export const ceilingSortKey = "CEILING";
 
 export const ceilingStateSchema = z.object({
   /** Largest request (in queries) answered since the last refusal; absent while none was refused. */
-  limit: z.number().int().positive().optional(),
+  limit: z.optional(z.number().check(z.int(), z.positive())),
   /** Smallest request refused for its size; absent while none was. */
-  refused: z.number().int().positive().optional(),
+  refused: z.optional(z.number().check(z.int(), z.positive())),
   /** Unix ms: no probe above `limit` before this (a refusal pushes it one probe period on). */
-  probeAfter: z.number().default(0),
+  probeAfter: z._default(z.number(), 0),
 });
 export type CeilingState = z.output<typeof ceilingStateSchema>;
 

@@ -1,5 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
 
 /**
@@ -29,16 +29,16 @@ const stateTuple = z.tuple([
   z.number(),
   z.number(),
   z.union([z.literal(0), z.literal(1)]),
-  z.number().nullable(),
+  z.nullable(z.number()),
 ]);
 
 const shardHeader = {
   g: z.string(),
   c: z.number(),
-  s: z.number().optional(),
-  lm: z.number().optional(),
-  dr: z.record(z.string(), z.number().int().nonnegative()).optional(),
-  lb: z.string().optional(),
+  s: z.optional(z.number()),
+  lm: z.optional(z.number()),
+  dr: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
+  lb: z.optional(z.string()),
 };
 
 /**
@@ -63,23 +63,23 @@ const fullShard = z.object({
   v: column("numbers", isNumber),
   f: column("numbers", isNumber),
   b: column("numbers", isNumber),
-  gauges: z.array(z.number().int().nonnegative()),
+  gauges: z.array(z.number().check(z.int(), z.nonnegative())),
   l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
 });
 const deltaShard = z.object({
   ...shardHeader,
   /** Positions (in the previous order) of series that left: gaps from the previous one. */
-  del: z.array(z.number().int()).optional(),
+  del: z.optional(z.array(z.number().check(z.int()))),
   /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
-  ix: z.array(z.number().int()).optional(),
-  dv: z.array(z.number()).optional(),
-  bo: z.array(z.tuple([z.number().int(), z.number()])).optional(),
+  ix: z.optional(z.array(z.number().check(z.int()))),
+  dv: z.optional(z.array(z.number())),
+  bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
   /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-  lv: z.array(z.tuple([z.number().int(), z.number().nullable()])).optional(),
+  lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
   /** Changed series not expressible as an increment: [position, state]. */
-  re: z.array(z.tuple([z.number().int(), stateTuple])).optional(),
+  re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
   /** New series, appended in this order. */
-  add: z.array(z.tuple([z.string(), stateTuple])).optional(),
+  add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
 });
 
 const fullRecord = z.object({ shards: z.array(fullShard) });

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -19,13 +19,13 @@ export async function readDocument<T>(
   store: Store,
   pk: string,
   sk: string,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
 ): Promise<{ value: T; fetchedAt: number } | undefined> {
   const response = await store.client.send(new GetCommand({ TableName: store.tableName, Key: { pk, sk } }));
   const item = response.Item;
   const text = item ? documentText(item) : undefined;
   if (!item || text === undefined || typeof item.fetchedAt !== "number") return undefined;
-  const parsed = schema.safeParse(JSON.parse(text));
+  const parsed = z.safeParse(schema, JSON.parse(text));
   return parsed.success ? { value: parsed.data, fetchedAt: item.fetchedAt } : undefined;
 }
 
@@ -82,42 +82,6 @@ export async function releaseLease(store: Store, accountId: string, owner: strin
         ConditionExpression: "#owner = :owner",
         ExpressionAttributeNames: { "#owner": "owner" },
         ExpressionAttributeValues: { ":owner": owner },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
-/**
- * After Cloudflare says the GraphQL budget is spent, every fetcher (of every account,
- * in later invocations too) holds off until this time: the budget is per token. Under
- * account-based rate limiting the budget is the account's, and so is the block (`accountId`).
- */
-const blockKey = (accountId?: string) => ({
-  pk: keys.discovery,
-  sk: accountId === undefined ? keys.graphqlBlock : `${keys.graphqlBlock}#${accountId}`,
-});
-
-export async function readGraphqlBlock(store: Store, accountId?: string): Promise<number> {
-  const response = await store.client.send(
-    new GetCommand({ TableName: store.tableName, Key: blockKey(accountId) }),
-  );
-  return typeof response.Item?.blockedUntil === "number" ? response.Item.blockedUntil : 0;
-}
-
-export async function writeGraphqlBlock(
-  store: Store,
-  blockedUntilMs: number,
-  accountId?: string,
-): Promise<void> {
-  try {
-    await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: { ...blockKey(accountId), blockedUntil: blockedUntilMs },
-        ConditionExpression: "attribute_not_exists(blockedUntil) OR blockedUntil < :until",
-        ExpressionAttributeValues: { ":until": blockedUntilMs },
       }),
     );
   } catch (error) {

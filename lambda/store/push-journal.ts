@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -27,22 +27,24 @@ export interface PushSample {
 
 const journalSchema = z.object({
   /** shard id → the cursor up to which its writes are in the journal (sent or pending). */
-  cursors: z.record(z.string(), z.number()).default({}),
+  cursors: z._default(z.record(z.string(), z.number()), {}),
   /** Waiting samples, grouped by series: [key, [[t, v], ...], shard id]. */
-  pending: z
-    .array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()])), z.string().optional()]))
-    .default([]),
-  totals: z
-    .object({
-      acceptedSamples: z.number().default(0),
-      failedRequests: z.number().default(0),
-      rejectedSamples: z.number().default(0),
+  pending: z._default(
+    z.array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()])), z.optional(z.string())])),
+    [],
+  ),
+  totals: z._default(
+    z.object({
+      acceptedSamples: z._default(z.number(), 0),
+      failedRequests: z._default(z.number(), 0),
+      rejectedSamples: z._default(z.number(), 0),
       /** Minutes folded, by reason: `window` (too old to place), `crash`, `journal` (over the item's size). */
-      foldedMinutes: z.record(z.string(), z.number()).default({}),
-    })
-    .default({ acceptedSamples: 0, failedRequests: 0, rejectedSamples: 0, foldedMinutes: {} }),
+      foldedMinutes: z._default(z.record(z.string(), z.number()), {}),
+    }),
+    { acceptedSamples: 0, failedRequests: 0, rejectedSamples: 0, foldedMinutes: {} },
+  ),
   /** Newest sample timestamp (ms) the receiver accepted. */
-  acceptedUntil: z.number().optional(),
+  acceptedUntil: z.optional(z.number()),
 });
 
 export type JournalBody = z.output<typeof journalSchema>;

@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 
 /**
  * Series live in shards: all series of one query group and zone (or account) whose key
@@ -17,20 +17,20 @@ export const seriesStateSchema = z.object({
   /** Last minute that had data. */
   b: z.number(),
   /** "g" marks a gauge; counters omit it. */
-  t: z.literal("g").optional(),
+  t: z.optional(z.literal("g")),
   /** Counters: the value of the last counted bucket (the minute `b`), for a push path. Gauges: `v` is it. */
-  l: z.number().optional(),
+  l: z.optional(z.number()),
 });
 export type SeriesState = z.output<typeof seriesStateSchema>;
 
 export const shardBodySchema = z.object({
   series: z.record(z.string(), seriesStateSchema),
   /** Minutes skipped because they were beyond Cloudflare's lookback when fetched. */
-  lostMinutes: z.number().int().nonnegative().default(0),
+  lostMinutes: z._default(z.number().check(z.int(), z.nonnegative()), 0),
   /** Samples of new series left out because their family reached its series cap, per family. */
-  dropped: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  dropped: z._default(z.record(z.string(), z.number().check(z.int(), z.nonnegative())), {}),
   /** The scope label's value (the zone's name), so a zone that left the zone list keeps its name. */
-  label: z.string().optional(),
+  label: z.optional(z.string()),
 });
 
 export interface Shard {

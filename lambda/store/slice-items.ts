@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { checkFormat } from "./format.ts";
 import { keys } from "./table.ts";
 
@@ -22,7 +22,7 @@ export interface SliceItems {
 
 const sliceItem = z.object({
   sk: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   data: z.instanceof(Uint8Array),
 });
 

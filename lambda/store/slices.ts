@@ -191,7 +191,7 @@ async function putWrite(
  * of the stored chain has, whatever order the caller built `next` in.
  */
 function inStoredOrder(previous: Shard | undefined, next: Shard): Shard {
-  if (!previous) return next;
+  if (!previous || startsInStoredOrder(previous, next)) return next;
   const series: Record<string, SeriesState> = {};
   for (const key in previous.series) {
     const state = next.series[key];
@@ -199,6 +199,20 @@ function inStoredOrder(previous: Shard | undefined, next: Shard): Shard {
   }
   for (const key in next.series) if (!(key in series)) series[key] = next.series[key] as SeriesState;
   return { ...next, series };
+}
+
+/**
+ * Whether `next` already lists `previous`'s series first, in their order: the fetcher
+ * advances shards key by key in stored order, so its shards pass without a second copy.
+ */
+function startsInStoredOrder(previous: Shard, next: Shard): boolean {
+  const nextKeys = Object.keys(next.series);
+  let position = 0;
+  for (const key in previous.series) {
+    if (nextKeys[position] !== key) return false;
+    position++;
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
@@ -15,16 +15,14 @@ export interface RunStatus {
   lastRun: LastRun | undefined;
 }
 
-const lastRunSchema = z
-  .object({
-    finishedAt: z.number(),
-    minutesCounted: z.number(),
-    errorCount: z.number(),
-    skipped: z.string().optional(),
-    /** The widening k of the run: each zone chunk collected every this many minutes. */
-    everyMinutes: z.number().int().positive().optional(),
-  })
-  .loose();
+const lastRunSchema = z.looseObject({
+  finishedAt: z.number(),
+  minutesCounted: z.number(),
+  errorCount: z.number(),
+  skipped: z.optional(z.string()),
+  /** The widening k of the run: each zone chunk collected every this many minutes. */
+  everyMinutes: z.optional(z.number().check(z.int(), z.positive())),
+});
 export type LastRun = z.output<typeof lastRunSchema>;
 
 export interface RunUsage {

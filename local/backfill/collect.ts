@@ -44,9 +44,12 @@ export async function backfillSamples(
   const total = work.reduce((sum, w) => sum + w.pieces.length, 0);
   let done = 0;
   options.progress?.(done, total);
-  for (const { group, targets, pieces, limit } of work) {
+  for (const { account, group, targets, pieces, limit } of work) {
+    // The account's client, as the fetcher's: under account-based rate limiting it asks for
+    // it, spends the account's budget, and the request builder nests the zones in the account.
+    const graphql = deps.graphql.forAccount(account);
     for (const [from, to] of pieces) {
-      const [outcome] = await fetchParts(deps.graphql, [
+      const [outcome] = await fetchParts(graphql, [
         { group, scopeIds: targets.map((t) => t.id), from, to, limit },
       ]);
       for (const target of targets) {
@@ -72,6 +75,8 @@ export async function backfillSamples(
 }
 
 interface Work {
+  /** The account the targets belong to (its client sends their requests). */
+  account: string;
   group: AnyQueryGroup;
   targets: Target[];
   pieces: [number, number][];
@@ -103,6 +108,7 @@ async function plan(deps: FetchDeps, options: BackfillOptions): Promise<Work[]> 
             ...settings.map((s) => s.maxPageSize || deps.config.queryLimit),
           );
           work.push({
+            account: account.id,
             group,
             targets: chunk,
             pieces: splitRange(options.from, options.to, maxDuration),
@@ -138,6 +144,7 @@ async function targetsOf(
         id: zone.id,
         label: { name: "zone", value: zone.name },
         settings: zone.settings,
+        plan: zone.plan,
       })),
       zoneGroups,
     ]);

@@ -223,7 +223,7 @@ function resolveAccounts(args: Record<string, unknown>, context: GraphqlContext)
 
 function limitsFor(scope: Scope, dataset: string): DatasetLimits {
   return scope.kind === "zone"
-    ? zoneLimits(dataset, scope.zone.plan)
+    ? zoneLimits(dataset, scope.zone.plan, scope.zone.botManagement)
     : accountDatasetLimits(dataset, scope.account);
 }
 

@@ -135,6 +135,13 @@ export function accountDatasetLimits(dataset: string, account: AccountEntitlemen
   }
 }
 
-export function zoneLimits(dataset: string, plan: PlanId): DatasetLimits {
-  return zoneDatasetLimits[dataset]?.[plan] ?? disabled;
+export function zoneLimits(
+  dataset: string,
+  plan: PlanId,
+  botManagement = plan === "enterprise",
+): DatasetLimits {
+  const limits = zoneDatasetLimits[dataset]?.[plan] ?? disabled;
+  if (botManagement || !limits.enabled) return limits;
+  // An Enterprise zone without the add-on is refused the bot fields as other plans are.
+  return { ...limits, deniedFields: [...new Set([...limits.deniedFields, ...botFields])] };
 }

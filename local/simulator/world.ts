@@ -23,6 +23,11 @@ const zoneSpecSchema = z.object({
    */
   lbSteering: z.boolean().optional(),
   logpush: z.boolean().optional(),
+  /**
+   * The Bot Management add-on (bot score fields): Enterprise zones have it unless this is
+   * false; zones on other plans never do.
+   */
+  botManagement: z.boolean().optional(),
 });
 
 const accountSpecSchema = z.object({
@@ -136,6 +141,8 @@ export interface Zone {
   id: string;
   name: string;
   plan: PlanId;
+  /** Whether Cloudflare answers the zone's bot score fields. */
+  botManagement: boolean;
   accountId: string;
   accountName: string;
   createdOn: string;
@@ -252,6 +259,7 @@ export function buildWorld(input: WorldSpec): World {
         id: zoneId,
         name: zoneSpec.name,
         plan: zoneSpec.plan,
+        botManagement: zoneSpec.plan === "enterprise" && zoneSpec.botManagement !== false,
         accountId,
         accountName: accountSpec.name,
         createdOn: created,

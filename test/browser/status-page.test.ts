@@ -107,8 +107,10 @@ describe("the status page in Chromium", () => {
     expect(zoneCells.length).toBe(rows.length);
     for (const cell of zoneCells) expect(cell).toMatch(/^\d+ (s|min \d+ s|h \d+ min)( \(stale\))?$/);
     expect(await page.locator("p", { hasText: "Cloudflare GraphQL budget" }).textContent()).toMatch(
-      /^Cloudflare GraphQL budget: spent: Cloudflare asked to wait; GraphQL calls resume at \S+Z \(in [45] min \d+ s\)/,
+      /^Cloudflare GraphQL budget: spent: Cloudflare asked to wait; GraphQL calls resume at \S+Z \(in [45] min \d+ s\), and the minutes meanwhile are counted then \(the exporter had made \d+ of 250 calls in the 5 minutes before\)$/,
     );
+    // One budget per token: no account's own budget is listed.
+    expect(await page.getByText(/GraphQL budgets? per account/).count()).toBe(0);
     const accounts = page.getByRole("table", { name: /Last run and errors/ });
     expect(await accounts.getByRole("row").allTextContents()).toContainEqual(
       expect.stringMatching(/rateLimited:budget × 1/),

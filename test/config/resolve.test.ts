@@ -87,6 +87,8 @@ describe("numbers are whole and in range", () => {
     ["SCRAPE_DELAY_SECONDS", "90", "must be a whole number of minutes"],
     ["QUERY_LIMIT", "0", "must be at least 1"],
     ["QUERY_LIMIT", "10001", "must be at most 10000"],
+    ["GRAPHQL_REQUESTS_PER_5_MINUTES", "0", "must be at least 1"],
+    ["GRAPHQL_REQUESTS_PER_5_MINUTES", "4501", "must be at most 4500"],
     ["CF_ACCOUNTS", "abc", "each entry must be a 32-character hex Cloudflare ID"],
     ["LOG_FORMAT", "xml", "must be one of json, pretty"],
     ["QUERY_GROUPS", "http-requests-1m,nope", "each entry must be one of http-requests-1m"],
@@ -209,6 +211,55 @@ describe("rules between settings", () => {
     const second = resolveConfig({ env: {}, overrides: ssm({ timeWindowSeconds: "900" }) });
     expect(second.config.timeWindowSeconds).toBe(60);
     expect(second.issues.map((i) => [i.key, i.value])).toEqual([["timeWindowSeconds", "900"]]);
+  });
+
+  describe("a GraphQL budget above Cloudflare's 300 per token", () => {
+    const rule =
+      "GRAPHQL_REQUESTS_PER_5_MINUTES above 300 needs GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: Cloudflare allows 300 per token, and up to 4,500 per account (Enterprise) only with account-based rate limiting";
+
+    it("is allowed up to 4,500 (Enterprise's 15 a second per account) with account-based rate limiting", () => {
+      const config = loadConfig({
+        GRAPHQL_REQUESTS_PER_5_MINUTES: "4500",
+        GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: "true",
+      });
+      expect([config.graphqlRequestsPer5Minutes, config.accountBasedRateLimiting]).toEqual([4500, true]);
+      expect(loadConfig({ GRAPHQL_REQUESTS_PER_5_MINUTES: "300" }).graphqlRequestsPer5Minutes).toBe(300);
+    });
+
+    it("is a deployment error without it, naming the rule", () => {
+      expect(() => loadConfig({ GRAPHQL_REQUESTS_PER_5_MINUTES: "301" })).toThrow(
+        // A shown value is cut at 64 characters; the rule names both settings.
+        `invalid configuration: GRAPHQL_REQUESTS_PER_5_MINUTES="GRAPHQL_REQUESTS_PER_5_MINUTES=301, GRAPHQL_ACCOUNT_BASED_RATE_L…" (env): ${rule}`,
+      );
+      expect(() =>
+        loadConfig({ GRAPHQL_REQUESTS_PER_5_MINUTES: "4500", GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: "off" }),
+      ).toThrow(`(env): ${rule}`);
+    });
+
+    it("rejects the override that raises it, or that turns account-based rate limiting off under it", () => {
+      const raised = resolveConfig({ env: {}, overrides: ssm({ graphqlRequestsPer5Minutes: "1000" }) });
+      expect(raised.config.graphqlRequestsPer5Minutes).toBe(250);
+      expect(raised.issues).toEqual([
+        { key: "graphqlRequestsPer5Minutes", value: "1000", source: "ssm", rule },
+      ]);
+      const turnedOff = resolveConfig({
+        env: { GRAPHQL_REQUESTS_PER_5_MINUTES: "1000", GRAPHQL_ACCOUNT_BASED_RATE_LIMITING: "true" },
+        overrides: ssm({ accountBasedRateLimiting: "false" }),
+      });
+      expect([
+        turnedOff.config.graphqlRequestsPer5Minutes,
+        turnedOff.config.accountBasedRateLimiting,
+      ]).toEqual([1000, true]);
+      expect(turnedOff.issues).toEqual([
+        { key: "accountBasedRateLimiting", value: "false", source: "ssm", rule },
+      ]);
+      const both = resolveConfig({
+        env: {},
+        overrides: ssm({ graphqlRequestsPer5Minutes: "1000", accountBasedRateLimiting: "true" }),
+      });
+      expect(both.issues).toEqual([]);
+      expect(both.config.graphqlRequestsPer5Minutes).toBe(1000);
+    });
   });
 
   it("is a deployment error when the environment alone breaks a rule", () => {

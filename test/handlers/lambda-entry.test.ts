@@ -47,7 +47,7 @@ describe("Lambda entry points", () => {
     write.mockRestore();
 
     // Every zone has a dataset its plan allows (the free one, the adaptive ones); the bot
-    // fields refused for the non-Enterprise zones are remembered, not errors.
+    // fields are asked of the Enterprise zone only.
     expect(summary).toMatchObject({ accountName: "Example Corp", zonesCollected: 4, errorCount: 0 });
     expect(written).toHaveLength(1);
     // The line is the one its builder makes from this summary (its shape is tested beside the builder).

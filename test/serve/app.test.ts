@@ -284,7 +284,10 @@ describe("the endpoint", () => {
 
   it("shows data age per zone and group, each account's errors and the budget on the status page", async () => {
     // cursor = minute(0) is 390 s before now; the budget is spent for 4 more minutes.
-    const spent = { ...state({}), graphqlBlockedUntilMs: now + 240_000 };
+    const spent = {
+      ...state({}),
+      graphqlBlocks: [{ untilMs: now + 240_000, usage: { used: 12, limit: 250 } }],
+    };
     const body = String((await app({ readState: async () => spent })(get("/"))).body);
     expect(body).toContain("<td>Example Corp</td><td>example.com</td><td>test</td><td>6 min 30 s</td>");
     // The account's data age is its least advanced zone's; the widening comes from its last run.
@@ -299,11 +302,14 @@ describe("the endpoint", () => {
       "<td>Example Corp</td><td>20 s ago</td><td>every 16 min (widened to fit the budget)</td><td>6 min 30 s</td>",
     );
     expect(body).toContain(
-      'Cloudflare GraphQL budget: <strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at 2026-11-20T12:04:30Z (in 4 min 0 s)',
+      'Cloudflare GraphQL budget: <strong class="unhealthy">spent</strong>: Cloudflare asked to wait; GraphQL calls resume at 2026-11-20T12:04:30Z (in 4 min 0 s), and the minutes meanwhile are counted then (the exporter had made 12 of 250 calls in the 5 minutes before)</p>',
     );
     const available = String((await app()(get("/"))).body);
     expect(available).toContain('Cloudflare GraphQL budget: <strong class="healthy">available</strong>');
     expect(available).not.toContain("<script");
+    // Without account-based rate limiting there is no per-account budget to show.
+    expect(body).not.toContain("GraphQL budget per account");
+    expect(body).not.toContain("GraphQL budgets per account");
   });
 
   it("adapts Function URL events both ways, binary bodies in base64", async () => {

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import {
   adaptiveGroup,
   counter,
@@ -22,10 +22,10 @@ const listed = (codes: readonly number[]) =>
 const rowSchema = minuteRowSchema(
   {
     count: countSchema,
-    avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
+    avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
   },
   {
-    originResponseStatus: z.number().int().nonnegative(),
+    originResponseStatus: z.number().check(z.int(), z.nonnegative()),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
   },

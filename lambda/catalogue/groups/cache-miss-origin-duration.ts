@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -8,7 +8,7 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
 const rowSchema = minuteRowSchema(
   {
     count: countSchema,
-    avg: z.object({ originResponseDurationMs: z.number().nonnegative() }),
+    avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
   },
   {
     clientCountryName: z.string(),

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import {
   adaptiveGroup,
   counter,
@@ -20,7 +20,7 @@ const rowSchema = minuteRowSchema(
   {
     coloCode: z.string(),
     clientRequestHTTPHost: z.string(),
-    edgeResponseStatus: z.number().int().nonnegative(),
+    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
   },
 );
 type Row = z.output<typeof rowSchema>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-group.ts";
 
 /**
@@ -13,7 +13,7 @@ const rowSchema = z.object({
     datetimeMinute: timeSchema,
     queryType: z.string(),
     responseCode: z.string(),
-    responseCached: z.number().int().nonnegative(),
+    responseCached: z.number().check(z.int(), z.nonnegative()),
   }),
 });
 type Row = z.output<typeof rowSchema>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -10,7 +10,7 @@ const rowSchema = minuteRowSchema(
     count: countSchema,
   },
   {
-    edgeResponseStatus: z.number().int().nonnegative(),
+    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
   },

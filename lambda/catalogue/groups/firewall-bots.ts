@@ -1,13 +1,14 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
  * Firewall events on likely automated requests (bot score below 30) from
  * `firewallEventsAdaptiveGroups`, by score bucket and detection source, and by client
- * country. Bot fields need Bot Management: Cloudflare refuses them for other zones ("does
- * not have access to the field"), and the core then leaves this group alone for that zone
- * for UNAVAILABLE_RETRY_SECONDS, where the reference re-sent its whole query without the
- * bot fields every minute.
+ * country. Bot fields need Bot Management, an Enterprise add-on: zones on other plans are
+ * never asked, and an Enterprise zone without it is refused ("does not have access to the
+ * field") once, after which the core leaves this group alone for that zone for
+ * UNAVAILABLE_RETRY_SECONDS, where the reference re-sent its whole query without the bot
+ * fields every minute.
  *
  * As in the reference, these are firewall events only: bot traffic no security rule acted
  * on is not counted.
@@ -17,8 +18,8 @@ const rowSchema = minuteRowSchema(
     count: countSchema,
   },
   {
-    botScore: z.number().int().nonnegative(),
-    botScoreSrcName: z.string().nullable(),
+    botScore: z.number().check(z.int(), z.nonnegative()),
+    botScoreSrcName: z.nullable(z.string()),
     clientCountryName: z.string(),
   },
 );
@@ -29,6 +30,7 @@ export const firewallBots = adaptiveGroup<Row>({
   scope: "zone",
   dataset: "firewallEventsAdaptiveGroups",
   shards: 1,
+  plans: ["enterprise"],
   rowSchema,
   filter: "botScore_lt: 30",
   series: [

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -9,13 +9,13 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * largest of those averages (C1); selecting only the labelled dimensions gives one row per
  * origin and minute, whose average is the count-weighted mean over all of its checks.
  */
-const millis = z.number().nonnegative();
+const millis = z.number().check(z.nonnegative());
 const rowSchema = minuteRowSchema(
   {
     count: countSchema,
-    avg: z
-      .object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis })
-      .nullable(),
+    avg: z.nullable(
+      z.object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis }),
+    ),
   },
   { originIP: z.string(), fqdn: z.string() },
 );

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import {
   breakdown,
   counter,
@@ -94,7 +94,7 @@ const rowSchema = z.object({
     countryMap: z.array(
       z.object({ clientCountryName: z.string(), requests: count, bytes: count, threats: count }),
     ),
-    responseStatusMap: z.array(z.object({ edgeResponseStatus: z.number().int(), requests: count })),
+    responseStatusMap: z.array(z.object({ edgeResponseStatus: z.number().check(z.int()), requests: count })),
     contentTypeMap: z.array(
       z.object({ edgeResponseContentTypeName: z.string(), requests: count, bytes: count }),
     ),

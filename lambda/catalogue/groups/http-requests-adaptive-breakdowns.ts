@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, timeSchema } from "../query-group.ts";
 import { headline } from "./http-requests-1m.ts";
 import { isThreat } from "./http-requests-adaptive-totals.ts";
@@ -15,7 +15,7 @@ const rowSchema = z.object({
   sum: z.object({ edgeResponseBytes: countSchema }),
   dimensions: z.object({
     datetimeMinute: timeSchema,
-    edgeResponseStatus: z.number().int().nonnegative(),
+    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
     clientCountryName: z.string(),
     securityAction: z.string(),
   }),

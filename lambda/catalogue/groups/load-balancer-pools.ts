@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -20,9 +20,9 @@ const rowSchema = minuteRowSchema(
   {
     lbName: z.string(),
     selectedPoolName: z.string(),
-    selectedPoolHealthy: z.number().int().min(0).max(1),
-    selectedPoolAvgRttMs: z.number().nonnegative(),
-    numberOriginsSelected: z.number().int().nonnegative(),
+    selectedPoolHealthy: z.number().check(z.int(), z.gte(0), z.lte(1)),
+    selectedPoolAvgRttMs: z.number().check(z.nonnegative()),
+    numberOriginsSelected: z.number().check(z.int(), z.nonnegative()),
     steeringPolicy: z.string(),
   },
 );

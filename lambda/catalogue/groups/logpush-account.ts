@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -16,16 +16,16 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * Logpush code such as 1105 (hostname not resolved), so it is kept as is, not grouped into
  * HTTP classes. Missing dimension values become "unknown", as in the reference.
  */
-const dimension = <T extends z.ZodType>(schema: T) => schema.nullish();
+const dimension = <T extends z.ZodMiniType>(schema: T) => z.nullish(schema);
 const rowSchema = minuteRowSchema(
   {
     count: countSchema,
   },
   {
-    jobId: dimension(z.union([z.number().int().nonnegative(), z.string()])),
-    status: dimension(z.number().int().nonnegative()),
+    jobId: dimension(z.union([z.number().check(z.int(), z.nonnegative()), z.string()])),
+    status: dimension(z.number().check(z.int(), z.nonnegative())),
     destinationType: dimension(z.string()),
-    final: dimension(z.number().int().nonnegative()),
+    final: dimension(z.number().check(z.int(), z.nonnegative())),
   },
 );
 type Row = z.output<typeof rowSchema>;

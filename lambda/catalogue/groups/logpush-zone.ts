@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -12,9 +12,9 @@ const rowSchema = minuteRowSchema(
   },
   {
     // uint64: a JSON number, written as a string if Cloudflare ever sends one.
-    jobId: z.union([z.number().int().nonnegative(), z.string()]),
+    jobId: z.union([z.number().check(z.int(), z.nonnegative()), z.string()]),
     destinationType: z.string(),
-    final: z.number().int().min(0).max(1),
+    final: z.number().check(z.int(), z.gte(0), z.lte(1)),
   },
 );
 type Row = z.output<typeof rowSchema>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, gauge, type MetricFamily, timeSchema } from "../query-group.ts";
 
 /**
@@ -11,7 +11,7 @@ import { adaptiveGroup, countSchema, each, gauge, type MetricFamily, timeSchema 
  */
 const rowSchema = z.object({
   count: countSchema,
-  avg: z.object({ tunnelState: z.number().min(0).max(1) }),
+  avg: z.object({ tunnelState: z.number().check(z.gte(0), z.lte(1)) }),
   dimensions: z.object({ datetimeMinute: timeSchema, tunnelName: z.string(), siteName: z.string() }),
 });
 type Row = z.output<typeof rowSchema>;

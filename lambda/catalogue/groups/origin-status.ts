@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /**
@@ -12,7 +12,7 @@ const rowSchema = minuteRowSchema(
     count: countSchema,
   },
   {
-    originResponseStatus: z.number().int().nonnegative(),
+    originResponseStatus: z.number().check(z.int(), z.nonnegative()),
     clientCountryName: z.string(),
     clientRequestHTTPHost: z.string(),
   },

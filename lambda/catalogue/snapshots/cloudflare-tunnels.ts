@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
 
@@ -23,16 +23,14 @@ const connections = gauge(
   "connections",
 );
 
-const tunnelSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    status: z.string(),
-    connections: z
-      .array(z.object({ colo_name: z.string(), is_pending_reconnect: z.boolean().default(false) }).loose())
-      .nullish(),
-  })
-  .loose();
+const tunnelSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  connections: z.nullish(
+    z.array(z.looseObject({ colo_name: z.string(), is_pending_reconnect: z._default(z.boolean(), false) })),
+  ),
+});
 type Tunnel = z.output<typeof tunnelSchema>;
 
 export const cloudflareTunnels = defineSnapshotGroup({

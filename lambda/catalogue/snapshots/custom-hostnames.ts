@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
 
@@ -25,13 +25,11 @@ const sslExpiry = gauge(
   "seconds",
 );
 
-const customHostnameSchema = z
-  .object({
-    hostname: z.string(),
-    status: z.string().nullish(),
-    ssl: z.object({ status: z.string().nullish(), expires_on: z.string().nullish() }).loose().nullish(),
-  })
-  .loose();
+const customHostnameSchema = z.looseObject({
+  hostname: z.string(),
+  status: z.nullish(z.string()),
+  ssl: z.nullish(z.looseObject({ status: z.nullish(z.string()), expires_on: z.nullish(z.string()) })),
+});
 type CustomHostname = z.output<typeof customHostnameSchema>;
 
 export const customHostnames = defineSnapshotGroup({

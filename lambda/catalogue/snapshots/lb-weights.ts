@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
 import { mergeSamples } from "./samples.ts";
@@ -15,38 +15,32 @@ const originWeight = gauge(
   ["lb_name", "pool_name", "origin_name"],
 );
 
-const poolMap = z.record(z.string(), z.array(z.string())).nullish();
+const poolMap = z.nullish(z.record(z.string(), z.array(z.string())));
 
-const loadBalancerSchema = z
-  .object({
-    name: z.string(),
-    default_pools: z.array(z.string()).nullish(),
-    fallback_pool: z.string().nullish(),
-    region_pools: poolMap,
-    country_pools: poolMap,
-    pop_pools: poolMap,
-  })
-  .loose();
+const loadBalancerSchema = z.looseObject({
+  name: z.string(),
+  default_pools: z.nullish(z.array(z.string())),
+  fallback_pool: z.nullish(z.string()),
+  region_pools: poolMap,
+  country_pools: poolMap,
+  pop_pools: poolMap,
+});
 type LoadBalancer = z.output<typeof loadBalancerSchema>;
 
-const poolSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    origins: z
-      .array(
-        z
-          .object({
-            name: z.string(),
-            // The API's documented defaults, for an origin that leaves them out.
-            enabled: z.boolean().default(true),
-            weight: z.number().default(1),
-          })
-          .loose(),
-      )
-      .nullish(),
-  })
-  .loose();
+const poolSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  origins: z.nullish(
+    z.array(
+      z.looseObject({
+        name: z.string(),
+        // The API's documented defaults, for an origin that leaves them out.
+        enabled: z._default(z.boolean(), true),
+        weight: z._default(z.number(), 1),
+      }),
+    ),
+  ),
+});
 type Pool = z.output<typeof poolSchema>;
 
 export const lbWeights = defineSnapshotGroup({

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
 import { mergeSamples } from "./samples.ts";
@@ -27,33 +27,41 @@ const deprecatedExpiry = gauge(
 );
 
 /** Cloudflare writes RFC 3339 (`2026-01-01T05:20:00Z`); anything `Date.parse` reads is accepted. */
-const timestampSeconds = z.string().transform((text, context) => {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) {
-    context.addIssue({ code: "custom", message: `not a timestamp: ${JSON.stringify(text)}` });
-    return z.NEVER;
-  }
-  return Math.floor(ms / 1000);
-});
+const timestampSeconds = z.pipe(
+  z.string(),
+  z.transform((text, context) => {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) {
+      context.issues.push({
+        code: "custom",
+        message: `not a timestamp: ${JSON.stringify(text)}`,
+        input: text,
+      });
+      return z.NEVER;
+    }
+    return Math.floor(ms / 1000);
+  }),
+);
 
 // Empty strings count as absent: they would make empty label values.
-const text = z
-  .string()
-  .nullish()
-  .transform((value) => value || undefined);
+const text = z.pipe(
+  z.nullish(z.string()),
+  z.transform((value) => value || undefined),
+);
 
-const certificateSchema = z
-  .object({ id: z.string(), issuer: text, status: text, expires_on: timestampSeconds.nullish() })
-  .loose();
+const certificateSchema = z.looseObject({
+  id: z.string(),
+  issuer: text,
+  status: text,
+  expires_on: z.nullish(timestampSeconds),
+});
 
-const packSchema = z
-  .object({
-    type: z.string(),
-    status: z.string(),
-    certificate_authority: text,
-    certificates: z.array(certificateSchema).nullish(),
-  })
-  .loose();
+const packSchema = z.looseObject({
+  type: z.string(),
+  status: z.string(),
+  certificate_authority: text,
+  certificates: z.nullish(z.array(certificateSchema)),
+});
 type Pack = z.output<typeof packSchema>;
 
 export const sslCertificates = defineSnapshotGroup({

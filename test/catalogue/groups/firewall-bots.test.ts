@@ -8,6 +8,7 @@ import { createRuntime } from "../../../lambda/collect/runtime.ts";
 import { readDocument } from "../../../lambda/store/items.ts";
 import { readAccountShards } from "../../../lambda/store/shards.ts";
 import { keys } from "../../../lambda/store/table.ts";
+import { defaultWorldSpec, type WorldSpec } from "../../../local/simulator/world.ts";
 import type { OneMinute } from "../../collect/group-test.ts";
 import {
   add,
@@ -23,7 +24,8 @@ import {
  * rare): every stored series compared with the ground truth of
  * `firewallEventsAdaptiveGroups` over events with a bot score below 30. Labels by hand:
  * bot_score → `botScore` in 0–9 or 10–29, detection_source → `botScoreSrcName`, country →
- * `clientCountryName`. Bot fields need Bot Management, which only the Enterprise zone has.
+ * `clientCountryName`. Bot fields need Bot Management, an Enterprise add-on: the world adds
+ * to the default one an Enterprise zone without it, beside the Business and Pro zones.
  */
 const dataset = "firewallEventsAdaptiveGroups";
 const detected = "cloudflare_zone_firewall_bots_detected_total";
@@ -68,10 +70,26 @@ function expected(run: OneMinute, zoneName: string): Map<string, number> {
   return out;
 }
 
-describe("firewall-bots (default world)", () => {
+const withoutBotManagement = "example.net";
+const world: WorldSpec = {
+  ...defaultWorldSpec,
+  accounts: defaultWorldSpec.accounts.map((account, index) =>
+    index === 0
+      ? {
+          ...account,
+          zones: [
+            ...(account.zones ?? []),
+            { name: withoutBotManagement, plan: "enterprise", botManagement: false },
+          ],
+        }
+      : account,
+  ),
+};
+
+describe("firewall-bots (default world and an Enterprise zone without Bot Management)", () => {
   let run: OneMinute;
   beforeAll(async () => {
-    run = await countMinutes(firewallBots, minutes);
+    run = await countMinutes(firewallBots, minutes, { world });
   });
   afterAll(() => run.harness.close());
 
@@ -93,10 +111,15 @@ describe("firewall-bots (default world)", () => {
     expect(new Set(rows.map((row) => row.dims.botScoreSrcName)).size).toBeLessThan(rows.length);
   });
 
-  it("is refused once for each zone without Bot Management: remembered, not an error, and no series", async () => {
+  it("never asks Business or Pro zones; the Enterprise zone without Bot Management is refused once, remembered, not an error, and has no series", async () => {
     expect(run.summaries.flatMap((summary) => summary.errors)).toEqual([]);
-    // Example Corp: its Business and Pro zones; Side Project: its Pro zone (Free zones lack the dataset).
-    expect(run.summaries.map((summary) => summary.datasetsRefused)).toEqual([2, 1]);
+    // Only Example Corp's Enterprise zone without the add-on: the Business and Pro zones of
+    // both accounts are never asked (each cost a refused request before), Free zones lack the dataset.
+    expect(run.summaries.map((summary) => summary.datasetsRefused)).toEqual([1, 0]);
+    // Each account makes two requests with nothing of this group to ask (Side Project's all);
+    // Example Corp adds the refused request and the one without that zone. Asking the Business
+    // and Pro zones too, as before, took 6 and 5 in the default world.
+    expect(run.summaries.map((summary) => summary.graphqlRequests)).toEqual([4, 2]);
     const remembered: Record<string, string> = {};
     for (const account of run.harness.simulator.world.accounts) {
       const stored = await readDocument(
@@ -107,9 +130,7 @@ describe("firewall-bots (default world)", () => {
       );
       for (const [key, { reason }] of Object.entries(stored?.value ?? {})) remembered[key] = reason;
     }
-    const refused = ["example-shop.com", "example-blog.net", "sideproject.dev"].map((name) =>
-      zoneNamed(run.harness.simulator, name),
-    );
+    const refused = [zoneNamed(run.harness.simulator, withoutBotManagement)];
     expect(remembered).toEqual(
       Object.fromEntries(
         refused.map((zone) => [
