@@ -5,7 +5,17 @@ import { type LabelPolicy, samplesByMinute } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
 import type { PartOutcome } from "./fetch-parts.ts";
 import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
-import { cursorOf, eligibleTargets, nextRequest, type Piece, type Plan, planOf, shardRefs } from "./plan.ts";
+import type { ChunkEntry, ChunkResult } from "./first-cycle.ts";
+import {
+  cursorOf,
+  eligibleTargets,
+  nextRequest,
+  notBegun,
+  type Piece,
+  type Plan,
+  planOf,
+  shardRefs,
+} from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
   addCounts,
@@ -41,23 +51,6 @@ export interface ChunkContext {
   policyFor(target: Target): LabelPolicy;
   /** The account's learned per-request ceiling (none: requests are packed by count only). */
   ceiling?: AccountCeiling;
-}
-
-/**
- * How a chunk none of whose shards is stored yet (one that has not begun: a first cycle)
- * begins. Its first collection counts from its start, an hour back or more, so it costs more
- * than a steady one; it begins only when `mayBegin` says the budget has room for it.
- */
-export interface ChunkEntry {
-  /** Unix seconds: when the chunk first waited to begin (its zones start counting from there). */
-  since?: number;
-  /** Whether its first collection, `planned` GraphQL requests as packed now, may begin. */
-  mayBegin(planned: number): Promise<boolean>;
-}
-
-/** A chunk's result; `waits`: it has not begun and did not begin now (nothing fetched or written). */
-export interface ChunkResult extends PhaseResult {
-  waits?: boolean;
 }
 
 /** What the fetch phase brought back, by `group|target`; `stop` is what ended it early. */
@@ -118,12 +111,6 @@ export async function collectChunk(
   // What was fetched before a failure is still counted: each shard moves only as far as its rows reach.
   const written = await applyAndWrite(deps, context, plans, fetched, waiting);
   return { counts: addCounts(counts, written.counts), stop: written.stop ?? fetched.stop };
-}
-
-/** Whether the chunk has not begun: something to count, and none of its shards stored. */
-function notBegun(plans: readonly Plan[]): boolean {
-  const shards = plans.flatMap((plan) => plan.targets.flatMap((t) => plan.shards.get(t.id) ?? []));
-  return shards.length > 0 && shards.every((shard) => !shard.stored);
 }
 
 /**

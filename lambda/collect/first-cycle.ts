@@ -1,4 +1,5 @@
 import { slotMs } from "../store/budget-window.ts";
+import type { PhaseResult } from "./run-types.ts";
 import { zoneShare } from "./widening.ts";
 
 /**
@@ -89,4 +90,21 @@ export function rotationRequests(
   const others = Math.max(0, sharers.chunks - item.itemChunks) * along;
   const othersPerMinute = (others * item.chunkCost) / Math.max(1, item.everyMinutes);
   return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost + othersPerMinute);
+}
+
+/**
+ * How a chunk none of whose shards is stored yet (one that has not begun: a first cycle)
+ * begins. Its first collection counts from its start, an hour back or more, so it costs more
+ * than a steady one; it begins only when `mayBegin` says the budget has room for it.
+ */
+export interface ChunkEntry {
+  /** Unix seconds: when the chunk first waited to begin (its zones start counting from there). */
+  since?: number;
+  /** Whether its first collection, `planned` GraphQL requests as packed now, may begin. */
+  mayBegin(planned: number): Promise<boolean>;
+}
+
+/** A chunk's result; `waits`: it has not begun and did not begin now (nothing fetched or written). */
+export interface ChunkResult extends PhaseResult {
+  waits?: boolean;
 }

@@ -157,3 +157,9 @@ export function nextRequest(queue: readonly Piece[], size: number, maxParts: num
   }
   return [taken, []];
 }
+
+/** Whether the chunk has not begun: something to count, and none of its shards stored. */
+export function notBegun(plans: readonly Plan[]): boolean {
+  const shards = plans.flatMap((plan) => plan.targets.flatMap((t) => plan.shards.get(t.id) ?? []));
+  return shards.length > 0 && shards.every((shard) => !shard.stored);
+}

@@ -1,9 +1,15 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Availability } from "./availability.ts";
 import { ChunkSchedule, chunksOf } from "./chunk-schedule.ts";
-import { type ChunkContext, type ChunkEntry, collectChunk } from "./collect-chunk.ts";
+import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
-import { type BudgetSharers, dueAhead, roomToBegin, rotationRequests } from "./first-cycle.ts";
+import {
+  type BudgetSharers,
+  type ChunkEntry,
+  dueAhead,
+  roomToBegin,
+  rotationRequests,
+} from "./first-cycle.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import { addCounts, type FetchDeps, noCounts, type PhaseResult, type Target } from "./run-types.ts";
