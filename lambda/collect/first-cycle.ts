@@ -1,5 +1,5 @@
 import { slotMs } from "../store/budget-window.ts";
-import type { PhaseResult } from "./run-types.ts";
+import type { BudgetReading, PhaseResult } from "./run-types.ts";
 import { zoneShare } from "./widening.ts";
 
 /**
@@ -8,15 +8,10 @@ import { zoneShare } from "./widening.ts";
  * all at once, a thousand zones' first collections spend the whole 5-minute GraphQL budget
  * in the first minute and no chunk is collected again for five minutes. So chunks that have
  * not begun come after the chunks in rotation, and one begins only while the budget keeps
- * room for five minutes of the rotation's steady requests (it included) besides it. One
- * that must wait counts from where it would have begun, so waiting costs no minute.
+ * room, minute by minute for the next five, for the rotation's collections as they come
+ * due besides it. One that must wait counts from where it would have begun (the minute it
+ * was first seen, kept in its item's schedule), so waiting costs no minute.
  */
-export interface BudgetReading {
-  /** Calls the 5-minute window holds, by 10-second slot (Unix ms of the slot's start). */
-  slots: ReadonlyMap<number, number>;
-  limit: number;
-  nowMs: number;
-}
 
 const windowMs = 300_000;
 

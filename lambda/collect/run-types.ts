@@ -5,7 +5,6 @@ import type { DatasetSettings } from "../cloudflare/schemas.ts";
 import type { Shard } from "../store/shards.ts";
 import type { SamplesByMinute, ScopeLabels } from "./accumulate.ts";
 import type { AccountInfo, DiscoveryDeps } from "./discovery.ts";
-import type { BudgetReading } from "./first-cycle.ts";
 
 /**
  * The types a fetcher run is made of. A run flows one way: plan (pure) → fetch (I/O) →
@@ -79,6 +78,14 @@ export interface FetchError {
   kind: string;
   code?: string;
   message: string;
+}
+
+/** What a GraphQL budget holds now (first-cycle.ts decides from it whether a first collection fits). */
+export interface BudgetReading {
+  /** Calls the 5-minute window holds, by 10-second slot (Unix ms of the slot's start). */
+  slots: ReadonlyMap<number, number>;
+  limit: number;
+  nowMs: number;
 }
 
 /** What one phase counted. */

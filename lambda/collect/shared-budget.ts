@@ -2,7 +2,7 @@ import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
 import { type BudgetKey, blockBudget, budgetHeld, callsInWindow, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
-import type { BudgetReading } from "./first-cycle.ts";
+import type { BudgetReading } from "./run-types.ts";
 
 /**
  * The token's budget held in DynamoDB, shared by every fetcher of the token: the Map's
