@@ -106,7 +106,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
         {},
         process.env.SCALE_DEBUG
           ? (line) => {
-              if (line.includes("rule names")) console.error(line);
+              if (line.includes("rule names") || line.includes("first collection waits")) console.error(line);
             }
           : () => {},
       ),
@@ -124,12 +124,13 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
   let everyMinutes = 1;
   let unitsAfterFirst = 0;
   let maxDataAgeSeconds = 0;
+  const items: string[] = [];
   try {
     for (let minute = 0; minute < minutes; minute++) {
       clock.set(Math.max(clock.now(), start + minute * 60_000));
       const scheduledTime = new Date(start + minute * 60_000).toISOString();
       const unitsBefore = counted.units;
-      const output = await runLocally(
+      await runLocally(
         definition,
         { scheduledTime },
         {
@@ -143,11 +144,19 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
             const began = performance.now();
             const summary = await fetchOne(runtime(), event);
             longestItemMs = Math.max(longestItemMs, performance.now() - began);
+            if (process.env.SCALE_DEBUG) items.push(itemLine(summary));
             return summary;
           },
         },
       );
-      if (process.env.SCALE_DEBUG) console.error(JSON.stringify(output).slice(0, 1500));
+      if (process.env.SCALE_DEBUG) {
+        const inMinute = (t: number) => t >= start + minute * 60_000 && t < start + (minute + 1) * 60_000;
+        const age = await dataAgeSeconds(base, simulator, clock.now());
+        console.error(
+          `minute ${minute}: GraphQL ${calls.graphql.filter(inMinute).length}, REST ${calls.rest.filter(inMinute).length}, data age ${age} s, k ${everyMinutes}; items ${items.join(" ")}`,
+        );
+        items.length = 0;
+      }
       if (minute > 0) unitsAfterFirst += counted.units - unitsBefore;
       // The data age: how far the least advanced zone shard trails now (sampled every 5 minutes
       // once the first hour's catch-up has had its turn).
@@ -185,6 +194,17 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
     await simulator.close();
     await dynamo.close();
   }
+}
+
+/** One item's run in a debug line: GraphQL requests, zones, errors by kind (and whether it was skipped). */
+function itemLine(summary: Awaited<ReturnType<typeof fetchOne>>): string {
+  const kinds = new Map<string, number>();
+  for (const error of summary.errors) {
+    const kind = `${error.kind}(${error.query}: ${error.message.slice(0, 60)})`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const errors = [...kinds].map(([kind, n]) => `${kind}:${n}`).join(",");
+  return `[${summary.graphqlRequests}q ${summary.minutesCounted}m${errors ? ` ${errors}` : ""}${summary.skipped ? " skipped" : ""}]`;
 }
 
 function withoutTimeouts<T>(value: T): T {

@@ -25,10 +25,11 @@ export function chunkQuota(chunks: number, everyMinutes: number, minute: number,
 
 /**
  * The chunks to collect in `minute`, in order: least recently collected first (never
- * collected before all), then in list order; `quota` of them, or more when more are
- * overdue (last collected `everyMinutes` or more minutes ago: a run that stopped early
- * left them), so a missed turn is caught up from the budget it left unspent instead of
- * pushing every later turn back. `lastCollected[i]` is the minute chunk i was last collected.
+ * collected before all), then in list order; `quota` of them, and every overdue one besides
+ * (last collected `everyMinutes` or more minutes ago: a run that stopped early left them),
+ * so a missed turn is caught up from the budget it left unspent instead of pushing every
+ * later turn back, and a never collected chunk that waits for budget (first-cycle.ts) never
+ * holds an overdue one back. `lastCollected[i]` is the minute chunk i was last collected.
  */
 export function pickChunks(
   lastCollected: readonly (number | undefined)[],
@@ -36,11 +37,11 @@ export function pickChunks(
   minute: number,
   everyMinutes: number,
 ): number[] {
-  const overdue = lastCollected.filter((last) => last !== undefined && last <= minute - everyMinutes).length;
+  const isOverdue = (last: number) => last !== Number.NEGATIVE_INFINITY && last <= minute - everyMinutes;
   return lastCollected
     .map((last, index) => ({ last: last ?? Number.NEGATIVE_INFINITY, index }))
     .sort((a, b) => a.last - b.last || a.index - b.index)
-    .slice(0, Math.max(0, quota, overdue))
+    .filter(({ last }, place) => place < quota || isOverdue(last))
     .map(({ index }) => index);
 }
 
@@ -55,7 +56,32 @@ export function chunksOf(targets: readonly Target[]): Target[][] {
 /** A chunk is known by its first zone: a changed zone list makes a new chunk, collected first. */
 const chunkKey = (chunk: readonly Target[]) => chunk[0]?.id ?? "";
 
-const scheduleSchema = z.record(z.string(), z.number());
+/**
+ * The stored schedule: when each chunk was last collected; when each chunk that has not
+ * begun first waited for budget (its counting starts there, however late it begins); and
+ * the GraphQL requests the last chunk to begin took (the next one's estimate). An older
+ * document holds only the first.
+ */
+interface Stored {
+  last: Record<string, number>;
+  since: Record<string, number>;
+  entryCost: number;
+}
+
+const nothingNoted = (): Stored => ({ last: {}, since: {}, entryCost: 0 });
+
+const noted = z.record(z.string(), z.number());
+const scheduleSchema: z.ZodMiniType<Stored> = z.union([
+  z.object({
+    last: noted,
+    since: noted,
+    entryCost: z.number().check(z.int(), z.nonnegative()),
+  }),
+  z.pipe(
+    noted,
+    z.transform((last: Record<string, number>): Stored => ({ ...nothingNoted(), last })),
+  ),
+]);
 
 /** The schedule of one work item's chunks for one run. */
 export class ChunkSchedule {
@@ -63,22 +89,23 @@ export class ChunkSchedule {
   readonly #accountId: string;
   readonly #sortKey: string;
   readonly #minute: number;
-  readonly #last: Record<string, number>;
-  readonly #kept: boolean;
+  #stored: Stored;
+  /** Read from DynamoDB (always when widened; unwidened, once a chunk has to wait to begin). */
+  #kept: boolean;
   #changed = false;
 
   private constructor(
     store: Store,
     where: { accountId: string; sortKey: string },
     minute: number,
-    last: Record<string, number> | undefined,
+    stored: Stored | undefined,
   ) {
     this.#store = store;
     this.#accountId = where.accountId;
     this.#sortKey = where.sortKey;
     this.#minute = minute;
-    this.#kept = last !== undefined;
-    this.#last = { ...last };
+    this.#kept = stored !== undefined;
+    this.#stored = stored ?? nothingNoted();
   }
 
   /** Read only when collection is widened: collecting every chunk every minute needs no order. */
@@ -89,16 +116,28 @@ export class ChunkSchedule {
     minute: number,
   ): Promise<ChunkSchedule> {
     const sortKey = keys.chunkSchedule(scope.zones ? `${scope.zones[0]}-${scope.zones[1]}` : "all");
-    const widened = (scope.everyMinutes ?? 1) > 1;
-    const stored = widened
-      ? await readDocument(store, keys.account(accountId), sortKey, scheduleSchema)
-      : undefined;
-    return new ChunkSchedule(
-      store,
-      { accountId, sortKey },
-      minute,
-      widened ? (stored?.value ?? {}) : undefined,
+    const where = { accountId, sortKey };
+    const schedule = new ChunkSchedule(store, where, minute, undefined);
+    if ((scope.everyMinutes ?? 1) > 1) await schedule.keep();
+    return schedule;
+  }
+
+  /** Reads the stored schedule (once), keeping what this run noted before. */
+  async keep(): Promise<void> {
+    if (this.#kept) return;
+    const read = await readDocument(
+      this.#store,
+      keys.account(this.#accountId),
+      this.#sortKey,
+      scheduleSchema,
     );
+    const stored = read?.value ?? nothingNoted();
+    this.#stored = {
+      last: { ...stored.last, ...this.#stored.last },
+      since: { ...stored.since, ...this.#stored.since },
+      entryCost: this.#stored.entryCost || stored.entryCost,
+    };
+    this.#kept = true;
   }
 
   /** This minute's chunks of the item, in the order to collect them. */
@@ -109,11 +148,20 @@ export class ChunkSchedule {
     const offset = fnv1a(accountId) + Math.floor((scope.zones?.[0] ?? 0) / maxZonesPerQuery);
     const quota = chunkQuota(chunks.length, everyMinutes, this.#minute, offset);
     // Chunks no longer in the list (the zone list changed) are forgotten.
-    for (const key of Object.keys(this.#last)) {
-      if (!chunks.some((chunk) => chunkKey(chunk) === key)) delete this.#last[key];
+    const present = new Set(chunks.map(chunkKey));
+    for (const noted of [this.#stored.last, this.#stored.since]) {
+      for (const key of Object.keys(noted)) if (!present.has(key)) delete noted[key];
+    }
+    // A chunk never collected may not have begun: its counting starts from when it was first seen.
+    for (const chunk of chunks) {
+      const key = chunkKey(chunk);
+      if (this.#stored.last[key] === undefined && this.#stored.since[key] === undefined) {
+        this.#stored.since[key] = this.#minute;
+        this.#changed = true;
+      }
     }
     const order = pickChunks(
-      chunks.map((chunk) => this.#last[chunkKey(chunk)]),
+      chunks.map((chunk) => this.#stored.last[chunkKey(chunk)]),
       quota,
       this.#minute,
       everyMinutes,
@@ -121,16 +169,49 @@ export class ChunkSchedule {
     return order.map((index) => chunks[index] ?? []);
   }
 
+  /** When each of `chunks` collected in turn was last collected (noted before, or in this run). */
+  lastCollected(chunks: readonly Target[][]): number[] {
+    return chunks.flatMap((chunk) => this.#stored.last[chunkKey(chunk)] ?? []);
+  }
+
+  /** The minute of this run (epoch minutes). */
+  get minute(): number {
+    return this.#minute;
+  }
+
+  /** The minute (epoch minutes) the chunk first waited to begin, if it did. */
+  waitingSince(chunk: readonly Target[]): number | undefined {
+    return this.#stored.since[chunkKey(chunk)];
+  }
+
+  /** GraphQL requests the last chunk to begin took (0: none has yet). */
+  get entryCost(): number {
+    return this.#stored.entryCost;
+  }
+
   /** The chunk was collected through (no stop): it goes to the back of the queue. */
   collected(chunk: readonly Target[]): void {
-    if (!this.#kept) return;
-    this.#last[chunkKey(chunk)] = this.#minute;
+    delete this.#stored.since[chunkKey(chunk)];
+    this.#stored.last[chunkKey(chunk)] = this.#minute;
     this.#changed = true;
   }
 
+  /** The chunk began (its first collection, `requests` GraphQL requests): it joins the rotation. */
+  began(chunk: readonly Target[], requests: number): void {
+    this.#stored.entryCost = requests;
+    this.collected(chunk);
+  }
+
+  /** The chunk has to wait for budget to begin: its counting will start where it would have now. */
+  waits(chunk: readonly Target[]): void {
+    this.#stored.since[chunkKey(chunk)] ??= this.#minute;
+    this.#changed = true;
+  }
+
+  /** Written when read (a widened item, or one whose chunks wait to begin) and changed. */
   async save(nowMs: number): Promise<void> {
-    if (!this.#changed) return;
-    await writeDocument(this.#store, keys.account(this.#accountId), this.#sortKey, this.#last, nowMs);
+    if (!this.#kept || !this.#changed) return;
+    await writeDocument(this.#store, keys.account(this.#accountId), this.#sortKey, this.#stored, nowMs);
     this.#changed = false;
   }
 }

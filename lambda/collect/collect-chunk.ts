@@ -5,7 +5,17 @@ import { type LabelPolicy, samplesByMinute } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
 import type { PartOutcome } from "./fetch-parts.ts";
 import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
-import { cursorOf, eligibleTargets, type Plan, planOf, shardRefs } from "./plan.ts";
+import type { ChunkEntry, ChunkResult } from "./first-cycle.ts";
+import {
+  cursorOf,
+  eligibleTargets,
+  nextRequest,
+  notBegun,
+  type Piece,
+  type Plan,
+  planOf,
+  shardRefs,
+} from "./plan.ts";
 import type { RequestPart } from "./request.ts";
 import {
   addCounts,
@@ -64,7 +74,8 @@ export async function collectChunk(
   context: ChunkContext,
   targets: readonly Target[],
   groups: readonly AnyQueryGroup[],
-): Promise<PhaseResult> {
+  entry?: ChunkEntry,
+): Promise<ChunkResult> {
   const now = deps.clock() / 1000;
   const end = countableEnd(now, deps.config.scrapeDelaySeconds, deps.config.timeWindowSeconds);
   const eligible = eligibleTargets(groups, targets, context.isUnavailable);
@@ -76,7 +87,14 @@ export async function collectChunk(
   let plans: Plan[];
   try {
     const stored = await readShards(deps.store, context.account.id, shardRefs(eligible));
-    plans = groups.map((group) => planOf(group, eligible.get(group) ?? [], stored, now, end, deps.config));
+    const since = entry?.since ?? now;
+    plans = groups.map((group) =>
+      planOf(group, eligible.get(group) ?? [], stored, now, end, deps.config, since),
+    );
+    if (entry && notBegun(plans)) {
+      const planned = plannedRequests(plans, end, context.ceiling?.size(), deps.config.maxDatasetsPerRequest);
+      if (!(await entry.mayBegin(planned))) return { counts, waits: true };
+    }
   } catch (error) {
     return { counts, stop: error };
   }
@@ -93,6 +111,31 @@ export async function collectChunk(
   // What was fetched before a failure is still counted: each shard moves only as far as its rows reach.
   const written = await applyAndWrite(deps, context, plans, fetched, waiting);
   return { counts: addCounts(counts, written.counts), stop: written.stop ?? fetched.stop };
+}
+
+/**
+ * The GraphQL requests the fetch phase makes when every piece is answered at once: each
+ * round packed as fetchWithinCeiling packs it (limit splits and refusals come on top).
+ */
+export function plannedRequests(
+  plans: readonly Plan[],
+  end: number,
+  size = Number.POSITIVE_INFINITY,
+  maxParts = Number.POSITIVE_INFINITY,
+): number {
+  const rounds = Math.max(0, ...plans.map((plan) => plan.pieces.length));
+  let requests = 0;
+  for (let round = 0; round < rounds; round++) {
+    let queue: Piece[] = roundWork(plans, round, end, () => false).map((w, index) => ({
+      index,
+      part: w.part,
+    }));
+    while (queue.length > 0) {
+      queue = nextRequest(queue, size, maxParts)[1];
+      requests += 1;
+    }
+  }
+  return requests;
 }
 
 /** The fetch phase: round by round, every group's piece of that round in as few requests as allowed. */

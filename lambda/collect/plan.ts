@@ -86,6 +86,10 @@ function shardsOf(group: AnyQueryGroup, target: Target, stored: readonly Shard[]
   );
 }
 
+/**
+ * `since` (Unix seconds): the time a chunk that has not begun first waited to (first-cycle.ts);
+ * its zones start counting where they would have then. Absent: now.
+ */
 export function planOf(
   group: AnyQueryGroup,
   targets: readonly Target[],
@@ -93,8 +97,9 @@ export function planOf(
   now: number,
   end: number,
   config: PlanSettings,
+  since = now,
 ): Plan {
-  const start = initialStart(now, config.scrapeDelaySeconds, config.initialLookbackSeconds);
+  const start = initialStart(Math.min(now, since), config.scrapeDelaySeconds, config.initialLookbackSeconds);
   const shards = new Map(targets.map((t) => [t.id, shardsOf(group, t, stored, start)]));
   const plan: Plan = {
     group,
@@ -151,4 +156,10 @@ export function nextRequest(queue: readonly Piece[], size: number, maxParts: num
     return [taken, [left, ...queue.slice(i + 1)]];
   }
   return [taken, []];
+}
+
+/** Whether the chunk has not begun: something to count, and none of its shards stored. */
+export function notBegun(plans: readonly Plan[]): boolean {
+  const shards = plans.flatMap((plan) => plan.targets.flatMap((t) => plan.shards.get(t.id) ?? []));
+  return shards.length > 0 && shards.every((shard) => !shard.stored);
 }

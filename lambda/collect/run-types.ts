@@ -25,6 +25,12 @@ export interface FetchDeps extends DiscoveryDeps {
   withoutLease?: boolean;
   /** Sends what a run's state writes advanced (REMOTE_WRITE_URL; wired by the handler); absent: no push. */
   push?: PushAfterRun;
+  /**
+   * How much of the GraphQL budget an account's queries draw from is held now (the token's,
+   * or the account's under account-based rate limiting); absent: unknown, and a first
+   * cycle's catch-up is not paced.
+   */
+  graphqlHeld?: (accountId: string) => Promise<BudgetReading>;
   /** Told of every stored shard write; set by the run itself when there is a push. */
   onShardWritten?: (write: ShardWrite) => void;
 }
@@ -72,6 +78,14 @@ export interface FetchError {
   kind: string;
   code?: string;
   message: string;
+}
+
+/** What a GraphQL budget holds now (first-cycle.ts decides from it whether a first collection fits). */
+export interface BudgetReading {
+  /** Calls the 5-minute window holds, by 10-second slot (Unix ms of the slot's start). */
+  slots: ReadonlyMap<number, number>;
+  limit: number;
+  nowMs: number;
 }
 
 /** What one phase counted. */

@@ -84,6 +84,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
         stats.graphqlRequests += 1;
       },
     }),
+    graphqlHeld: graphqlHeld(config, budget),
     rest: new CloudflareRestClient({
       ...common,
       limiter: budget("rest", config.restRequestsPer5Minutes),
@@ -92,6 +93,15 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       },
     }),
   };
+}
+
+/** How much of the GraphQL budget an account's queries draw from is held now (first-cycle.ts). */
+function graphqlHeld(config: Config, budget: ReturnType<typeof sharedBudgets>) {
+  return (accountId: string) =>
+    budget(
+      config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
+      config.graphqlRequestsPer5Minutes,
+    ).held();
 }
 
 /** One budget per token and API (and account, under account-based rate limiting), shared in DynamoDB by every fetcher. */

@@ -1,7 +1,8 @@
 import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
-import { type BudgetKey, blockBudget, callsInWindow, takeFromBudget } from "../store/budget.ts";
+import { type BudgetKey, blockBudget, budgetHeld, callsInWindow, takeFromBudget } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
+import type { BudgetReading } from "./run-types.ts";
 
 /**
  * The token's budget held in DynamoDB, shared by every fetcher of the token: the Map's
@@ -39,6 +40,13 @@ export class SharedBudget implements CallBudget {
       await this.#sleep(wait);
       waited += wait;
     }
+  }
+
+  /** The calls the window holds now, by slot, and the limit. */
+  async held(): Promise<BudgetReading> {
+    const nowMs = this.#clock();
+    const slots = await budgetHeld(this.#store, this.#key, this.#limit, nowMs);
+    return { slots, limit: this.#limit, nowMs };
   }
 
   /** What the budget holds now: calls taken in the last 5 minutes, of its limit. */

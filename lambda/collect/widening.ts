@@ -15,7 +15,7 @@ export interface AccountLoad {
 }
 
 /** Share of the per-minute budget left for zone chunks (discovery, probes and refusals use the rest). */
-const zoneShare = 0.8;
+export const zoneShare = 0.8;
 
 /** GraphQL requests one chunk of ten zones costs each minute it is collected. */
 export function chunkRequests(load: AccountLoad, maxDatasetsPerRequest: number): number {

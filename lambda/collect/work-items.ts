@@ -21,10 +21,25 @@ export const workItemSchema = z.object({
   accountStages: z._default(z.boolean(), true),
   /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
   everyMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 1),
+  /**
+   * What draws from this item's GraphQL budget (the token's, or its account's under
+   * account-based rate limiting): every item's zone chunks, and the accounts whose own
+   * datasets are collected (a request a minute each). A first cycle keeps room for them
+   * (first-cycle.ts). Absent: this item alone.
+   */
+  onBudget: z.optional(
+    z.object({
+      chunks: z.number().check(z.int(), z.nonnegative()),
+      accounts: z.number().check(z.int(), z.nonnegative()),
+    }),
+  ),
 });
 export type WorkItem = z.input<typeof workItemSchema>;
 export type WorkScope = Partial<
-  Pick<z.output<typeof workItemSchema>, "zones" | "accountStages" | "everyMinutes" | "scheduledTime">
+  Pick<
+    z.output<typeof workItemSchema>,
+    "zones" | "accountStages" | "everyMinutes" | "scheduledTime" | "onBudget"
+  >
 >;
 
 /** The account's items: one per `zonesPerItem` zones, the first also doing the account's own datasets. */

@@ -3,8 +3,17 @@ import type { Availability } from "./availability.ts";
 import { ChunkSchedule, chunksOf } from "./chunk-schedule.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
+import {
+  type BudgetSharers,
+  type ChunkEntry,
+  dueAhead,
+  roomToBegin,
+  rotationRequests,
+} from "./first-cycle.ts";
+import { maxZonesPerQuery } from "./limits.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
 import { addCounts, type FetchDeps, noCounts, type PhaseResult, type Target } from "./run-types.ts";
+import { chunkRequests } from "./widening.ts";
 import type { WorkScope } from "./work-items.ts";
 
 /**
@@ -16,8 +25,17 @@ import type { WorkScope } from "./work-items.ts";
 export interface ZoneStage {
   /** The chunks due this minute, in order. */
   chunks: Target[][];
+  /** Every chunk of the item. */
+  all: Target[][];
   context: ChunkContext;
   schedule: ChunkSchedule;
+  /** What draws from the item's GraphQL budget (work-items.ts). */
+  onBudget: BudgetSharers;
+  everyMinutes: number;
+  /** Query groups asked of each zone (a chunk's request count follows). */
+  zoneGroups: number;
+  /** GraphQL requests the chunks in rotation took in this run, and how many chunks they were. */
+  spent: { requests: number; chunks: number };
 }
 
 export async function prepareZoneStage(
@@ -36,7 +54,8 @@ export async function prepareZoneStage(
     settings: zone.settings,
     plan: zone.plan,
   }));
-  const chunks = schedule.due(chunksOf(targets), scope, account.id);
+  const all = chunksOf(targets);
+  const chunks = schedule.due(all, scope, account.id);
   const due = new Set(chunks.flat().map((target) => target.id));
   const context = await chunkContext(
     deps,
@@ -45,7 +64,20 @@ export async function prepareZoneStage(
     zones.filter((zone) => due.has(zone.id)),
     rest.availability,
   );
-  return { chunks, context, schedule };
+  const onBudget = scope.onBudget ?? {
+    chunks: rest.zoneGroups.length > 0 ? all.length : 0,
+    accounts: scope.accountStages !== false && deps.groups.some((group) => group.scope === "account") ? 1 : 0,
+  };
+  return {
+    chunks,
+    all,
+    context,
+    schedule,
+    onBudget,
+    everyMinutes: scope.everyMinutes ?? 1,
+    zoneGroups: rest.zoneGroups.length,
+    spent: { requests: 0, chunks: 0 },
+  };
 }
 
 /** Rule names of the due zones, and what the chunks need to know of refusals and labels. */
@@ -78,18 +110,85 @@ async function chunkContext(
   };
 }
 
-/** Each due chunk in turn; one collected through goes to the back of the schedule; a stop ends the stage. */
+/**
+ * Each due chunk in turn; one collected through goes to the back of the schedule; a stop
+ * ends the stage. Chunks that have not begun come last, each only while the budget has
+ * room for it (first-cycle.ts); the first that has to wait, and those after it, wait.
+ */
 export async function collectZones(
   deps: FetchDeps,
   stage: ZoneStage,
   groups: readonly AnyQueryGroup[],
 ): Promise<PhaseResult> {
   let counts = noCounts();
+  const notBegun: Target[][] = [];
+  const later = { mayBegin: async () => false };
   for (const chunk of stage.chunks) {
-    const result = await collectChunk(deps, stage.context, chunk, groups);
+    const before = deps.stats.graphqlRequests;
+    const result = await collectChunk(deps, stage.context, chunk, groups, later);
+    if (result.waits) {
+      notBegun.push(chunk);
+      continue;
+    }
     counts = addCounts(counts, result.counts);
     if (result.stop !== undefined) return { counts, stop: result.stop };
     stage.schedule.collected(chunk);
+    stage.spent.requests += deps.stats.graphqlRequests - before;
+    stage.spent.chunks += 1;
+  }
+  if (notBegun.length === 0) return { counts };
+  await stage.schedule.keep();
+  for (const [index, chunk] of notBegun.entries()) {
+    const before = deps.stats.graphqlRequests;
+    const result = await collectChunk(deps, stage.context, chunk, groups, entryOf(deps, stage, chunk));
+    if (result.waits) {
+      for (const waiting of notBegun.slice(index)) stage.schedule.waits(waiting);
+      break;
+    }
+    counts = addCounts(counts, result.counts);
+    if (result.stop !== undefined) return { counts, stop: result.stop };
+    stage.schedule.began(chunk, deps.stats.graphqlRequests - before);
   }
   return { counts };
+}
+
+/** A chunk that has not begun: counted from when it first waited; begun while the budget has room. */
+function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): ChunkEntry {
+  const since = stage.schedule.waitingSince(chunk);
+  const held = deps.graphqlHeld;
+  return {
+    ...(since === undefined ? {} : { since: since * 60 }),
+    mayBegin: async (planned) => {
+      if (!held) return true;
+      const reading = await held(stage.context.account.id);
+      const { schedule } = stage;
+      // This chunk joins the rotation now: collected again k minutes on.
+      const lasts = [...schedule.lastCollected(stage.all), schedule.minute];
+      const rotation = rotationRequests(stage.onBudget, {
+        due: dueAhead(lasts, schedule.minute, stage.everyMinutes),
+        inRotation: lasts.length,
+        itemChunks: stage.all.length,
+        chunkCost: steadyChunkCost(deps, stage),
+        everyMinutes: stage.everyMinutes,
+      });
+      const estimate = Math.max(planned, stage.schedule.entryCost);
+      const share = Math.min(1, stage.all.length / Math.max(1, stage.onBudget.chunks));
+      if (roomToBegin(reading, { estimate, share }, rotation, schedule.minute)) return true;
+      deps.logger.info("a chunk's first collection waits for GraphQL budget", {
+        accountId: stage.context.account.id,
+        held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
+        estimate,
+        rotation: rotation.map((n) => Math.round(n)),
+      });
+      return false;
+    },
+  };
+}
+
+/** A chunk's steady requests: as packed to the ceiling learned so far, or as many as the chunks in rotation took in this run. */
+function steadyChunkCost(deps: FetchDeps, stage: ZoneStage): number {
+  const requestSize = stage.context.ceiling?.size() ?? Number.POSITIVE_INFINITY;
+  const load = { zones: maxZonesPerQuery, zoneGroups: stage.zoneGroups, requestSize };
+  const measured = stage.spent.chunks === 0 ? 0 : stage.spent.requests / stage.spent.chunks;
+  return Math.max(measured, chunkRequests(load, deps.config.maxDatasetsPerRequest));
 }

@@ -1,5 +1,6 @@
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
+import { maxZonesPerQuery } from "../collect/limits.ts";
 import { packSize } from "../collect/request-ceiling.ts";
 import {
   type AccountLoad,
@@ -53,7 +54,37 @@ export async function discover(
   // Under account-based rate limiting every account brings its own budget to the Map.
   const budget =
     deps.config.graphqlRequestsPer5Minutes * (deps.config.accountBasedRateLimiting ? accounts.length : 1);
-  return { accounts: items, maxConcurrency: mapConcurrency(items.map(cost), budget, cap) };
+  const costs = items.map(cost);
+  return {
+    accounts: withBudgetSharers(deps, items, accounts, loads),
+    maxConcurrency: mapConcurrency(costs, budget, cap),
+  };
+}
+
+/**
+ * Each item told what draws from its GraphQL budget (the token's, or its account's under
+ * account-based rate limiting): every item's zone chunks and the accounts' own requests.
+ */
+function withBudgetSharers(
+  deps: FetchDeps,
+  items: readonly WorkItem[],
+  accounts: readonly AccountInfo[],
+  loads: readonly (AccountLoad | undefined)[],
+): WorkItem[] {
+  const chunksOf = (item: WorkItem) => {
+    const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
+    const zones = item.zones ? item.zones[1] - item.zones[0] : (load?.zones ?? 0);
+    return load && load.zoneGroups > 0 ? Math.ceil(zones / maxZonesPerQuery) : 0;
+  };
+  return items.map((item) => {
+    const sharing = items.filter(
+      (other) => !deps.config.accountBasedRateLimiting || other.accountId === item.accountId,
+    );
+    const chunks = sharing.reduce((sum, other) => sum + chunksOf(other), 0);
+    const accountGroups = deps.groups.some((group) => group.scope === "account");
+    const ownDatasets = accountGroups ? sharing.filter((other) => other.accountStages !== false).length : 0;
+    return { ...item, onBudget: { chunks, accounts: ownDatasets } };
+  });
 }
 
 /**

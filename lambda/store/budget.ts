@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "../lib/zod.ts";
-import { emptyWindow, live, takeCall, type WindowState } from "./budget-window.ts";
+import { emptyWindow, live, slotMs, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
 
 /**
@@ -87,6 +87,22 @@ export async function takeFromBudget(store: Store, key: BudgetKey, limit: number
     return "state" in taken ? { state: taken.state, result: 0 } : { result: taken.waitMs };
   });
   return waitMs ?? contendedWaitMs;
+}
+
+/**
+ * The calls the budget holds now, by 10-second slot (Unix ms of the slot's start → calls);
+ * while Cloudflare's block lasts, the whole limit in the current slot. A reading, not a
+ * take: a fetcher deciding whether a large piece of work fits.
+ */
+export async function budgetHeld(
+  store: Store,
+  key: BudgetKey,
+  limit: number,
+  nowMs: number,
+): Promise<Map<number, number>> {
+  const state = (await read(store, key)) ?? emptyWindow();
+  if (nowMs < state.blockedUntil) return new Map([[Math.floor(nowMs / slotMs) * slotMs, limit]]);
+  return new Map(Object.entries(live(state, nowMs)).map(([slot, calls]) => [Number(slot) * slotMs, calls]));
 }
 
 /**

@@ -18,6 +18,9 @@ describe("handlers", () => {
         accountId: a.id,
         accountName: a.name,
         scheduledTime: "2026-11-20T12:00:00Z",
+        // Each item told what draws from the token's budget: both accounts' zone chunks
+        // (the account datasets are not collected here).
+        onBudget: { chunks: 2, accounts: 0 },
       })),
       // Two items of two requests a minute each: the budget feeds both at once.
       maxConcurrency: 2,

@@ -77,7 +77,15 @@ describe("the synthesized state machine, run locally", () => {
     )) as Record<string, unknown>[];
     const accounts = harness.simulator.world.accounts;
     expect(seen).toEqual(
-      expect.arrayContaining(accounts.map((a) => ({ accountId: a.id, accountName: a.name, scheduledTime }))),
+      expect.arrayContaining(
+        // Each told what draws from the token's budget: both accounts' zone chunks.
+        accounts.map((a) => ({
+          accountId: a.id,
+          accountName: a.name,
+          scheduledTime,
+          onBudget: { chunks: 2, accounts: 0 },
+        })),
+      ),
     );
     expect(result).toHaveLength(accounts.length);
     for (const [i, account] of accounts.entries()) {
