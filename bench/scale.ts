@@ -21,6 +21,7 @@ import { VirtualClock } from "../local/simulator/clock.ts";
 import { scaleWorld } from "../local/simulator/scale-world.ts";
 import { startSimulator } from "../local/simulator/server.ts";
 import { runLocally, synthesizedDefinition } from "../local/state-machine.ts";
+import { mostIn5Minutes } from "../test/collect/calls-window.ts";
 import { recount } from "../test/collect/recount.ts";
 
 export interface ScaleResult {
@@ -61,17 +62,6 @@ function countingStore(store: Store, counted: { units: number }): Store {
     return response;
   };
   return { ...store, client: { send } as unknown as DynamoDBDocumentClient };
-}
-
-/** The most calls in any 5 minutes (times in ms, ascending). */
-function maxIn5Minutes(times: readonly number[]): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last++) {
-    while ((times[first] ?? 0) <= (times[last] ?? 0) - 300_000) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 export async function runScale(accounts: number, zonesPerAccount: number, minutes: number) {
@@ -185,8 +175,8 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
       longestItemSeconds: Math.round(longestItemMs / 100) / 10,
       workItems,
       everyMinutes,
-      graphqlPer5Minutes: maxIn5Minutes(calls.graphql.sort((a, b) => a - b)),
-      restPer5Minutes: maxIn5Minutes(calls.rest.sort((a, b) => a - b)),
+      graphqlPer5Minutes: mostIn5Minutes(calls.graphql.sort((a, b) => a - b)),
+      restPer5Minutes: mostIn5Minutes(calls.rest.sort((a, b) => a - b)),
       writeUnitsPerMinute: Math.round(unitsAfterFirst / Math.max(1, minutes - 1)),
       wallSeconds: Math.round((performance.now() - wallStart) / 1000),
     } satisfies ScaleResult;

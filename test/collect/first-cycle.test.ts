@@ -6,6 +6,7 @@ import { discover } from "../../lambda/handlers/discover.ts";
 import { fetchOne } from "../../lambda/handlers/fetch-account.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { scaleWorld } from "../../local/simulator/scale-world.ts";
+import { mostIn5Minutes } from "./calls-window.ts";
 import { type Harness, startHarness } from "./harness.ts";
 import { recount } from "./recount.ts";
 
@@ -19,17 +20,6 @@ import { recount } from "./recount.ts";
  */
 const restBudget = 60;
 const groups = [httpRequests1m, firewallEvents];
-
-/** The most calls in any 5 minutes (times in ms, ascending). */
-function mostIn5Minutes(times: readonly number[]): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last++) {
-    while ((times[first] ?? 0) <= (times[last] ?? 0) - 300_000) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
 
 describe("a large estate's first cycle", () => {
   let harness: Harness;
