@@ -11,7 +11,9 @@ import { keys, type Store } from "./table.ts";
  * reads as an empty slice, as a Query would find it. Slices are never removed.
  *
  * An index that would grow past `maxIndexBytes` is marked full instead and no longer
- * trusted: readers then read the account whole, as before.
+ * trusted: readers then read the account whole, as before. Marking it full drops its ids,
+ * so a later writer's refused add is billed for a small item, not for 300 KB (a full
+ * index of a thousand-zone account cost about 600 write units per run that made slices).
  */
 export const maxIndexBytes = 300_000;
 
@@ -27,8 +29,9 @@ export async function indexSlices(store: Store, accountId: string, ids: readonly
         TableName: store.tableName,
         Key: key,
         UpdateExpression: "ADD #ids :id",
-        ConditionExpression: "attribute_not_exists(#ids) OR size(#ids) < :max",
-        ExpressionAttributeNames: { "#ids": "ids" },
+        ConditionExpression:
+          "attribute_not_exists(#full) AND (attribute_not_exists(#ids) OR size(#ids) < :max)",
+        ExpressionAttributeNames: { "#ids": "ids", "#full": "full" },
         ExpressionAttributeValues: {
           ":id": new Set(ids),
           ":max": Math.floor(maxIndexBytes / 40),
@@ -43,8 +46,8 @@ export async function indexSlices(store: Store, accountId: string, ids: readonly
       new UpdateCommand({
         TableName: store.tableName,
         Key: key,
-        UpdateExpression: "SET #full = :full",
-        ExpressionAttributeNames: { "#full": "full" },
+        UpdateExpression: "SET #full = :full REMOVE #ids",
+        ExpressionAttributeNames: { "#full": "full", "#ids": "ids" },
         ExpressionAttributeValues: { ":full": true },
         ReturnConsumedCapacity: "TOTAL",
       }),
