@@ -6,9 +6,11 @@ import { keys, type Store } from "./table.ts";
 /**
  * An account's SLICES item: the id of every slice written in format 2 (`<scope>#<index>`),
  * so that a scrape holding the account's slices learns of a new one (a new zone, a group's
- * first write) without reading every item. A writer adds a slice's id before the slice's
- * first put, so the index is never behind the slices: an id whose slice holds nothing yet
- * reads as an empty slice, as a Query would find it. Slices are never removed.
+ * first write) without reading every item. A run adds its new slices' ids in one write
+ * beside their first puts (store/shards.ts): a scrape that reads the index before that write
+ * lands, or after it was lost, misses those slices until the account's next whole read
+ * (serve/scrape-cache.ts `coldEvery`). An id whose slice holds nothing yet reads as an
+ * empty slice, as a Query would find it. Slices are never removed.
  *
  * An index that would grow past `maxIndexBytes` is marked full instead and no longer
  * trusted: readers then read the account whole, as before. Marking it full drops its ids,
