@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createSortMemory, type Family } from "../../lambda/exposition/model.ts";
 import { renderText, textChunks } from "../../lambda/exposition/text.ts";
-
-/** A small deterministic generator, so a failure is the same failure every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../fixtures/seeded-random.ts";
 
 describe("a family's sort started from the last one", () => {
   it("prints what a sort from scratch prints, as keys come, go, repeat and reorder", () => {
-    const next = random(11);
+    const next = seededRandom(11);
     const memory = createSortMemory();
     let keys: string[] = [];
     for (let round = 0; round < 40; round++) {

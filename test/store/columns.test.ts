@@ -13,6 +13,7 @@ import { groupSliceItems, sliceItemsInKeyOrder } from "../../lambda/store/slice-
 import { foldEvery, ringSize, slicesFromItems } from "../../lambda/store/slices.ts";
 import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
+import { seededRandom } from "../fixtures/seeded-random.ts";
 
 /**
  * The scrape's columnar read (columns.ts) against the fetcher's (slices.ts): the same
@@ -24,17 +25,6 @@ const account = "a".repeat(32);
 const zone = "b".repeat(32);
 const oldZone = "c".repeat(32);
 let dynamo: EmbeddedDynamo;
-
-/** A small deterministic generator, so a failure is the same failure every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The shard one minute later: every kind of change a write can store. */
 function evolved(shard: Shard, minute: number, next: () => number): Shard {
@@ -113,7 +103,7 @@ describe("the scrape's columnar read", () => {
   afterAll(() => dynamo.close());
 
   it("reads what the fetcher's read reads, write after write", async () => {
-    const next = random(15);
+    const next = seededRandom(15);
     const wanted = [
       { group: "requests", scopeId: zone, index: 0 },
       { group: "colos", scopeId: zone, index: 0 },
