@@ -3,7 +3,8 @@
  * DynamoDB cost for 10 and 100 Business zones, the endpoint's scrape of 100 zones from a
  * store in another process, rendering beside prom-client, the Lambda bundles, and the
  * monthly AWS cost these come to, then the scale part (bench/scale.ts; `--skip-scale` leaves
- * it out). docs/benchmarks.md explains each figure.
+ * it out; `--cost-only` leaves out rendering and the bundles too, for the cost figures alone).
+ * docs/benchmarks.md explains each figure.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -18,6 +19,8 @@ import { fixedMonthlyUsd, lambdaMs, monthlyUsd, warmShare } from "./cost.ts";
 import { renderScript } from "./render.ts";
 
 const json = process.argv.includes("--json");
+/** Only what the monthly cost is computed from: no rendering beside prom-client, no bundles. */
+const costOnly = process.argv.includes("--cost-only");
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function startStoreProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
@@ -157,13 +160,13 @@ try {
     number,
     { ours: { ms: number; maxRssMb: number }; theirs: { ms: number; maxRssMb: number } }
   > = {};
-  for (const n of [1_000, 10_000, 100_000])
+  for (const n of costOnly ? [] : [1_000, 10_000, 100_000])
     render[n] = {
       ours: runJson("case", "ours", String(n)),
       theirs: runJson("case", "prom-client", String(n)),
     };
   progress("render", render);
-  const bundles = await measureBundles();
+  const bundles: Awaited<ReturnType<typeof measureBundles>> = costOnly ? {} : await measureBundles();
   progress("bundles", bundles);
   const facts = stackFacts();
   /** A warm minute's reads, plus a cold minute's slice reads (ring full) in the other share. */
@@ -241,10 +244,11 @@ try {
     console.log(
       `| ${name} | ${b.bytes} | ${b.totalBytes} | ${round(b.importMs, 0)} | ${round(b.importCpuMs, 0)} |`,
     );
-  const builtins = builtinsImport();
-  console.log(
-    `node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms; importing the Node modules the bundles use: ${round(builtins.ms, 0)} ms, ${round(builtins.cpuMs, 0)} ms CPU`,
-  );
+  const builtins = costOnly ? { ms: 0, cpuMs: 0 } : builtinsImport();
+  if (!costOnly)
+    console.log(
+      `node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms; importing the Node modules the bundles use: ${round(builtins.ms, 0)} ms, ${round(builtins.cpuMs, 0)} ms CPU`,
+    );
   console.log(
     `\nMonthly (10 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost10.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );
@@ -305,9 +309,10 @@ try {
   };
   // The scale part (bench/scale.ts: a thousand zones through the state machine) runs last;
   // `--skip-scale` leaves it out for a quick look at the figures above.
-  const scale = process.argv.includes("--skip-scale")
-    ? {}
-    : await (await import("./scale.ts")).scaleBenchmarks();
+  const scale =
+    process.argv.includes("--skip-scale") || costOnly
+      ? {}
+      : await (await import("./scale.ts")).scaleBenchmarks();
   if (Object.keys(scale).length > 0) progress("scale", scale);
   if (json) console.log(JSON.stringify({ ...result, ...scale }));
 } finally {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { applyDelta, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
 import {
   decodeLegacy,
@@ -36,25 +36,35 @@ export function slicesFromItems(items: readonly Record<string, unknown>[]): Slic
   return groupSliceItems(items).map(sliceFromItems);
 }
 
-function sliceFromItems({ scopeId, index, full, deltas, carriedOver, legacy }: SliceItems): SliceRef {
+function sliceFromItems({
+  scopeId,
+  index,
+  full,
+  deltas,
+  carriedOver,
+  legacy,
+  earlier,
+}: SliceItems): SliceRef {
   const slice = emptySlice(scopeId, index);
-  if (!carriedOver) {
-    // A slice not yet written in format 2 is read from its format-1 shards.
+  if (full) {
+    // A chain in format 2 is the slice's state until carried over: its write numbers are not
+    // this format's (the carry-over is write 1), so the slice reads as not yet written.
+    slice.shards = decodeFull(full.data, scopeId, index);
+    if (carriedOver) slice.seq = slice.fullSeq = full.seq;
+    for (const delta of deltas) {
+      applyDelta(slice.shards, delta, scopeId, index);
+      if (carriedOver) slice.seq += 1;
+    }
+  } else if (!carriedOver) {
+    // A slice not yet written in format 2 or 3 is read from its format-1 shards.
     for (const { item } of legacy) {
       const shard = decodeLegacy(item);
       slice.shards.set(shard.group, shard);
     }
-  } else if (full) {
-    slice.shards = decodeFull(full.data, scopeId, index);
-    slice.seq = slice.fullSeq = full.seq;
-    for (const delta of deltas) {
-      applyDelta(slice.shards, delta, scopeId, index);
-      slice.seq += 1;
-    }
   }
-  // Format-1 items: the slice's state until carried over; after it, leftovers of a crash
-  // that the next write deletes.
-  slice.legacy = legacy.map(({ sk }) => sk);
+  // Items of earlier formats: the slice's state until carried over; after it, leftovers of
+  // a crash that the next write deletes.
+  slice.legacy = earlier;
   for (const shard of slice.shards.values()) shard.slice = slice;
   return slice;
 }
@@ -245,10 +255,7 @@ export async function writeSlice(
     await fold(writer, slice, after, seq);
     written.fullSeq = seq;
   }
-  for (const sk of slice.legacy)
-    await store.client.send(
-      new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
-    );
+  await deleteItems(store, accountId, slice.legacy);
   for (const [group, shard] of after) after.set(group, { ...shard, slice: written });
   return {
     slice: written,
@@ -257,4 +264,23 @@ export async function writeSlice(
     writeUnits: writer.units,
     bytes: writer.bytes,
   };
+}
+
+/** The most requests one BatchWriteItem may hold. */
+const batchWriteItems = 25;
+
+/** Deletes items of the account (a carried-over slice's items in earlier formats), 25 to a request. */
+async function deleteItems(store: Store, accountId: string, sortKeys: readonly string[]): Promise<void> {
+  for (let i = 0; i < sortKeys.length; i += batchWriteItems) {
+    const requests = sortKeys
+      .slice(i, i + batchWriteItems)
+      .map((sk) => ({ DeleteRequest: { Key: { pk: keys.account(accountId), sk } } }));
+    // What DynamoDB left unprocessed (throttled) is sent again.
+    for (let pending = requests; pending.length > 0; ) {
+      const response = await store.client.send(
+        new BatchWriteCommand({ RequestItems: { [store.tableName]: pending } }),
+      );
+      pending = (response.UnprocessedItems?.[store.tableName] ?? []) as typeof requests;
+    }
+  }
 }

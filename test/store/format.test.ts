@@ -126,7 +126,7 @@ describe("the stored format", () => {
         Item: {
           pk: keys.account(account),
           sk: keys.sliceFull(zone, 0),
-          format: 3,
+          format: 4,
           seq: 1,
           data: new Uint8Array(),
         },
@@ -134,7 +134,7 @@ describe("the stored format", () => {
     );
     await expect(readAccountShards(store, account)).rejects.toThrow(UnknownFormatError);
     await expect(readAccountShards(store, account)).rejects.toThrow(
-      `state item ${keys.sliceFull(zone, 0)} has stored format 3; this exporter reads formats 1 and 2: upgrade the exporter before it reads this table`,
+      `state item ${keys.sliceFull(zone, 0)} has stored format 4; this exporter reads formats 1 to 3: upgrade the exporter before it reads this table`,
     );
   });
 });
