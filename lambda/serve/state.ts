@@ -8,7 +8,7 @@ import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.
 import { queryRangePages } from "../store/query.ts";
 import type { Shard } from "../store/shards.ts";
 import { groupSliceItems, type SliceItems } from "../store/slice-items.ts";
-import { type ChainHints, readChainAfter } from "../store/slice-reads.ts";
+import { type ChainHints, eachInTurn, readChainAfter } from "../store/slice-reads.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
@@ -116,24 +116,15 @@ export async function readAccount(
     return shards;
   };
   const hints: ChainHints = new Map();
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < fulls.length; i = next++) {
-      const full = fulls[i] as Record<string, unknown>;
-      const [held] = groupSliceItems([full]);
-      if (!held?.full) continue;
-      const { scopeId, index } = held;
-      const chain = await readChainAfter(
-        store,
-        account.id,
-        { scopeId, index, seq: held.full.seq },
-        { hints },
-      );
-      const [items] = groupSliceItems([full, ...chain]);
-      if (items) decoded[i] = take(items);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrentReads }, worker));
+  await eachInTurn(fulls.length, concurrentReads, async (i) => {
+    const full = fulls[i] as Record<string, unknown>;
+    const [held] = groupSliceItems([full]);
+    if (!held?.full) return;
+    const { scopeId, index } = held;
+    const chain = await readChainAfter(store, account.id, { scopeId, index, seq: held.full.seq }, { hints });
+    const [items] = groupSliceItems([full, ...chain]);
+    if (items) decoded[i] = take(items);
+  });
   // Slices in an earlier format (until their first write carries them over), after the others.
   const current = new Set(fulls.map((full) => String(full.sk).slice(keys.fullPrefix.length)));
   for (const items of groupSliceItems(earlier))

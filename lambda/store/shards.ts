@@ -41,8 +41,9 @@ export async function readShards(
   }
   const items: Record<string, unknown>[] = [];
   const hints: ChainHints = new Map();
-  for (let i = 0; i < scopes.length; i += 10) {
-    const batch = scopes.slice(i, i + 10);
+  // The first zone alone: its chains are the hint of the others' (slice-reads.ts ChainHints).
+  for (let i = 0; i < scopes.length; i += i === 0 ? 1 : 10) {
+    const batch = scopes.slice(i, i === 0 ? 1 : i + 10);
     const read = await Promise.all(
       batch.map((scope) =>
         readCurrentSlices(store, accountId, keys.sliceFulls(scope), { ...options, hints }),

@@ -3,15 +3,15 @@ import * as z from "../lib/zod.ts";
 import { checkFormat } from "./format.ts";
 import { queryAccount } from "./query.ts";
 import { groupSliceItems, type SliceItems } from "./slice-items.ts";
-import { ringSize } from "./slices.ts";
+import { ringSize, slotOf } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
 /**
  * The reads of a slice's writes after a full record or a held write. Write m lies in ring
- * slot m mod ringSize (slices.ts), under keys in slot order apart from the full records
- * (table.ts): the deltas after write n are the slots after n's, in key order, up to the
- * first that holds an older write (or nothing). A reader reads those, and not the stale
- * slots a whole slice's Query would return.
+ * slot `slotOf(m)` (slices.ts), under keys in slot order apart from the full records
+ * (table.ts): the deltas after write n are the slots after n's, in key order (round to
+ * slot 0 after the last), up to the first that holds an older write (or nothing). A reader
+ * reads those, and not the stale slots a whole slice's Query would return.
  */
 
 const deltaItem = z.object({
@@ -66,7 +66,7 @@ export async function readChainAfter(
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
         ExpressionAttributeValues: {
           ":pk": keys.account(accountId),
-          ":from": keys.sliceDelta(held.scopeId, held.index, next() % ringSize),
+          ":from": keys.sliceDelta(held.scopeId, held.index, slotOf(next())),
           ":to": keys.sliceDelta(held.scopeId, held.index, ringSize - 1),
         },
         Limit: limit,
@@ -86,7 +86,7 @@ export async function readChainAfter(
     if (ended || items.length === 0) break;
     // All that came follow on: go on after a full page, or round to slot 0 after the last slot.
     const fullPage = items.length === limit || response.LastEvaluatedKey !== undefined;
-    if (!fullPage && next() % ringSize !== 0) break;
+    if (!fullPage && slotOf(next()) !== 0) break;
   }
   options.hints?.set(held.seq, chain.length);
   return chain;
@@ -107,6 +107,24 @@ export async function readCurrentSlices(
   return [...fulls, ...(await readChainsAfter(store, accountId, fulls, options))];
 }
 
+/**
+ * Runs `read(0)`, `read(1)`… up to `count`, the first alone (the chain it follows is then
+ * the hint of the others: ChainHints), the others `concurrency` at a time.
+ */
+export async function eachInTurn(
+  count: number,
+  concurrency: number,
+  read: (i: number) => Promise<void>,
+): Promise<void> {
+  if (count === 0) return;
+  await read(0);
+  let next = 1;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) await read(i);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 const concurrentChains = 8;
 
 /** The deltas after each full record (raw items), read `concurrentChains` at a time. */
@@ -121,12 +139,9 @@ export async function readChainsAfter(
     slice.full ? [{ scopeId: slice.scopeId, index: slice.index, seq: slice.full.seq }] : [],
   );
   const chains: Record<string, unknown>[][] = [];
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < held.length; i = next++)
-      chains[i] = await readChainAfter(store, accountId, held[i] as HeldWrite, { ...options, hints });
-  };
-  await Promise.all(Array.from({ length: concurrentChains }, worker));
+  await eachInTurn(held.length, concurrentChains, async (i) => {
+    chains[i] = await readChainAfter(store, accountId, held[i] as HeldWrite, { ...options, hints });
+  });
   return chains.flat();
 }
 
@@ -151,7 +166,7 @@ export async function readRingsAfter(
   const reads: RingRead[] = held.map(() => ({ deltas: [], broken: false }));
   const nextKey = (i: number) => {
     const { scopeId, index, seq } = held[i] as HeldWrite;
-    return keys.sliceDelta(scopeId, index, (seq + (reads[i] as RingRead).deltas.length + 1) % ringSize);
+    return keys.sliceDelta(scopeId, index, slotOf(seq + (reads[i] as RingRead).deltas.length + 1));
   };
   let open = held.map((_, i) => i);
   while (open.length > 0) {

@@ -16,8 +16,15 @@ import { keys, type Store } from "./table.ts";
 /**
  * A slice is every group's shard with one index, for one zone (or account): the unit
  * that one conditional write moves. Its history is a chain of writes numbered 1, 2, 3…:
- * a full record (rewritten every `foldEvery` writes) and, after it, the deltas in a ring
- * of `ringSize` slots (write n goes to slot n mod ringSize).
+ * a full record (write 1, then rewritten at writes 33, 65… : every `foldEvery`) and, after
+ * it, the deltas in a ring of `ringSize` slots (write n goes to slot `slotOf(n)`).
+ *
+ * The ring is as long as a fold's period and aligned with it: the deltas after a full
+ * record lie in slots 0, 1, 2… in key order, so a cold reader reads them with one Query
+ * that starts at slot 0 and stops at the first slot holding an older write
+ * (slice-reads.ts), never running past the last slot into the ring's start. A fold put off
+ * (a crash between a write and its fold) is done at the next aligned write, so the
+ * alignment comes back.
  *
  * Write n+1 is a put into its slot on the condition that the slot is empty or holds a
  * write at least `ringSize` older: two writers that both read head n want the same slot
@@ -27,7 +34,12 @@ import { keys, type Store } from "./table.ts";
  * write the full record does not hold yet: the writer folds first.
  */
 export const foldEvery = 32;
-export const ringSize = 36;
+export const ringSize = foldEvery;
+/** The ring slot of write n (n ≥ 2: write 1 is a full record): the write after a fold (n ≡ 2) lies in slot 0. */
+export const slotOf = (write: number) => (((write - 2) % ringSize) + ringSize) % ringSize;
+/** Whether write `seq` folds the slice (its full record holds write `fullSeq`): at aligned writes, or when the ring is full. */
+export const foldDue = (seq: number, fullSeq: number) =>
+  seq > fullSeq && (seq - fullSeq >= foldEvery || seq % foldEvery === 1);
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxRecordBytes = 350_000;
 
@@ -182,7 +194,7 @@ async function putWrite(
       fullSeq = slice.seq;
     }
     await writer.put(
-      keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
+      keys.sliceDelta(slice.scopeId, slice.index, slotOf(seq)),
       encodeDelta(slice.shards, stored),
       seq,
       "attribute_not_exists(pk) OR #seq <= :displaced",
@@ -251,7 +263,7 @@ export async function writeSlice(
     writer.units += await indexSlices(store, accountId, [sliceId(slice.scopeId, slice.index)]);
   const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
   written.fullSeq = await putWrite(writer, slice, after, stored);
-  if (seq - written.fullSeq >= foldEvery) {
+  if (foldDue(seq, written.fullSeq)) {
     await fold(writer, slice, after, seq);
     written.fullSeq = seq;
   }

@@ -121,8 +121,8 @@ describe("the warm container's slice cache", () => {
     });
     expect(deltaReadsAlone).toBe(0);
     // Each of those 22 re-reads follows the chain after the full record in Queries of up to
-    // nine slots (slice-reads.ts: no hint within one read of one slice): 60 in all.
-    expect(warm.queries.deltas).toBe(60);
+    // nine slots (slice-reads.ts: no hint within one read of one slice): 44 in all.
+    expect(warm.queries.deltas).toBe(44);
     const [final] = await readAccountShards(createStore(tableName, { endpoint: dynamo.endpoint }), account);
     expect(final?.series).toEqual(expected?.series);
   });
