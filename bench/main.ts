@@ -64,12 +64,15 @@ function stackFacts() {
 /**
  * Reads as in a steady month. A slice's ring of deltas fills after `ringSize` writes and
  * stays full (stale slots are only overwritten), but the bench runs a few minutes: its
- * rings are mostly empty. So reads are priced with every slice holding its full record and
- * `ringSize` deltas of the mean size measured: a zone's Query (a cold fetcher's read) and
- * the account's (the scrape's).
+ * rings are mostly empty and every full record is write 1. So reads are priced from the
+ * sizes measured, as a cold reader reads a steady slice (lambda/store/slice-reads.ts): its
+ * full record (a zone's in one Query, the account's in the scrape's two), then one Query
+ * of the deltas after it, k of them and the stale slot that ends them, where k, the writes
+ * since the last fold, is each of 0 … foldEvery − 1 in turn. The first slice of a read has
+ * no hint of k yet and reads nine slots a Query.
  */
-function ringFullReads(account: readonly Record<string, unknown>[]) {
-  const slice = /^SERIES#2#([^#]+)#\d+#(S|D\d+)$/;
+function steadyReads(account: readonly Record<string, unknown>[]) {
+  const slice = /^SERIES#3#(F|D)#([^#]+)#\d+/;
   let otherBytes = 0;
   let deltaBytes = 0;
   let deltaCount = 0;
@@ -78,23 +81,37 @@ function ringFullReads(account: readonly Record<string, unknown>[]) {
     const match = slice.exec(String(item.sk));
     const bytes = itemBytes(item);
     if (!match) otherBytes += bytes;
-    else if (match[2] === "S") fulls.push({ zone: match[1] ?? "", bytes });
+    else if (match[1] === "F") fulls.push({ zone: match[2] ?? "", bytes });
     else {
       deltaBytes += bytes;
       deltaCount += 1;
     }
   }
   const meanDeltaBytes = deltaBytes / Math.max(1, deltaCount);
+  const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096)) * 0.5;
+  /** A chain of k deltas and the slot after them, in Queries of `chunk` slots (the last one as many as are left). */
+  const chainUnits = (k: number, chunk: number) => {
+    let sum = 0;
+    for (let left = k + 1; left > 0; left -= chunk) sum += units(Math.min(chunk, left) * meanDeltaBytes);
+    return sum;
+  };
+  const mean = (f: (k: number) => number) =>
+    Array.from({ length: foldEvery }, (_, k) => f(k)).reduce((a, b) => a + b, 0) / foldEvery;
+  const hinted = mean((k) => chainUnits(k, k + 1));
+  // Nine slots a Query (slice-reads.ts `unhintedChunk` and one), the chain's end found in the last.
+  const unhinted = mean((k) => chainUnits(k, 9));
   const zoneBytes = new Map<string, number>();
-  for (const { zone, bytes } of fulls)
-    zoneBytes.set(zone, (zoneBytes.get(zone) ?? 0) + bytes + ringSize * meanDeltaBytes);
-  const sliceBytes = [...zoneBytes.values()].reduce((a, b) => a + b, 0);
-  const heldBytes = fulls.reduce((sum, full) => sum + full.bytes, 0) + deltaBytes;
+  for (const { zone, bytes } of fulls) zoneBytes.set(zone, (zoneBytes.get(zone) ?? 0) + bytes);
+  const chains = fulls.length > 0 ? unhinted + (fulls.length - 1) * hinted : 0;
+  const fullBytes = fulls.reduce((sum, full) => sum + full.bytes, 0);
   return {
     meanDeltaBytes,
-    zoneReadUnits: [...zoneBytes.values()].reduce((sum, bytes) => sum + Math.ceil(bytes / 4096) * 0.5, 0),
-    accountBytes: otherBytes + sliceBytes,
-    missingBytes: sliceBytes - heldBytes,
+    // A cold fetcher: per zone, one Query of its full records; a chain per slice.
+    zoneReadUnits: [...zoneBytes.values()].reduce((sum, bytes) => sum + units(bytes), 0) + chains,
+    // The scrape: every item but the deltas (two Queries), a chain per slice.
+    scrapeReadUnits: units(otherBytes + fullBytes) + 0.5 + chains,
+    // A full ring of deltas of the mean size is held beside each full record.
+    missingBytes: fulls.length * ringSize * meanDeltaBytes - deltaBytes,
   };
 }
 
@@ -124,13 +141,13 @@ try {
     const account = items.filter((item) => String(item.pk).startsWith("ACCOUNT#"));
     // A slice is folded into its full record every `foldEvery` writes: its write units,
     // spread over those minutes (the steady minutes measured may fall between folds).
-    const full = account.filter((item) => /^SERIES#2#.*#S$/.test(String(item.sk)));
-    const ring = ringFullReads(account);
+    const full = account.filter((item) => String(item.sk).startsWith("SERIES#3#F#"));
+    const ring = steadyReads(account);
     return {
       foldUnitsPerMinute: full.reduce((sum, item) => sum + Math.ceil(itemBytes(item) / 1024), 0) / foldEvery,
       fullRecords: full.length,
-      // One Query of the account (every item, every slice's ring full), and the account list.
-      readUnits: Math.ceil(ring.accountBytes / 4096) * 0.5 + 0.5,
+      // A cold scrape of the account in a steady minute, and the account list.
+      readUnits: ring.scrapeReadUnits + 0.5,
       measuredReadUnits: readUnits(account, false, true) + 0.5,
       coldSliceReadUnits: ring.zoneReadUnits,
       meanDeltaBytes: ring.meanDeltaBytes,

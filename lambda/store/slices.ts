@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { applyDelta, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
 import {
   decodeLegacy,
@@ -278,21 +278,23 @@ export async function writeSlice(
   };
 }
 
-/** The most requests one BatchWriteItem may hold. */
-const batchWriteItems = 25;
+/** Deletes sent at once. */
+const concurrentDeletes = 25;
 
-/** Deletes items of the account (a carried-over slice's items in earlier formats), 25 to a request. */
+/**
+ * Deletes items of the account (a carried-over slice's items in earlier formats: up to 37
+ * a slice in format 2), `concurrentDeletes` at a time; each is one DeleteItem, the action
+ * the fetcher's role already has.
+ */
 async function deleteItems(store: Store, accountId: string, sortKeys: readonly string[]): Promise<void> {
-  for (let i = 0; i < sortKeys.length; i += batchWriteItems) {
-    const requests = sortKeys
-      .slice(i, i + batchWriteItems)
-      .map((sk) => ({ DeleteRequest: { Key: { pk: keys.account(accountId), sk } } }));
-    // What DynamoDB left unprocessed (throttled) is sent again.
-    for (let pending = requests; pending.length > 0; ) {
-      const response = await store.client.send(
-        new BatchWriteCommand({ RequestItems: { [store.tableName]: pending } }),
-      );
-      pending = (response.UnprocessedItems?.[store.tableName] ?? []) as typeof requests;
-    }
-  }
+  for (let i = 0; i < sortKeys.length; i += concurrentDeletes)
+    await Promise.all(
+      sortKeys
+        .slice(i, i + concurrentDeletes)
+        .map((sk) =>
+          store.client.send(
+            new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
+          ),
+        ),
+    );
 }
