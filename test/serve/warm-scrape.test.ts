@@ -161,11 +161,12 @@ describe("a warm scrape", () => {
       31: reading(0, 0, 0, 6, 2 * 4 + 12 * 2),
       // 40 writes later every slice's ring went round past what is held: read whole. The
       // deltas after a full record are read in one Query, with as many slots as the slices
-      // read before found after the same full record, and one more; a slice with no such
-      // hint (the first of each account, and the late zone's two, folded at other writes)
-      // reads nine slots at a time, here twice: 12 + 4 Queries.
+      // read before found after the same full record, and one more (the first slice of an
+      // account, read alone, four deltas after write 97: one Query of nine slots). The late
+      // zone's two slices fold at other writes: no hint, nine slots a Query, and the 25
+      // deltas after their write 65 take three Queries each: 12 + 4 Queries.
       101: reading(0, 12, 16, 4, 2 * 4 + 12),
-      // Every `coldEvery` scrapes an account is read whole anyway.
+      // Every `coldEvery` scrapes an account is read whole anyway (its deltas as at 101).
       102: reading(4, 0, 16, 0, 0),
     });
     expect(reads).toEqual(reading(8, 14, 44, 406, 2120));
