@@ -89,16 +89,20 @@ function steadyReads(account: readonly Record<string, unknown>[]) {
   }
   const meanDeltaBytes = deltaBytes / Math.max(1, deltaCount);
   const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096)) * 0.5;
-  /** A chain of k deltas and the slot after them, in Queries of `chunk` slots (the last one as many as are left). */
-  const chainUnits = (k: number, chunk: number) => {
+  /**
+   * A chain of k deltas read from slot 0 in Queries of `limit` slots: each reads `limit` slots
+   * (fewer at the ring's last one); the next is sent while every slot read held the chain.
+   */
+  const chainUnits = (k: number, limit: number) => {
     let sum = 0;
-    for (let left = k + 1; left > 0; left -= chunk) sum += units(Math.min(chunk, left) * meanDeltaBytes);
+    for (let from = 0; from <= k && from < ringSize; from += limit)
+      sum += units(Math.min(limit, ringSize - from) * meanDeltaBytes);
     return sum;
   };
   const mean = (f: (k: number) => number) =>
     Array.from({ length: foldEvery }, (_, k) => f(k)).reduce((a, b) => a + b, 0) / foldEvery;
+  // With the hint, k and the slot after them; without, nine slots a Query (slice-reads.ts).
   const hinted = mean((k) => chainUnits(k, k + 1));
-  // Nine slots a Query (slice-reads.ts `unhintedChunk` and one), the chain's end found in the last.
   const unhinted = mean((k) => chainUnits(k, 9));
   const zoneBytes = new Map<string, number>();
   for (const { zone, bytes } of fulls) zoneBytes.set(zone, (zoneBytes.get(zone) ?? 0) + bytes);

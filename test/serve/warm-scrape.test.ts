@@ -166,7 +166,7 @@ describe("a warm scrape", () => {
       // zone's two slices fold at other writes: no hint, nine slots a Query, and the 25
       // deltas after their write 65 take three Queries each: 12 + 4 Queries.
       101: reading(0, 12, 16, 4, 2 * 4 + 12),
-      // Every `coldEvery` scrapes an account is read whole anyway (its deltas as at 101).
+      // Every `coldEvery` scrapes an account is read whole anyway (one write later: the same Queries).
       102: reading(4, 0, 16, 0, 0),
     });
     expect(reads).toEqual(reading(8, 14, 44, 406, 2120));
