@@ -32,7 +32,7 @@ const chainItem = z.object({
   data: z.instanceof(Uint8Array),
 });
 
-/** A full record or delta: its write number and record. */
+/** A slice's records in one format: its full record, and its deltas by write number. */
 interface Chain {
   full?: { seq: number; data: Uint8Array };
   byWrite: Map<number, Uint8Array>;
@@ -59,7 +59,7 @@ const newEntry = (scopeId: string, index: number): Entry => ({
 });
 
 /** Which slice an item belongs to and what it is, from its key; checked. */
-export function placed(raw: Record<string, unknown>) {
+function placed(raw: Record<string, unknown>) {
   const sk = String(raw.sk);
   const format = checkFormat(sk, raw.format);
   if (format === 1) {
@@ -75,7 +75,7 @@ export function placed(raw: Record<string, unknown>) {
   }
   // SERIES#3#F#<scope>#<slice> (a full record) or SERIES#3#D#<scope>#<slice>#<slot> (a delta)
   const full = sk.startsWith(keys.fullPrefix);
-  const [scopeId = "", index = "0"] = sk.slice(keys.fullPrefix.length).split("#");
+  const [scopeId = "", index = "0"] = sk.slice((full ? keys.fullPrefix : keys.deltaPrefix).length).split("#");
   return { scopeId, index: Number(index), sk, format, full, item };
 }
 
