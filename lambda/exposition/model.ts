@@ -65,9 +65,6 @@ export interface NormalizedFamily {
   order: Uint32Array;
 }
 
-/** Text is handed on in pieces of about this many characters, so a large family is never held whole. */
-export const chunkChars = 64 * 1024;
-
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
