@@ -29,6 +29,13 @@ export interface Family {
 }
 
 export interface StoredSeries {
+  keys: readonly string[];
+  values: ArrayLike<number>;
+  created: ArrayLike<number>;
+}
+
+/** Series gathered one by one. */
+interface SeriesList {
   keys: string[];
   values: number[];
   created: number[];
@@ -60,8 +67,8 @@ export interface NormalizedFamily {
   help: string;
   type: FamilyType;
   keys: readonly string[];
-  values: readonly number[];
-  created: readonly number[];
+  values: ArrayLike<number>;
+  created: ArrayLike<number>;
   order: Uint32Array;
 }
 
@@ -81,16 +88,19 @@ export function* normalizeEach(
 }
 
 /**
- * What an endpoint remembers of each family's last sort (its keys, and their positions in
- * text order), to start the next sort of it from: a minute later most keys are the same,
- * and a merge sort given them nearly in order does little more than check it. Only a
- * starting point: the sort's result is the same from any.
+ * What an endpoint remembers of each family's last sort (its keys, their positions in text
+ * order, and whether two were equal), to start the next sort of it from: a minute later
+ * most keys are the same, and a merge sort given them nearly in order does little more than
+ * check it. When every key is the same, in the same place, the order is the last one
+ * itself: the sort it would start from finds nothing to move, and no two keys compare
+ * otherwise than before. Only a starting point otherwise: the sort's result is the same from any.
  */
 export type SortMemory = Map<string, LastSort>;
 
 interface LastSort {
   keys: readonly string[];
-  sorted: readonly number[];
+  order: Uint32Array;
+  repeated: boolean;
 }
 
 export function createSortMemory(): SortMemory {
@@ -105,7 +115,7 @@ export function normalize(families: readonly Family[]): NormalizedFamily[] {
 function seriesOf(parts: readonly Family[], name: string, counter: boolean): StoredSeries {
   const [only] = parts;
   if (parts.length === 1 && only?.samples.length === 0 && only.stored) return only.stored;
-  const all: StoredSeries = { keys: [], values: [], created: [] };
+  const all: SeriesList = { keys: [], values: [], created: [] };
   for (const family of parts) {
     for (const sample of family.samples) {
       const sorted =
@@ -129,14 +139,30 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
   if (!first) throw new Error("a family without parts");
   const counter = first.type === "counter";
   const series = seriesOf(parts, first.name, counter);
-  const { keys } = series;
+  const last = memory?.get(first.name);
+  const sort = last && sameKeys(last.keys, series.keys) ? last : sortedOrder(series.keys, last);
+  memory?.set(first.name, sort);
+  const { order, repeated } = sort;
+  const family = { name: first.name, help: first.help, type: first.type };
+  return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
+}
+
+/** Whether two lists hold the same keys in the same places. */
+function sameKeys(was: readonly string[], keys: readonly string[]): boolean {
+  if (was.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (was[i] !== keys[i]) return false;
+  return true;
+}
+
+/** The keys' positions in text order, and whether two keys are equal. */
+function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastSort {
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
   // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
   // finds sorted runs) rather than a typed array's: started from the last sort's order,
   // it finds nearly one run.
   let repeated = false;
-  const positions = startingOrder(keys, memory?.get(first.name));
+  const positions = startingOrder(keys, last);
   positions.sort((a, b) => {
     const x = keys[a] as string;
     const y = keys[b] as string;
@@ -145,15 +171,12 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
     repeated = true;
     return a - b;
   });
-  memory?.set(first.name, { keys, sorted: positions });
-  const order = Uint32Array.from(positions);
-  const family = { name: first.name, help: first.help, type: first.type };
-  return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
+  return { keys, order: Uint32Array.from(positions), repeated };
 }
 
 /** One series per key (counters add, the earliest start; gauges keep the last), in `order`. */
 function merged({ keys, values, created }: StoredSeries, order: Uint32Array, counter: boolean) {
-  const out: StoredSeries = { keys: [], values: [], created: [] };
+  const out: SeriesList = { keys: [], values: [], created: [] };
   let last = -1;
   for (const i of order) {
     const key = keys[i] as string;
@@ -208,7 +231,7 @@ function startingOrder(keys: readonly string[], last: LastSort | undefined): num
     }
   }
   const placed = new Uint8Array(keys.length);
-  for (const position of last.sorted) {
+  for (const position of last.order) {
     const at = now[position] ?? -1;
     if (at < 0 || placed[at]) continue;
     placed[at] = 1;
