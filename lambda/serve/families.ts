@@ -4,6 +4,7 @@ import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { Family, StoredSeries } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
+import { gatherSeries } from "./gather-series.ts";
 import { type Add, type BuildInfo, dataAges, selfMetrics } from "./self-families.ts";
 import type { StoredState } from "./state.ts";
 
@@ -34,53 +35,30 @@ export function buildFamilies(
   // The stored key is the sample's text (name and sorted, escaped labels): it is printed
   // as it is. Label options (EXCLUDE_HOST, status classes) were applied before counting:
   // what is stored is what is exported, one series per key.
-  // Each family's parts in the order they come; null: a family left out (unknown or denied).
-  const byName = new Map<string, Part[] | null>();
-  const partsOf = (name: string): Part[] | null => {
-    const seen = byName.get(name);
+  // Families numbered as they come; -1: left out (unknown or denied).
+  const numbered = new Map<string, number>();
+  const withSeries: Family[] = [];
+  const familyOf = (name: string): number => {
+    const seen = numbered.get(name);
     if (seen !== undefined) return seen;
     const known = registry.get(name);
-    let parts: Part[] | null = null;
+    let number = -1;
     if (known && !denied.has(name)) {
-      families.set(
-        name,
-        families.get(name) ?? { name, help: known.help, type: exposedType(known), samples: [] },
-      );
-      parts = [];
+      const family = families.get(name) ?? { name, help: known.help, type: exposedType(known), samples: [] };
+      families.set(name, family);
+      number = withSeries.push(family) - 1;
     }
-    byName.set(name, parts);
-    return parts;
+    numbered.set(name, number);
+    return number;
   };
-  for (const account of state.accounts)
-    for (const columns of account.columns ?? account.shards.map(seriesColumns))
-      for (const [name, start, end] of runsOf(columns.keys)) partsOf(name)?.push([columns, start, end]);
-  for (const [name, parts] of byName) {
-    const family = families.get(name);
-    if (family && parts) family.stored = gathered(parts);
-  }
+  const shards = state.accounts.flatMap((account) => account.columns ?? account.shards.map(seriesColumns));
+  gatherSeries(shards, familyOf).forEach((stored, number) => {
+    const family = withSeries[number];
+    if (family && stored) family.stored = stored;
+  });
   selfMetrics(state, config, build, add);
   if (nowMs !== undefined) dataAges(state, nowMs / 1000, add);
   return [...families.values()];
-}
-
-/** A family's series in one shard: its columns, the first and the one after the last. */
-type Part = readonly [columns: StoredSeries, start: number, end: number];
-
-/** A family's parts in one set of columns, sized once (values and starts as doubles, not an array of numbers). */
-function gathered(parts: readonly Part[]): StoredSeries {
-  let count = 0;
-  for (const [, start, end] of parts) count += end - start;
-  const keys = new Array<string>(count);
-  const values = new Float64Array(count);
-  const created = new Float64Array(count);
-  let at = 0;
-  for (const [columns, start, end] of parts)
-    for (let i = start; i < end; i++, at++) {
-      keys[at] = columns.keys[i] as string;
-      values[at] = columns.values[i] as number;
-      created[at] = columns.created[i] as number;
-    }
-  return { keys, values, created };
 }
 
 /** A shard's series (held as objects: a state built in memory) in columns. */
@@ -91,27 +69,6 @@ function seriesColumns(shard: Shard): StoredSeries {
     values: states.map((state) => state.v),
     created: states.map((state) => state.f),
   };
-}
-
-/** A family's series one after another in a shard's keys: the family's name, the first and the one after the last. */
-type Run = readonly [name: string, start: number, end: number];
-
-/** The runs of one family's series in a shard's keys (a family's name is its key up to the labels). */
-function runsOf(keys: readonly string[]): Run[] {
-  const runs: Run[] = [];
-  let name = "";
-  let start = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const brace = key.indexOf("{");
-    const length = brace < 0 ? key.length : brace;
-    if (i > 0 && length === name.length && key.startsWith(name)) continue;
-    if (i > 0) runs.push([name, start, i]);
-    name = key.slice(0, length);
-    start = i;
-  }
-  if (keys.length > 0) runs.push([name, start, keys.length]);
-  return runs;
 }
 
 /** The exporter's own metrics alone, exactly as the scrape serves them (the push sends the same). */
