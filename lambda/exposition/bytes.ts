@@ -8,7 +8,7 @@ import { StringDecoder } from "node:string_decoder";
  * few buffers instead of allocating its whole output.
  */
 
-/** A chunk is handed on once it holds about this many bytes (a gzip member each: app.ts). */
+/** A chunk is handed on once it holds about this many bytes (to the gzip stream: app.ts). */
 export const chunkBytes = 256 * 1024;
 
 /** Free buffers of `chunkBytes`, kept between scrapes. */
