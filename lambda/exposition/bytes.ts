@@ -87,8 +87,11 @@ export function writeAgain(writer: ByteWriter, start: number, end: number): void
   writer.at += end - start;
 }
 
-/** Room a value takes at most (`String(value)` of any number: `-1.2345678901234567e-308`). */
-export const valueBytes = 24;
+/**
+ * Room a value takes at most: `String(value)` of any number is at most 25 characters
+ * (`-0.0000023889985752050763`: 17 digits after six zeros), with room to spare.
+ */
+export const valueBytes = 32;
 
 const zero = 0x30;
 
