@@ -156,13 +156,17 @@ function sameKeys(was: readonly string[], keys: readonly string[]): boolean {
 
 /** The keys' positions in text order, and whether two keys are equal. */
 function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastSort {
+  const { positions, kept } = startingOrder(keys, last);
+  if (last && !last.repeated) {
+    const quick = insertedOrder(keys, positions, kept);
+    if (quick) return quick;
+  }
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
   // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
   // finds sorted runs) rather than a typed array's: started from the last sort's order,
   // it finds nearly one run.
   let repeated = false;
-  const positions = startingOrder(keys, last);
   positions.sort((a, b) => {
     const x = keys[a] as string;
     const y = keys[b] as string;
@@ -172,6 +176,46 @@ function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastS
     return a - b;
   });
   return { keys, order: Uint32Array.from(positions), repeated };
+}
+
+/**
+ * The order when the first `kept` positions are keys the last sort ordered, none equal:
+ * they are in order already (the same keys, in the last sort's order), so only the others
+ * are sorted, and each put in its place among them by a binary search. A sort from there
+ * would check every kept key against the next; this compares a few per key added.
+ * Undefined when a key added equals another: then the keys are sorted whole.
+ */
+function insertedOrder(keys: readonly string[], positions: number[], kept: number): LastSort | undefined {
+  let equal = false;
+  const compare = (a: number, b: number) => {
+    const x = keys[a] as string;
+    const y = keys[b] as string;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    equal = true;
+    return a - b;
+  };
+  const added = positions.slice(kept).sort(compare);
+  if (equal) return undefined;
+  const order = new Uint32Array(positions.length);
+  let out = 0;
+  let from = 0;
+  for (const position of added) {
+    // The first kept key after this one's (kept keys are in order: the search may start at the last place).
+    let low = from;
+    let high = kept;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(positions[middle] as number, position) < 0) low = middle + 1;
+      else high = middle;
+    }
+    // An equal kept key would lie just there.
+    if (equal || (low < kept && keys[positions[low] as number] === keys[position])) return undefined;
+    for (; from < low; from++) order[out++] = positions[from] as number;
+    order[out++] = position;
+  }
+  for (; from < kept; from++) order[out++] = positions[from] as number;
+  return { keys, order, repeated: false };
 }
 
 /** One series per key (counters add, the earliest start; gauges keep the last), in `order`. */
@@ -204,15 +248,18 @@ function merged({ keys, values, created }: StoredSeries, order: Uint32Array, cou
 
 /**
  * The positions of `keys` to start a sort from: those the last sort ordered, moved to where
- * the same keys lie now, in that order, then the others. Keys lie as they did, with some
+ * the same keys lie now, in that order (`kept` of them), then the others. Keys lie as they did, with some
  * added and some gone here and there: one walk down both, looking a few keys ahead where
  * they differ, finds them. Any result is a permutation; a poor one only makes the sort do more.
  */
-function startingOrder(keys: readonly string[], last: LastSort | undefined): number[] {
+function startingOrder(
+  keys: readonly string[],
+  last: LastSort | undefined,
+): { positions: number[]; kept: number } {
   const out: number[] = [];
   if (!last) {
     for (let i = 0; i < keys.length; i++) out.push(i);
-    return out;
+    return { positions: out, kept: 0 };
   }
   const was = last.keys;
   const now = new Int32Array(was.length).fill(-1);
@@ -237,8 +284,9 @@ function startingOrder(keys: readonly string[], last: LastSort | undefined): num
     placed[at] = 1;
     out.push(at);
   }
+  const kept = out.length;
   for (let i = 0; i < keys.length; i++) if (!placed[i]) out.push(i);
-  return out;
+  return { positions: out, kept };
 }
 
 /** Keys a walk looks ahead where two lists differ: more added or gone in one place are found again further on. */
