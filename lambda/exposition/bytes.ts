@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { formatValue } from "./model.ts";
 
 /**
  * The exposition is printed as bytes, straight into buffers of `chunkBytes`, rather than as
@@ -11,13 +12,13 @@ import { StringDecoder } from "node:string_decoder";
 /** A chunk is handed on once it holds about this many bytes (to the gzip stream: app.ts). */
 export const chunkBytes = 256 * 1024;
 
-/** Free buffers of `chunkBytes`, kept between scrapes. */
+/**
+ * Free buffers of `chunkBytes`, kept between scrapes: as many as a scrape had in hand at
+ * once (the chunks waiting for gzip and the one being written), a handful.
+ */
 export interface ChunkPool {
   free: Buffer[];
 }
-
-/** More than this many free buffers are let go: only what a scrape has in flight at once is kept. */
-const keptBuffers = 8;
 
 export function createChunkPool(): ChunkPool {
   return { free: [] };
@@ -30,8 +31,8 @@ function takeBuffer(pool: ChunkPool): Buffer {
 /** Gives a chunk's buffer back once its reader is done with it (a chunk printed whole, not from the pool, is let go). */
 export function releaseChunk(pool: ChunkPool, chunk: Uint8Array): void {
   const whole = chunk.buffer;
-  if (chunk.byteOffset !== 0 || whole.byteLength !== chunkBytes || pool.free.length >= keptBuffers) return;
-  if (whole instanceof ArrayBuffer) pool.free.push(Buffer.from(whole));
+  if (chunk.byteOffset !== 0 || whole.byteLength !== chunkBytes) return;
+  pool.free.push(Buffer.from(whole));
 }
 
 /**
@@ -54,24 +55,24 @@ export const utf8Bound = (length: number) => length * 3;
 
 /**
  * Makes room for `bytes` more: returns the filled part (to hand on) when a fresh buffer was
- * needed, else nothing. A line longer than a whole buffer is printed by `wholeLine`.
+ * needed, else nothing. A line longer than a whole buffer gets a buffer of its own size
+ * (not the pool's: it is let go once read).
  */
 export function roomFor(writer: ByteWriter, bytes: number): Buffer | undefined {
-  if (chunkBytes - writer.at >= bytes) return undefined;
-  return takeChunk(writer);
+  if (writer.buffer.byteLength - writer.at >= bytes) return undefined;
+  const filled = takeChunk(writer);
+  if (bytes > chunkBytes) writer.buffer = Buffer.allocUnsafe(bytes);
+  return filled;
 }
 
 /** The filled part as a chunk (none when empty); the writer goes on in a fresh buffer. */
-export function takeChunk(writer: ByteWriter): Buffer | undefined {
+function takeChunk(writer: ByteWriter): Buffer | undefined {
   if (writer.at === 0) return undefined;
   const chunk = writer.buffer.subarray(0, writer.at);
   writer.buffer = takeBuffer(writer.pool);
   writer.at = 0;
   return chunk;
 }
-
-/** Whether a line of at most `bytes` fits a buffer at all (else it is printed as a chunk of its own). */
-export const fitsBuffer = (bytes: number) => bytes <= chunkBytes;
 
 export function writeText(writer: ByteWriter, text: string): void {
   writer.at += writer.buffer.write(text, writer.at);
@@ -101,7 +102,7 @@ const zero = 0x30;
  */
 export function writeValue(writer: ByteWriter, value: number): void {
   if (!Number.isSafeInteger(value)) {
-    writer.at += writer.buffer.write(formatNonInteger(value), writer.at, "latin1");
+    writer.at += writer.buffer.write(formatValue(value), writer.at, "latin1");
     return;
   }
   const { buffer } = writer;
@@ -121,23 +122,9 @@ export function writeValue(writer: ByteWriter, value: number): void {
   } while (rest > 0);
 }
 
-function formatNonInteger(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Number.POSITIVE_INFINITY) return "+Inf";
-  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(value);
-}
-
-/** A string printed whole: in the current buffer when it fits one, else as a chunk of its own. */
+/** A string printed whole. */
 export function* printText(writer: ByteWriter, text: string): Generator<Buffer> {
-  const bytes = utf8Bound(text.length);
-  if (!fitsBuffer(bytes)) {
-    const filled = takeChunk(writer);
-    if (filled) yield filled;
-    yield Buffer.from(text, "utf8");
-    return;
-  }
-  const filled = roomFor(writer, bytes);
+  const filled = roomFor(writer, utf8Bound(text.length));
   if (filled) yield filled;
   writeText(writer, text);
 }
@@ -154,11 +141,9 @@ export function* decodeChunks(chunks: Iterable<Buffer>, pool: ChunkPool): Genera
   if (rest) yield rest;
 }
 
-/** What is left once everything is printed: the last chunk, or nothing (the buffer goes back to the pool). */
+/** What is left once everything is printed: the last chunk, or nothing. */
 export function lastChunk(writer: ByteWriter): Buffer | undefined {
-  if (writer.at > 0) return writer.buffer.subarray(0, writer.at);
-  releaseChunk(writer.pool, writer.buffer);
-  return undefined;
+  return writer.at > 0 ? writer.buffer.subarray(0, writer.at) : undefined;
 }
 
 /** Writes bytes encoded beforehand (a family's sample name). */

@@ -91,9 +91,8 @@ export function* normalizeEach(
  * What an endpoint remembers of each family's last sort (its keys, their positions in text
  * order, and whether two were equal), to start the next sort of it from: a minute later
  * most keys are the same, and a merge sort given them nearly in order does little more than
- * check it. When every key is the same, in the same place, the order is the last one
- * itself: the sort it would start from finds nothing to move, and no two keys compare
- * otherwise than before. Only a starting point otherwise: the sort's result is the same from any.
+ * check it, or (no two keys equal) only places the keys added among the others. Only a
+ * starting point: the sort's result is the same from any.
  */
 export type SortMemory = Map<string, LastSort>;
 
@@ -139,19 +138,27 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
   if (!first) throw new Error("a family without parts");
   const counter = first.type === "counter";
   const series = seriesOf(parts, first.name, counter);
-  const last = memory?.get(first.name);
-  const sort = last && sameKeys(last.keys, series.keys) ? last : sortedOrder(series.keys, last);
+  const sort = sortedOrder(series.keys, memory?.get(first.name));
   memory?.set(first.name, sort);
   const { order, repeated } = sort;
   const family = { name: first.name, help: first.help, type: first.type };
   return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
 }
 
-/** Whether two lists hold the same keys in the same places. */
-function sameKeys(was: readonly string[], keys: readonly string[]): boolean {
-  if (was.length !== keys.length) return false;
-  for (let i = 0; i < keys.length; i++) if (was[i] !== keys[i]) return false;
-  return true;
+/** Positions compared by their keys' text, then by position; `equal` turns true once two keys were. */
+function positionsByText(keys: readonly string[]) {
+  const seen = {
+    equal: false,
+    compare(a: number, b: number): number {
+      const x = keys[a] as string;
+      const y = keys[b] as string;
+      if (x < y) return -1;
+      if (x > y) return 1;
+      seen.equal = true;
+      return a - b;
+    },
+  };
+  return seen;
 }
 
 /** The keys' positions in text order, and whether two keys are equal. */
@@ -166,16 +173,9 @@ function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastS
   // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
   // finds sorted runs) rather than a typed array's: started from the last sort's order,
   // it finds nearly one run.
-  let repeated = false;
-  positions.sort((a, b) => {
-    const x = keys[a] as string;
-    const y = keys[b] as string;
-    if (x < y) return -1;
-    if (x > y) return 1;
-    repeated = true;
-    return a - b;
-  });
-  return { keys, order: Uint32Array.from(positions), repeated };
+  const text = positionsByText(keys);
+  positions.sort(text.compare);
+  return { keys, order: Uint32Array.from(positions), repeated: text.equal };
 }
 
 /**
@@ -186,17 +186,8 @@ function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastS
  * Undefined when a key added equals another: then the keys are sorted whole.
  */
 function insertedOrder(keys: readonly string[], positions: number[], kept: number): LastSort | undefined {
-  let equal = false;
-  const compare = (a: number, b: number) => {
-    const x = keys[a] as string;
-    const y = keys[b] as string;
-    if (x < y) return -1;
-    if (x > y) return 1;
-    equal = true;
-    return a - b;
-  };
-  const added = positions.slice(kept).sort(compare);
-  if (equal) return undefined;
+  const text = positionsByText(keys);
+  const added = positions.slice(kept).sort(text.compare);
   const order = new Uint32Array(positions.length);
   let out = 0;
   let from = 0;
@@ -206,14 +197,15 @@ function insertedOrder(keys: readonly string[], positions: number[], kept: numbe
     let high = kept;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compare(positions[middle] as number, position) < 0) low = middle + 1;
+      if (text.compare(positions[middle] as number, position) < 0) low = middle + 1;
       else high = middle;
     }
     // An equal kept key would lie just there.
-    if (equal || (low < kept && keys[positions[low] as number] === keys[position])) return undefined;
+    if (low < kept && keys[positions[low] as number] === keys[position]) return undefined;
     for (; from < low; from++) order[out++] = positions[from] as number;
     order[out++] = position;
   }
+  if (text.equal) return undefined;
   for (; from < kept; from++) order[out++] = positions[from] as number;
   return { keys, order, repeated: false };
 }

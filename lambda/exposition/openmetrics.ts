@@ -4,7 +4,6 @@ import {
   createChunkPool,
   createWriter,
   decodeChunks,
-  fitsBuffer,
   lastChunk,
   printText,
   roomFor,
@@ -16,33 +15,28 @@ import {
   writeText,
   writeValue,
 } from "./bytes.ts";
-import { type Family, formatValue, type NormalizedFamily, normalizeEach, type SortMemory } from "./model.ts";
+import { type Family, type NormalizedFamily, normalizeEach, type SortMemory } from "./model.ts";
 
 export const openMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 export const escapeHelp = (help: string) =>
   help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
 
-/** The names a family's lines start with: its samples', and (counters) its `_created` samples'. */
-function namesOf(family: NormalizedFamily) {
+function* familyOpenMetrics(family: NormalizedFamily, writer: ByteWriter): Generator<Buffer> {
   const counter = family.type === "counter";
   const base = counter ? family.name.replace(/_total$/, "") : family.name;
-  return { counter, base, sampleName: counter ? `${base}_total` : base, createdName: `${base}_created` };
-}
-
-function* familyOpenMetrics(family: NormalizedFamily, writer: ByteWriter): Generator<Buffer> {
-  const { counter, base, sampleName, createdName } = namesOf(family);
+  const sampleName = counter ? `${base}_total` : base;
   yield* printText(writer, `# TYPE ${base} ${family.type}\n# HELP ${base} ${escapeHelp(family.help)}\n`);
   const { keys, values, created, order } = family;
   const cut = family.name.length;
   const sample = Buffer.from(sampleName);
-  const createdBytes = Buffer.from(createdName);
+  const createdBytes = Buffer.from(`${base}_created`);
   // Every key starts with the family's name: a key is printed whole, placed so that its
   // labels land after the sample's name, and the sample's name is then written over the
-  // key's own. So the labels are neither cut out as a string nor encoded twice. Only for a
-  // name of one byte per character, as every metric name is; any other is printed as text.
+  // key's own. So the labels are neither cut out as a string nor encoded twice. A metric
+  // name is ASCII (Prometheus' rules; test/exposition/bytes.test.ts checks every name the
+  // endpoint knows): as many bytes as characters.
   const shift = sample.byteLength - cut;
-  const inPlace = shift >= 0 && Buffer.byteLength(family.name) === cut;
   for (let n = 0; n < order.length; n++) {
     const i = order[n] as number;
     const key = keys[i] as string;
@@ -51,13 +45,6 @@ function* familyOpenMetrics(family: NormalizedFamily, writer: ByteWriter): Gener
     const withCreated = counter && !Number.isNaN(start);
     const line = utf8Bound(key.length) + valueBytes + 2;
     const bytes = (withCreated ? 2 * line + createdBytes.byteLength : line) + sample.byteLength;
-    if (!inPlace || !fitsBuffer(bytes)) {
-      const labels = key.slice(cut);
-      let text = `${sampleName}${labels} ${formatValue(value)}\n`;
-      if (withCreated) text += `${createdName}${labels} ${formatValue(start)}\n`;
-      yield* printText(writer, text);
-      continue;
-    }
     const filled = roomFor(writer, bytes);
     if (filled) yield filled;
     const lineStart = writer.at;

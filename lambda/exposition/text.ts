@@ -4,7 +4,6 @@ import {
   createChunkPool,
   createWriter,
   decodeChunks,
-  fitsBuffer,
   lastChunk,
   printText,
   roomFor,
@@ -14,7 +13,7 @@ import {
   writeText,
   writeValue,
 } from "./bytes.ts";
-import { type Family, formatValue, type NormalizedFamily, normalizeEach, type SortMemory } from "./model.ts";
+import { type Family, type NormalizedFamily, normalizeEach, type SortMemory } from "./model.ts";
 
 export const textContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -32,10 +31,6 @@ function* familyText(family: NormalizedFamily, writer: ByteWriter): Generator<Bu
     const key = keys[i] as string;
     const value = values[i] as number;
     const bytes = utf8Bound(key.length) + valueBytes + 2;
-    if (!fitsBuffer(bytes)) {
-      yield* printText(writer, `${key} ${formatValue(value)}\n`);
-      continue;
-    }
     const filled = roomFor(writer, bytes);
     if (filled) yield filled;
     writeText(writer, key);

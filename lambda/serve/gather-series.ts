@@ -19,11 +19,7 @@ export function gatherSeries(
   const families = new Int32Array(total);
   const counts: number[] = [];
   let at = 0;
-  for (const shard of shards) {
-    const seen = familiesOf(shard.keys, familyOf);
-    families.set(seen, at);
-    at += seen.length;
-  }
+  for (const shard of shards) at = familiesOf(shard.keys, familyOf, families, at);
   // Indexed loops: an iterator's step objects would be a few MB of garbage a scrape.
   for (let i = 0; i < total; i++) {
     const family = families[i] as number;
@@ -53,9 +49,13 @@ export function gatherSeries(
 const isOf = (key: string, name: string) =>
   key.startsWith(name) && (key.length === name.length || key.charCodeAt(name.length) === 0x7b);
 
-/** Each key's family in one shard. */
-function familiesOf(keys: readonly string[], familyOf: (name: string) => number): Int32Array {
-  const out = new Int32Array(keys.length);
+/** Each key's family in one shard, written into `out` from `at`; returns where the next shard's go. */
+function familiesOf(
+  keys: readonly string[],
+  familyOf: (name: string) => number,
+  out: Int32Array,
+  at: number,
+): number {
   const names: string[] = [];
   const ids: number[] = [];
   let last = -1;
@@ -71,7 +71,7 @@ function familiesOf(keys: readonly string[], familyOf: (name: string) => number)
       found = names.length - 1;
     }
     last = found;
-    out[i] = ids[found] as number;
+    out[at + i] = ids[found] as number;
   }
-  return out;
+  return at + keys.length;
 }

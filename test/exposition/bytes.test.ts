@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { selfMetricFamilies } from "../../lambda/catalogue/self-metrics.ts";
 import {
   chunkBytes,
   createChunkPool,
@@ -12,6 +13,7 @@ import {
 import { createSortMemory, type Family, formatValue } from "../../lambda/exposition/model.ts";
 import { openMetricsBuffers, renderOpenMetrics } from "../../lambda/exposition/openmetrics.ts";
 import { renderText, textBuffers, textChunks } from "../../lambda/exposition/text.ts";
+import { knownFamilies } from "../../lambda/serve/families.ts";
 
 /** What writeValue prints for one value. */
 function printed(value: number): string {
@@ -92,7 +94,7 @@ describe("the exposition printed as bytes", () => {
     expect([...textChunks([family])].join("")).toBe(text);
   });
 
-  it("prints a series longer than a whole chunk as a chunk of its own", () => {
+  it("prints a series longer than a whole chunk, in a buffer of its own size", () => {
     const long = `huge{v="${"x".repeat(chunkBytes)}"}`;
     const family: Family = {
       name: "huge",
@@ -105,6 +107,13 @@ describe("the exposition printed as bytes", () => {
     expect(renderOpenMetrics([family])).toBe(
       `# TYPE huge gauge\n# HELP huge H\nhuge{v="a"} 1\n${long} 2.5\n# EOF\n`,
     );
+  });
+
+  it("knows only ASCII metric names (OpenMetrics writes a sample's name over its key's, byte for byte)", () => {
+    const names = [...knownFamilies.keys(), ...selfMetricFamilies.map((family) => family.name)];
+    expect(names.filter((name) => !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name))).toEqual([]);
+    expect(names).toContain("cloudflare_exporter_up");
+    expect(names).toContain("cloudflare_zone_requests_total");
   });
 
   it("names a counter's samples in OpenMetrics whether or not its name ends in _total", () => {
