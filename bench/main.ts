@@ -3,7 +3,8 @@
  * DynamoDB cost for 10 and 100 Business zones, the endpoint's scrape of 100 zones from a
  * store in another process, rendering beside prom-client, the Lambda bundles, and the
  * monthly AWS cost these come to, then the scale part (bench/scale.ts; `--skip-scale` leaves
- * it out). docs/benchmarks.md explains each figure.
+ * it out; `--cost-only` leaves out rendering and the bundles too, for the cost figures alone).
+ * docs/benchmarks.md explains each figure.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -18,6 +19,8 @@ import { fixedMonthlyUsd, lambdaMs, monthlyUsd, warmShare } from "./cost.ts";
 import { renderScript } from "./render.ts";
 
 const json = process.argv.includes("--json");
+/** Only what the monthly cost is computed from: no rendering beside prom-client, no bundles. */
+const costOnly = process.argv.includes("--cost-only");
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function startStoreProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
@@ -61,12 +64,15 @@ function stackFacts() {
 /**
  * Reads as in a steady month. A slice's ring of deltas fills after `ringSize` writes and
  * stays full (stale slots are only overwritten), but the bench runs a few minutes: its
- * rings are mostly empty. So reads are priced with every slice holding its full record and
- * `ringSize` deltas of the mean size measured: a zone's Query (a cold fetcher's read) and
- * the account's (the scrape's).
+ * rings are mostly empty and every full record is write 1. So reads are priced from the
+ * sizes measured, as a cold reader reads a steady slice (lambda/store/slice-reads.ts): its
+ * full record (a zone's in one Query, the account's in the scrape's two), then one Query
+ * of the deltas after it, k of them and the stale slot that ends them, where k, the writes
+ * since the last fold, is each of 0 … foldEvery − 1 in turn. The first slice of a read has
+ * no hint of k yet and reads nine slots a Query.
  */
-function ringFullReads(account: readonly Record<string, unknown>[]) {
-  const slice = /^SERIES#2#([^#]+)#\d+#(S|D\d+)$/;
+function steadyReads(account: readonly Record<string, unknown>[]) {
+  const slice = /^SERIES#3#(F|D)#([^#]+)#\d+/;
   let otherBytes = 0;
   let deltaBytes = 0;
   let deltaCount = 0;
@@ -75,23 +81,41 @@ function ringFullReads(account: readonly Record<string, unknown>[]) {
     const match = slice.exec(String(item.sk));
     const bytes = itemBytes(item);
     if (!match) otherBytes += bytes;
-    else if (match[2] === "S") fulls.push({ zone: match[1] ?? "", bytes });
+    else if (match[1] === "F") fulls.push({ zone: match[2] ?? "", bytes });
     else {
       deltaBytes += bytes;
       deltaCount += 1;
     }
   }
   const meanDeltaBytes = deltaBytes / Math.max(1, deltaCount);
+  const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096)) * 0.5;
+  /**
+   * A chain of k deltas read from slot 0 in Queries of `limit` slots: each reads `limit` slots
+   * (fewer at the ring's last one); the next is sent while every slot read held the chain.
+   */
+  const chainUnits = (k: number, limit: number) => {
+    let sum = 0;
+    for (let from = 0; from <= k && from < ringSize; from += limit)
+      sum += units(Math.min(limit, ringSize - from) * meanDeltaBytes);
+    return sum;
+  };
+  const mean = (f: (k: number) => number) =>
+    Array.from({ length: foldEvery }, (_, k) => f(k)).reduce((a, b) => a + b, 0) / foldEvery;
+  // With the hint, k and the slot after them; without, nine slots a Query (slice-reads.ts).
+  const hinted = mean((k) => chainUnits(k, k + 1));
+  const unhinted = mean((k) => chainUnits(k, 9));
   const zoneBytes = new Map<string, number>();
-  for (const { zone, bytes } of fulls)
-    zoneBytes.set(zone, (zoneBytes.get(zone) ?? 0) + bytes + ringSize * meanDeltaBytes);
-  const sliceBytes = [...zoneBytes.values()].reduce((a, b) => a + b, 0);
-  const heldBytes = fulls.reduce((sum, full) => sum + full.bytes, 0) + deltaBytes;
+  for (const { zone, bytes } of fulls) zoneBytes.set(zone, (zoneBytes.get(zone) ?? 0) + bytes);
+  const chains = fulls.length > 0 ? unhinted + (fulls.length - 1) * hinted : 0;
+  const fullBytes = fulls.reduce((sum, full) => sum + full.bytes, 0);
   return {
     meanDeltaBytes,
-    zoneReadUnits: [...zoneBytes.values()].reduce((sum, bytes) => sum + Math.ceil(bytes / 4096) * 0.5, 0),
-    accountBytes: otherBytes + sliceBytes,
-    missingBytes: sliceBytes - heldBytes,
+    // A cold fetcher: per zone, one Query of its full records; a chain per slice.
+    zoneReadUnits: [...zoneBytes.values()].reduce((sum, bytes) => sum + units(bytes), 0) + chains,
+    // The scrape: every item but the deltas (two Queries), a chain per slice.
+    scrapeReadUnits: units(otherBytes + fullBytes) + 0.5 + chains,
+    // A full ring of deltas of the mean size is held beside each full record.
+    missingBytes: fulls.length * ringSize * meanDeltaBytes - deltaBytes,
   };
 }
 
@@ -121,13 +145,13 @@ try {
     const account = items.filter((item) => String(item.pk).startsWith("ACCOUNT#"));
     // A slice is folded into its full record every `foldEvery` writes: its write units,
     // spread over those minutes (the steady minutes measured may fall between folds).
-    const full = account.filter((item) => /^SERIES#2#.*#S$/.test(String(item.sk)));
-    const ring = ringFullReads(account);
+    const full = account.filter((item) => String(item.sk).startsWith("SERIES#3#F#"));
+    const ring = steadyReads(account);
     return {
       foldUnitsPerMinute: full.reduce((sum, item) => sum + Math.ceil(itemBytes(item) / 1024), 0) / foldEvery,
       fullRecords: full.length,
-      // One Query of the account (every item, every slice's ring full), and the account list.
-      readUnits: Math.ceil(ring.accountBytes / 4096) * 0.5 + 0.5,
+      // A cold scrape of the account in a steady minute, and the account list.
+      readUnits: ring.scrapeReadUnits + 0.5,
       measuredReadUnits: readUnits(account, false, true) + 0.5,
       coldSliceReadUnits: ring.zoneReadUnits,
       meanDeltaBytes: ring.meanDeltaBytes,
@@ -157,13 +181,13 @@ try {
     number,
     { ours: { ms: number; maxRssMb: number }; theirs: { ms: number; maxRssMb: number } }
   > = {};
-  for (const n of [1_000, 10_000, 100_000])
+  for (const n of costOnly ? [] : [1_000, 10_000, 100_000])
     render[n] = {
       ours: runJson("case", "ours", String(n)),
       theirs: runJson("case", "prom-client", String(n)),
     };
   progress("render", render);
-  const bundles = await measureBundles();
+  const bundles: Awaited<ReturnType<typeof measureBundles>> = costOnly ? {} : await measureBundles();
   progress("bundles", bundles);
   const facts = stackFacts();
   /** A warm minute's reads, plus a cold minute's slice reads (ring full) in the other share. */
@@ -241,10 +265,11 @@ try {
     console.log(
       `| ${name} | ${b.bytes} | ${b.totalBytes} | ${round(b.importMs, 0)} | ${round(b.importCpuMs, 0)} |`,
     );
-  const builtins = builtinsImport();
-  console.log(
-    `node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms; importing the Node modules the bundles use: ${round(builtins.ms, 0)} ms, ${round(builtins.cpuMs, 0)} ms CPU`,
-  );
+  const builtins = costOnly ? { ms: 0, cpuMs: 0 } : builtinsImport();
+  if (!costOnly)
+    console.log(
+      `node -e '' (a whole process): ${round(nodeBaselineMs(), 0)} ms; importing the Node modules the bundles use: ${round(builtins.ms, 0)} ms, ${round(builtins.cpuMs, 0)} ms CPU`,
+    );
   console.log(
     `\nMonthly (10 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost10.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );
@@ -305,9 +330,10 @@ try {
   };
   // The scale part (bench/scale.ts: a thousand zones through the state machine) runs last;
   // `--skip-scale` leaves it out for a quick look at the figures above.
-  const scale = process.argv.includes("--skip-scale")
-    ? {}
-    : await (await import("./scale.ts")).scaleBenchmarks();
+  const scale =
+    process.argv.includes("--skip-scale") || costOnly
+      ? {}
+      : await (await import("./scale.ts")).scaleBenchmarks();
   if (Object.keys(scale).length > 0) progress("scale", scale);
   if (json) console.log(JSON.stringify({ ...result, ...scale }));
 } finally {

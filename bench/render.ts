@@ -149,7 +149,7 @@ async function advanceCase(endpoint: string, tableName: string, round: number): 
   const store = createStore(tableName, { endpoint });
   const listed = await readDocument(store, keys.discovery, keys.accounts, z.array(accountInfoSchema));
   for (const account of listed?.value ?? [])
-    for (const slice of slicesFromItems(await queryAccount(store, account.id, keys.slicePrefix, true))) {
+    for (const slice of slicesFromItems(await queryAccount(store, account.id, keys.seriesPrefix, true))) {
       const next = [...slice.shards.values()].map((shard) => {
         const series = { ...shard.series };
         Object.entries(series).forEach(([key, state], i) => {

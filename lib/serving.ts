@@ -64,8 +64,11 @@ export class Serving extends Construct {
       reservedConcurrentExecutions: settings.serveReservedConcurrency,
     });
     const fn = this.serve.function;
-    // The stored state is read with GetItem (the account list) and Query (one per account).
-    table.grant(fn, "dynamodb:GetItem", "dynamodb:Query");
+    // The stored state is read with GetItem (the account list, a slice's full record), Query
+    // (an account's items, the deltas after a full record) and BatchGetItem (a warm scrape's
+    // few items per account and ring slots: lambda/serve/warm-state.ts; without it every
+    // warm read is refused and the scrape falls back to a cold one).
+    table.grant(fn, "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query");
     credentials?.grantRead(fn);
     configuration.grantParametersRead(this.serve.role);
     this.url = fn.addFunctionUrl({

@@ -1,19 +1,20 @@
 import { applyDeltaColumns, decodeSliceColumnMap, type ShardColumns } from "../store/columns.ts";
 import type { SliceItems } from "../store/slice-items.ts";
-import { readRingsAfter, readSliceItems } from "../store/slice-reads.ts";
+import { type ChainHints, eachInTurn, readRingsAfter, readSliceItems } from "../store/slice-reads.ts";
 import type { Store } from "../store/table.ts";
 
 /**
  * What a serve container keeps of each account between scrapes: every slice as decoded
  * (its shards' columns) with the write number it holds, so that the next scrape reads only
- * the ring slots after it (store/slice-reads.ts: a few BatchGets) instead of every item of the account.
+ * the ring slots after it (store/slice-reads.ts: a few BatchGets) instead of every slice's
+ * full record and the deltas after it.
  *
  * Nothing held is trusted beyond the chain it came from: a slice moves on only by the
  * delta numbered one after what it holds (a write's slot and number are unique, the
  * writes of a slice immutable), and anything else (a gap, an unknown format, a record
  * that does not decode, an error) has it read whole again, as a cold scrape reads it. New
  * slices are found in the account's slice index (store/slice-index.ts); an account without
- * one, or with format-1 items, is read whole every scrape. Every `coldEvery`-th scrape of
+ * one, or with a slice in an earlier format, is read whole every scrape. Every `coldEvery`-th scrape of
  * an account reads it whole anyway: what a warm scrape cannot see (a table restored from a
  * backup, a slice written by an exporter too old to index it) lasts at most that long.
  *
@@ -118,11 +119,10 @@ export async function advanceSlices(
     if (!ring || ring.broken || !applied(slice, ring.deltas)) whole.push(slice);
   });
   let carried = true;
-  const worker = async () => {
-    for (let slice = whole.shift(); slice; slice = whole.shift())
-      carried = (await readWhole(store, accountId, slice)) && carried;
-  };
-  await Promise.all(Array.from({ length: concurrentReads }, worker));
+  const hints: ChainHints = new Map();
+  await eachInTurn(whole.length, concurrentReads, async (i) => {
+    carried = (await readWhole(store, accountId, whole[i] as HeldSlice, hints)) && carried;
+  });
   return carried;
 }
 
@@ -139,9 +139,14 @@ function applied(slice: HeldSlice, deltas: readonly Uint8Array[]): boolean {
   }
 }
 
-/** The slice as stored now; false when it is still in format 1. */
-async function readWhole(store: Store, accountId: string, slice: HeldSlice): Promise<boolean> {
-  const items = await readSliceItems(store, accountId, slice.scopeId, slice.index);
+/** The slice as stored now; false when it is still in an earlier format. */
+async function readWhole(
+  store: Store,
+  accountId: string,
+  slice: HeldSlice,
+  hints: ChainHints,
+): Promise<boolean> {
+  const items = await readSliceItems(store, accountId, slice.scopeId, slice.index, hints);
   if (!items) {
     slice.seq = 0;
     slice.shards = new Map();

@@ -5,8 +5,10 @@ import { decodeSliceColumnMap, type ShardColumns } from "../store/columns.ts";
 import { type GraphqlBlock, readGraphqlBlocks } from "../store/graphql-blocks.ts";
 import { documentText, readDocument } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
-import { queryPages, type Shard } from "../store/shards.ts";
-import { type SliceItems, sliceItemsInKeyOrder } from "../store/slice-items.ts";
+import { queryRangePages } from "../store/query.ts";
+import type { Shard } from "../store/shards.ts";
+import { groupSliceItems, type SliceItems } from "../store/slice-items.ts";
+import { type ChainHints, eachInTurn, readChainAfter } from "../store/slice-reads.ts";
 import { emptyRunStatus, type RunStatus, runStatusFromItem } from "../store/status.ts";
 import { accountListKey, keys, type Store } from "../store/table.ts";
 
@@ -82,9 +84,11 @@ export interface ReadHooks {
 }
 
 /**
- * One account's items, read page by page: each slice is decoded into columns as soon as
- * its last item has come and its items are let go, so what is held is the columns (and
- * one page), never every item of the account.
+ * One account's items, read page by page: every item but the deltas in two Queries (the
+ * keys either side of them), then the deltas after each slice's full record (one Query
+ * each, store/slice-reads.ts), each slice decoded into columns as soon as they come. What
+ * is held is the columns and the compressed full records, never every item of the account;
+ * the stale deltas of each slice's ring are not read.
  */
 export async function readAccount(
   store: Store,
@@ -92,27 +96,46 @@ export async function readAccount(
   hooks: ReadHooks = {},
 ): Promise<AccountState> {
   const state = emptyAccountState(account);
-  const reader = sliceItemsInKeyOrder();
+  const fulls: Record<string, unknown>[] = [];
+  const earlier: Record<string, unknown>[] = [];
+  for (const range of [{ below: keys.deltaPrefix }, { above: keys.deltaEnd }])
+    for await (const page of queryRangePages(store, account.id, range))
+      for (const item of page) {
+        const sk = String(item.sk);
+        if (sk.startsWith(keys.fullPrefix)) fulls.push(item);
+        else if (sk.startsWith(keys.seriesPrefix)) earlier.push(item);
+        else {
+          takeDocument(state, sk, item);
+          hooks.item?.(sk, item);
+        }
+      }
+  const decoded: Map<string, ShardColumns>[] = [];
   const take = (items: SliceItems) => {
     const shards = decodeSliceColumnMap(items);
-    for (const columns of shards.values()) {
+    hooks.slice?.(items, shards);
+    return shards;
+  };
+  const hints: ChainHints = new Map();
+  await eachInTurn(fulls.length, concurrentReads, async (i) => {
+    const full = fulls[i] as Record<string, unknown>;
+    const [held] = groupSliceItems([full]);
+    if (!held?.full) return;
+    const { scopeId, index } = held;
+    const chain = await readChainAfter(store, account.id, { scopeId, index, seq: held.full.seq }, { hints });
+    const [items] = groupSliceItems([full, ...chain]);
+    if (items) decoded[i] = take(items);
+  });
+  // Slices in an earlier format (until their first write carries them over), after the others.
+  const current = new Set(fulls.map((full) => String(full.sk).slice(keys.fullPrefix.length)));
+  for (const items of groupSliceItems(earlier))
+    if (!current.has(`${items.scopeId}#${items.index}`)) decoded.push(take(items));
+  for (const shards of decoded)
+    for (const columns of shards?.values() ?? []) {
       state.shards.push(columns.shard);
       state.columns?.push(columns);
     }
-    hooks.slice?.(items, shards);
-  };
-  for await (const page of queryPages(store, account.id)) {
-    for (const item of page) {
-      const sk = String(item.sk);
-      if (sk.startsWith(keys.seriesPrefix)) {
-        const slice = reader.add(item);
-        if (slice) take(slice);
-      } else {
-        takeDocument(state, sk, item);
-        hooks.item?.(sk, item);
-      }
-    }
-  }
-  for (const slice of reader.end()) take(slice);
   return state;
 }
+
+/** Slices whose deltas are read at once. */
+const concurrentReads = 8;

@@ -34,7 +34,17 @@ export function decodeSliceColumnMap({
   legacy,
 }: SliceItems): Map<string, ShardColumns> {
   const shards = new Map<string, ShardColumns>();
-  if (!carriedOver) {
+  if (full) {
+    for (const raw of readFullRecord(full.data).shards) {
+      const { k, v, f, b, l, c } = raw;
+      if (v.length !== k.length || f.length !== k.length || b.length !== k.length || l.length !== k.length)
+        throw new Error(`state of ${scopeId}/${raw.g}: columns of unequal length`);
+      // Stored as seconds before the cursor; turned into the minute itself in place.
+      for (let i = 0; i < f.length; i++) f[i] = c - (f[i] as number);
+      shards.set(raw.g, { shard: shardOf(raw, scopeId, index), keys: k, values: v, created: f });
+    }
+    for (const delta of deltas) applyDeltaColumns(shards, delta, scopeId, index);
+  } else if (!carriedOver) {
     for (const { item } of legacy) {
       const { series, ...shard } = decodeLegacy(item);
       const states = Object.values(series);
@@ -45,16 +55,6 @@ export function decodeSliceColumnMap({
         created: states.map((state) => state.f),
       });
     }
-  } else if (full) {
-    for (const raw of readFullRecord(full.data).shards) {
-      const { k, v, f, b, l, c } = raw;
-      if (v.length !== k.length || f.length !== k.length || b.length !== k.length || l.length !== k.length)
-        throw new Error(`state of ${scopeId}/${raw.g}: columns of unequal length`);
-      // Stored as seconds before the cursor; turned into the minute itself in place.
-      for (let i = 0; i < f.length; i++) f[i] = c - (f[i] as number);
-      shards.set(raw.g, { shard: shardOf(raw, scopeId, index), keys: k, values: v, created: f });
-    }
-    for (const delta of deltas) applyDeltaColumns(shards, delta, scopeId, index);
   }
   return shards;
 }

@@ -8,18 +8,24 @@ import type { SeriesState, Shard, SliceShards } from "./shard.ts";
  * changed. Both are brotli-compressed columnar JSON: series are named once (in the full record or
  * when they first appear) and referred to by position afterwards.
  *
- * Format 1 (no `format` attribute) was one gzip'd JSON item per shard; format 2 is this.
- * A reader meeting any other number stops: it cannot know what the numbers mean.
+ * Format 1 (no `format` attribute) was one gzip'd JSON item per shard; format 2 held these
+ * records with a slice's full record and its ring of deltas under one key prefix; format 3
+ * (this) keeps the same records with full records apart from deltas (store/table.ts), so a
+ * cold reader reads only the deltas after each full record. Slices in formats 1 and 2 are
+ * read and carried over on their first write. A reader meeting any other number stops: it
+ * cannot know what the numbers mean.
  */
-export const storedFormat = 2;
+export const storedFormat = 3;
 
 export class UnknownFormatError extends Error {}
 
-export function checkFormat(sk: string, format: unknown): 1 | 2 {
+export type KnownFormat = 1 | 2 | 3;
+
+export function checkFormat(sk: string, format: unknown): KnownFormat {
   if (format === undefined) return 1;
-  if (format === storedFormat) return storedFormat;
+  if (format === 2 || format === storedFormat) return format;
   throw new UnknownFormatError(
-    `state item ${sk} has stored format ${String(format)}; this exporter reads formats 1 and ${storedFormat}: upgrade the exporter before it reads this table`,
+    `state item ${sk} has stored format ${String(format)}; this exporter reads formats 1 to ${storedFormat}: upgrade the exporter before it reads this table`,
   );
 }
 

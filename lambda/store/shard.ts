@@ -86,11 +86,11 @@ export type SliceShards = Map<string, Shard>;
 export interface SliceRef {
   scopeId: string;
   index: number;
-  /** The last write applied (0: none in format 2 yet). */
+  /** The last write applied (0: none in the current format yet). */
   seq: number;
   /** The write the full record holds. */
   fullSeq: number;
   shards: SliceShards;
-  /** Format-1 items this slice was carried over from (deleted after its first write). */
+  /** Items of earlier formats (1, 2) this slice is carried over from (deleted after its first write). */
   legacy: string[];
 }

@@ -1,10 +1,12 @@
-import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
+import { queryAccount, queryRangePages } from "./query.ts";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
 import { cachedSlice, cacheSlice, dropSlice } from "./slice-cache.ts";
 import { indexSlices, sliceId } from "./slice-index.ts";
+import { type ChainHints, readCurrentSlices } from "./slice-reads.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
 import { keys, type Store } from "./table.ts";
 
+export { queryAccount, queryPages } from "./query.ts";
 export {
   decodeLegacy,
   type SeriesState,
@@ -16,8 +18,9 @@ export {
 
 /**
  * Reads the wanted shards that exist (absent ones are simply missing), each with the
- * slice it belongs to. One Query per zone; format-1 shards are read (once, until their
- * first write carries them over) for zones with nothing in format 2.
+ * slice it belongs to. Per zone, one Query of its full records and one of each one's
+ * deltas after it (slice-reads.ts); slices in an earlier format are read (once, until their
+ * first write carries them over) for zones with nothing in the current one.
  */
 export async function readShards(
   store: Store,
@@ -37,15 +40,19 @@ export async function readShards(
     else scopes.push(scope);
   }
   const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < scopes.length; i += 10) {
-    const batch = scopes.slice(i, i + 10);
+  const hints: ChainHints = new Map();
+  // The first zone alone: its chains are the hint of the others' (slice-reads.ts ChainHints).
+  for (let i = 0; i < scopes.length; i += i === 0 ? 1 : 10) {
+    const batch = scopes.slice(i, i === 0 ? 1 : i + 10);
     const read = await Promise.all(
-      batch.map((scope) => queryAccount(store, accountId, keys.sliceScope(scope), options.consistent)),
+      batch.map((scope) =>
+        readCurrentSlices(store, accountId, keys.sliceFulls(scope), { ...options, hints }),
+      ),
     );
     items.push(...read.flat());
   }
   let slices = slicesFromItems(items);
-  // A slice with nothing in format 2 yet may still be in format 1.
+  // A slice with nothing in the current format yet may still be in format 2 or 1.
   const present = new Set(slices.map((slice) => `${slice.scopeId}#${slice.index}`));
   const missing = new Set(
     wanted
@@ -53,7 +60,7 @@ export async function readShards(
       .map((w) => w.scopeId),
   );
   if (missing.size > 0)
-    slices = slicesFromItems([...items, ...(await queryLegacy(store, accountId, missing))]);
+    slices = slicesFromItems([...items, ...(await queryEarlier(store, accountId, missing))]);
   remember(store, accountId, slices, wanted, scopes);
   const byKey = new Set(wanted.map((w) => `${w.group}#${w.scopeId}#${w.index}`));
   return [...slices, ...cached].flatMap((slice) =>
@@ -77,13 +84,21 @@ function remember(
       cacheSlice(store, accountId, emptySlice(w.scopeId, w.index));
 }
 
-/** Format-1 items sort after format 2 (`SERIES#2#`): group names start with a letter. */
-async function queryLegacy(store: Store, accountId: string, scopes: ReadonlySet<string>) {
-  const items = await queryAccount(store, accountId, keys.seriesPrefix, true);
-  return items.filter((item) => {
-    const sk = String(item.sk);
-    return !sk.startsWith(keys.slicePrefix) && scopes.has(sk.split("#")[2] ?? "");
-  });
+/**
+ * The zones' items in earlier formats: format 2 (one Query a zone) and format 1 (`SERIES#<group>#…`:
+ * group names start with a letter, so they sort after every format's `SERIES#<digit>#`).
+ */
+async function queryEarlier(store: Store, accountId: string, scopes: ReadonlySet<string>) {
+  const format2 = await Promise.all(
+    [...scopes].map((scope) => queryAccount(store, accountId, keys.format2Scope(scope), true)),
+  );
+  const format1: Record<string, unknown>[] = [];
+  for await (const page of queryRangePages(store, accountId, { above: keys.format1From }, true))
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (sk.startsWith(keys.seriesPrefix) && scopes.has(sk.split("#")[2] ?? "")) format1.push(item);
+    }
+  return [...format2.flat(), ...format1];
 }
 
 export interface ShardUpdate {
@@ -166,57 +181,13 @@ async function writeOneSlice(
   }
 }
 
-/** A slice as stored now (consistent read). */
+/** A slice as stored now (consistent read), with any items of earlier formats it has. */
 async function readSlice(store: Store, accountId: string, scopeId: string, index: number): Promise<SliceRef> {
   const items = [
-    ...(await queryAccount(store, accountId, keys.sliceScope(scopeId), true)),
-    ...(await queryLegacy(store, accountId, new Set([scopeId]))),
+    ...(await readCurrentSlices(store, accountId, keys.sliceFulls(scopeId), { consistent: true })),
+    ...(await queryEarlier(store, accountId, new Set([scopeId]))),
   ];
   return slicesFromItems(items).find((s) => s.index === index) ?? emptySlice(scopeId, index);
-}
-
-/** Every item of an account whose sort key starts with `prefix` (one Query, paginated). */
-export async function queryAccount(
-  store: Store,
-  accountId: string,
-  prefix = "",
-  consistent = false,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for await (const page of queryPages(store, accountId, prefix, consistent)) items.push(...page);
-  return items;
-}
-
-/**
- * The same Query, page by page (in key order), so a reader need not hold every item at
- * once. The next page is asked for before this one is handed over: the store prepares it
- * while the reader decodes (two pages at most are held).
- */
-export async function* queryPages(
-  store: Store,
-  accountId: string,
-  prefix = "",
-  consistent = false,
-): AsyncGenerator<Record<string, unknown>[]> {
-  const page = (startKey: Record<string, unknown> | undefined): Promise<QueryCommandOutput> => {
-    const response = store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": keys.account(accountId), ":prefix": prefix },
-        ...(consistent ? { ConsistentRead: true } : {}),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    // Awaited below, unless the reader stops first: its failure then concerns no one.
-    response.catch(() => undefined);
-    return response;
-  };
-  for (let next: Promise<QueryCommandOutput> | undefined = page(undefined); next; ) {
-    const response: QueryCommandOutput = await next;
-    next = response.LastEvaluatedKey ? page(response.LastEvaluatedKey) : undefined;
-    yield response.Items ?? [];
-  }
 }
 
 /** Every shard of an account, from the items of one Query. */

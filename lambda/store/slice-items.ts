@@ -10,121 +10,133 @@ import { keys } from "./table.ts";
 export interface SliceItems {
   scopeId: string;
   index: number;
-  /** The full record and the write it holds (absent: nothing of this slice in format 2 yet). */
+  /** The full record and the write it holds (absent: the slice is in format 1, or nothing is stored). */
   full?: { seq: number; data: Uint8Array };
   /** The deltas after the full record, in write order: writes `full.seq + 1`, `+ 2`… up to the first one missing. */
   deltas: Uint8Array[];
-  /** Whether any item of the slice is in format 2: its format-1 items are then leftovers, not its state. */
+  /**
+   * Whether the slice is in the current format (3). If not, `full` and `deltas` are its
+   * chain in format 2 (or absent, and `legacy` holds its format-1 shards): its state until
+   * its first write carries it over.
+   */
   carriedOver: boolean;
-  /** Format-1 items of the slice (one per group's shard): its state until carried over, then leftovers to delete. */
+  /** Format-1 items of the slice (one per group's shard): its state when it has nothing newer. */
   legacy: { sk: string; item: Record<string, unknown> }[];
+  /** Every item of an earlier format (1 or 2): the state until carried over, then leftovers that the next write deletes. */
+  earlier: string[];
 }
 
-const sliceItem = z.object({
+const chainItem = z.object({
   sk: z.string(),
   seq: z.number().check(z.int(), z.positive()),
   data: z.instanceof(Uint8Array),
 });
 
-type Entry = SliceItems & { byWrite: Map<number, Uint8Array> };
+/** A slice's records in one format: its full record, and its deltas by write number. */
+interface Chain {
+  full?: { seq: number; data: Uint8Array };
+  byWrite: Map<number, Uint8Array>;
+}
+
+interface Entry {
+  scopeId: string;
+  index: number;
+  current: Chain;
+  format2: Chain;
+  present: { 2: boolean; 3: boolean };
+  legacy: { sk: string; item: Record<string, unknown> }[];
+  earlier: string[];
+}
 
 const newEntry = (scopeId: string, index: number): Entry => ({
   scopeId,
   index,
-  deltas: [],
-  carriedOver: false,
+  current: { byWrite: new Map() },
+  format2: { byWrite: new Map() },
+  present: { 2: false, 3: false },
   legacy: [],
-  byWrite: new Map(),
+  earlier: [],
 });
 
-/** Which slice an item belongs to, from its key; a format-2 item is checked. */
+/** Which slice an item belongs to and what it is, from its key; checked. */
 function placed(raw: Record<string, unknown>) {
   const sk = String(raw.sk);
-  if (checkFormat(sk, raw.format) === 1) {
+  const format = checkFormat(sk, raw.format);
+  if (format === 1) {
     // SERIES#<group>#<scope>#<shard>
     const [, , scopeId = "", index = "0"] = sk.split("#");
-    return { id: `${scopeId}#${index}`, scopeId, index: Number(index), sk, legacy: true as const };
+    return { scopeId, index: Number(index), sk, format, full: false };
   }
-  const item = sliceItem.parse(raw);
-  // SERIES#2#<scope>#<slice>#S (the full record) or #D<slot> (a delta)
-  const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.slicePrefix.length).split("#");
-  return { id: `${scopeId}#${index}`, scopeId, index: Number(index), sk, legacy: false as const, kind, item };
+  const item = chainItem.parse(raw);
+  if (format === 2) {
+    // SERIES#2#<scope>#<slice>#S (the full record) or #D<slot> (a delta)
+    const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.format2Prefix.length).split("#");
+    return { scopeId, index: Number(index), sk, format, full: kind === "S", item };
+  }
+  // SERIES#3#F#<scope>#<slice> (a full record) or SERIES#3#D#<scope>#<slice>#<slot> (a delta)
+  const full = sk.startsWith(keys.fullPrefix);
+  const [scopeId = "", index = "0"] = sk.slice((full ? keys.fullPrefix : keys.deltaPrefix).length).split("#");
+  return { scopeId, index: Number(index), sk, format, full, item };
 }
 
 function add(entry: Entry, raw: Record<string, unknown>, place: ReturnType<typeof placed>): void {
-  if (place.legacy) {
+  if (place.format === 1) {
     entry.legacy.push({ sk: place.sk, item: raw });
+    entry.earlier.push(place.sk);
     return;
   }
-  entry.carriedOver = true;
-  if (place.kind === "S") entry.full = { seq: place.item.seq, data: place.item.data };
-  else entry.byWrite.set(place.item.seq, place.item.data);
+  entry.present[place.format] = true;
+  if (place.format === 2) entry.earlier.push(place.sk);
+  const chain = place.format === 3 ? entry.current : entry.format2;
+  if (!place.item) return;
+  if (place.full) chain.full = { seq: place.item.seq, data: place.item.data };
+  else chain.byWrite.set(place.item.seq, place.item.data);
 }
 
-function finished({ byWrite, ...slice }: Entry): SliceItems {
-  for (let seq = (slice.full?.seq ?? 0) + 1, next = byWrite.get(seq); next; next = byWrite.get(++seq))
-    slice.deltas.push(next);
-  return slice;
+function finished(entry: Entry): SliceItems {
+  const carriedOver = entry.present[3];
+  // A format-2 slice without its full record is not one (leftovers of a carry-over): format 1 is read then.
+  const { full, byWrite } = carriedOver ? entry.current : entry.format2;
+  const deltas: Uint8Array[] = [];
+  if (full)
+    for (let seq = full.seq + 1, next = byWrite.get(seq); next; next = byWrite.get(++seq)) deltas.push(next);
+  return {
+    scopeId: entry.scopeId,
+    index: entry.index,
+    ...(full ? { full } : {}),
+    deltas,
+    carriedOver,
+    legacy: entry.legacy,
+    earlier: entry.earlier,
+  };
 }
+
+/** The order a Query of the account meets slices in: `…<scope>#<index>#…`. */
+export const sliceKeyOrder = (
+  a: { scopeId: string; index: number },
+  b: { scopeId: string; index: number },
+) => {
+  const key = (slice: { scopeId: string; index: number }) => `${slice.scopeId}#${slice.index}#`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+};
 
 /**
- * Items of one or more scopes (any order within a scope's Query) → their slices: first
- * those with format-2 items, in the order their first item came, then those still in
- * format 1 only. Fails loudly on an item of an unknown stored format.
+ * Items of one or more scopes (any order) → their slices: first those with items in the
+ * current format, then those still in format 2, each in key order, then those in format 1
+ * only, in the order their first item came. Fails loudly on an item of an unknown stored format.
  */
 export function groupSliceItems(items: Iterable<Record<string, unknown>>): SliceItems[] {
   const bySlice = new Map<string, Entry>();
-  const carried: Entry[] = [];
   for (const raw of items) {
     const place = placed(raw);
-    const entry = bySlice.get(place.id) ?? newEntry(place.scopeId, place.index);
-    bySlice.set(place.id, entry);
-    if (!place.legacy && !entry.carriedOver) carried.push(entry);
+    const id = `${place.scopeId}#${place.index}`;
+    const entry = bySlice.get(id) ?? newEntry(place.scopeId, place.index);
+    bySlice.set(id, entry);
     add(entry, raw, place);
   }
-  const legacyOnly = [...bySlice.values()].filter((s) => !s.carriedOver);
-  return [...carried, ...legacyOnly].map(finished);
-}
-
-/**
- * Groups a Query's items as its pages come, in key order, so that a reader holds the items
- * of one slice at a time: `add` hands a slice over as soon as an item of the next one
- * comes, `end` the last one and those still in format 1 only. The format-1 leftovers of a
- * carried-over slice are not handed over (what a writer deletes: it reads with
- * groupSliceItems). The same slices, in the same order, as groupSliceItems.
- */
-export function sliceItemsInKeyOrder(): {
-  add(item: Record<string, unknown>): SliceItems | undefined;
-  end(): SliceItems[];
-} {
-  let open: { id: string; entry: Entry } | undefined;
-  const carriedIds = new Set<string>();
-  const legacyOnly = new Map<string, Entry>();
-  return {
-    add(raw) {
-      const place = placed(raw);
-      if (place.legacy) {
-        if (carriedIds.has(place.id)) return undefined;
-        const entry = legacyOnly.get(place.id) ?? newEntry(place.scopeId, place.index);
-        legacyOnly.set(place.id, entry);
-        add(entry, raw, place);
-        return undefined;
-      }
-      if (open?.id === place.id) {
-        add(open.entry, raw, place);
-        return undefined;
-      }
-      if (carriedIds.has(place.id)) throw new Error(`state item ${place.sk} came out of key order`);
-      const done = open && finished(open.entry);
-      open = { id: place.id, entry: newEntry(place.scopeId, place.index) };
-      carriedIds.add(place.id);
-      add(open.entry, raw, place);
-      return done;
-    },
-    end() {
-      const last = open ? [finished(open.entry)] : [];
-      open = undefined;
-      return [...last, ...[...legacyOnly].filter(([id]) => !carriedIds.has(id)).map(([, e]) => finished(e))];
-    },
-  };
+  const entries = [...bySlice.values()];
+  const inFormat = (format: 2 | 3) =>
+    entries.filter((e) => e.present[format] && (format === 3 || !e.present[3])).sort(sliceKeyOrder);
+  const formatOneOnly = entries.filter((e) => !e.present[2] && !e.present[3]);
+  return [...inFormat(3), ...inFormat(2), ...formatOneOnly].map(finished);
 }

@@ -16,8 +16,15 @@ import { keys, type Store } from "./table.ts";
 /**
  * A slice is every group's shard with one index, for one zone (or account): the unit
  * that one conditional write moves. Its history is a chain of writes numbered 1, 2, 3…:
- * a full record (rewritten every `foldEvery` writes) and, after it, the deltas in a ring
- * of `ringSize` slots (write n goes to slot n mod ringSize).
+ * a full record (write 1, then rewritten at writes 33, 65… : every `foldEvery`) and, after
+ * it, the deltas in a ring of `ringSize` slots (write n goes to slot `slotOf(n)`).
+ *
+ * The ring is as long as a fold's period and aligned with it: the deltas after a full
+ * record lie in slots 0, 1, 2… in key order, so a cold reader reads them with one Query
+ * that starts at slot 0 and stops at the first slot holding an older write
+ * (slice-reads.ts), never running past the last slot into the ring's start. A fold put off
+ * (a crash between a write and its fold) is done at the next aligned write, so the
+ * alignment comes back.
  *
  * Write n+1 is a put into its slot on the condition that the slot is empty or holds a
  * write at least `ringSize` older: two writers that both read head n want the same slot
@@ -27,7 +34,12 @@ import { keys, type Store } from "./table.ts";
  * write the full record does not hold yet: the writer folds first.
  */
 export const foldEvery = 32;
-export const ringSize = 36;
+export const ringSize = foldEvery;
+/** The ring slot of write n (n ≥ 2: write 1 is a full record): the write after a fold (n ≡ 2) lies in slot 0. */
+export const slotOf = (write: number) => (((write - 2) % ringSize) + ringSize) % ringSize;
+/** Whether write `seq` folds the slice (its full record holds write `fullSeq`): at aligned writes, or when the ring is full. */
+export const foldDue = (seq: number, fullSeq: number) =>
+  seq > fullSeq && (seq - fullSeq >= foldEvery || seq % foldEvery === 1);
 /** DynamoDB rejects items over 400 KB; stay well below it. */
 export const maxRecordBytes = 350_000;
 
@@ -36,25 +48,35 @@ export function slicesFromItems(items: readonly Record<string, unknown>[]): Slic
   return groupSliceItems(items).map(sliceFromItems);
 }
 
-function sliceFromItems({ scopeId, index, full, deltas, carriedOver, legacy }: SliceItems): SliceRef {
+function sliceFromItems({
+  scopeId,
+  index,
+  full,
+  deltas,
+  carriedOver,
+  legacy,
+  earlier,
+}: SliceItems): SliceRef {
   const slice = emptySlice(scopeId, index);
-  if (!carriedOver) {
-    // A slice not yet written in format 2 is read from its format-1 shards.
+  if (full) {
+    // A chain in format 2 is the slice's state until carried over: its write numbers are not
+    // this format's (the carry-over is write 1), so the slice reads as not yet written.
+    slice.shards = decodeFull(full.data, scopeId, index);
+    if (carriedOver) slice.seq = slice.fullSeq = full.seq;
+    for (const delta of deltas) {
+      applyDelta(slice.shards, delta, scopeId, index);
+      if (carriedOver) slice.seq += 1;
+    }
+  } else if (!carriedOver) {
+    // A slice not yet written in format 2 or 3 is read from its format-1 shards.
     for (const { item } of legacy) {
       const shard = decodeLegacy(item);
       slice.shards.set(shard.group, shard);
     }
-  } else if (full) {
-    slice.shards = decodeFull(full.data, scopeId, index);
-    slice.seq = slice.fullSeq = full.seq;
-    for (const delta of deltas) {
-      applyDelta(slice.shards, delta, scopeId, index);
-      slice.seq += 1;
-    }
   }
-  // Format-1 items: the slice's state until carried over; after it, leftovers of a crash
-  // that the next write deletes.
-  slice.legacy = legacy.map(({ sk }) => sk);
+  // Items of earlier formats: the slice's state until carried over; after it, leftovers of
+  // a crash that the next write deletes.
+  slice.legacy = earlier;
   for (const shard of slice.shards.values()) shard.slice = slice;
   return slice;
 }
@@ -172,7 +194,7 @@ async function putWrite(
       fullSeq = slice.seq;
     }
     await writer.put(
-      keys.sliceDelta(slice.scopeId, slice.index, seq % ringSize),
+      keys.sliceDelta(slice.scopeId, slice.index, slotOf(seq)),
       encodeDelta(slice.shards, stored),
       seq,
       "attribute_not_exists(pk) OR #seq <= :displaced",
@@ -241,14 +263,11 @@ export async function writeSlice(
     writer.units += await indexSlices(store, accountId, [sliceId(slice.scopeId, slice.index)]);
   const written: SliceRef = { ...slice, seq, shards: after, legacy: [] };
   written.fullSeq = await putWrite(writer, slice, after, stored);
-  if (seq - written.fullSeq >= foldEvery) {
+  if (foldDue(seq, written.fullSeq)) {
     await fold(writer, slice, after, seq);
     written.fullSeq = seq;
   }
-  for (const sk of slice.legacy)
-    await store.client.send(
-      new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
-    );
+  await deleteItems(store, accountId, slice.legacy);
   for (const [group, shard] of after) after.set(group, { ...shard, slice: written });
   return {
     slice: written,
@@ -257,4 +276,25 @@ export async function writeSlice(
     writeUnits: writer.units,
     bytes: writer.bytes,
   };
+}
+
+/** Deletes sent at once. */
+const concurrentDeletes = 25;
+
+/**
+ * Deletes items of the account (a carried-over slice's items in earlier formats: up to 37
+ * a slice in format 2), `concurrentDeletes` at a time; each is one DeleteItem, the action
+ * the fetcher's role already has.
+ */
+async function deleteItems(store: Store, accountId: string, sortKeys: readonly string[]): Promise<void> {
+  for (let i = 0; i < sortKeys.length; i += concurrentDeletes)
+    await Promise.all(
+      sortKeys
+        .slice(i, i + concurrentDeletes)
+        .map((sk) =>
+          store.client.send(
+            new DeleteCommand({ TableName: store.tableName, Key: { pk: keys.account(accountId), sk } }),
+          ),
+        ),
+    );
 }

@@ -5,8 +5,9 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  * One table holds all state. Items are grouped by account (`pk = ACCOUNT#<id>`) so a
  * fetcher touches one partition key and the endpoint reads an account with one Query.
  *
- *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#S       every series of one slice of a zone (format 2, full)
- *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#D<nn>   what one write changed (format 2, a ring of deltas)
+ *   ACCOUNT#<id> / SERIES#3#F#<scope>#<slice>       every series of one slice of a zone (format 3, full)
+ *   ACCOUNT#<id> / SERIES#3#D#<scope>#<slice>#<nn>  what one write changed (format 3, a ring of deltas)
+ *   ACCOUNT#<id> / SERIES#2#<scope>#<slice>#S|D<nn>  a slice in format 2, carried over on its first write
  *   ACCOUNT#<id> / SERIES#<group>#<scope>#<shard>  a shard in format 1, carried over on its first write
  *   ACCOUNT#<id> / SLICES                          which slices exist (slice-index.ts), for a warm scrape
  *   ACCOUNT#<id> / ZONES                           cached zone list and dataset settings
@@ -25,11 +26,24 @@ export const keys = {
   account: (accountId: string) => `ACCOUNT#${accountId}`,
   shard: (group: string, scopeId: string, shard: number) => `SERIES#${group}#${scopeId}#${shard}`,
   seriesPrefix: "SERIES#",
-  slicePrefix: "SERIES#2#",
-  sliceScope: (scopeId: string) => `SERIES#2#${scopeId}#`,
-  sliceFull: (scopeId: string, index: number) => `SERIES#2#${scopeId}#${index}#S`,
+  /**
+   * Full records apart from deltas: a cold reader reads every full record of a zone (or
+   * account) in one Query, then only the deltas written after each (slice-reads.ts).
+   */
+  fullPrefix: "SERIES#3#F#",
+  sliceFulls: (scopeId: string) => `SERIES#3#F#${scopeId}#`,
+  sliceFull: (scopeId: string, index: number) => `SERIES#3#F#${scopeId}#${index}`,
+  deltaPrefix: "SERIES#3#D#",
+  /** After every delta's key and before every full record's. */
+  deltaEnd: "SERIES#3#D$",
   sliceDelta: (scopeId: string, index: number, slot: number) =>
-    `SERIES#2#${scopeId}#${index}#D${String(slot).padStart(2, "0")}`,
+    `SERIES#3#D#${scopeId}#${index}#${String(slot).padStart(2, "0")}`,
+  /** Format 2: a slice's full record (`#S`) and ring (`#D<nn>`) under one prefix. */
+  format2Prefix: "SERIES#2#",
+  format2Scope: (scopeId: string) => `SERIES#2#${scopeId}#`,
+  format2Slice: (scopeId: string, index: number) => `SERIES#2#${scopeId}#${index}#`,
+  /** Format 1 (`SERIES#<group>#…`): group names start with a letter, after every digit. */
+  format1From: "SERIES#:",
   sliceIndex: "SLICES",
   zones: "ZONES",
   accountSettings: "ACCOUNT_SETTINGS",

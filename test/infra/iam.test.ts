@@ -6,7 +6,7 @@ import { synth } from "./synth.ts";
 /**
  * Least privilege, role by role: exactly the actions each one's code calls (DynamoDB:
  * discovery reads and writes cached documents; the fetcher also batch-reads shards, updates
- * the run status and releases its lease; the endpoint gets and queries), nothing for a
+ * the run status and releases its lease; the endpoint gets, batch-gets and queries), nothing for a
  * stream the table does not have.
  */
 const { stack, template } = synth();
@@ -58,7 +58,7 @@ describe("each role's actions, exactly", () => {
 
   it("serve", () => {
     expect(actionsOf(stack.serving.serve.role)).toEqual(
-      [...logs, "dynamodb:GetItem", "dynamodb:Query", ...secret, ...ssm].sort(),
+      [...logs, "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", ...secret, ...ssm].sort(),
     );
   });
 

@@ -10,7 +10,7 @@ import { createApp } from "../../lambda/serve/app.ts";
 import { coldEvery, createScrapeCache, type ScrapeCache } from "../../lambda/serve/scrape-cache.ts";
 import { readState } from "../../lambda/serve/state.ts";
 import { readStateWarm } from "../../lambda/serve/warm-state.ts";
-import { createStore, type Store } from "../../lambda/store/table.ts";
+import { createStore, keys, type Store } from "../../lambda/store/table.ts";
 import { type Harness, startHarness } from "../collect/harness.ts";
 
 /**
@@ -26,8 +26,12 @@ const groupsFirst = [httpRequests1m, colocation];
 const groupsLater = [httpRequests1m, colocation, originStatus];
 
 interface Reads {
+  /** Queries of an account's items other than deltas (two per whole read: the keys either side of them). */
   accountQueries: number;
-  sliceQueries: number;
+  /** Gets of one slice's full record (a slice read whole). */
+  sliceGets: number;
+  /** Queries of the deltas after a full record. */
+  deltaQueries: number;
   batchGets: number;
   /** Keys the BatchGets asked for: the few other items of each account, and ring slots. */
   batchKeys: number;
@@ -37,13 +41,22 @@ interface Reads {
 function countingStore(store: Store, reads: Reads): Store {
   const send = (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
     const name = command.constructor.name;
-    const prefix = String((command.input.ExpressionAttributeValues as Record<string, unknown>)?.[":prefix"]);
+    const values = command.input.ExpressionAttributeValues as Record<string, unknown> | undefined;
     if (name === "BatchGetCommand") {
       reads.batchGets++;
       for (const request of Object.values(command.input.RequestItems as Record<string, { Keys: unknown[] }>))
         reads.batchKeys += request.Keys.length;
-    } else if (name === "QueryCommand" && prefix === "") reads.accountQueries++;
-    else if (name === "QueryCommand" && prefix.startsWith("SERIES#2#")) reads.sliceQueries++;
+    } else if (
+      name === "GetCommand" &&
+      String((command.input.Key as { sk: string }).sk).startsWith(keys.fullPrefix)
+    )
+      reads.sliceGets++;
+    else if (name === "QueryCommand" && values?.[":from"] !== undefined) reads.deltaQueries++;
+    else if (
+      name === "QueryCommand" &&
+      [keys.deltaPrefix, keys.deltaEnd].some((key) => key === values?.[":key"])
+    )
+      reads.accountQueries++;
     return store.client.send(command as never);
   };
   return { ...store, client: { send } as unknown as Store["client"] };
@@ -51,7 +64,7 @@ function countingStore(store: Store, reads: Reads): Store {
 
 describe("a warm scrape", () => {
   let harness: Harness;
-  const reads: Reads = { accountQueries: 0, sliceQueries: 0, batchGets: 0, batchKeys: 0 };
+  const reads: Reads = { accountQueries: 0, sliceGets: 0, deltaQueries: 0, batchGets: 0, batchKeys: 0 };
   let cache: ScrapeCache;
   let scrape: (warm: boolean, accept?: string) => Promise<string>;
 
@@ -123,30 +136,40 @@ describe("a warm scrape", () => {
       expect(warm).toBe(cold);
     }
     expect({ compared, mismatches }).toEqual({ compared: 70, mismatches: 0 });
-    const reading = (accountQueries: number, sliceQueries: number, batchGets: number, batchKeys: number) => ({
-      accountQueries,
-      sliceQueries,
-      batchGets,
-      batchKeys,
-    });
+    const reading = (
+      accountQueries: number,
+      sliceGets: number,
+      deltaQueries: number,
+      batchGets: number,
+      batchKeys: number,
+    ) => ({ accountQueries, sliceGets, deltaQueries, batchGets, batchKeys });
     expect(phases).toEqual({
-      // The first scrape reads both accounts whole; then, per account, one BatchGet of its
-      // zone list, status, push journal and slice index, and one of the next ring slot of
-      // every slice, then one of the slot after it for those that had one (none has).
-      1: reading(2, 0, 0, 0),
-      2: reading(0, 0, 6, 2 * 4 + 10 * 2),
-      // The new zone's two slices, found in the index, read whole.
-      12: reading(0, 2, 6, 2 * 4 + 10 * 2),
-      13: reading(0, 0, 6, 2 * 4 + 12 * 2),
+      // The first scrape reads both accounts whole: per account, its items but the deltas
+      // (two Queries, the keys either side of them), then one Query of the deltas after each
+      // slice's full record (ten slices, each written once: its full record, nothing after
+      // it). Then, per account, one BatchGet of its zone list, status, push journal and slice
+      // index, and one of the next ring slot of every slice, then one of the slot after it
+      // for those that had one (none has).
+      1: reading(4, 0, 10, 0, 0),
+      2: reading(0, 0, 0, 6, 2 * 4 + 10 * 2),
+      // The new zone's two slices, found in the index, read whole: each one's full record
+      // (a Get) and one Query of the deltas after it.
+      12: reading(0, 2, 2, 6, 2 * 4 + 10 * 2),
+      13: reading(0, 0, 0, 6, 2 * 4 + 12 * 2),
       // A new group's shards come as new shards in the slices' deltas.
-      30: reading(0, 0, 6, 2 * 4 + 12 * 2),
-      31: reading(0, 0, 6, 2 * 4 + 12 * 2),
-      // 40 writes later every slice's ring went round past what is held: read whole.
-      101: reading(0, 12, 4, 2 * 4 + 12),
-      // Every `coldEvery` scrapes an account is read whole anyway.
-      102: reading(2, 0, 0, 0),
+      30: reading(0, 0, 0, 6, 2 * 4 + 12 * 2),
+      31: reading(0, 0, 0, 6, 2 * 4 + 12 * 2),
+      // 40 writes later every slice's ring went round past what is held: read whole. The
+      // deltas after a full record are read in one Query, with as many slots as the slices
+      // read before found after the same full record, and one more (the first slice of an
+      // account, read alone, four deltas after write 97: one Query of nine slots). The late
+      // zone's two slices fold at other writes: no hint, nine slots a Query, and the 25
+      // deltas after their write 65 take three Queries each: 12 + 4 Queries.
+      101: reading(0, 12, 16, 4, 2 * 4 + 12),
+      // Every `coldEvery` scrapes an account is read whole anyway (one write later: the same Queries).
+      102: reading(4, 0, 16, 0, 0),
     });
-    expect(reads).toEqual(reading(4, 14, 406, 2120));
+    expect(reads).toEqual(reading(8, 14, 44, 406, 2120));
     expect(coldEvery).toBe(60);
   }, 600_000);
 });

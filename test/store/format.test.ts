@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UnknownFormatError } from "../../lambda/store/format.ts";
+import { readAccount } from "../../lambda/serve/state.ts";
+import { encodeDelta, encodeFull, UnknownFormatError } from "../../lambda/store/format.ts";
 import {
   queryAccount,
   readAccountShards,
@@ -24,6 +25,18 @@ async function freshStore(): Promise<Store> {
   await createTable(store);
   return store;
 }
+
+const blankShard = (): Shard => ({
+  group: "requests",
+  scopeId: zone,
+  index: 0,
+  cursor: 60,
+  start: 60,
+  series: {},
+  lostMinutes: 0,
+  dropped: {},
+  stored: false,
+});
 
 const wanted = [
   { group: "requests", scopeId: zone, index: 0 },
@@ -118,6 +131,64 @@ describe("the stored format", () => {
     expect(items[1]?.ids).toEqual(new Set([`${zone}#0`]));
   });
 
+  it("carries a slice in format 2 over on its first write: one of two writers that read it wins, its items are deleted", async () => {
+    const store = await freshStore();
+    // The slice as format 2 stored it: its full record and ring under one prefix, folded at
+    // write 33, the ring gone round once (slots holding writes 5 to 33 are stale).
+    let shard: Shard = { ...blankShard(), stored: true };
+    let fullSeq = 0;
+    const put = (sk: string, seq: number, data: Uint8Array) =>
+      store.client.send(
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { pk: keys.account(account), sk, format: 2, seq, data },
+        }),
+      );
+    for (let seq = 1, minute = 60; seq <= 40; seq++, minute += 60) {
+      const before = new Map([[shard.group, shard]]);
+      const next = advanced(shard, minute);
+      if (seq === 1 || seq - fullSeq >= 32) {
+        await put(`${keys.format2Slice(zone, 0)}S`, seq, encodeFull(new Map([[next.group, next]])));
+        fullSeq = seq;
+      }
+      if (seq > 1)
+        await put(
+          `${keys.format2Slice(zone, 0)}D${String(seq % ringSize).padStart(2, "0")}`,
+          seq,
+          encodeDelta(before, [next]),
+        );
+      shard = next;
+    }
+    const { slice: _held, ...stored } = shard;
+    expect(await readAccountShards(store, account)).toEqual([stored]);
+    // The scrape's cold read of it: the same series.
+    const state = await readAccount(store, { id: account, name: "account" });
+    expect(state.columns?.map((c) => [c.shard.cursor, c.keys, c.values])).toEqual([
+      [shard.cursor, Object.keys(shard.series), Object.values(shard.series).map((s) => s.v)],
+    ]);
+    const [previous] = await readShards(store, account, wanted);
+    if (!previous) throw new Error("the format-2 slice was not read");
+    expect(previous.series).toEqual(shard.series);
+    // Two writers that read the same head both carry it over: the same key, one wins.
+    const next = advanced(previous, 60 * 41);
+    const other = advanced(previous, 60 * 41 + 1);
+    const results = await Promise.allSettled([
+      writeShards(store, account, [{ previous, next }]),
+      writeShards(store, account, [{ previous, next: other }]),
+    ]);
+    const won = results.findIndex((r) => r.status === "fulfilled");
+    const lost = results.find((r) => r.status === "rejected");
+    expect([won >= 0, lost?.reason instanceof ShardConflictError]).toEqual([true, true]);
+    const { slice: _slice, ...expected } = won === 0 ? next : other;
+    expect(await readAccountShards(store, account)).toEqual([{ ...expected, stored: true }]);
+    // Every format-2 item is gone: the full record in format 3 and the slice index remain.
+    const items = await queryAccount(store, account);
+    expect(items.map((item) => [item.sk, item.format, item.seq])).toEqual([
+      [keys.sliceFull(zone, 0), 3, 1],
+      [keys.sliceIndex, undefined, undefined],
+    ]);
+  });
+
   it("stops loudly at a stored format it does not know", async () => {
     const store = await freshStore();
     await store.client.send(
@@ -126,7 +197,7 @@ describe("the stored format", () => {
         Item: {
           pk: keys.account(account),
           sk: keys.sliceFull(zone, 0),
-          format: 3,
+          format: 4,
           seq: 1,
           data: new Uint8Array(),
         },
@@ -134,7 +205,7 @@ describe("the stored format", () => {
     );
     await expect(readAccountShards(store, account)).rejects.toThrow(UnknownFormatError);
     await expect(readAccountShards(store, account)).rejects.toThrow(
-      `state item ${keys.sliceFull(zone, 0)} has stored format 3; this exporter reads formats 1 and 2: upgrade the exporter before it reads this table`,
+      `state item ${keys.sliceFull(zone, 0)} has stored format 4; this exporter reads formats 1 to 3: upgrade the exporter before it reads this table`,
     );
   });
 });

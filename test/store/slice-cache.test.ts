@@ -7,7 +7,7 @@ import {
   writeShards,
 } from "../../lambda/store/shards.ts";
 import { foldEvery, ringSize } from "../../lambda/store/slices.ts";
-import { createStore, createTable, type Store } from "../../lambda/store/table.ts";
+import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 
 const account = "c".repeat(32);
@@ -15,21 +15,36 @@ const zone = "d".repeat(32);
 const wanted = [{ group: "requests", scopeId: zone, index: 0 }];
 let dynamo: EmbeddedDynamo;
 
+/** The Queries a container sent, by what they read. */
+interface Queries {
+  fullRecords: number;
+  deltas: number;
+  format2: number;
+  format1: number;
+}
+
 /** A container's store: its own client (so its own cache), counting the Queries it sends. */
-function container(tableName: string): { store: Store; queries: () => number } {
+function container(tableName: string): { store: Store; queries: Queries } {
   const base = createStore(tableName, { endpoint: dynamo.endpoint });
-  let queries = 0;
+  const queries: Queries = { fullRecords: 0, deltas: 0, format2: 0, format1: 0 };
   const send = base.client.send.bind(base.client) as (command: object) => Promise<unknown>;
   const client = new Proxy(base.client, {
     get: (target, name) =>
       name === "send"
-        ? (command: object) => {
-            if (command.constructor.name === "QueryCommand") queries++;
+        ? (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+            if (command.constructor.name === "QueryCommand") {
+              const values = command.input.ExpressionAttributeValues as Record<string, string>;
+              const key = values[":key"] ?? values[":from"] ?? "";
+              if (key.startsWith(keys.fullPrefix)) queries.fullRecords++;
+              else if (key.startsWith(keys.deltaPrefix)) queries.deltas++;
+              else if (key.startsWith(keys.format2Prefix)) queries.format2++;
+              else if (key === keys.format1From) queries.format1++;
+            }
             return send(command);
           }
         : Reflect.get(target, name),
   });
-  return { store: { ...base, client }, queries: () => queries };
+  return { store: { ...base, client }, queries };
 }
 
 function advanced(shard: Shard, minute: number): Shard {
@@ -80,20 +95,34 @@ describe("the warm container's slice cache", () => {
     const warm = container(tableName);
     let expected: Shard | undefined;
     const last = 60 * (2 * ringSize + foldEvery);
+    let deltaReadsAlone = 0;
     for (let at = 60; at <= last; at += 60) {
       // Every 9th minute another container (cold: its own cache) runs the minute first.
-      if (at % (9 * 60) === 0) await minute(container(tableName).store, at);
+      const takenOver = at % (9 * 60) === 0;
+      if (takenOver) await minute(container(tableName).store, at);
+      const deltaReads = warm.queries.deltas;
       await minute(warm.store, at);
+      if (!takenOver) deltaReadsAlone += warm.queries.deltas - deltaReads;
       const [stored] = await readShards(container(tableName).store, account, wanted);
       expected = advanced(expected ?? { ...(stored as Shard), cursor: 60, series: {} }, at);
       expect(stored?.series).toEqual(expected.series);
       expect(stored?.cursor).toBe(at + 60);
     }
-    // Two Queries in the first minute (the zone, then its format-1 items: it has none), three
-    // for each minute another container took (the writer's re-read after its condition
-    // failed, format 2 and format 1, then the fetcher's consistent re-read), none otherwise.
+    // In the first minute, the zone's full records (none), then its items in formats 2 and 1
+    // (none); for each minute another container took, the full records twice (the writer's
+    // re-read after its condition failed, then the fetcher's consistent re-read), formats 2 and 1
+    // once (the writer's re-read), and the deltas after the full record (below); no read otherwise.
     const takenOver = Math.floor(last / (9 * 60));
-    expect(warm.queries()).toBe(2 + 3 * takenOver);
+    const { deltas: _deltas, ...others } = warm.queries;
+    expect(others).toEqual({
+      fullRecords: 1 + 2 * takenOver,
+      format2: 1 + takenOver,
+      format1: 1 + takenOver,
+    });
+    expect(deltaReadsAlone).toBe(0);
+    // Each of those 22 re-reads follows the chain after the full record in Queries of up to
+    // nine slots (slice-reads.ts: no hint within one read of one slice): 44 in all.
+    expect(warm.queries.deltas).toBe(44);
     const [final] = await readAccountShards(createStore(tableName, { endpoint: dynamo.endpoint }), account);
     expect(final?.series).toEqual(expected?.series);
   });
