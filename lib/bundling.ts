@@ -26,12 +26,15 @@ export const handlerEntries = {
  * 330,190 / 374,412 / 331,308, total 375,285 / 414,236 / 345,915, since the Lambda code
  * validates with zod's mini build (lambda/lib/zod.ts; 394,779 / 439,227 / 396,649 at start
  * with the classic build). The DynamoDB client with @smithy/core and @aws-sdk/core (~200 KB)
- * is now most of each bundle, zod ~37 KB. See docs/benchmarks.md.
+ * is now most of each bundle, zod ~37 KB. See docs/benchmarks.md. Serve's budget is
+ * 3,000 bytes more since the exposition is printed as bytes (lambda/exposition/bytes.ts,
+ * the gathering and the sort by insertion: about 2,740 bytes, for a third less CPU a warm
+ * scrape): with stored format 3 it starts at 342,161 bytes, 356,768 in all.
  */
 export const bundleBudgets: Record<keyof typeof handlerEntries, { start: number; total: number }> = {
   discover: { start: 340_000, total: 385_000 },
   fetchAccount: { start: 385_000, total: 425_000 },
-  serve: { start: 340_000, total: 355_000 },
+  serve: { start: 343_000, total: 358_000 },
 };
 
 /**

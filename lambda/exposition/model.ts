@@ -29,6 +29,13 @@ export interface Family {
 }
 
 export interface StoredSeries {
+  keys: readonly string[];
+  values: ArrayLike<number>;
+  created: ArrayLike<number>;
+}
+
+/** Series gathered one by one. */
+interface SeriesList {
   keys: string[];
   values: number[];
   created: number[];
@@ -60,13 +67,10 @@ export interface NormalizedFamily {
   help: string;
   type: FamilyType;
   keys: readonly string[];
-  values: readonly number[];
-  created: readonly number[];
+  values: ArrayLike<number>;
+  created: ArrayLike<number>;
   order: Uint32Array;
 }
-
-/** Text is handed on in pieces of about this many characters, so a large family is never held whole. */
-export const chunkChars = 64 * 1024;
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -84,16 +88,18 @@ export function* normalizeEach(
 }
 
 /**
- * What an endpoint remembers of each family's last sort (its keys, and their positions in
- * text order), to start the next sort of it from: a minute later most keys are the same,
- * and a merge sort given them nearly in order does little more than check it. Only a
+ * What an endpoint remembers of each family's last sort (its keys, their positions in text
+ * order, and whether two were equal), to start the next sort of it from: a minute later
+ * most keys are the same, and a merge sort given them nearly in order does little more than
+ * check it, or (no two keys equal) only places the keys added among the others. Only a
  * starting point: the sort's result is the same from any.
  */
 export type SortMemory = Map<string, LastSort>;
 
 interface LastSort {
   keys: readonly string[];
-  sorted: readonly number[];
+  order: Uint32Array;
+  repeated: boolean;
 }
 
 export function createSortMemory(): SortMemory {
@@ -108,7 +114,7 @@ export function normalize(families: readonly Family[]): NormalizedFamily[] {
 function seriesOf(parts: readonly Family[], name: string, counter: boolean): StoredSeries {
   const [only] = parts;
   if (parts.length === 1 && only?.samples.length === 0 && only.stored) return only.stored;
-  const all: StoredSeries = { keys: [], values: [], created: [] };
+  const all: SeriesList = { keys: [], values: [], created: [] };
   for (const family of parts) {
     for (const sample of family.samples) {
       const sorted =
@@ -132,31 +138,81 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
   if (!first) throw new Error("a family without parts");
   const counter = first.type === "counter";
   const series = seriesOf(parts, first.name, counter);
-  const { keys } = series;
+  const sort = sortedOrder(series.keys, memory?.get(first.name));
+  memory?.set(first.name, sort);
+  const { order, repeated } = sort;
+  const family = { name: first.name, help: first.help, type: first.type };
+  return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
+}
+
+/** Positions compared by their keys' text, then by position; `equal` turns true once two keys were. */
+function positionsByText(keys: readonly string[]) {
+  const seen = {
+    equal: false,
+    compare(a: number, b: number): number {
+      const x = keys[a] as string;
+      const y = keys[b] as string;
+      if (x < y) return -1;
+      if (x > y) return 1;
+      seen.equal = true;
+      return a - b;
+    },
+  };
+  return seen;
+}
+
+/** The keys' positions in text order, and whether two keys are equal. */
+function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastSort {
+  const { positions, kept } = startingOrder(keys, last);
+  if (last && !last.repeated) {
+    const quick = insertedOrder(keys, positions, kept);
+    if (quick) return quick;
+  }
   // Sorted by the whole text: every key starts with the family's name, so this is label
   // order; equal keys stay in the order they came. A sort compares every two keys that end
   // up side by side, so it sees any two equal ones. An array's sort (a merge sort that
   // finds sorted runs) rather than a typed array's: started from the last sort's order,
   // it finds nearly one run.
-  let repeated = false;
-  const positions = startingOrder(keys, memory?.get(first.name));
-  positions.sort((a, b) => {
-    const x = keys[a] as string;
-    const y = keys[b] as string;
-    if (x < y) return -1;
-    if (x > y) return 1;
-    repeated = true;
-    return a - b;
-  });
-  memory?.set(first.name, { keys, sorted: positions });
-  const order = Uint32Array.from(positions);
-  const family = { name: first.name, help: first.help, type: first.type };
-  return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
+  const text = positionsByText(keys);
+  positions.sort(text.compare);
+  return { keys, order: Uint32Array.from(positions), repeated: text.equal };
+}
+
+/**
+ * The order when the first `kept` positions are keys the last sort ordered, none equal:
+ * they are in order already (the same keys, in the last sort's order), so only the others
+ * are sorted, and each put in its place among them by a binary search. A sort from there
+ * would check every kept key against the next; this compares a few per key added.
+ * Undefined when a key added equals another: then the keys are sorted whole.
+ */
+function insertedOrder(keys: readonly string[], positions: number[], kept: number): LastSort | undefined {
+  const text = positionsByText(keys);
+  const added = positions.slice(kept).sort(text.compare);
+  const order = new Uint32Array(positions.length);
+  let out = 0;
+  let from = 0;
+  for (const position of added) {
+    // The first kept key after this one's (kept keys are in order: the search may start at the last place).
+    let low = from;
+    let high = kept;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (text.compare(positions[middle] as number, position) < 0) low = middle + 1;
+      else high = middle;
+    }
+    // An equal kept key would lie just there.
+    if (low < kept && keys[positions[low] as number] === keys[position]) return undefined;
+    for (; from < low; from++) order[out++] = positions[from] as number;
+    order[out++] = position;
+  }
+  if (text.equal) return undefined;
+  for (; from < kept; from++) order[out++] = positions[from] as number;
+  return { keys, order, repeated: false };
 }
 
 /** One series per key (counters add, the earliest start; gauges keep the last), in `order`. */
 function merged({ keys, values, created }: StoredSeries, order: Uint32Array, counter: boolean) {
-  const out: StoredSeries = { keys: [], values: [], created: [] };
+  const out: SeriesList = { keys: [], values: [], created: [] };
   let last = -1;
   for (const i of order) {
     const key = keys[i] as string;
@@ -184,15 +240,18 @@ function merged({ keys, values, created }: StoredSeries, order: Uint32Array, cou
 
 /**
  * The positions of `keys` to start a sort from: those the last sort ordered, moved to where
- * the same keys lie now, in that order, then the others. Keys lie as they did, with some
+ * the same keys lie now, in that order (`kept` of them), then the others. Keys lie as they did, with some
  * added and some gone here and there: one walk down both, looking a few keys ahead where
  * they differ, finds them. Any result is a permutation; a poor one only makes the sort do more.
  */
-function startingOrder(keys: readonly string[], last: LastSort | undefined): number[] {
+function startingOrder(
+  keys: readonly string[],
+  last: LastSort | undefined,
+): { positions: number[]; kept: number } {
   const out: number[] = [];
   if (!last) {
     for (let i = 0; i < keys.length; i++) out.push(i);
-    return out;
+    return { positions: out, kept: 0 };
   }
   const was = last.keys;
   const now = new Int32Array(was.length).fill(-1);
@@ -211,14 +270,15 @@ function startingOrder(keys: readonly string[], last: LastSort | undefined): num
     }
   }
   const placed = new Uint8Array(keys.length);
-  for (const position of last.sorted) {
+  for (const position of last.order) {
     const at = now[position] ?? -1;
     if (at < 0 || placed[at]) continue;
     placed[at] = 1;
     out.push(at);
   }
+  const kept = out.length;
   for (let i = 0; i < keys.length; i++) if (!placed[i]) out.push(i);
-  return out;
+  return { positions: out, kept };
 }
 
 /** Keys a walk looks ahead where two lists differ: more added or gone in one place are found again further on. */

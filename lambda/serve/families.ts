@@ -4,6 +4,7 @@ import { snapshotGroups } from "../catalogue/snapshots/index.ts";
 import type { Config } from "../config/config.ts";
 import type { Family, StoredSeries } from "../exposition/model.ts";
 import type { Shard } from "../store/shards.ts";
+import { gatherSeries } from "./gather-series.ts";
 import { type Add, type BuildInfo, dataAges, selfMetrics } from "./self-families.ts";
 import type { StoredState } from "./state.ts";
 
@@ -34,23 +35,27 @@ export function buildFamilies(
   // The stored key is the sample's text (name and sorted, escaped labels): it is printed
   // as it is. Label options (EXCLUDE_HOST, status classes) were applied before counting:
   // what is stored is what is exported, one series per key.
-  // null: a family left out (unknown or denied).
-  const byName = new Map<string, StoredSeries | null>();
-  const familyOf = (name: string): StoredSeries | null => {
-    const seen = byName.get(name);
+  // Families numbered as they come; -1: left out (unknown or denied).
+  const numbered = new Map<string, number>();
+  const withSeries: Family[] = [];
+  const familyOf = (name: string): number => {
+    const seen = numbered.get(name);
     if (seen !== undefined) return seen;
     const known = registry.get(name);
-    let stored: StoredSeries | null = null;
+    let number = -1;
     if (known && !denied.has(name)) {
       const family = families.get(name) ?? { name, help: known.help, type: exposedType(known), samples: [] };
       families.set(name, family);
-      stored = family.stored ??= { keys: [], values: [], created: [] };
+      number = withSeries.push(family) - 1;
     }
-    byName.set(name, stored);
-    return stored;
+    numbered.set(name, number);
+    return number;
   };
-  for (const account of state.accounts)
-    for (const columns of account.columns ?? account.shards.map(seriesColumns)) addSeries(columns, familyOf);
+  const shards = state.accounts.flatMap((account) => account.columns ?? account.shards.map(seriesColumns));
+  gatherSeries(shards, familyOf).forEach((stored, number) => {
+    const family = withSeries[number];
+    if (family && stored) family.stored = stored;
+  });
   selfMetrics(state, config, build, add);
   if (nowMs !== undefined) dataAges(state, nowMs / 1000, add);
   return [...families.values()];
@@ -64,29 +69,6 @@ function seriesColumns(shard: Shard): StoredSeries {
     values: states.map((state) => state.v),
     created: states.map((state) => state.f),
   };
-}
-
-/** Appends a shard's series to their families' columns (a family's name is its key up to the labels); unknown and denied families are left out. */
-function addSeries(
-  { keys, values, created }: StoredSeries,
-  familyOf: (name: string) => StoredSeries | null,
-): void {
-  // A family's series often come one after another: its name is looked up once per run.
-  let name = "";
-  let stored: StoredSeries | null = null;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const brace = key.indexOf("{");
-    const length = brace < 0 ? key.length : brace;
-    if (length !== name.length || !key.startsWith(name)) {
-      name = key.slice(0, length);
-      stored = familyOf(name);
-    }
-    if (!stored) continue;
-    stored.keys.push(key);
-    stored.values.push(values[i] as number);
-    stored.created.push(created[i] as number);
-  }
 }
 
 /** The exporter's own metrics alone, exactly as the scrape serves them (the push sends the same). */

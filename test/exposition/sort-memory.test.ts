@@ -28,3 +28,31 @@ describe("a family's sort started from the last one", () => {
     expect(memory.get("f_total")?.keys.length).toBe(keys.length);
   });
 });
+
+describe("a family's sort with keys added among the last order's", () => {
+  it("prints what a sort from scratch prints, whether an added key is new or equals one held", () => {
+    const next = seededRandom(12);
+    const memory = createSortMemory();
+    let keys = Array.from({ length: 300 }, (_, i) => `h_total{n="${i * 7}"}`);
+    let repeats = 0;
+    for (let round = 0; round < 60; round++) {
+      // A few keys come anywhere; now and then one equals a key held (two shards with one key), then leaves again.
+      for (let i = 1 + Math.floor(next() * 5); i > 0; i--)
+        keys.splice(Math.floor(next() * (keys.length + 1)), 0, `h_total{n="${Math.floor(next() * 1e6)}"}`);
+      if (round % 7 === 3) {
+        keys.push(keys[Math.floor(next() * keys.length)] as string);
+        repeats++;
+      } else if (round % 7 === 4) keys = [...new Set(keys)];
+      if (next() < 0.3) keys = keys.filter(() => next() > 0.02);
+      const family: Family = {
+        name: "h_total",
+        help: "H",
+        type: "counter",
+        samples: [],
+        stored: { keys: [...keys], values: keys.map((_, i) => i), created: keys.map(() => 60) },
+      };
+      expect([...textChunks([family], memory)].join("")).toBe(renderText([family]));
+    }
+    expect({ repeats, held: memory.get("h_total")?.keys.length }).toEqual({ repeats: 9, held: keys.length });
+  });
+});
