@@ -83,6 +83,24 @@ const scheduleSchema: z.ZodMiniType<Stored> = z.union([
   ),
 ]);
 
+/** The stored schedule's key of a work item (its zone range, or all of the account's zones). */
+const scheduleKey = (scope: WorkScope) =>
+  keys.chunkSchedule(scope.zones ? `${scope.zones[0]}-${scope.zones[1]}` : "all");
+
+/**
+ * What a work item's stored schedule says of its first cycle: how many of its chunks wait
+ * to begin, and the GraphQL requests the last one to begin took (discovery widens for them).
+ */
+export async function firstCycleLoad(
+  store: Store,
+  accountId: string,
+  scope: WorkScope,
+): Promise<{ waiting: number; entryCost: number }> {
+  const read = await readDocument(store, keys.account(accountId), scheduleKey(scope), scheduleSchema);
+  const stored = read?.value ?? nothingNoted();
+  return { waiting: Object.keys(stored.since).length, entryCost: stored.entryCost };
+}
+
 /** The schedule of one work item's chunks for one run. */
 export class ChunkSchedule {
   readonly #store: Store;
@@ -115,8 +133,7 @@ export class ChunkSchedule {
     scope: WorkScope,
     minute: number,
   ): Promise<ChunkSchedule> {
-    const sortKey = keys.chunkSchedule(scope.zones ? `${scope.zones[0]}-${scope.zones[1]}` : "all");
-    const where = { accountId, sortKey };
+    const where = { accountId, sortKey: scheduleKey(scope) };
     const schedule = new ChunkSchedule(store, where, minute, undefined);
     if ((scope.everyMinutes ?? 1) > 1) await schedule.keep();
     return schedule;

@@ -1,3 +1,4 @@
+import { firstCycleLoad } from "../collect/chunk-schedule.ts";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { maxZonesPerQuery } from "../collect/limits.ts";
@@ -113,11 +114,22 @@ async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<Accou
   try {
     const zones = (await discoverZones(deps, account, [...new Set(groups.map((g) => g.dataset))])).length;
     const requestSize = packSize(await readCeiling(deps.store, account.id), false);
-    return { zones, zoneGroups: groups.length, requestSize };
+    const waiting = await waitingChunks(deps, account, zones);
+    return { zones, zoneGroups: groups.length, requestSize, waiting };
   } catch (error) {
     deps.logger.warn("zone discovery failed; the account is one work item", { accountId: account.id, error });
     return undefined;
   }
+}
+
+/** The account's chunks that wait to begin, from its items' stored schedules (first-cycle.ts). */
+async function waitingChunks(deps: FetchDeps, account: AccountInfo, zones: number) {
+  const items = planWorkItems(account, zones, deps.config.zonesPerWorkItem);
+  const read = await Promise.all(items.map((item) => firstCycleLoad(deps.store, account.id, item)));
+  return {
+    chunks: read.reduce((sum, item) => sum + item.waiting, 0),
+    entryCost: Math.max(0, ...read.map((item) => item.entryCost)),
+  };
 }
 
 export const handler = async (event: unknown) => discover(await runtimeFromEnvironment(), event);
