@@ -64,13 +64,15 @@ export function dueAhead(lastCollected: readonly number[], minute: number, every
 export interface BudgetSharers {
   chunks: number;
   accounts: number;
+  /** Of the other items' chunks, those that wait to begin (known to discovery from their schedules). */
+  othersWaiting?: number;
 }
 
 /**
  * The requests of each of the next five minutes of every rotation on the budget: this
  * item's as its chunks come due (`due`, `chunkCost` requests each), the other items'
- * spread evenly and taken to be as far along (`inRotation` of `itemChunks`), and the
- * accounts' own.
+ * begun chunks spread evenly (when discovery did not say how many wait, taken to be as far
+ * along as this item: `inRotation` of `itemChunks`), and the accounts' own.
  */
 export function rotationRequests(
   sharers: BudgetSharers,
@@ -82,8 +84,12 @@ export function rotationRequests(
     everyMinutes: number;
   },
 ): number[] {
+  const otherChunks = Math.max(0, sharers.chunks - item.itemChunks);
   const along = item.itemChunks === 0 ? 1 : Math.min(1, item.inRotation / item.itemChunks);
-  const others = Math.max(0, sharers.chunks - item.itemChunks) * along;
+  const others =
+    sharers.othersWaiting === undefined
+      ? otherChunks * along
+      : Math.max(0, otherChunks - sharers.othersWaiting);
   const othersPerMinute = (others * item.chunkCost) / Math.max(1, item.everyMinutes);
   return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost + othersPerMinute);
 }
