@@ -89,16 +89,18 @@ const scheduleKey = (scope: WorkScope) =>
 
 /**
  * What a work item's stored schedule says of its first cycle: how many of its chunks wait
- * to begin, and the GraphQL requests the last one to begin took (discovery widens for them).
+ * to begin (unknown without a schedule: an item that never waited nor widened keeps none,
+ * and neither has an item that has not run yet), and the GraphQL requests the last one to
+ * begin took (discovery widens for them).
  */
 export async function firstCycleLoad(
   store: Store,
   accountId: string,
   scope: WorkScope,
-): Promise<{ waiting: number; entryCost: number }> {
+): Promise<{ waiting?: number; entryCost: number }> {
   const read = await readDocument(store, keys.account(accountId), scheduleKey(scope), scheduleSchema);
-  const stored = read?.value ?? nothingNoted();
-  return { waiting: Object.keys(stored.since).length, entryCost: stored.entryCost };
+  if (!read) return { entryCost: 0 };
+  return { waiting: Object.keys(read.value.since).length, entryCost: read.value.entryCost };
 }
 
 /** The schedule of one work item's chunks for one run. */

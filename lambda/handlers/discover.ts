@@ -81,10 +81,11 @@ function withBudgetSharers(
   const waitingOf = (item: WorkItem, index: number) => {
     const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
     const place = items.slice(0, index).filter((other) => other.accountId === item.accountId).length;
-    return load?.itemsWaiting[place] ?? 0;
+    return load?.itemsWaiting[place];
   };
   const waiting = items.map(waitingOf);
   return items.map((item, index) => {
+    // An item without a stored schedule may have chunks that never began: then the others are not counted.
     const sharing = items
       .map((other, at) => ({ other, at }))
       .filter(({ other }) => !deps.config.accountBasedRateLimiting || other.accountId === item.accountId);
@@ -93,8 +94,10 @@ function withBudgetSharers(
     const ownDatasets = accountGroups
       ? sharing.filter(({ other }) => other.accountStages !== false).length
       : 0;
-    const othersWaiting = sharing.reduce((sum, { at }) => sum + (at === index ? 0 : (waiting[at] ?? 0)), 0);
-    return { ...item, onBudget: { chunks, accounts: ownDatasets, othersWaiting } };
+    const others = sharing.filter(({ at }) => at !== index).map(({ at }) => waiting[at]);
+    const known = others.every((n) => n !== undefined);
+    const othersWaiting = others.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    return { ...item, onBudget: { chunks, accounts: ownDatasets, ...(known ? { othersWaiting } : {}) } };
   });
 }
 
@@ -115,7 +118,7 @@ function widening(deps: FetchDeps, loads: readonly (AccountLoad | undefined)[]):
 }
 
 /** An account's load, and how many chunks of each of its items wait to begin (in item order). */
-type DiscoveredLoad = AccountLoad & { itemsWaiting: number[] };
+type DiscoveredLoad = AccountLoad & { itemsWaiting: (number | undefined)[] };
 
 /**
  * How many zones the account has (the cached list the fetchers read too) and what one of
@@ -129,7 +132,7 @@ async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<Disco
     const requestSize = packSize(await readCeiling(deps.store, account.id), false);
     const itemsWaiting = await waitingChunks(deps, account, zones);
     const waiting = {
-      chunks: itemsWaiting.reduce((sum, item) => sum + item.waiting, 0),
+      chunks: itemsWaiting.reduce((sum, item) => sum + (item.waiting ?? 0), 0),
       entryCost: Math.max(0, ...itemsWaiting.map((item) => item.entryCost)),
     };
     return {
