@@ -20,7 +20,7 @@ describe("handlers", () => {
         scheduledTime: "2026-11-20T12:00:00Z",
         // Each item told what draws from the token's budget: both accounts' zone chunks
         // (the account datasets are not collected here).
-        onBudget: { chunks: 2, accounts: 0, othersWaiting: 0 },
+        onBudget: { chunks: 2, accounts: 0 },
       })),
       // Two items of two requests a minute each: the budget feeds both at once.
       maxConcurrency: 2,

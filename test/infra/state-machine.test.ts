@@ -83,7 +83,7 @@ describe("the synthesized state machine, run locally", () => {
           accountId: a.id,
           accountName: a.name,
           scheduledTime,
-          onBudget: { chunks: 2, accounts: 0, othersWaiting: 0 },
+          onBudget: { chunks: 2, accounts: 0 },
         })),
       ),
     );
