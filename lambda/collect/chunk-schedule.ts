@@ -83,6 +83,26 @@ const scheduleSchema: z.ZodMiniType<Stored> = z.union([
   ),
 ]);
 
+/** The stored schedule's key of a work item (its zone range, or all of the account's zones). */
+const scheduleKey = (scope: WorkScope) =>
+  keys.chunkSchedule(scope.zones ? `${scope.zones[0]}-${scope.zones[1]}` : "all");
+
+/**
+ * What a work item's stored schedule says of its first cycle: how many of its chunks wait
+ * to begin (unknown without a schedule: an item that never waited nor widened keeps none,
+ * and neither has an item that has not run yet), and the GraphQL requests the last one to
+ * begin took (discovery widens for them).
+ */
+export async function firstCycleLoad(
+  store: Store,
+  accountId: string,
+  scope: WorkScope,
+): Promise<{ waiting?: number; entryCost: number }> {
+  const read = await readDocument(store, keys.account(accountId), scheduleKey(scope), scheduleSchema);
+  if (!read) return { entryCost: 0 };
+  return { waiting: Object.keys(read.value.since).length, entryCost: read.value.entryCost };
+}
+
 /** The schedule of one work item's chunks for one run. */
 export class ChunkSchedule {
   readonly #store: Store;
@@ -115,8 +135,7 @@ export class ChunkSchedule {
     scope: WorkScope,
     minute: number,
   ): Promise<ChunkSchedule> {
-    const sortKey = keys.chunkSchedule(scope.zones ? `${scope.zones[0]}-${scope.zones[1]}` : "all");
-    const where = { accountId, sortKey };
+    const where = { accountId, sortKey: scheduleKey(scope) };
     const schedule = new ChunkSchedule(store, where, minute, undefined);
     if ((scope.everyMinutes ?? 1) > 1) await schedule.keep();
     return schedule;

@@ -20,15 +20,16 @@ const windowMs = 300_000;
  * each of the next five minutes (`minute` is this run's, epoch minutes), the room left by
  * the calls still held then and the rotation's requests of every minute begun by then
  * (`rotationAhead[0]` the next minute's), less a minute of the share kept for discovery,
- * probes and refusals, holds it; of that room an item takes only its `share` (its chunks'
- * part of the budget's), so items deciding at the same moment cannot together take more.
- * Every call of the rotation then finds room, whatever the first collections before it
- * spent. (A slot counts while any part of it is in the window, as the shared budget counts
- * it; a minute's calls are taken to come at its start, when the fewest slots have left.)
+ * probes and refusals, holds it. Every call of the rotation then finds room, whatever the
+ * first collections before it spent. The reading is taken inside the conditional write
+ * that pays the estimate up front (UpfrontBudget), so items deciding at the same moment
+ * cannot both count on the same room. (A slot counts while any part of it is in the
+ * window, as the shared budget counts it; a minute's calls are taken to come at its start,
+ * when the fewest slots have left.)
  */
 export function roomToBegin(
   reading: BudgetReading,
-  need: { estimate: number; share: number },
+  estimate: number,
   rotationAhead: readonly number[],
   minute: number,
 ): boolean {
@@ -39,7 +40,7 @@ export function roomToBegin(
     let held = 0;
     for (const [slot, calls] of reading.slots) if (slot >= oldestKept) held += calls;
     const rotation = rotationAhead.slice(0, j).reduce((sum, n) => sum + n, 0);
-    return need.estimate <= (reading.limit - margin - held - rotation) * need.share;
+    return estimate <= reading.limit - margin - held - rotation;
   });
 }
 
@@ -63,13 +64,15 @@ export function dueAhead(lastCollected: readonly number[], minute: number, every
 export interface BudgetSharers {
   chunks: number;
   accounts: number;
+  /** Of the other items' chunks, those that wait to begin (known to discovery from their schedules). */
+  othersWaiting?: number;
 }
 
 /**
  * The requests of each of the next five minutes of every rotation on the budget: this
  * item's as its chunks come due (`due`, `chunkCost` requests each), the other items'
- * spread evenly and taken to be as far along (`inRotation` of `itemChunks`), and the
- * accounts' own.
+ * begun chunks spread evenly (when discovery did not say how many wait, taken to be as far
+ * along as this item: `inRotation` of `itemChunks`), and the accounts' own.
  */
 export function rotationRequests(
   sharers: BudgetSharers,
@@ -81,8 +84,12 @@ export function rotationRequests(
     everyMinutes: number;
   },
 ): number[] {
+  const otherChunks = Math.max(0, sharers.chunks - item.itemChunks);
   const along = item.itemChunks === 0 ? 1 : Math.min(1, item.inRotation / item.itemChunks);
-  const others = Math.max(0, sharers.chunks - item.itemChunks) * along;
+  const others =
+    sharers.othersWaiting === undefined
+      ? otherChunks * along
+      : Math.max(0, otherChunks - sharers.othersWaiting);
   const othersPerMinute = (others * item.chunkCost) / Math.max(1, item.everyMinutes);
   return item.due.map((chunks) => sharers.accounts + chunks * item.chunkCost + othersPerMinute);
 }
@@ -97,6 +104,8 @@ export interface ChunkEntry {
   since?: number;
   /** Whether its first collection, `planned` GraphQL requests as packed now, may begin. */
   mayBegin(planned: number): Promise<boolean>;
+  /** Its first collection is over (whatever it fetched): what it paid up front and did not spend goes back. */
+  began(): Promise<void>;
 }
 
 /** A chunk's result; `waits`: it has not begun and did not begin now (nothing fetched or written). */

@@ -26,11 +26,11 @@ export interface FetchDeps extends DiscoveryDeps {
   /** Sends what a run's state writes advanced (REMOTE_WRITE_URL; wired by the handler); absent: no push. */
   push?: PushAfterRun;
   /**
-   * How much of the GraphQL budget an account's queries draw from is held now (the token's,
-   * or the account's under account-based rate limiting); absent: unknown, and a first
-   * cycle's catch-up is not paced.
+   * The GraphQL budget an account's queries draw from (the token's, or the account's under
+   * account-based rate limiting), for a first collection to pay up front; absent: unknown,
+   * and a first cycle's catch-up is not paced.
    */
-  graphqlHeld?: (accountId: string) => Promise<BudgetReading>;
+  graphqlUpfront?: (accountId: string) => UpfrontBudget;
   /** Told of every stored shard write; set by the run itself when there is a push. */
   onShardWritten?: (write: ShardWrite) => void;
 }
@@ -81,6 +81,14 @@ export interface FetchError {
 }
 
 /** What a GraphQL budget holds now (first-cycle.ts decides from it whether a first collection fits). */
+/** A shared budget a large piece of work pays up front from (first-cycle.ts). */
+export interface UpfrontBudget {
+  /** Takes `calls` now if `fits` finds room for them in the window as it stands; the run's next calls use them. */
+  reserve(calls: number, fits: (reading: BudgetReading) => boolean): Promise<boolean>;
+  /** Gives back the calls taken up front and not made. */
+  release(): Promise<void>;
+}
+
 export interface BudgetReading {
   /** Calls the 5-minute window holds, by 10-second slot (Unix ms of the slot's start). */
   slots: ReadonlyMap<number, number>;

@@ -11,7 +11,7 @@ import { tokenDigest } from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { ApiStats, FetchDeps } from "./fetch-account.ts";
 import type { PushAfterRun } from "./run-types.ts";
-import { SharedBudget } from "./shared-budget.ts";
+import { type PrepaidCalls, SharedBudget } from "./shared-budget.ts";
 
 export interface RuntimeOptions {
   config: Config;
@@ -84,7 +84,11 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
         stats.graphqlRequests += 1;
       },
     }),
-    graphqlHeld: graphqlHeld(config, budget),
+    graphqlUpfront: (accountId: string) =>
+      budget(
+        config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
+        config.graphqlRequestsPer5Minutes,
+      ),
     rest: new CloudflareRestClient({
       ...common,
       limiter: budget("rest", config.restRequestsPer5Minutes),
@@ -95,25 +99,24 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
   };
 }
 
-/** How much of the GraphQL budget an account's queries draw from is held now (first-cycle.ts). */
-function graphqlHeld(config: Config, budget: ReturnType<typeof sharedBudgets>) {
-  return (accountId: string) =>
-    budget(
-      config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
-      config.graphqlRequestsPer5Minutes,
-    ).held();
-}
-
-/** One budget per token and API (and account, under account-based rate limiting), shared in DynamoDB by every fetcher. */
+/**
+ * One budget per token and API (and account, under account-based rate limiting), shared in
+ * DynamoDB by every fetcher; the calls this invocation took up front are kept per budget.
+ */
 function sharedBudgets(options: RuntimeOptions, sleep: Sleep) {
-  return (scope: string, limitPer5Minutes: number) =>
-    new SharedBudget({
+  const prepaid = new Map<string, PrepaidCalls>();
+  return (scope: string, limitPer5Minutes: number) => {
+    const calls = prepaid.get(scope) ?? { calls: 0, atMs: 0 };
+    prepaid.set(scope, calls);
+    return new SharedBudget({
       store: options.store,
       key: { token: tokenDigest(options.token), scope },
       limitPer5Minutes,
       clock: options.clock,
       sleep,
+      prepaid: calls,
     });
+  };
 }
 
 /**

@@ -1,8 +1,27 @@
 import type { CallBudget } from "../cloudflare/call.ts";
 import type { Clock, Sleep } from "../lib/time.ts";
-import { type BudgetKey, blockBudget, budgetHeld, callsInWindow, takeFromBudget } from "../store/budget.ts";
+import {
+  type BudgetKey,
+  blockBudget,
+  budgetHeld,
+  callsInWindow,
+  reserveFromBudget,
+  returnToBudget,
+  takeFromBudget,
+} from "../store/budget.ts";
 import type { Store } from "../store/table.ts";
 import type { BudgetReading } from "./run-types.ts";
+
+/**
+ * Calls one invocation took up front (a first collection's estimate, first-cycle.ts) and has
+ * not made yet: its next calls use them instead of taking again. Shared by every handle of
+ * the same budget in the invocation.
+ */
+export interface PrepaidCalls {
+  calls: number;
+  /** Unix ms of the take, where calls not made are given back. */
+  atMs: number;
+}
 
 /**
  * The token's budget held in DynamoDB, shared by every fetcher of the token: the Map's
@@ -14,6 +33,7 @@ export class SharedBudget implements CallBudget {
   readonly #limit: number;
   readonly #clock: Clock;
   readonly #sleep: Sleep;
+  readonly #prepaid: PrepaidCalls;
   #pendingBlock: Promise<void> = Promise.resolve();
 
   constructor(options: {
@@ -22,16 +42,22 @@ export class SharedBudget implements CallBudget {
     limitPer5Minutes: number;
     clock: Clock;
     sleep: Sleep;
+    prepaid?: PrepaidCalls;
   }) {
     this.#store = options.store;
     this.#key = options.key;
     this.#limit = options.limitPer5Minutes;
     this.#clock = options.clock;
     this.#sleep = options.sleep;
+    this.#prepaid = options.prepaid ?? { calls: 0, atMs: 0 };
   }
 
   async acquire(maxWaitMs: number): Promise<boolean> {
     await this.#pendingBlock;
+    if (this.#prepaid.calls > 0) {
+      this.#prepaid.calls -= 1;
+      return true;
+    }
     let waited = 0;
     for (;;) {
       const wait = await takeFromBudget(this.#store, this.#key, this.#limit, this.#clock());
@@ -47,6 +73,31 @@ export class SharedBudget implements CallBudget {
     const nowMs = this.#clock();
     const slots = await budgetHeld(this.#store, this.#key, this.#limit, nowMs);
     return { slots, limit: this.#limit, nowMs };
+  }
+
+  /**
+   * Takes `calls` up front if `fits` finds room for them in the window as it stands (a
+   * reading taken inside the same conditional write); the next calls use them.
+   */
+  async reserve(calls: number, fits: (reading: BudgetReading) => boolean): Promise<boolean> {
+    const nowMs = this.#clock();
+    const limit = this.#limit;
+    const taken = await reserveFromBudget(this.#store, this.#key, nowMs, calls, (slots) =>
+      fits({ slots, limit, nowMs }),
+    );
+    if (taken) {
+      if (this.#prepaid.calls > 0) await this.release();
+      this.#prepaid.calls = calls;
+      this.#prepaid.atMs = nowMs;
+    }
+    return taken;
+  }
+
+  /** Gives back the calls taken up front and not made. */
+  async release(): Promise<void> {
+    const { calls, atMs } = this.#prepaid;
+    this.#prepaid.calls = 0;
+    if (calls > 0) await returnToBudget(this.#store, this.#key, atMs, calls);
   }
 
   /** What the budget holds now: calls taken in the last 5 minutes, of its limit. */

@@ -12,6 +12,11 @@ export interface AccountLoad {
   zoneGroups: number;
   /** The most queries one request may carry (the learned ceiling; Infinity when none is known). */
   requestSize: number;
+  /**
+   * A first cycle: chunks that wait to begin, and the GraphQL requests the last chunk to
+   * begin took (a first collection counts from the start, an hour back, so costs more).
+   */
+  waiting?: { chunks: number; entryCost: number };
 }
 
 /** Share of the per-minute budget left for zone chunks (discovery, probes and refusals use the rest). */
@@ -24,18 +29,26 @@ export function chunkRequests(load: AccountLoad, maxDatasetsPerRequest: number):
   return Math.max(Math.ceil(queries / load.requestSize), Math.ceil(load.zoneGroups / maxDatasetsPerRequest));
 }
 
-/** k: the fewest minutes between two collections of a chunk that the budget affords. */
+/**
+ * k: the fewest minutes between two collections of a chunk that the budget affords. In a
+ * first cycle, a chunk waiting to begin counts at what a first collection costs: every k
+ * minutes the budget pays each chunk once, so the waiting ones all begin within about k
+ * minutes instead of living on what the rotation leaves (which, k sized for the rotation
+ * alone, dwindles to nothing as chunks join it). k falls back as they begin.
+ */
 export function widenMinutes(
   loads: readonly AccountLoad[],
   budget: { requestsPer5Minutes: number; maxDatasetsPerRequest: number },
 ): number {
   // Each account's own datasets: one request a minute, not widened.
   const perMinute = (budget.requestsPer5Minutes / 5) * zoneShare - loads.length;
-  const needed = loads.reduce(
-    (sum, load) =>
-      sum + Math.ceil(load.zones / maxZonesPerQuery) * chunkRequests(load, budget.maxDatasetsPerRequest),
-    0,
-  );
+  const needed = loads.reduce((sum, load) => {
+    const steady = chunkRequests(load, budget.maxDatasetsPerRequest);
+    const chunks = Math.ceil(load.zones / maxZonesPerQuery);
+    const waiting = Math.min(chunks, load.waiting?.chunks ?? 0);
+    const entry = Math.max(steady, load.waiting?.entryCost ?? 0);
+    return sum + (chunks - waiting) * steady + waiting * entry;
+  }, 0);
   if (needed === 0) return 1;
   return Math.min(60, Math.max(1, Math.ceil(needed / Math.max(1, perMinute))));
 }

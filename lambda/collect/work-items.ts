@@ -31,6 +31,8 @@ export const workItemSchema = z.object({
     z.object({
       chunks: z.number().check(z.int(), z.nonnegative()),
       accounts: z.number().check(z.int(), z.nonnegative()),
+      /** The other items' chunks that wait to begin (a first cycle); absent: taken to be as far along as this item. */
+      othersWaiting: z.optional(z.number().check(z.int(), z.nonnegative())),
     }),
   ),
 });

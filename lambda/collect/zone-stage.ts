@@ -12,7 +12,14 @@ import {
 } from "./first-cycle.ts";
 import { maxZonesPerQuery } from "./limits.ts";
 import { loadRuleNames } from "./rule-name-cache.ts";
-import { addCounts, type FetchDeps, noCounts, type PhaseResult, type Target } from "./run-types.ts";
+import {
+  addCounts,
+  type BudgetReading,
+  type FetchDeps,
+  noCounts,
+  type PhaseResult,
+  type Target,
+} from "./run-types.ts";
 import { chunkRequests } from "./widening.ts";
 import type { WorkScope } from "./work-items.ts";
 
@@ -122,7 +129,7 @@ export async function collectZones(
 ): Promise<PhaseResult> {
   let counts = noCounts();
   const notBegun: Target[][] = [];
-  const later = { mayBegin: async () => false };
+  const later = { mayBegin: async () => false, began: async () => {} };
   for (const chunk of stage.chunks) {
     const before = deps.stats.graphqlRequests;
     const result = await collectChunk(deps, stage.context, chunk, groups, later);
@@ -140,11 +147,13 @@ export async function collectZones(
   await stage.schedule.keep();
   for (const [index, chunk] of notBegun.entries()) {
     const before = deps.stats.graphqlRequests;
-    const result = await collectChunk(deps, stage.context, chunk, groups, entryOf(deps, stage, chunk));
+    const entry = entryOf(deps, stage, chunk);
+    const result = await collectChunk(deps, stage.context, chunk, groups, entry);
     if (result.waits) {
       for (const waiting of notBegun.slice(index)) stage.schedule.waits(waiting);
       break;
     }
+    await entry.began();
     counts = addCounts(counts, result.counts);
     if (result.stop !== undefined) return { counts, stop: result.stop };
     stage.schedule.began(chunk, deps.stats.graphqlRequests - before);
@@ -152,15 +161,17 @@ export async function collectZones(
   return { counts };
 }
 
-/** A chunk that has not begun: counted from when it first waited; begun while the budget has room. */
+/**
+ * A chunk that has not begun: counted from when it first waited; begun when the budget has
+ * room for it, its estimate paid up front (what it does not spend is given back after).
+ */
 function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): ChunkEntry {
   const since = stage.schedule.waitingSince(chunk);
-  const held = deps.graphqlHeld;
   return {
     ...(since === undefined ? {} : { since: since * 60 }),
     mayBegin: async (planned) => {
-      if (!held) return true;
-      const reading = await held(stage.context.account.id);
+      const budget = deps.graphqlUpfront?.(stage.context.account.id);
+      if (!budget) return true;
       const { schedule } = stage;
       // This chunk joins the rotation now: collected again k minutes on.
       const lasts = [...schedule.lastCollected(stage.all), schedule.minute];
@@ -172,15 +183,22 @@ function entryOf(deps: FetchDeps, stage: ZoneStage, chunk: readonly Target[]): C
         everyMinutes: stage.everyMinutes,
       });
       const estimate = Math.max(planned, stage.schedule.entryCost);
-      const share = Math.min(1, stage.all.length / Math.max(1, stage.onBudget.chunks));
-      if (roomToBegin(reading, { estimate, share }, rotation, schedule.minute)) return true;
+      let held = 0;
+      const fits = (reading: BudgetReading) => {
+        held = [...reading.slots.values()].reduce((sum, n) => sum + n, 0);
+        return roomToBegin(reading, estimate, rotation, schedule.minute);
+      };
+      if (await budget.reserve(estimate, fits)) return true;
       deps.logger.info("a chunk's first collection waits for GraphQL budget", {
         accountId: stage.context.account.id,
-        held: [...reading.slots.values()].reduce((sum, n) => sum + n, 0),
+        held,
         estimate,
         rotation: rotation.map((n) => Math.round(n)),
       });
       return false;
+    },
+    began: async () => {
+      await deps.graphqlUpfront?.(stage.context.account.id).release();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { firstCycleLoad } from "../collect/chunk-schedule.ts";
 import { type AccountInfo, discoverAccounts, discoverZones } from "../collect/discovery.ts";
 import type { FetchDeps } from "../collect/fetch-account.ts";
 import { maxZonesPerQuery } from "../collect/limits.ts";
@@ -69,21 +70,34 @@ function withBudgetSharers(
   deps: FetchDeps,
   items: readonly WorkItem[],
   accounts: readonly AccountInfo[],
-  loads: readonly (AccountLoad | undefined)[],
+  loads: readonly (DiscoveredLoad | undefined)[],
 ): WorkItem[] {
   const chunksOf = (item: WorkItem) => {
     const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
     const zones = item.zones ? item.zones[1] - item.zones[0] : (load?.zones ?? 0);
     return load && load.zoneGroups > 0 ? Math.ceil(zones / maxZonesPerQuery) : 0;
   };
-  return items.map((item) => {
-    const sharing = items.filter(
-      (other) => !deps.config.accountBasedRateLimiting || other.accountId === item.accountId,
-    );
-    const chunks = sharing.reduce((sum, other) => sum + chunksOf(other), 0);
+  // The items of an account come in the order its stored schedules were read in.
+  const waitingOf = (item: WorkItem, index: number) => {
+    const load = loads[accounts.findIndex((a) => a.id === item.accountId)];
+    const place = items.slice(0, index).filter((other) => other.accountId === item.accountId).length;
+    return load?.itemsWaiting[place];
+  };
+  const waiting = items.map(waitingOf);
+  return items.map((item, index) => {
+    // An item without a stored schedule may have chunks that never began: then the others are not counted.
+    const sharing = items
+      .map((other, at) => ({ other, at }))
+      .filter(({ other }) => !deps.config.accountBasedRateLimiting || other.accountId === item.accountId);
+    const chunks = sharing.reduce((sum, { other }) => sum + chunksOf(other), 0);
     const accountGroups = deps.groups.some((group) => group.scope === "account");
-    const ownDatasets = accountGroups ? sharing.filter((other) => other.accountStages !== false).length : 0;
-    return { ...item, onBudget: { chunks, accounts: ownDatasets } };
+    const ownDatasets = accountGroups
+      ? sharing.filter(({ other }) => other.accountStages !== false).length
+      : 0;
+    const others = sharing.filter(({ at }) => at !== index).map(({ at }) => waiting[at]);
+    const known = others.every((n) => n !== undefined);
+    const othersWaiting = others.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    return { ...item, onBudget: { chunks, accounts: ownDatasets, ...(known ? { othersWaiting } : {}) } };
   });
 }
 
@@ -103,21 +117,41 @@ function widening(deps: FetchDeps, loads: readonly (AccountLoad | undefined)[]):
   return known.map(() => everyMinutes);
 }
 
+/** An account's load, and how many chunks of each of its items wait to begin (in item order). */
+type DiscoveredLoad = AccountLoad & { itemsWaiting: (number | undefined)[] };
+
 /**
  * How many zones the account has (the cached list the fetchers read too) and what one of
  * its chunks costs, so a large account becomes several work items and a large estate
  * widens; unknown when discovery fails, and the fetcher then tries itself.
  */
-async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<AccountLoad | undefined> {
+async function accountLoad(deps: FetchDeps, account: AccountInfo): Promise<DiscoveredLoad | undefined> {
   const groups = zoneGroupsOf(deps.config, deps.groups, account.id);
   try {
     const zones = (await discoverZones(deps, account, [...new Set(groups.map((g) => g.dataset))])).length;
     const requestSize = packSize(await readCeiling(deps.store, account.id), false);
-    return { zones, zoneGroups: groups.length, requestSize };
+    const itemsWaiting = await waitingChunks(deps, account, zones);
+    const waiting = {
+      chunks: itemsWaiting.reduce((sum, item) => sum + (item.waiting ?? 0), 0),
+      entryCost: Math.max(0, ...itemsWaiting.map((item) => item.entryCost)),
+    };
+    return {
+      zones,
+      zoneGroups: groups.length,
+      requestSize,
+      waiting,
+      itemsWaiting: itemsWaiting.map((i) => i.waiting),
+    };
   } catch (error) {
     deps.logger.warn("zone discovery failed; the account is one work item", { accountId: account.id, error });
     return undefined;
   }
+}
+
+/** Each of the account's items' chunks that wait to begin, from their stored schedules (first-cycle.ts), in item order. */
+async function waitingChunks(deps: FetchDeps, account: AccountInfo, zones: number) {
+  const items = planWorkItems(account, zones, deps.config.zonesPerWorkItem);
+  return Promise.all(items.map((item) => firstCycleLoad(deps.store, account.id, item)));
 }
 
 export const handler = async (event: unknown) => discover(await runtimeFromEnvironment(), event);

@@ -106,6 +106,53 @@ export async function budgetHeld(
 }
 
 /**
+ * Takes `calls` at once, now, if `fits` says the window has room for them (as
+ * `budgetHeld` reads it, before the take): a large piece of work pays up front, so two
+ * fetchers deciding at the same moment cannot both count on the same room. False when it
+ * does not fit, while Cloudflare's block lasts, or when every try lost its race.
+ */
+export async function reserveFromBudget(
+  store: Store,
+  key: BudgetKey,
+  nowMs: number,
+  calls: number,
+  fits: (slots: Map<number, number>) => boolean,
+): Promise<boolean> {
+  const taken = await update(store, key, (state) => {
+    if (nowMs < state.blockedUntil) return { result: false };
+    const slots = live(state, nowMs);
+    const held = new Map(Object.entries(slots).map(([slot, n]) => [Number(slot) * slotMs, n]));
+    if (!fits(held)) return { result: false };
+    const current = String(Math.floor(nowMs / slotMs));
+    return {
+      state: { ...state, slots: { ...slots, [current]: (slots[current] ?? 0) + calls } },
+      result: true,
+    };
+  });
+  return taken === true;
+}
+
+/**
+ * Gives back calls taken up front and not made, to the slot (Unix ms) they were taken in:
+ * never more than that slot holds, so the count stays at or above the calls made.
+ */
+export async function returnToBudget(
+  store: Store,
+  key: BudgetKey,
+  atMs: number,
+  calls: number,
+): Promise<void> {
+  const slot = String(Math.floor(atMs / slotMs));
+  await update(store, key, (state) => {
+    const held = state.slots[slot] ?? 0;
+    if (calls <= 0 || held === 0) return { result: undefined };
+    const left = held - Math.min(held, calls);
+    const { [slot]: _, ...rest } = state.slots;
+    return { state: { ...state, slots: left > 0 ? { ...rest, [slot]: left } : rest }, result: undefined };
+  });
+}
+
+/**
  * Cloudflare said the budget is spent: every fetcher of the token holds off until `untilMs`.
  * Kept at the first try that sticks; should every try lose, the fetchers that raced it
  * are told the same by Cloudflare and record it themselves.

@@ -66,4 +66,30 @@ describe("one budget per token, shared in DynamoDB", () => {
     expect(await b.acquire(300_000)).toBe(true);
     expect(now).toBe(t0 + 300_000);
   });
+
+  it("lets fetchers deciding at the same moment pay up front only what the room holds, and gives back what a piece did not spend", async () => {
+    now = t0;
+    const limit = 30;
+    const used = (reading: { slots: ReadonlyMap<number, number> }) =>
+      [...reading.slots.values()].reduce((sum, n) => sum + n, 0);
+    // Room for two first collections of 10 in a budget of 30 that already holds 5 calls.
+    const first = budgetFor("upfront", limit);
+    for (let i = 0; i < 5; i++) expect(await first.acquire(0)).toBe(true);
+    const deciders = Array.from({ length: 6 }, () => budgetFor("upfront", limit));
+    const fits = (reading: { slots: ReadonlyMap<number, number> }) => used(reading) + 10 <= 25;
+    const paid = await Promise.all(deciders.map((budget) => budget.reserve(10, fits)));
+    expect(paid.filter(Boolean)).toHaveLength(2);
+    expect(await first.usage()).toEqual({ used: 25, limit });
+    // A piece that paid 10 and made 4 calls: its calls come from what it paid, the rest goes back.
+    const payer = deciders[paid.indexOf(true)];
+    if (!payer) throw new Error("one paid");
+    for (let i = 0; i < 4; i++) expect(await payer.acquire(0)).toBe(true);
+    expect(await first.usage()).toEqual({ used: 25, limit });
+    await payer.release();
+    expect(await first.usage()).toEqual({ used: 19, limit });
+    // Nothing is paid while Cloudflare's block lasts.
+    first.block(60);
+    await first.acquire(0);
+    expect(await budgetFor("upfront", limit).reserve(1, () => true)).toBe(false);
+  });
 });

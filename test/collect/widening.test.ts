@@ -22,6 +22,16 @@ describe("widening", () => {
     expect(widenMinutes(Array(10).fill({ ...hundredZones, requestSize: 60 }), budget)).toBe(10);
   });
 
+  it("counts a chunk that waits to begin at a first collection's cost, so the waiting ones begin within about k minutes", () => {
+    // Ten accounts of 100 zones, 40 chunks waiting whose last first collection took 10
+    // requests: 60 steady chunks at 1 and 40 at 10 (460) against 30 a minute.
+    const waiting = { chunks: 4, entryCost: 10 };
+    expect(widenMinutes(Array(10).fill({ ...hundredZones, waiting }), budget)).toBe(16);
+    // A first collection never counts below a steady one, nor more chunks than there are.
+    const cheap = { ...hundredZones, requestSize: 60, waiting: { chunks: 50, entryCost: 1 } };
+    expect(widenMinutes(Array(10).fill(cheap), budget)).toBe(10);
+  });
+
   it("collects an item's n chunks over any k consecutive minutes, the share of each minute within one of n/k", () => {
     for (const k of [1, 3, 7, 16]) {
       for (const n of [1, 4, 10, 23]) {

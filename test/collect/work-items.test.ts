@@ -94,11 +94,13 @@ describe("work items", () => {
     });
     const h = harness;
     const collected: number[] = [];
+    const othersWaiting: (number | undefined)[][] = [];
     for (let run = 0; run < 8; run++) {
       const { accounts: items } = await discover(h.runtime(), {
         scheduledTime: new Date(h.clock.now()).toISOString(),
       });
       expect(new Set(items.map((item) => item.everyMinutes))).toEqual(new Set([2]));
+      othersWaiting.push(items.map((item) => item.onBudget?.othersWaiting));
       const summaries = await Promise.all(items.map((item) => fetchOne(h.runtime(), item)));
       collected.push(summaries.reduce((sum, s) => sum + s.shardsWritten, 0));
       h.clock.advance(60_000);
@@ -106,6 +108,15 @@ describe("work items", () => {
     // The 27 zones (chunks of 10, 10, 5 and 2) in two alternating turns: each zone every 2 minutes.
     // (Which turn comes first follows from the accounts' and items' offsets.)
     expect(collected).toEqual([17, 10, 17, 10, 17, 10, 17, 10]);
+    // What discovery tells each item of the other items' chunks that have not begun: unknown
+    // before any item kept a schedule; after the first minute, the chunk of items [10, 20)
+    // not yet collected (to the three other items); none from then on.
+    const none = [0, 0, 0, 0];
+    expect(othersWaiting).toEqual([
+      [undefined, undefined, undefined, undefined],
+      [1, 0, 1, 1],
+      ...Array(6).fill(none),
+    ]);
     const result = await recount(h.simulator, h.store);
     expect(result.mismatches).toEqual([]);
   }, 300_000);
