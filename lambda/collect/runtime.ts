@@ -84,11 +84,7 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
         stats.graphqlRequests += 1;
       },
     }),
-    graphqlUpfront: (accountId: string) =>
-      budget(
-        config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
-        config.graphqlRequestsPer5Minutes,
-      ),
+    graphqlUpfront: graphqlUpfront(config, budget),
     rest: new CloudflareRestClient({
       ...common,
       limiter: budget("rest", config.restRequestsPer5Minutes),
@@ -97,6 +93,15 @@ export function createRuntime(options: RuntimeOptions): FetchDeps {
       },
     }),
   };
+}
+
+/** The GraphQL budget an account's queries draw from, for a first collection to pay up front (first-cycle.ts). */
+function graphqlUpfront(config: Config, budget: ReturnType<typeof sharedBudgets>) {
+  return (accountId: string) =>
+    budget(
+      config.accountBasedRateLimiting ? `graphql#${accountId}` : "graphql",
+      config.graphqlRequestsPer5Minutes,
+    );
 }
 
 /**
