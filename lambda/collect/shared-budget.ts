@@ -3,7 +3,6 @@ import type { Clock, Sleep } from "../lib/time.ts";
 import {
   type BudgetKey,
   blockBudget,
-  budgetHeld,
   callsInWindow,
   reserveFromBudget,
   returnToBudget,
@@ -66,13 +65,6 @@ export class SharedBudget implements CallBudget {
       await this.#sleep(wait);
       waited += wait;
     }
-  }
-
-  /** The calls the window holds now, by slot, and the limit. */
-  async held(): Promise<BudgetReading> {
-    const nowMs = this.#clock();
-    const slots = await budgetHeld(this.#store, this.#key, this.#limit, nowMs);
-    return { slots, limit: this.#limit, nowMs };
   }
 
   /**

@@ -90,26 +90,11 @@ export async function takeFromBudget(store: Store, key: BudgetKey, limit: number
 }
 
 /**
- * The calls the budget holds now, by 10-second slot (Unix ms of the slot's start → calls);
- * while Cloudflare's block lasts, the whole limit in the current slot. A reading, not a
- * take: a fetcher deciding whether a large piece of work fits.
- */
-export async function budgetHeld(
-  store: Store,
-  key: BudgetKey,
-  limit: number,
-  nowMs: number,
-): Promise<Map<number, number>> {
-  const state = (await read(store, key)) ?? emptyWindow();
-  if (nowMs < state.blockedUntil) return new Map([[Math.floor(nowMs / slotMs) * slotMs, limit]]);
-  return new Map(Object.entries(live(state, nowMs)).map(([slot, calls]) => [Number(slot) * slotMs, calls]));
-}
-
-/**
- * Takes `calls` at once, now, if `fits` says the window has room for them (as
- * `budgetHeld` reads it, before the take): a large piece of work pays up front, so two
- * fetchers deciding at the same moment cannot both count on the same room. False when it
- * does not fit, while Cloudflare's block lasts, or when every try lost its race.
+ * Takes `calls` at once, now, if `fits` says the window has room for them (given the
+ * calls it holds before the take, by 10-second slot: Unix ms of the slot's start → calls):
+ * a large piece of work pays up front, so two fetchers deciding at the same moment cannot
+ * both count on the same room. False when it does not fit, while Cloudflare's block
+ * lasts, or when every try lost its race.
  */
 export async function reserveFromBudget(
   store: Store,
