@@ -60,13 +60,14 @@ export class Collection extends Construct {
       environment: { ...props.environment, METRICS_NAMESPACE: props.metricsNamespace },
       settings,
     });
-    // Exactly what each one's code calls: discovery gets and puts its cached documents; a
-    // fetcher also batch-reads shards, updates the run status and deletes its lease.
+    // Exactly what each one's code calls (test/infra/iam-calls.test.ts records it):
+    // discovery gets and puts its cached documents; a fetcher also queries its zones'
+    // stored slices, updates the run status and deletes its lease and carried-over items.
     table.grant(this.discover.function, "dynamodb:GetItem", "dynamodb:PutItem");
     table.grant(
       this.fetchAccount.function,
       "dynamodb:GetItem",
-      "dynamodb:BatchGetItem",
+      "dynamodb:Query",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",

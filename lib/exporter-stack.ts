@@ -89,11 +89,9 @@ export class ExporterStack extends Stack {
 
   /** The push (REMOTE_WRITE_URL): only the fetcher sends, to the one receiver it is given. */
   private allowPush(settings: ExporterSettings): void {
+    // The pushed self-metrics are read as the endpoint reads them, with the Query a fetcher
+    // has anyway (its cold reads of its zones' slices): the push needs no table action more.
     const fetcher = this.collection.fetchAccount.function;
-    if (settings.exporterConfig.remoteWriteUrl !== "") {
-      // The pushed self-metrics are read as the endpoint reads them: one Query per account.
-      this.storage.table.grant(fetcher, "dynamodb:Query");
-    }
     if (settings.ampWorkspaceArn) {
       // Only to this workspace.
       for (const [name, value] of Object.entries(

@@ -34,6 +34,8 @@ export interface Harness {
     token?: string;
     /** The HTTP client to Cloudflare (a counting one, say); absent: the global fetch. */
     fetch?: typeof fetch;
+    /** The table as this run sees it (a recording one, say); absent: the harness's. */
+    store?: Store;
   }): FetchDeps;
   /** One fetcher run for every account, as the state machine's Map would start them. */
   runAll(overrides?: Parameters<Harness["runtime"]>[0]): Promise<Awaited<ReturnType<typeof fetchAccount>>[]>;
@@ -68,7 +70,7 @@ export async function startHarness(
     const deps = createRuntime({
       config,
       token: overrides.token ?? "sim-token",
-      store,
+      store: overrides.store ?? store,
       clock: () => clock.now(),
       logger: memoryLogger(),
       // Waiting moves the virtual clock: retries and rate-limit waits cost no real time.
