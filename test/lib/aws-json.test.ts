@@ -41,6 +41,14 @@ describe("a signed AWS JSON call", () => {
     ]);
   });
 
+  it("is accepted when it arrives seconds after it was signed (the fake checks the request's own time)", async () => {
+    fake.secrets.set("arn:late", "late-token");
+    const call = awsJsonClient("secretsmanager", { env: fake.env, sleep, clock: () => Date.now() - 5_000 });
+    expect(await call("GetSecretValue", { SecretId: "arn:late" })).toMatchObject({
+      SecretString: "late-token",
+    });
+  });
+
   it("is refused when signed with other keys (the fake checks signatures)", async () => {
     const env = { ...fake.env, AWS_SECRET_ACCESS_KEY: "another-key" };
     const error = await failure(secretsManagerReader({ env, sleep })("arn:token"));
