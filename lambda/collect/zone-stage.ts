@@ -44,7 +44,7 @@ export interface ZoneStage {
   /** GraphQL requests the chunks in rotation took in this run, and how many chunks they were. */
   spent: { requests: number; chunks: number };
   /**
-   * Begun chunks, not due, with zones whose rule names waited and were read in this run:
+   * The zones of begun chunks, not due, whose rule names waited and were read in this run:
    * their rule-labelled groups catch up now instead of at the chunk's next turn.
    */
   named: Target[][];
@@ -82,12 +82,11 @@ export async function prepareZoneStage(
     rest.availability,
   );
   schedule.namesWait(pending);
-  const named = all.filter(
-    (chunk) =>
-      schedule.hasBegun(chunk) &&
-      !chunks.includes(chunk) &&
-      chunk.some((target) => waited.has(target.id) && !pending.has(target.id)),
-  );
+  // Only those zones: the chunk's others' names were not read in this run.
+  const named = all
+    .filter((chunk) => schedule.hasBegun(chunk) && !chunks.includes(chunk))
+    .map((chunk) => chunk.filter((target) => waited.has(target.id) && !pending.has(target.id)))
+    .filter((zonesNamed) => zonesNamed.length > 0);
   const onBudget = scope.onBudget ?? {
     chunks: rest.zoneGroups.length > 0 ? all.length : 0,
     accounts: scope.accountStages !== false && deps.groups.some((group) => group.scope === "account") ? 1 : 0,
