@@ -153,8 +153,7 @@ function positionsByText(keys: readonly string[]) {
       const x = keys[a] as string;
       const y = keys[b] as string;
       if (x < y) return -1;
-      // Not `x > y`: most pairs differ, and an unequal pair is told apart without comparing them again in order.
-      if (x !== y) return 1;
+      if (x > y) return 1;
       seen.equal = true;
       return a - b;
     },

@@ -12,31 +12,25 @@ import { decompress } from "./unpack.ts";
  */
 const batchBytes = 1_100_000;
 
+const misread = "bad full record";
 const open = Buffer.from("[");
 const comma = Buffer.from(",");
 const close = Buffer.from("]");
 
-/** Where each record stands: not decoded yet, decoded and waiting, or handed out. */
-const pending = 0;
-const waiting = 1;
-const handedOut = 2;
-
 /**
  * The full records `data` holds (indexed as it is), each decoded when asked for or with
  * one asked for before it: asking for record i decodes it with the next ones not decoded
- * yet, up to `batchBytes` of text. Readers ask in about the order they are listed; what is
- * held is the records decoded and not asked for yet, about one batch.
+ * yet, up to `batchBytes` of text. Readers ask in about the order they are listed, each
+ * once; what is held is the records decoded and not asked for yet, about one batch.
  */
 export function fullRecordBatches(data: readonly (Uint8Array | undefined)[]): (i: number) => FullRecord {
-  const state = new Uint8Array(data.length);
   const decoded = new Map<number, FullRecord>();
+  const started = new Uint8Array(data.length);
   return (i) => {
-    if (state[i] === handedOut) throw new Error(`full record ${i} was asked for twice`);
-    if (state[i] === pending) decodeBatch(data, i, state, decoded);
+    if (!started[i]) decodeBatch(data, i, started, decoded);
     const record = decoded.get(i);
-    if (!record) throw new Error(`full record ${i} has no data`);
+    if (!record) throw new Error(misread);
     decoded.delete(i);
-    state[i] = handedOut;
     return record;
   };
 }
@@ -44,7 +38,7 @@ export function fullRecordBatches(data: readonly (Uint8Array | undefined)[]): (i
 function decodeBatch(
   data: readonly (Uint8Array | undefined)[],
   from: number,
-  state: Uint8Array,
+  started: Uint8Array,
   into: Map<number, FullRecord>,
 ): void {
   const parts: Buffer[] = [open];
@@ -52,23 +46,20 @@ function decodeBatch(
   let bytes = 0;
   for (let i = from; i < data.length && bytes < batchBytes; i++) {
     const stored = data[i];
-    if (!stored || state[i] !== pending) continue;
+    if (!stored || started[i]) continue;
     const text = decompress(stored);
-    // A record is one JSON object: a text that is not cannot shift its neighbours' places.
-    if (text[0] !== 0x7b || text[text.length - 1] !== 0x7d)
-      throw new Error(`full record ${i} is not a JSON object`);
     if (members.length > 0) parts.push(comma);
     parts.push(text);
     members.push(i);
+    started[i] = 1;
     bytes += text.byteLength;
   }
-  if (members.length === 0) return;
+  // Joined as bytes: a string joined from strings would be flattened into V8's heap again.
   parts.push(close);
-  const values: unknown = JSON.parse(Buffer.concat(parts, bytes + members.length + 1).toString("utf8"));
-  if (!Array.isArray(values) || values.length !== members.length)
-    throw new Error("full records did not decode one value each");
-  members.forEach((i, at) => {
-    into.set(i, checkFullRecord(values[at]));
-    state[i] = waiting;
-  });
+  const joined = Buffer.concat(parts);
+  const values: unknown = JSON.parse(joined.toString());
+  // One value a record: a text holding none (blank) would leave two commas side by side, which
+  // JSON refuses, so a count that matches leaves no record in another's place.
+  if (!Array.isArray(values) || values.length !== members.length) throw new Error(misread);
+  for (const [at, i] of members.entries()) into.set(i, checkFullRecord(values[at]));
 }

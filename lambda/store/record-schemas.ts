@@ -1,13 +1,13 @@
 import * as z from "../lib/zod.ts";
 
 /**
- * The stored records' shapes (format.ts). Their long arrays (a column per series, a delta's
- * entry per changed or new series) are checked by `column`: one zod check of the whole
- * array testing each entry with a plain predicate, rather than `z.array` of a schema per
- * entry. The scrape checks a few hundred thousand entries a cold read, and zod's parse of
- * each (its schema walk, a copied array for every array and tuple) cost more than
- * decompressing them. What each accepts is what the per-entry schema accepted: the same
- * types, integers, ranges and tuple lengths.
+ * The stored records' shapes (format.ts). Their long arrays of numbers (a column per
+ * series, a delta's positions and increments of changed series) are checked by `column`:
+ * one zod check of the whole array testing each entry with a plain predicate, rather than
+ * `z.array` of a schema per entry. A cold scrape of 100 zones checks about half a million
+ * such entries, and zod's parse of each (its schema walk, a copy of every array) cost more
+ * than decompressing them. Each accepts what the per-entry schema accepted: finite numbers,
+ * safe integers, the same ranges. The few tuples a delta holds are parsed by zod as before.
  */
 
 /** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
@@ -18,7 +18,6 @@ export const stateTuple = z.tuple([
   z.union([z.literal(0), z.literal(1)]),
   z.nullable(z.number()),
 ]);
-type StateTuple = z.output<typeof stateTuple>;
 
 const shardHeader = {
   g: z.string(),
@@ -40,21 +39,7 @@ const column = <T>(what: string, is: (item: unknown) => item is T) =>
 /** As `z.number()`: finite. */
 const isNumber = (item: unknown): item is number => typeof item === "number" && Number.isFinite(item);
 /** As `z.number().check(z.int())`: a safe integer. */
-const isInteger = (item: unknown): item is number => Number.isSafeInteger(item);
-const isNumberOrNull = (item: unknown): item is number | null => item === null || isNumber(item);
-const isStateTuple = (item: unknown): item is StateTuple =>
-  Array.isArray(item) &&
-  item.length === 5 &&
-  isNumber(item[0]) &&
-  isNumber(item[1]) &&
-  isNumber(item[2]) &&
-  (item[3] === 0 || item[3] === 1) &&
-  isNumberOrNull(item[4]);
-/** A tuple of two, each entry as its predicate says. */
-const pairOf =
-  <A, B>(first: (item: unknown) => item is A, second: (item: unknown) => item is B) =>
-  (item: unknown): item is [A, B] =>
-    Array.isArray(item) && item.length === 2 && first(item[0]) && second(item[1]);
+const isInteger = Number.isSafeInteger as (item: unknown) => item is number;
 
 /**
  * A full shard in columns, one entry per series in the order of `k`: values, the first and
@@ -68,8 +53,8 @@ export const fullShard = z.object({
   v: column("numbers", isNumber),
   f: column("numbers", isNumber),
   b: column("numbers", isNumber),
-  gauges: column("non-negative integers", (item): item is number => isInteger(item) && item >= 0),
-  l: column("numbers or null", isNumberOrNull),
+  gauges: column("integers", (item): item is number => isInteger(item) && item >= 0),
+  l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
 });
 export const deltaShard = z.object({
   ...shardHeader,
@@ -78,18 +63,13 @@ export const deltaShard = z.object({
   /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
   ix: z.optional(column("integers", isInteger)),
   dv: z.optional(column("numbers", isNumber)),
-  bo: z.optional(column("[integer, number] pairs", pairOf(isInteger, isNumber))),
+  bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
   /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-  lv: z.optional(column("[integer, number or null] pairs", pairOf(isInteger, isNumberOrNull))),
+  lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
   /** Changed series not expressible as an increment: [position, state]. */
-  re: z.optional(column("[integer, state] pairs", pairOf(isInteger, isStateTuple))),
+  re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
   /** New series, appended in this order. */
-  add: z.optional(
-    column(
-      "[key, state] pairs",
-      pairOf((item): item is string => typeof item === "string", isStateTuple),
-    ),
-  ),
+  add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
 });
 
 export const fullRecord = z.object({ shards: z.array(fullShard) });
