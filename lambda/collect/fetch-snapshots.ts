@@ -3,6 +3,7 @@ import { seriesKey } from "../catalogue/series-key.ts";
 import type { SnapshotGroup, SnapshotSample } from "../catalogue/snapshot-group.ts";
 import { stopsTheRun } from "../cloudflare/errors.ts";
 import { floorMinute } from "../lib/time.ts";
+import { readRuleNamesWait } from "../store/rule-names-wait.ts";
 import {
   readShards,
   type SeriesState,
@@ -12,6 +13,13 @@ import {
 } from "../store/shards.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
 import { addCounts, describe, type FetchDeps, noCounts, type PhaseResult } from "./run-types.ts";
+
+/** Whether firewall rule names wait for the REST budget somewhere: snapshots wait for them (rule-names-wait.ts). */
+async function namesGoFirst(deps: FetchDeps, account: AccountInfo): Promise<boolean> {
+  if ((await readRuleNamesWait(deps.store)) <= deps.clock()) return false;
+  deps.logger.info("snapshots wait: firewall rule names are read first", { accountId: account.id });
+  return true;
+}
 
 /**
  * Refreshes each zone's REST snapshots (certificates, load-balancer weights) and the
@@ -52,6 +60,24 @@ export async function collectSnapshots(
   let counts = noCounts();
   if (deps.snapshots.length === 0) return { counts };
   const now = floorMinute(deps.clock() / 1000);
+  const due = await dueSnapshots(deps, account, zones, now);
+  if (due.length === 0 || (await namesGoFirst(deps, account))) return { counts };
+  for (const { group, target, previous } of due) {
+    try {
+      const written = await takeSnapshot(deps, account.id, group.name, target, previous, now);
+      counts = addCounts(counts, { ...written, shardsWritten: 1 });
+    } catch (error) {
+      // Another run took this snapshot first: nothing is lost.
+      if (error instanceof ShardConflictError) continue;
+      if (stopsTheRun(error)) return { counts, stop: error };
+      counts = addCounts(counts, { errors: [describe(group.name, error, target.label.value)] });
+    }
+  }
+  return { counts };
+}
+
+/** The snapshots older than the refresh interval (or never taken), with the shard each replaces. */
+async function dueSnapshots(deps: FetchDeps, account: AccountInfo, zones: readonly ZoneInfo[], now: number) {
   const work = deps.snapshots.map((group) => ({ group, targets: targetsOf(group, deps, account, zones) }));
   const stored = await readShards(
     deps.store,
@@ -60,22 +86,13 @@ export async function collectSnapshots(
       targets.map((target) => ({ group: group.name, scopeId: target.id, index: 0 })),
     ),
   );
-  for (const { group, targets } of work) {
-    for (const target of targets) {
+  return work.flatMap(({ group, targets }) =>
+    targets.flatMap((target) => {
       const previous = stored.find((s) => s.group === group.name && s.scopeId === target.id);
-      if (previous && now - previous.cursor < deps.config.snapshotRefreshSeconds) continue;
-      try {
-        const written = await takeSnapshot(deps, account.id, group.name, target, previous, now);
-        counts = addCounts(counts, { ...written, shardsWritten: 1 });
-      } catch (error) {
-        // Another run took this snapshot first: nothing is lost.
-        if (error instanceof ShardConflictError) continue;
-        if (stopsTheRun(error)) return { counts, stop: error };
-        counts = addCounts(counts, { errors: [describe(group.name, error, target.label.value)] });
-      }
-    }
-  }
-  return { counts };
+      const fresh = previous && now - previous.cursor < deps.config.snapshotRefreshSeconds;
+      return fresh ? [] : [{ group, target, previous }];
+    }),
+  );
 }
 
 async function takeSnapshot(

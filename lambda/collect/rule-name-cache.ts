@@ -1,6 +1,7 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import * as z from "../lib/zod.ts";
+import { noteRuleNamesWait } from "../store/rule-names-wait.ts";
 import { keys } from "../store/table.ts";
 import { type AccountInfo, cached, type DiscoveryDeps, type ZoneInfo } from "./discovery.ts";
 import { fetchRuleNames } from "./rule-names.ts";
@@ -18,6 +19,8 @@ export interface RuleNames {
   /** Zones whose names were never read and could not be for now (the REST budget). */
   pending: Set<string>;
 }
+
+const namesWaitNoteMs = 120_000;
 
 export async function loadRuleNames(
   deps: DiscoveryDeps,
@@ -73,6 +76,9 @@ export async function loadRuleNames(
       accountId: account.id,
       zones: pending.size,
     });
+    // Asked for again next minute: snapshots wait until then, and a minute more for the runs
+    // of that minute whose snapshots come before another item's names (rule-names-wait.ts).
+    await noteRuleNamesWait(deps.store, deps.clock() + namesWaitNoteMs);
   }
   return { names: out, pending };
 }

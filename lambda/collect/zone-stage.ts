@@ -146,6 +146,13 @@ export async function collectZones(
   if (notBegun.length === 0) return { counts };
   await stage.schedule.keep();
   for (const [index, chunk] of notBegun.entries()) {
+    // A chunk begins with its zones' rule names read: begun without them, its rule-labelled
+    // groups would wait at the start until the chunk's next turn, k minutes on. It waits
+    // whole instead, counted from now all the same, and its names are asked for again next minute.
+    if (waitsForNames(stage.context, chunk, groups)) {
+      stage.schedule.waits(chunk);
+      continue;
+    }
     const before = deps.stats.graphqlRequests;
     const entry = entryOf(deps, stage, chunk);
     const result = await collectChunk(deps, stage.context, chunk, groups, entry);
@@ -159,6 +166,11 @@ export async function collectZones(
     stage.schedule.began(chunk, deps.stats.graphqlRequests - before);
   }
   return { counts };
+}
+
+/** Whether a group of the chunk waits for a zone's rule names (not read yet: the REST budget). */
+function waitsForNames(context: ChunkContext, chunk: readonly Target[], groups: readonly AnyQueryGroup[]) {
+  return chunk.some((target) => groups.some((group) => context.isWaiting?.(group, target)));
 }
 
 /**

@@ -56,6 +56,8 @@ export const keys = {
   discovery: "DISCOVERY",
   accounts: "ACCOUNTS",
   graphqlBlock: "GRAPHQL_BLOCK",
+  /** Until when firewall rule names wait for REST budget somewhere (rule-names-wait.ts). */
+  ruleNamesWait: "RULE_NAMES_WAIT",
 } as const;
 
 /** The account list's key: named accounts (CF_ACCOUNTS) are cached apart from the full list. */
