@@ -66,6 +66,8 @@ interface Stored {
   last: Record<string, number>;
   since: Record<string, number>;
   entryCost: number;
+  /** Zones whose firewall rule names wait for REST budget: asked for again every minute. */
+  namesWait?: string[];
 }
 
 const nothingNoted = (): Stored => ({ last: {}, since: {}, entryCost: 0 });
@@ -76,6 +78,7 @@ const scheduleSchema: z.ZodMiniType<Stored> = z.union([
     last: noted,
     since: noted,
     entryCost: z.number().check(z.int(), z.nonnegative()),
+    namesWait: z.optional(z.array(z.string())),
   }),
   z.pipe(
     noted,
@@ -113,6 +116,7 @@ export class ChunkSchedule {
   /** Read from DynamoDB (always when widened; unwidened, once a chunk has to wait to begin). */
   #kept: boolean;
   #changed = false;
+  #namesNoted = false;
 
   private constructor(
     store: Store,
@@ -151,11 +155,15 @@ export class ChunkSchedule {
       scheduleSchema,
     );
     const stored = read?.value ?? nothingNoted();
-    this.#stored = {
+    const merged: Stored = {
       last: { ...stored.last, ...this.#stored.last },
       since: { ...stored.since, ...this.#stored.since },
       entryCost: this.#stored.entryCost || stored.entryCost,
     };
+    // What this run found of the names, when it asked, over what was stored.
+    const namesWait = this.#namesNoted ? this.#stored.namesWait : stored.namesWait;
+    if (namesWait) merged.namesWait = namesWait;
+    this.#stored = merged;
     this.#kept = true;
   }
 
@@ -191,6 +199,26 @@ export class ChunkSchedule {
   /** When each of `chunks` collected in turn was last collected (noted before, or in this run). */
   lastCollected(chunks: readonly Target[][]): number[] {
     return chunks.flatMap((chunk) => this.#stored.last[chunkKey(chunk)] ?? []);
+  }
+
+  /** Zones whose rule names waited for REST budget when last asked for (kept schedules only). */
+  get namesWaiting(): ReadonlySet<string> {
+    return new Set(this.#stored.namesWait ?? []);
+  }
+
+  /** The zones whose rule names wait now: asked for again next minute, due or not. */
+  namesWait(zoneIds: ReadonlySet<string>): void {
+    const before = this.#stored.namesWait ?? [];
+    if (before.length === zoneIds.size && before.every((id) => zoneIds.has(id))) return;
+    this.#namesNoted = true;
+    if (zoneIds.size === 0) delete this.#stored.namesWait;
+    else this.#stored.namesWait = [...zoneIds];
+    this.#changed = true;
+  }
+
+  /** Whether the chunk has been collected in turn (it has begun). */
+  hasBegun(chunk: readonly Target[]): boolean {
+    return this.#stored.last[chunkKey(chunk)] !== undefined;
   }
 
   /** The minute of this run (epoch minutes). */

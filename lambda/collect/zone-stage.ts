@@ -43,6 +43,11 @@ export interface ZoneStage {
   zoneGroups: number;
   /** GraphQL requests the chunks in rotation took in this run, and how many chunks they were. */
   spent: { requests: number; chunks: number };
+  /**
+   * Begun chunks, not due, with zones whose rule names waited and were read in this run:
+   * their rule-labelled groups catch up now instead of at the chunk's next turn.
+   */
+  named: Target[][];
 }
 
 export async function prepareZoneStage(
@@ -64,12 +69,24 @@ export async function prepareZoneStage(
   const all = chunksOf(targets);
   const chunks = schedule.due(all, scope, account.id);
   const due = new Set(chunks.flat().map((target) => target.id));
-  const context = await chunkContext(
+  // Names that waited for REST budget are asked for again every minute, due or not, first.
+  const waited = schedule.namesWaiting;
+  const { context, pending } = await chunkContext(
     deps,
     account,
     rest.zoneGroups,
-    zones.filter((zone) => due.has(zone.id)),
+    [
+      ...zones.filter((zone) => waited.has(zone.id)),
+      ...zones.filter((z) => due.has(z.id) && !waited.has(z.id)),
+    ],
     rest.availability,
+  );
+  schedule.namesWait(pending);
+  const named = all.filter(
+    (chunk) =>
+      schedule.hasBegun(chunk) &&
+      !chunks.includes(chunk) &&
+      chunk.some((target) => waited.has(target.id) && !pending.has(target.id)),
   );
   const onBudget = scope.onBudget ?? {
     chunks: rest.zoneGroups.length > 0 ? all.length : 0,
@@ -84,6 +101,7 @@ export async function prepareZoneStage(
     everyMinutes: scope.everyMinutes ?? 1,
     zoneGroups: rest.zoneGroups.length,
     spent: { requests: 0, chunks: 0 },
+    named,
   };
 }
 
@@ -94,11 +112,11 @@ async function chunkContext(
   zoneGroups: readonly AnyQueryGroup[],
   zones: readonly ZoneInfo[],
   availability: Availability,
-): Promise<ChunkContext> {
+): Promise<{ context: ChunkContext; pending: ReadonlySet<string> }> {
   const log = deps.logger.child({ accountId: account.id });
   const ruleNames = await loadRuleNames(deps, account, zoneGroups, zones);
   const policy = { excludeHost: deps.config.excludeHost, httpStatusGroup: deps.config.httpStatusGroup };
-  return {
+  const context: ChunkContext = {
     account,
     isUnavailable: (group, target) => availability.isUnavailable(group.name, target.id),
     // A zone whose rule names wait for REST budget: its rule-labelled groups wait with them,
@@ -115,6 +133,7 @@ async function chunkContext(
     },
     policyFor: (target) => ({ ...policy, ruleNames: ruleNames.names.get(target.id) ?? {} }),
   };
+  return { context, pending: ruleNames.pending };
 }
 
 /**
@@ -143,16 +162,12 @@ export async function collectZones(
     stage.spent.requests += deps.stats.graphqlRequests - before;
     stage.spent.chunks += 1;
   }
+  const caughtUp = await catchUpNamed(deps, stage, groups);
+  counts = addCounts(counts, caughtUp.counts);
+  if (caughtUp.stop !== undefined) return { counts, stop: caughtUp.stop };
   if (notBegun.length === 0) return { counts };
   await stage.schedule.keep();
   for (const [index, chunk] of notBegun.entries()) {
-    // A chunk begins with its zones' rule names read: begun without them, its rule-labelled
-    // groups would wait at the start until the chunk's next turn, k minutes on. It waits
-    // whole instead, counted from now all the same, and its names are asked for again next minute.
-    if (waitsForNames(stage.context, chunk, groups)) {
-      stage.schedule.waits(chunk);
-      continue;
-    }
     const before = deps.stats.graphqlRequests;
     const entry = entryOf(deps, stage, chunk);
     const result = await collectChunk(deps, stage.context, chunk, groups, entry);
@@ -168,9 +183,24 @@ export async function collectZones(
   return { counts };
 }
 
-/** Whether a group of the chunk waits for a zone's rule names (not read yet: the REST budget). */
-function waitsForNames(context: ChunkContext, chunk: readonly Target[], groups: readonly AnyQueryGroup[]) {
-  return chunk.some((target) => groups.some((group) => context.isWaiting?.(group, target)));
+/**
+ * The rule-labelled groups of begun chunks whose zones' names were read in this run after
+ * waiting: they catch up from the zones' start now, the chunk's turn left as it was.
+ */
+async function catchUpNamed(
+  deps: FetchDeps,
+  stage: ZoneStage,
+  groups: readonly AnyQueryGroup[],
+): Promise<PhaseResult> {
+  const labelled = groups.filter((group) => group.usesRuleNames);
+  let counts = noCounts();
+  if (labelled.length === 0) return { counts };
+  for (const chunk of stage.named) {
+    const result = await collectChunk(deps, stage.context, chunk, labelled);
+    counts = addCounts(counts, result.counts);
+    if (result.stop !== undefined) return { counts, stop: result.stop };
+  }
+  return { counts };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { firewallEvents } from "../../lambda/catalogue/groups/firewall-events.ts";
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
 import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
 import { type FetchDeps, fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import { floorMinute } from "../../lambda/lib/time.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { type Harness, startHarness } from "./harness.ts";
 import { recount } from "./recount.ts";
@@ -9,8 +11,7 @@ import { recount } from "./recount.ts";
 /**
  * A large estate's first cycle spends the REST budget before every zone's firewall rule
  * names are read. Counting those zones' rules by ID now and by name later would split each
- * rule's series in two; the zones' chunks wait to begin until their names are read, and
- * count from the first run's start all the same.
+ * rule's series in two; the zones' rule-labelled groups wait for their names instead.
  */
 const minutes = (n: number) => n * 60_000;
 
@@ -54,8 +55,10 @@ describe("firewall rule names out of REST budget", () => {
     };
     // The first run's start: 12:00:30 less the 5-minute delay, cut to the minute, less the hour's lookback.
     const firstStart = Date.UTC(2026, 10, 20, 10, 55) / 1000;
-    // No zone's firewall events were counted without names: their chunks wait to begin, whole.
-    expect(await firewallShards()).toEqual([]);
+    // No zone's firewall events were counted without names: their shards wait at the start, empty.
+    expect(
+      (await firewallShards()).map((s) => ({ start: s.start, cursor: s.cursor, series: s.series })),
+    ).toEqual(Array(4).fill({ start: firstStart, cursor: firstStart, series: {} }));
     for (let run = 0; run < 3; run++) {
       harness.clock.advance(minutes(5));
       await harness.runAll({ groups });
@@ -75,5 +78,48 @@ describe("firewall rule names out of REST budget", () => {
     );
     // Labelled by ID in the first run and by name after, 728 series differed from the recount.
     expect((await recount(harness.simulator, harness.store, undefined, groups)).mismatches).toEqual([]);
+  });
+
+  it("under widening, asks for waiting names every minute and catches their groups up at once, not at the chunk's next turn", async () => {
+    harness = await startHarness();
+    const h = harness;
+    const groups = [httpRequests1m, firewallEvents];
+    const widened = { everyMinutes: 5 };
+    const shardsOf = async (group: string) => {
+      const shards = [];
+      for (const account of h.simulator.world.accounts)
+        shards.push(...(await readAccountShards(h.store, account.id)).filter((s) => s.group === group));
+      return shards;
+    };
+    const runMinute = (outOfBudget: boolean) =>
+      Promise.all(
+        h.simulator.world.accounts.map((account) => {
+          const deps = h.runtime({ groups });
+          const run = outOfBudget ? rulesetsOutOfBudget(deps) : deps;
+          return fetchAccount(run, { id: account.id, name: account.name }, widened);
+        }),
+      );
+    // Each account's one chunk begins in its turn (one minute in five), its names out of budget.
+    let ran = 0;
+    while ((await shardsOf(httpRequests1m.name)).length < 4 && ran < 10) {
+      await runMinute(true);
+      h.clock.advance(minutes(1));
+      ran += 1;
+    }
+    // Both chunks (four zones with the datasets) had begun by the third minute.
+    expect(ran).toBe(3);
+    const begun = await shardsOf(httpRequests1m.name);
+    expect(begun.length).toBe(4);
+    const waiting = await shardsOf(firewallEvents.name);
+    expect(waiting.every((s) => s.cursor === s.start)).toBe(true);
+    expect(waiting.length).toBe(4);
+    // The next minute the chunks are not due, and the names can be read: the firewall
+    // groups catch up to the countable end now; the chunks' own turn does not move.
+    await runMinute(false);
+    // The countable end: now less the 5-minute settling delay, cut to the minute.
+    const end = floorMinute(h.clock.now() / 1000 - 300);
+    expect((await shardsOf(firewallEvents.name)).map((s) => s.cursor)).toEqual(Array(4).fill(end));
+    expect((await shardsOf(httpRequests1m.name)).map((s) => s.cursor)).toEqual(begun.map((s) => s.cursor));
+    expect((await recount(h.simulator, h.store, undefined, groups)).mismatches).toEqual([]);
   });
 });
