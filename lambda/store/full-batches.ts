@@ -57,9 +57,11 @@ function decodeBatch(
   // Joined as bytes: a string joined from strings would be flattened into V8's heap again.
   parts.push(close);
   const joined = Buffer.concat(parts);
-  const values: unknown = JSON.parse(joined.toString());
-  // One value a record: a text holding none (blank) would leave two commas side by side, which
-  // JSON refuses, so a count that matches leaves no record in another's place.
-  if (!Array.isArray(values) || values.length !== members.length) throw new Error(misread);
+  // An array (its brackets are these: a record closing it early leaves text after it, which
+  // JSON refuses). One value a record: a text holding none (blank) would leave two commas
+  // side by side, which JSON refuses too, so a count that matches leaves no record in
+  // another's place.
+  const values = JSON.parse(joined.toString()) as unknown[];
+  if (values.length !== members.length) throw new Error(misread);
   for (const [at, i] of members.entries()) into.set(i, checkFullRecord(values[at]));
 }
