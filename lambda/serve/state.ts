@@ -2,6 +2,8 @@ import { type AccountInfo, accountInfoSchema, type ZoneInfo, zoneInfoSchema } fr
 import type { Config } from "../config/config.ts";
 import * as z from "../lib/zod.ts";
 import { decodeSliceColumnMap, type ShardColumns } from "../store/columns.ts";
+import type { FullRecord } from "../store/format.ts";
+import { fullRecordBatches } from "../store/full-batches.ts";
 import { type GraphqlBlock, readGraphqlBlocks } from "../store/graphql-blocks.ts";
 import { documentText, readDocument } from "../store/items.ts";
 import { decodeJournal, type JournalBody, pushKey } from "../store/push-journal.ts";
@@ -86,8 +88,9 @@ export interface ReadHooks {
 /**
  * One account's items, read page by page: every item but the deltas in two Queries (the
  * keys either side of them), then the deltas after each slice's full record (one Query
- * each, store/slice-reads.ts), each slice decoded into columns as soon as they come. What
- * is held is the columns and the compressed full records, never every item of the account;
+ * each, store/slice-reads.ts), each slice decoded into columns as soon as they come (its
+ * full record with the next few: store/full-batches.ts). What is held is the columns, the
+ * compressed full records and a batch of decoded ones, never every item of the account;
  * the stale deltas of each slice's ring are not read.
  */
 export async function readAccount(
@@ -110,20 +113,21 @@ export async function readAccount(
         }
       }
   const decoded: Map<string, ShardColumns>[] = [];
-  const take = (items: SliceItems) => {
-    const shards = decodeSliceColumnMap(items);
+  const take = (items: SliceItems, record?: FullRecord) => {
+    const shards = decodeSliceColumnMap(items, record);
     hooks.slice?.(items, shards);
     return shards;
   };
   const hints: ChainHints = new Map();
+  const held = fulls.map((full) => groupSliceItems([full])[0]);
+  const fullRecord = fullRecordBatches(held.map((slice) => slice?.full?.data));
   await eachInTurn(fulls.length, concurrentReads, async (i) => {
-    const full = fulls[i] as Record<string, unknown>;
-    const [held] = groupSliceItems([full]);
-    if (!held?.full) return;
-    const { scopeId, index } = held;
-    const chain = await readChainAfter(store, account.id, { scopeId, index, seq: held.full.seq }, { hints });
-    const [items] = groupSliceItems([full, ...chain]);
-    if (items) decoded[i] = take(items);
+    const slice = held[i];
+    if (!slice?.full) return;
+    const { scopeId, index } = slice;
+    const chain = await readChainAfter(store, account.id, { scopeId, index, seq: slice.full.seq }, { hints });
+    const [items] = groupSliceItems([fulls[i] as Record<string, unknown>, ...chain]);
+    if (items) decoded[i] = take(items, fullRecord(i));
   });
   // Slices in an earlier format (until their first write carries them over), after the others.
   const current = new Set(fulls.map((full) => String(full.sk).slice(keys.fullPrefix.length)));

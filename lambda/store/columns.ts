@@ -1,4 +1,4 @@
-import { type DeltaShard, readDeltaRecord, readFullRecord, shardOf } from "./format.ts";
+import { type DeltaShard, type FullRecord, readDeltaRecord, readFullRecord, shardOf } from "./format.ts";
 import { decodeLegacy, type Shard } from "./shard.ts";
 import type { SliceItems } from "./slice-items.ts";
 
@@ -24,18 +24,17 @@ export function decodeSliceColumns(items: SliceItems): ShardColumns[] {
   return [...decodeSliceColumnMap(items).values()];
 }
 
-/** The slice's shards in columns by group, in the order decodeSliceColumns gives them. */
-export function decodeSliceColumnMap({
-  scopeId,
-  index,
-  full,
-  deltas,
-  carriedOver,
-  legacy,
-}: SliceItems): Map<string, ShardColumns> {
+/**
+ * The slice's shards in columns by group, in the order decodeSliceColumns gives them.
+ * `record`: its full record, when the caller decoded it already (full-batches.ts).
+ */
+export function decodeSliceColumnMap(
+  { scopeId, index, full, deltas, carriedOver, legacy }: SliceItems,
+  record?: FullRecord,
+): Map<string, ShardColumns> {
   const shards = new Map<string, ShardColumns>();
   if (full) {
-    for (const raw of readFullRecord(full.data).shards) {
+    for (const raw of (record ?? readFullRecord(full.data)).shards) {
       const { k, v, f, b, l, c } = raw;
       if (v.length !== k.length || f.length !== k.length || b.length !== k.length || l.length !== k.length)
         throw new Error(`state of ${scopeId}/${raw.g}: columns of unequal length`);

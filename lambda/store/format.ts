@@ -1,6 +1,14 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
-import * as z from "../lib/zod.ts";
+import { brotliCompressSync, constants } from "node:zlib";
+import type * as z from "../lib/zod.ts";
+import {
+  deltaRecord,
+  type deltaShard,
+  fullRecord,
+  type fullShard,
+  type stateTuple,
+} from "./record-schemas.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
+import { unpack } from "./unpack.ts";
 
 /**
  * The stored form of a slice: every group's shard with one index, for one zone (or
@@ -29,68 +37,6 @@ export function checkFormat(sk: string, format: unknown): KnownFormat {
   );
 }
 
-/** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
-const stateTuple = z.tuple([
-  z.number(),
-  z.number(),
-  z.number(),
-  z.union([z.literal(0), z.literal(1)]),
-  z.nullable(z.number()),
-]);
-
-const shardHeader = {
-  g: z.string(),
-  c: z.number(),
-  s: z.optional(z.number()),
-  lm: z.optional(z.number()),
-  dr: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
-  lb: z.optional(z.string()),
-};
-
-/**
- * A column checked where it lies: `z.array` would copy every column of every record read
- * (the scrape reads a few hundred thousand series a minute). What it accepts is the same.
- */
-const column = <T>(what: string, is: (item: unknown) => item is T) =>
-  z.custom<T[]>((value) => Array.isArray(value) && value.every(is), {
-    message: `expected an array of ${what}`,
-  });
-const isNumber = (item: unknown): item is number => typeof item === "number" && Number.isFinite(item);
-
-/**
- * A full shard in columns, one entry per series in the order of `k`: values, the first and
- * last minute as seconds before the cursor (short numbers that repeat), the positions of
- * gauges (gaps from the previous one), and counters' last-bucket values (null: none). Columns
- * compress better than per-series tuples and read without an array per series.
- */
-const fullShard = z.object({
-  ...shardHeader,
-  k: column("strings", (item): item is string => typeof item === "string"),
-  v: column("numbers", isNumber),
-  f: column("numbers", isNumber),
-  b: column("numbers", isNumber),
-  gauges: z.array(z.number().check(z.int(), z.nonnegative())),
-  l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
-});
-const deltaShard = z.object({
-  ...shardHeader,
-  /** Positions (in the previous order) of series that left: gaps from the previous one. */
-  del: z.optional(z.array(z.number().check(z.int()))),
-  /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
-  ix: z.optional(z.array(z.number().check(z.int()))),
-  dv: z.optional(z.array(z.number())),
-  bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
-  /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-  lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
-  /** Changed series not expressible as an increment: [position, state]. */
-  re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
-  /** New series, appended in this order. */
-  add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
-});
-
-const fullRecord = z.object({ shards: z.array(fullShard) });
-const deltaRecord = z.object({ shards: z.array(deltaShard) });
-
 type Tuple = z.output<typeof stateTuple>;
 const toTuple = (s: SeriesState): Tuple => [s.v, s.f, s.b, s.t === "g" ? 1 : 0, s.l ?? null];
 const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => ({
@@ -114,9 +60,10 @@ const pack = (value: unknown) => {
     params: { ...brotliParams, [constants.BROTLI_PARAM_SIZE_HINT]: json.byteLength },
   });
 };
-const unpack = (data: Uint8Array) => JSON.parse(brotliDecompressSync(data).toString("utf8")) as unknown;
 /** A stored record, decompressed and checked: every reader of a slice starts here. */
-export const readFullRecord = (data: Uint8Array) => fullRecord.parse(unpack(data));
+export const readFullRecord = (data: Uint8Array) => checkFullRecord(unpack(data));
+export const checkFullRecord = (value: unknown) => fullRecord.parse(value);
+export type FullRecord = z.output<typeof fullRecord>;
 export const readDeltaRecord = (data: Uint8Array) => deltaRecord.parse(unpack(data));
 export type DeltaShard = z.output<typeof deltaShard>;
 
