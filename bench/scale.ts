@@ -50,18 +50,35 @@ const queryCeiling = 60;
 /** Peak requests a minute of every zone: an estate of small sites (SCALE_ZONE_RPM to change). */
 const zoneRequestsPerMinute = Number(process.env.SCALE_ZONE_RPM ?? 100);
 
-/** Counts DynamoDB write units as dynalite reports them. */
-function countingStore(store: Store, counted: { units: number }): Store {
+/** Counts DynamoDB write units as dynalite reports them, in all and by kind of item. */
+function countingStore(store: Store, counted: { units: number; byKind: Map<string, number> }): Store {
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
     const isWrite = /^(Put|Update|Delete)Command$/.test(command.constructor.name);
     if (isWrite) command.input.ReturnConsumedCapacity = "TOTAL";
     const response = (await store.client.send(command as never)) as {
       ConsumedCapacity?: { CapacityUnits?: number };
     };
-    if (isWrite) counted.units += response.ConsumedCapacity?.CapacityUnits ?? 0;
+    if (isWrite) {
+      const units = response.ConsumedCapacity?.CapacityUnits ?? 0;
+      counted.units += units;
+      const kind = itemKind(command.input);
+      counted.byKind.set(kind, (counted.byKind.get(kind) ?? 0) + units);
+    }
     return response;
   };
   return { ...store, client: { send } as unknown as DynamoDBDocumentClient };
+}
+
+/** An item's kind: its keys without the ids in them (`ACCOUNT/SERIES#3#D`, `BUDGET/rest`). */
+function itemKind(input: Record<string, unknown>): string {
+  const key = (input.Item ?? input.Key ?? {}) as { pk?: unknown; sk?: unknown };
+  const pk = String(key.pk ?? "").split("#")[0];
+  const sk = String(key.sk ?? "")
+    .split("#")
+    .filter((part) => !/^[0-9a-f]{16,}$|^\d+$/.test(part))
+    .slice(0, 3)
+    .join("#");
+  return `${pk}/${sk}`;
 }
 
 export async function runScale(accounts: number, zonesPerAccount: number, minutes: number) {
@@ -76,7 +93,7 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
   const dynamo = await startDynalite();
   const base = createStore("scale", { endpoint: dynamo.endpoint });
   await createTable(base);
-  const counted = { units: 0 };
+  const counted = { units: 0, byKind: new Map<string, number>() };
   const store = countingStore(base, counted);
   const calls = { graphql: [] as number[], rest: [] as number[] };
   const countingFetch: typeof fetch = (input, init) => {
@@ -156,7 +173,11 @@ export async function runScale(accounts: number, zonesPerAccount: number, minute
     }
     const result = await recount(simulator, base);
     const notCounted = await zonesNotCounted(base, simulator);
-    if (process.env.SCALE_DEBUG) console.error(result.mismatches.join("\n"));
+    if (process.env.SCALE_DEBUG) {
+      console.error(result.mismatches.join("\n"));
+      const byKind = [...counted.byKind].sort((a, b) => b[1] - a[1]).map(([k, u]) => [k, Math.round(u)]);
+      console.error(`write units by kind of item: ${JSON.stringify(byKind)}`);
+    }
     const firstMinuteEnd = start / 1000 + 60;
     return {
       accounts,
