@@ -3,9 +3,9 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { keys, type Store } from "./table.ts";
 
 /**
- * Firewall rule names go before snapshots on the token's REST budget: a zone chunk begins
- * only with its zones' names read (counting waits for them), while a snapshot taken late
- * only keeps its last a while longer. A run that finds names waiting for the budget notes
+ * Firewall rule names go before snapshots on the token's REST budget: a zone's
+ * rule-labelled groups wait at its start until its names are read (their counting waits
+ * for them), while a snapshot taken late only keeps its last a while longer. A run that finds names waiting for the budget notes
  * until when; every fetcher's snapshots wait while the note holds.
  */
 const noteKey = { pk: keys.discovery, sk: keys.ruleNamesWait };

@@ -1,28 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { firewallEvents } from "../../lambda/catalogue/groups/firewall-events.ts";
 import { snapshotGroups } from "../../lambda/catalogue/snapshots/index.ts";
-import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
-import { type FetchDeps, fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
 import { readRuleNamesWait } from "../../lambda/store/rule-names-wait.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { type Harness, start, startHarness } from "./harness.ts";
+import { rulesetsOutOfBudget } from "./rest-helpers.ts";
 
 /**
- * Firewall rule names go before snapshots on the REST budget: a chunk begins only with its
- * zones' names, while a snapshot taken late only keeps its last. A run that finds names
+ * Firewall rule names go before snapshots on the REST budget: a zone's rule-labelled
+ * groups count only once its names are read, while a snapshot taken late only keeps its last. A run that finds names
  * waiting for the budget notes it for two minutes, and every fetcher's snapshots wait
  * while the note holds.
  */
-function rulesetsOutOfBudget(deps: FetchDeps): FetchDeps {
-  const list = deps.rest.list.bind(deps.rest);
-  deps.rest.list = async (path, schema, query) => {
-    if (path.includes("/rulesets")) {
-      throw new CloudflareApiError("rateLimited", `${path}: this run's request budget is spent`);
-    }
-    return list(path, schema, query);
-  };
-  return deps;
-}
 
 describe("rule names before snapshots", () => {
   let harness: Harness;

@@ -1,7 +1,9 @@
 import { seriesKey } from "../../lambda/catalogue/series-key.ts";
 import type { SnapshotSample } from "../../lambda/catalogue/snapshot-group.ts";
+import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
 import { RateLimiter } from "../../lambda/cloudflare/rate-limiter.ts";
 import { CloudflareRestClient } from "../../lambda/cloudflare/rest-client.ts";
+import type { FetchDeps } from "../../lambda/collect/fetch-account.ts";
 import type { Simulator } from "../../local/simulator/server.ts";
 
 export interface RecordingRestClient {
@@ -50,4 +52,16 @@ export function bySeries(samples: readonly SnapshotSample[]): SnapshotSample[] {
 export function unixSeconds(iso: string | undefined): number {
   if (iso === undefined) throw new Error("no time");
   return Date.parse(iso) / 1000;
+}
+
+/** The run's own REST limiter refusing the rulesets (of one zone, or all), as when the budget is spent. */
+export function rulesetsOutOfBudget(deps: FetchDeps, zoneId?: string): FetchDeps {
+  const list = deps.rest.list.bind(deps.rest);
+  deps.rest.list = async (path, schema, query) => {
+    if (path.includes(zoneId === undefined ? "/rulesets" : `/zones/${zoneId}/rulesets`)) {
+      throw new CloudflareApiError("rateLimited", `${path}: this run's request budget is spent`);
+    }
+    return list(path, schema, query);
+  };
+  return deps;
 }

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { firewallEvents } from "../../lambda/catalogue/groups/firewall-events.ts";
 import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
-import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
-import { type FetchDeps, fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import { fetchAccount } from "../../lambda/collect/fetch-account.ts";
 import { floorMinute } from "../../lambda/lib/time.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import { type Harness, startHarness } from "./harness.ts";
 import { recount } from "./recount.ts";
+import { rulesetsOutOfBudget } from "./rest-helpers.ts";
 
 /**
  * A large estate's first cycle spends the REST budget before every zone's firewall rule
@@ -14,18 +14,6 @@ import { recount } from "./recount.ts";
  * rule's series in two; the zones' rule-labelled groups wait for their names instead.
  */
 const minutes = (n: number) => n * 60_000;
-
-/** The run's own REST limiter refusing the rulesets (of one zone, or all), as when the budget is spent. */
-function rulesetsOutOfBudget(deps: FetchDeps, zoneId?: string): FetchDeps {
-  const list = deps.rest.list.bind(deps.rest);
-  deps.rest.list = async (path, schema, query) => {
-    if (path.includes(zoneId === undefined ? "/rulesets" : `/zones/${zoneId}/rulesets`)) {
-      throw new CloudflareApiError("rateLimited", `${path}: this run's request budget is spent`);
-    }
-    return list(path, schema, query);
-  };
-  return deps;
-}
 
 describe("firewall rule names out of REST budget", () => {
   let harness: Harness;

@@ -15,6 +15,7 @@ import { foldEvery, ringSize, slicesFromItems } from "../../lambda/store/slices.
 import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 import { seededRandom } from "../fixtures/seeded-random.ts";
+import { blankShard } from "./blank-shard.ts";
 
 /**
  * The scrape's columnar read (columns.ts) against the fetcher's (slices.ts): the same
@@ -57,19 +58,7 @@ function evolved(shard: Shard, minute: number, next: () => number): Shard {
   };
 }
 
-function blank(group: string, index: number): Shard {
-  return {
-    group,
-    scopeId: zone,
-    index,
-    cursor: 60,
-    start: 60,
-    series: {},
-    lostMinutes: 0,
-    dropped: {},
-    stored: false,
-  };
-}
+const blank = (group: string, index: number): Shard => blankShard(zone, group, index);
 
 /** What each reader makes of the items: per shard, its header and its series in columns. */
 function byObjects(items: readonly Record<string, unknown>[]) {

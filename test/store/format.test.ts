@@ -14,6 +14,7 @@ import {
 import { foldEvery, ringSize } from "../../lambda/store/slices.ts";
 import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
+import { blankShard } from "./blank-shard.ts";
 
 const account = "a".repeat(32);
 const zone = "b".repeat(32);
@@ -25,18 +26,6 @@ async function freshStore(): Promise<Store> {
   await createTable(store);
   return store;
 }
-
-const blankShard = (): Shard => ({
-  group: "requests",
-  scopeId: zone,
-  index: 0,
-  cursor: 60,
-  start: 60,
-  series: {},
-  lostMinutes: 0,
-  dropped: {},
-  stored: false,
-});
 
 const wanted = [
   { group: "requests", scopeId: zone, index: 0 },
@@ -64,17 +53,7 @@ describe("the stored format", () => {
 
   it("reads back exactly what was written, across folds and the ring, and refuses a stale writer", async () => {
     const store = await freshStore();
-    let shard: Shard = {
-      group: "requests",
-      scopeId: zone,
-      index: 0,
-      cursor: 60,
-      start: 60,
-      series: {},
-      lostMinutes: 0,
-      dropped: {},
-      stored: false,
-    };
+    let shard: Shard = blankShard(zone);
     const stale: Shard[] = [];
     for (let minute = 60; minute < 60 * (2 * ringSize + foldEvery + 3); minute += 60) {
       const [read] = await readShards(store, account, wanted);
@@ -135,7 +114,7 @@ describe("the stored format", () => {
     const store = await freshStore();
     // The slice as format 2 stored it: its full record and ring under one prefix, folded at
     // write 33, the ring gone round once (slots holding writes 5 to 33 are stale).
-    let shard: Shard = { ...blankShard(), stored: true };
+    let shard: Shard = { ...blankShard(zone), stored: true };
     let fullSeq = 0;
     const put = (sk: string, seq: number, data: Uint8Array) =>
       store.client.send(

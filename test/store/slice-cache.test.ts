@@ -9,6 +9,7 @@ import {
 import { foldEvery, ringSize } from "../../lambda/store/slices.ts";
 import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
+import { blankShard } from "./blank-shard.ts";
 
 const account = "c".repeat(32);
 const zone = "d".repeat(32);
@@ -62,17 +63,7 @@ function advanced(shard: Shard, minute: number): Shard {
 async function minute(store: Store, minute: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const [read] = await readShards(store, account, wanted, { consistent: attempt > 0 });
-    const previous: Shard = read ?? {
-      group: "requests",
-      scopeId: zone,
-      index: 0,
-      cursor: 60,
-      start: 60,
-      series: {},
-      lostMinutes: 0,
-      dropped: {},
-      stored: false,
-    };
+    const previous: Shard = read ?? blankShard(zone);
     if (previous.cursor > minute) return;
     try {
       await writeShards(store, account, [{ previous, next: advanced(previous, minute) }]);
