@@ -208,9 +208,10 @@ export class ChunkSchedule {
 
   /** The zones whose rule names wait now: asked for again next minute, due or not. */
   namesWait(zoneIds: ReadonlySet<string>): void {
+    // Noted even when unchanged: a schedule read later (keep) must not put back a list this run outdated.
+    this.#namesNoted = true;
     const before = this.#stored.namesWait ?? [];
     if (before.length === zoneIds.size && before.every((id) => zoneIds.has(id))) return;
-    this.#namesNoted = true;
     if (zoneIds.size === 0) delete this.#stored.namesWait;
     else this.#stored.namesWait = [...zoneIds];
     this.#changed = true;
