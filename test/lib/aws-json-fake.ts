@@ -38,7 +38,7 @@ export const errors = {
   internal: { status: 500, type: "InternalServerError", message: "An internal error occurred" },
 };
 
-function signatureMatches(
+export function signatureMatches(
   headers: Record<string, string | string[] | undefined>,
   method: string,
   path: string,

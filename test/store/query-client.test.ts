@@ -1,0 +1,235 @@
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createQueryClient, type QueryRunner } from "../../lambda/store/query-client.ts";
+import { createStore, createTable } from "../../lambda/store/table.ts";
+import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
+import { fakeCredentials, signatureMatches } from "../lib/aws-json-fake.ts";
+
+/**
+ * The direct Query (store/query-client.ts) against dynalite behind a proxy that checks
+ * every request's SigV4 signature with aws4 (an implementation independent of AWS's
+ * signer) and can answer the next requests with an error: its answers are the document
+ * client's, item for item, and its errors and retries the SDK's.
+ */
+const table = "direct-query";
+const pk = "ACCOUNT#direct";
+let dynamo: EmbeddedDynamo;
+let proxy: Server;
+let proxyUrl: string;
+const failures: { status: number; type: string }[] = [];
+const forwarded: string[] = [];
+let sdk: DynamoDBDocumentClient;
+let direct: QueryRunner;
+
+function startProxy(target: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", async () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const answer = (status: number, payload: string) => {
+        response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+        response.end(payload);
+      };
+      if (!signatureMatches(request.headers, request.method ?? "", request.url ?? "/", body))
+        return answer(400, JSON.stringify({ __type: "com.amazon.coral.service#InvalidSignatureException" }));
+      const failure = failures.shift();
+      if (failure)
+        return answer(
+          failure.status,
+          JSON.stringify({
+            __type: `com.amazonaws.dynamodb.v20120810#${failure.type}`,
+            message: `${failure.type} on purpose`,
+          }),
+        );
+      forwarded.push(String(request.headers["x-amz-target"]));
+      const upstream = await fetch(target, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.0",
+          "x-amz-target": String(request.headers["x-amz-target"]),
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+          "x-amz-date": "20260101T000000Z",
+        },
+        body,
+      });
+      answer(upstream.status, await upstream.text());
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+const items = [
+  { pk, sk: "A#1", data: new Uint8Array([0, 1, 2, 255]), n: 42, f: -1.5, s: "text", t: true, z: null },
+  {
+    pk,
+    sk: "A#2",
+    m: { inner: { b: new Uint8Array([9]), l: [1, "two", new Uint8Array([3])] } },
+    big: 2 ** 52,
+  },
+  { pk, sk: "A#3", ss: new Set(["x", "y"]), ns: new Set([1, 2]), bs: new Set([new Uint8Array([7])]) },
+  { pk, sk: "B#1", data: new Uint8Array(300_000).fill(7) },
+  { pk, sk: "B#2", data: new Uint8Array(300_000).fill(8) },
+  { pk, sk: "B#3", data: new Uint8Array(300_000).fill(9) },
+  { pk, sk: "B#4", data: new Uint8Array(300_000).fill(10) },
+];
+
+/** Values as compared: bytes by their type and digest, so a failure prints a short diff. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return `${value.constructor.name}(${value.byteLength}):${createHash("sha256").update(value).digest("hex")}`;
+  if (value instanceof Set) return { set: [...value].map(comparable) };
+  if (Array.isArray(value)) return value.map(comparable);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+  return value;
+}
+
+/** Every page of a Query, as a reader pages it. */
+async function allPages(run: QueryRunner, input: QueryCommandInput) {
+  const pages: unknown[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const { $metadata: _, ...answer } = await run({
+      ...input,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    });
+    pages.push(comparable(answer));
+    start = answer.LastEvaluatedKey;
+  } while (start);
+  return pages;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  const store = createStore(table, { endpoint: dynamo.endpoint });
+  await createTable(store);
+  sdk = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }),
+  );
+  for (const Item of items) await sdk.send(new PutCommand({ TableName: table, Item }));
+  proxy = await startProxy(dynamo.endpoint);
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  direct = createQueryClient({
+    credentials: async () => fakeCredentials,
+    region: async () => "eu-west-1",
+    endpoint: proxyUrl,
+    sleep: async () => {},
+  });
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => proxy.close(resolve));
+  await dynamo.close();
+});
+
+const viaSdk: QueryRunner = (input) => sdk.send(new QueryCommand(input));
+
+describe("a Query sent directly", () => {
+  it("answers what the document client answers, page by page, for every kind of value", async () => {
+    const cases: QueryCommandInput[] = [
+      { TableName: table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk } },
+      {
+        TableName: table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+        ExpressionAttributeValues: { ":pk": pk, ":p": "A#" },
+        Limit: 2,
+      },
+      {
+        TableName: table,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":pk": pk, ":a": "A#2", ":b": "B#2" },
+        ConsistentRead: true,
+      },
+      {
+        TableName: table,
+        KeyConditionExpression: "pk = :pk AND sk > :a",
+        ExpressionAttributeValues: { ":pk": pk, ":a": "A#9" },
+        ScanIndexForward: false,
+      },
+    ];
+    for (const input of cases) expect(await allPages(direct, input)).toEqual(await allPages(viaSdk, input));
+    // The 1.2 MB of B items come in two pages (DynamoDB's 1 MB page), both ways.
+    expect((await allPages(direct, cases[0] as QueryCommandInput)).length).toBe(2);
+    const [first] = (await direct(cases[1] as QueryCommandInput)).Items ?? [];
+    expect(first?.data).toBeInstanceOf(Uint8Array);
+    expect([...((first?.data ?? []) as Uint8Array)]).toEqual([0, 1, 2, 255]);
+  });
+
+  it("retries throttling and server errors as the SDK does, then names the error as the SDK names it", async () => {
+    const input = {
+      TableName: table,
+      KeyConditionExpression: "pk = :pk AND sk = :sk",
+      ExpressionAttributeValues: { ":pk": pk, ":sk": "A#1" },
+    };
+    forwarded.length = 0;
+    failures.push(
+      { status: 400, type: "ProvisionedThroughputExceededException" },
+      { status: 500, type: "InternalServerError" },
+    );
+    expect((await direct(input)).Items?.map((item) => item.sk)).toEqual(["A#1"]);
+    expect(forwarded).toEqual(["DynamoDB_20120810.Query"]);
+    failures.push(...Array.from({ length: 3 }, () => ({ status: 400, type: "ThrottlingException" })));
+    await expect(direct(input)).rejects.toMatchObject({
+      name: "ThrottlingException",
+      message: "ThrottlingException on purpose",
+    });
+    failures.push(
+      { status: 400, type: "AccessDeniedException" },
+      { status: 400, type: "ThrottlingException" },
+    );
+    await expect(direct(input)).rejects.toMatchObject({ name: "AccessDeniedException" });
+    failures.length = 0;
+    expect(forwarded).toEqual(["DynamoDB_20120810.Query"]);
+  });
+
+  it("fails as the SDK fails on a table that does not exist", async () => {
+    const input = {
+      TableName: "no-such-table",
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk },
+    };
+    const sdkError = await viaSdk(input).catch((error: Error) => error);
+    const error = await direct(input).catch((error: Error) => error);
+    expect(sdkError).toMatchObject({ name: "ResourceNotFoundException" });
+    expect(error).toMatchObject({ name: "ResourceNotFoundException", message: (sdkError as Error).message });
+  });
+
+  it("is what a store's document client sends its Queries through, and a bad signature is refused", async () => {
+    const refused = createQueryClient({
+      credentials: async () => ({ ...fakeCredentials, secretAccessKey: "wrong" }),
+      region: async () => "eu-west-1",
+      endpoint: proxyUrl,
+    });
+    await expect(
+      refused({
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": pk },
+      }),
+    ).rejects.toMatchObject({ name: "InvalidSignatureException" });
+    const store = createStore(table, { endpoint: dynamo.endpoint });
+    const input = {
+      TableName: table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk },
+    };
+    expect(await allPages((i) => store.client.send(new QueryCommand(i)), input)).toEqual(
+      await allPages(viaSdk, input),
+    );
+  });
+});
