@@ -260,15 +260,14 @@ try {
   );
   const dollars = (parts: Record<string, number>) =>
     JSON.stringify(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v, 2)])));
+  const minimalLabel = Object.entries(minimalContext)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(" ");
   console.log(
     `Fixed (defaults): ${JSON.stringify(facts.billed)} = ${dollars(fixed.parts)}, $${round(fixed.total)}`,
   );
   console.log(
-    `Fixed (${Object.entries(minimalContext)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(
-        " ",
-      )}): ${JSON.stringify(minimal)} = ${dollars(fixedMinimal.parts)}, $${round(fixedMinimal.total)}`,
+    `Fixed (${minimalLabel}): ${JSON.stringify(minimal)} = ${dollars(fixedMinimal.parts)}, $${round(fixedMinimal.total)}`,
   );
 
   const s10 = collect10.steady;
