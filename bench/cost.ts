@@ -22,6 +22,11 @@ export const prices = {
   alarmPerMonth: 0.1,
   dashboardPerMonth: 3,
   customMetricPerMonth: 0.3,
+  /**
+   * AWS KMS, per customer-managed key-month: the alarm topic's key in its first year. Its
+   * yearly rotation adds $1 a month at each of the first two rotations (capped since May 2024).
+   */
+  kmsKeyPerMonth: 1,
 } as const;
 
 export const minutesPerMonth = 30 * 24 * 60;
@@ -81,17 +86,20 @@ export function monthlyUsd(ops: MinuteOperations): { total: number; parts: Recor
   return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }
 
-/** Costs that do not grow: secrets, alarms, the dashboard, custom metrics. */
+/** Costs that do not grow: secrets, alarms, the dashboard, the alarm topic's KMS key, custom metrics. */
 export function fixedMonthlyUsd(counts: {
   secrets: number;
   alarms: number;
   dashboards: number;
+  kmsKeys: number;
   customMetrics: number;
-}): number {
-  return (
-    counts.secrets * prices.secretPerMonth +
-    counts.alarms * prices.alarmPerMonth +
-    counts.dashboards * prices.dashboardPerMonth +
-    counts.customMetrics * prices.customMetricPerMonth
-  );
+}): { total: number; parts: Record<keyof typeof counts, number> } {
+  const parts = {
+    secrets: counts.secrets * prices.secretPerMonth,
+    alarms: counts.alarms * prices.alarmPerMonth,
+    dashboards: counts.dashboards * prices.dashboardPerMonth,
+    kmsKeys: counts.kmsKeys * prices.kmsKeyPerMonth,
+    customMetrics: counts.customMetrics * prices.customMetricPerMonth,
+  };
+  return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }

@@ -8,15 +8,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { foldEvery, ringSize } from "../lambda/store/slices.ts";
-import { ExporterStack } from "../lib/exporter-stack.ts";
 import { serveNodeOptions } from "../lib/serving.ts";
 import { builtinsImport, measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
 import { fixedMonthlyUsd, lambdaMs, monthlyUsd, warmShare } from "./cost.ts";
 import { renderScript } from "./render.ts";
+import { minimalContext, stackFacts } from "./stack-facts.ts";
 
 const json = process.argv.includes("--json");
 /** Only what the monthly cost is computed from: no rendering beside prom-client, no bundles. */
@@ -43,23 +41,6 @@ const runJson = <T>(...args: string[]): T =>
       .split("\n")
       .pop() ?? "{}",
   ) as T;
-
-/** What the stack's template holds: memory per function, and the resources billed monthly. */
-function stackFacts() {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const template = Template.fromStack(new ExporterStack(app, "Bench"));
-  const functions = Object.entries(template.findResources("AWS::Lambda::Function")).map(
-    ([id, r]) => [id, (r as { Properties: { MemorySize?: number } }).Properties.MemorySize ?? 128] as const,
-  );
-  const memory = (part: string) => functions.find(([id]) => id.includes(part))?.[1] ?? 0;
-  const count = (type: string) => Object.keys(template.findResources(type)).length;
-  return {
-    memory: { discover: memory("Discover"), fetchAccount: memory("FetchAccount"), serve: memory("Serve") },
-    secrets: count("AWS::SecretsManager::Secret"),
-    alarms: count("AWS::CloudWatch::Alarm"),
-    dashboards: count("AWS::CloudWatch::Dashboard"),
-  };
-}
 
 /**
  * Reads as in a steady month. A slice's ring of deltas fills after `ringSize` writes and
@@ -230,9 +211,10 @@ try {
   };
   const cost10 = cost(collect10, state10, scrape10, scrape10Warm);
   const cost100 = cost(collect100, state100, scrape, scrapeWarm);
-  // Stack-wide run metrics (4) and the data age per account (1 account here).
-  const customMetrics = 4 + 1;
-  const fixed = fixedMonthlyUsd({ ...facts, customMetrics });
+  // The defaults, and every costly option off (one account here: one data-age series).
+  const fixed = fixedMonthlyUsd(facts.billed);
+  const minimal = stackFacts(minimalContext).billed;
+  const fixedMinimal = fixedMonthlyUsd(minimal);
 
   const rows = [
     "| zones | cycle | GraphQL requests | REST requests | DynamoDB items written | write units | read units | series stored | series changed | bytes of state written | fetcher time (ms) |",
@@ -276,7 +258,17 @@ try {
   console.log(
     `Monthly (100 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost100.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );
-  console.log(`Fixed: ${JSON.stringify({ ...facts, customMetrics })}`);
+  const dollars = (parts: Record<string, number>) =>
+    JSON.stringify(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v, 2)])));
+  const minimalLabel = Object.entries(minimalContext)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(" ");
+  console.log(
+    `Fixed (defaults): ${JSON.stringify(facts.billed)} = ${dollars(fixed.parts)}, $${round(fixed.total)}`,
+  );
+  console.log(
+    `Fixed (${minimalLabel}): ${JSON.stringify(minimal)} = ${dollars(fixedMinimal.parts)}, $${round(fixedMinimal.total)}`,
+  );
 
   const s10 = collect10.steady;
   const result = {
@@ -326,7 +318,8 @@ try {
     warmShare,
     monthlyUsd10: round(cost10.total),
     monthlyUsd100: round(cost100.total),
-    fixedMonthlyUsd: round(fixed),
+    fixedMonthlyUsd: round(fixed.total),
+    fixedMonthlyUsdMinimal: round(fixedMinimal.total),
   };
   // The scale part (bench/scale.ts: a thousand zones through the state machine) runs last;
   // `--skip-scale` leaves it out for a quick look at the figures above.

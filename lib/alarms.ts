@@ -22,7 +22,28 @@ export interface AlarmsProps {
   settings: ExporterSettings;
   collection: Collection;
   serving: Serving;
-  metricsNamespace: string;
+  /** Where the fetcher publishes its run metrics; without one (runMetrics=false) the alarms on them are left out. */
+  metricsNamespace: string | undefined;
+}
+
+export interface AlarmThresholds {
+  staleAfterSeconds: number;
+  failedRunsPerWindow: number;
+  windowSeconds: number;
+}
+
+/** An alarm period: whole minutes, at most a day (CloudWatch's limits). */
+const clampPeriod = (seconds: number) => Math.min(86_400, Math.ceil(seconds / 60) * 60);
+
+/** The thresholds that follow from the schedule and the exporter's settings (the dashboard marks them too). */
+export function alarmThresholds(settings: ExporterSettings): AlarmThresholds {
+  const interval = settings.schedule.intervalSeconds;
+  const windowSeconds = clampPeriod(Math.max(300, 5 * interval));
+  const failedRunsPerWindow = Math.max(1, Math.min(3, Math.floor(windowSeconds / interval)));
+  const config = settings.exporterConfig;
+  // Fresh data trails now by the settling delay plus up to one interval; /health uses the same bound.
+  const staleAfterSeconds = Math.max(config.healthMaxAgeSeconds, config.scrapeDelaySeconds + 2 * interval);
+  return { staleAfterSeconds, failedRunsPerWindow, windowSeconds };
 }
 
 /**
@@ -35,7 +56,7 @@ export class Alarms extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
   /** The thresholds chosen, for the docs and the tests. */
-  readonly thresholds: { staleAfterSeconds: number; failedRunsPerWindow: number; windowSeconds: number };
+  readonly thresholds: AlarmThresholds;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -81,19 +102,12 @@ export class Alarms extends Construct {
     if (settings.alarmEmail) this.topic.addSubscription(new EmailSubscription(settings.alarmEmail));
 
     const interval = settings.schedule.intervalSeconds;
-    const clampPeriod = (seconds: number) => Math.min(86_400, Math.ceil(seconds / 60) * 60);
-    const windowSeconds = clampPeriod(Math.max(300, 5 * interval));
-    const window = Duration.seconds(windowSeconds);
-    const failedRunsPerWindow = Math.max(1, Math.min(3, Math.floor(windowSeconds / interval)));
-    const config = settings.exporterConfig;
-    // Fresh data trails now by the settling delay plus up to one interval; /health uses the same bound.
-    const staleAfterSeconds = Math.max(config.healthMaxAgeSeconds, config.scrapeDelaySeconds + 2 * interval);
-    this.thresholds = { staleAfterSeconds, failedRunsPerWindow, windowSeconds };
+    this.thresholds = alarmThresholds(settings);
+    const { failedRunsPerWindow } = this.thresholds;
+    const window = Duration.seconds(this.thresholds.windowSeconds);
 
     const { stateMachine } = collection;
     const fetch = collection.fetchAccount.function;
-    const custom = (metricName: string, statistic: string, period: Duration) =>
-      new Metric({ namespace: props.metricsNamespace, metricName, statistic, period });
 
     this.add("FetchErrors", {
       description:
@@ -143,6 +157,25 @@ export class Alarms extends Construct {
       metric: serving.serve.function.metric("Url5xxCount", { period: Duration.minutes(5), statistic: "Sum" }),
       threshold: 3,
     });
+    if (props.metricsNamespace) this.addRunMetricAlarms(settings, props.metricsNamespace);
+    this.add("ScheduleDeadLetters", {
+      description:
+        "The schedule could not start collection cycles; the undelivered starts wait in the dead-letter queue.",
+      metric: collection.deadLetterQueue.metric("ApproximateNumberOfMessagesVisible", {
+        period: Duration.minutes(5),
+        statistic: "Maximum",
+      }),
+      threshold: 1,
+    });
+  }
+
+  /** The alarms on the fetcher's own metrics (lambda/collect/run-metrics.ts). */
+  private addRunMetricAlarms(settings: ExporterSettings, namespace: string): void {
+    const interval = settings.schedule.intervalSeconds;
+    const config = settings.exporterConfig;
+    const { staleAfterSeconds, failedRunsPerWindow, windowSeconds } = this.thresholds;
+    const custom = (metricName: string, statistic: string, period: Duration) =>
+      new Metric({ namespace, metricName, statistic, period });
     this.add("DataStale", {
       description: `Some account's oldest counted minute is more than ${staleAfterSeconds} s old: collection is falling behind or failing.`,
       metric: custom(
@@ -174,19 +207,10 @@ export class Alarms extends Construct {
       this.add("RemoteWriteFailing", {
         description:
           "Remote-write requests failed (429, 5xx, timeout, network) in most runs of the window; they are retried.",
-        metric: custom(runMetricNames.pushFailedRequests, "Sum", window),
+        metric: custom(runMetricNames.pushFailedRequests, "Sum", Duration.seconds(windowSeconds)),
         threshold: failedRunsPerWindow,
       });
     }
-    this.add("ScheduleDeadLetters", {
-      description:
-        "The schedule could not start collection cycles; the undelivered starts wait in the dead-letter queue.",
-      metric: collection.deadLetterQueue.metric("ApproximateNumberOfMessagesVisible", {
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      threshold: 1,
-    });
   }
 
   private add(

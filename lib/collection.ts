@@ -23,8 +23,8 @@ export interface CollectionProps {
   configuration: Configuration;
   /** Variables every exporter Lambda gets. */
   environment: Record<string, string>;
-  /** CloudWatch namespace of the fetcher's own metrics (staleness, rate limits). */
-  metricsNamespace: string;
+  /** CloudWatch namespace of the fetcher's own metrics (staleness, rate limits); without one (runMetrics=false) it publishes none. */
+  metricsNamespace: string | undefined;
 }
 
 /**
@@ -57,7 +57,10 @@ export class Collection extends Construct {
       memorySize: 512,
       // Ends before the execution does, so a slow account is that account's failure, not the run's.
       timeout: Duration.seconds(Math.max(10, timeoutSeconds - 10)),
-      environment: { ...props.environment, METRICS_NAMESPACE: props.metricsNamespace },
+      environment: {
+        ...props.environment,
+        ...(props.metricsNamespace ? { METRICS_NAMESPACE: props.metricsNamespace } : {}),
+      },
       settings,
     });
     // Exactly what each one's code calls (test/infra/iam-calls.test.ts records it):

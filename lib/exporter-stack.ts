@@ -2,7 +2,7 @@ import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { Alarms } from "./alarms.ts";
+import { Alarms, alarmThresholds } from "./alarms.ts";
 import { Collection } from "./collection.ts";
 import { Configuration } from "./configuration.ts";
 import { ExporterDashboard } from "./dashboard.ts";
@@ -28,8 +28,10 @@ export class ExporterStack extends Stack {
   readonly configuration: Configuration;
   readonly collection: Collection;
   readonly serving: Serving;
-  readonly alarms: Alarms;
-  readonly dashboard: ExporterDashboard;
+  /** Absent with `dashboard=false`. */
+  readonly dashboard: ExporterDashboard | undefined;
+  /** Absent with `alarms=false` (see `alarms`). */
+  readonly alarmsIfAny: Alarms | undefined;
   /** With `ampWorkspaceArn`: the alert and recording rules in that AMP workspace. */
   readonly prometheusRules: PrometheusRules | undefined;
 
@@ -38,7 +40,7 @@ export class ExporterStack extends Stack {
     const settings = props.settings ?? settingsFromContext(this.node);
     this.settings = settings;
     // Two deployments in one account and region keep their metrics (and alarms) apart.
-    const metricsNamespace = `CloudflareExporter/${this.stackName}`;
+    const metricsNamespace = settings.runMetrics ? `CloudflareExporter/${this.stackName}` : undefined;
 
     this.storage = new Storage(this, "Storage", {
       retainOnDelete: settings.retainTable,
@@ -68,23 +70,34 @@ export class ExporterStack extends Stack {
     });
     this.allowPush(settings);
     this.serving = new Serving(this, "Serving", shared);
-    this.alarms = new Alarms(this, "Alarms", {
-      settings,
-      collection: this.collection,
-      serving: this.serving,
-      metricsNamespace,
-    });
-    this.dashboard = new ExporterDashboard(this, "Dashboard", {
-      collection: this.collection,
-      serving: this.serving,
-      alarms: this.alarms,
-      metricsNamespace,
-    });
+    this.alarmsIfAny = settings.alarms
+      ? new Alarms(this, "Alarms", {
+          settings,
+          collection: this.collection,
+          serving: this.serving,
+          metricsNamespace,
+        })
+      : undefined;
+    this.dashboard = settings.dashboard
+      ? new ExporterDashboard(this, "Dashboard", {
+          collection: this.collection,
+          serving: this.serving,
+          alarms: this.alarmsIfAny,
+          thresholds: alarmThresholds(settings),
+          metricsNamespace,
+        })
+      : undefined;
     if (settings.ampWorkspaceArn)
       this.prometheusRules = new PrometheusRules(this, "PrometheusRules", {
         workspaceArn: settings.ampWorkspaceArn,
       });
     this.addOutputs(settings);
+  }
+
+  /** The alarms and their topic; asking for them of a stack synthesized with `alarms=false` is a mistake. */
+  get alarms(): Alarms {
+    if (!this.alarmsIfAny) throw new Error("this stack was synthesized with alarms=false: it has no alarms");
+    return this.alarmsIfAny;
   }
 
   /** The push (REMOTE_WRITE_URL): only the fetcher sends, to the one receiver it is given. */
@@ -160,7 +173,12 @@ export class ExporterStack extends Stack {
         "Query the workspace (or add it to Grafana as a Prometheus data source with SigV4 auth, service aps)",
       );
     }
-    output("AlarmTopicArn", this.alarms.topic.topicArn, "SNS topic the alarms notify (subscribe to it)");
+    if (this.alarmsIfAny)
+      output(
+        "AlarmTopicArn",
+        this.alarmsIfAny.topic.topicArn,
+        "SNS topic the alarms notify (subscribe to it)",
+      );
 
     const credentials = this.configuration.scrapeCredentials;
     if (credentials) {

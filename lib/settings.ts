@@ -99,6 +99,16 @@ const contextSchema = z.object({
     .default("cloudflare-exporter"),
   exporterEnvironment: environmentObject.default({}),
   alarmEmail: z.email().optional(),
+  /** `false` leaves the CloudWatch dashboard out ($3 a month). */
+  dashboard: flag.default(true),
+  /** `false` leaves the CloudWatch alarms out, with the SNS topic they notify and its KMS key. */
+  alarms: flag.default(true),
+  /**
+   * `false`: the fetcher publishes no CloudWatch metrics of its own (no EMF lines, $0.30 a
+   * series a month); the alarms and graphs built on them are left out. The same figures stay
+   * on the metrics endpoint as self-metrics.
+   */
+  runMetrics: flag.default(true),
   /** An Amazon Managed Prometheus workspace: every counted minute is pushed to it (aps:RemoteWrite on it only) and the rules loaded into it. */
   ampWorkspaceArn: z
     .string()
@@ -160,11 +170,7 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
   }
   const { logRetentionDays, ...rest } = parsed;
   const amp = parsed.ampWorkspaceArn ? ampWorkspace(parsed.ampWorkspaceArn) : undefined;
-  const clash = amp ? remoteWriteKeys.filter((name) => name in parsed.exporterEnvironment) : [];
-  if (clash.length > 0)
-    throw new SettingsError(
-      `context exporterEnvironment: ${clash.join(", ")} ${clash.length > 1 ? "are" : "is"} set by the stack from ampWorkspaceArn`,
-    );
+  refuseContradictions(parsed);
   return {
     ...rest,
     logRetention: logRetentionDays as RetentionDays,
@@ -176,6 +182,21 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Expor
       ...(amp ? remoteWriteEnvironment(amp) : {}),
     }),
   };
+}
+
+/** Options each valid alone that cannot be honoured together. */
+function refuseContradictions(parsed: ContextSettings): void {
+  const clash = parsed.ampWorkspaceArn
+    ? remoteWriteKeys.filter((name) => name in parsed.exporterEnvironment)
+    : [];
+  if (clash.length > 0)
+    throw new SettingsError(
+      `context exporterEnvironment: ${clash.join(", ")} ${clash.length > 1 ? "are" : "is"} set by the stack from ampWorkspaceArn`,
+    );
+  if (parsed.alarmEmail && !parsed.alarms)
+    throw new SettingsError(
+      "context alarmEmail: with alarms=false the stack has no alarm topic to subscribe it to; drop alarmEmail or set alarms=true",
+    );
 }
 
 /** The fetcher's push settings for an AMP workspace: SigV4 with the function's role. */

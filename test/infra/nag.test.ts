@@ -51,6 +51,16 @@ const variants: Record<string, Record<string, unknown>> = {
       REMOTE_WRITE_AUTH: "basic",
     },
   },
+  "no dashboard, no alarms, no run metrics, IAM auth": {
+    dashboard: "false",
+    alarms: "false",
+    runMetrics: "false",
+    metricsAuth: "iam",
+  },
+  "no run metrics, pushing to an Amazon Managed Prometheus workspace": {
+    runMetrics: false,
+    ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef",
+  },
   "pushing to an Amazon Managed Prometheus workspace": {
     ampWorkspaceArn: "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef",
   },
