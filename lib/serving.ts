@@ -15,7 +15,7 @@ import type { ExporterSettings } from "./settings.ts";
  * in runs side by side on a loaded machine).
  * The bench runs its serve process with these options (bench/main.ts).
  */
-export const serveNodeOptions = "--max-old-space-size=256 --max-semi-space-size=8";
+export const serveNodeOptions = "--max-old-space-size=256 --max-semi-space-size=16";
 
 export interface ServingProps {
   settings: ExporterSettings;
