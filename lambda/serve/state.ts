@@ -141,5 +141,9 @@ export async function readAccount(
   return state;
 }
 
-/** Slices whose deltas are read at once. */
-const concurrentReads = 8;
+/**
+ * Slices whose deltas are read at once. Each is one small Query, so a cold read waits on
+ * their round trips more than on their bytes: 16 at once took a cold 100-zone scrape from
+ * 1,060-1,165 ms to 971-1,071 (three pairs side by side), for a few MB more held.
+ */
+const concurrentReads = 16;
