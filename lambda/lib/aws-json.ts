@@ -37,7 +37,7 @@ export interface AwsJsonOptions {
 
 /** The SDK's standard mode: three attempts, full-jitter backoff from 100 ms. */
 const maxAttempts = 3;
-const attemptTimeoutMs = 10_000;
+export const attemptTimeoutMs = 10_000;
 const throttlingCodes = new Set([
   "ThrottlingException",
   "Throttling",
@@ -45,7 +45,32 @@ const throttlingCodes = new Set([
   "RequestLimitExceeded",
   "RequestThrottled",
   "RequestThrottledException",
+  "ProvisionedThroughputExceededException",
+  "LimitExceededException",
 ]);
+
+/**
+ * `attempt` tried as the SDK's standard mode tries a call: again after throttling, a
+ * server error or a failed connection (`dropped`), at most three times.
+ */
+export async function withStandardRetries<T>(
+  attempt: () => Promise<T>,
+  sleep: Sleep,
+  dropped: (error: unknown) => boolean,
+): Promise<T> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const again =
+        error instanceof AwsServiceError
+          ? error.status === 429 || error.status >= 500 || throttlingCodes.has(error.name)
+          : dropped(error);
+      if (tried >= maxAttempts || !again) throw error;
+      await sleep(Math.random() * Math.min(20_000, 100 * 2 ** tried));
+    }
+  }
+}
 
 /** `https://<service>.<region>.amazonaws.com`, or the endpoint the SDK's variables name. */
 export function awsJsonEndpoint(service: AwsJsonService, env: Env): URL {
@@ -92,9 +117,9 @@ export function awsJsonClient(service: AwsJsonService, options: AwsJsonOptions):
       "x-amz-target": `${awsJsonServices[service].targetPrefix}.${action}`,
     };
     const scope = { region: regionOf(options.env), service, credentials: credentialsOf(options.env) };
-    for (let attempt = 1; ; attempt++) {
-      const signed = await signRequest({ method: "POST", url, headers, body }, scope, new Date(clock()));
-      try {
+    return withStandardRetries(
+      async () => {
+        const signed = await signRequest({ method: "POST", url, headers, body }, scope, new Date(clock()));
         const response = await send(url, {
           method: "POST",
           headers: signed,
@@ -103,39 +128,32 @@ export function awsJsonClient(service: AwsJsonService, options: AwsJsonOptions):
         });
         const text = await response.text();
         if (response.ok) return text ? (JSON.parse(text) as unknown) : {};
-        throw errorOf(response, text);
-      } catch (error) {
-        if (attempt >= maxAttempts || !retryable(error)) throw error;
-        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
-      }
-    }
+        throw serviceError(response.status, response.headers.get("x-amzn-errortype") ?? undefined, text);
+      },
+      sleep,
+      // fetch's own failures: the connection reset or refused, the attempt timed out.
+      (error) =>
+        error instanceof TypeError || (error instanceof DOMException && error.name === "TimeoutError"),
+    );
   };
 }
 
 /** The code and message as the SDK reads them: `x-amzn-errortype` or `__type`, trimmed to the name. */
-function errorOf(response: Response, text: string): AwsServiceError {
+export function serviceError(status: number, errorType: string | undefined, text: string): AwsServiceError {
   let body: { __type?: unknown; message?: unknown; Message?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
     // not JSON (a proxy's page): the status says what happened
   }
-  const raw =
-    response.headers.get("x-amzn-errortype") ?? (typeof body.__type === "string" ? body.__type : "");
-  const code = raw.split(":")[0]?.split("#").pop() || `Http${response.status}Error`;
+  const raw = errorType ?? (typeof body.__type === "string" ? body.__type : "");
+  const code = raw.split(":")[0]?.split("#").pop() || `Http${status}Error`;
   const message = body.message ?? body.Message;
   return new AwsServiceError(
     code,
-    typeof message === "string" && message ? message : `${code} (HTTP ${response.status})`,
-    response.status,
+    typeof message === "string" && message ? message : `${code} (HTTP ${status})`,
+    status,
   );
-}
-
-function retryable(error: unknown): boolean {
-  if (error instanceof AwsServiceError)
-    return error.status === 429 || error.status >= 500 || throttlingCodes.has(error.name);
-  // fetch's own failures: the connection reset or refused, the attempt timed out.
-  return error instanceof TypeError || (error instanceof DOMException && error.name === "TimeoutError");
 }
 
 /** Secrets Manager's GetSecretValue: the secret's string (undefined for a binary secret). */

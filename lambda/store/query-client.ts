@@ -4,7 +4,7 @@ import type { QueryCommandInput, QueryCommandOutput } from "@aws-sdk/lib-dynamod
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
-import { AwsServiceError } from "../lib/aws-json.ts";
+import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 
@@ -27,17 +27,6 @@ export interface QueryClientOptions {
   env?: Readonly<Record<string, string | undefined>>;
   sleep?: Sleep;
 }
-
-/** The SDK's standard mode: three attempts, full-jitter backoff from 100 ms. */
-const maxAttempts = 3;
-const attemptTimeoutMs = 10_000;
-const throttlingCodes = new Set([
-  "ProvisionedThroughputExceededException",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "LimitExceededException",
-  "TooManyRequestsException",
-]);
 
 type WireItem = Record<string, WireValue>;
 interface WireValue {
@@ -71,15 +60,12 @@ export function createQueryClient(options: QueryClientOptions): QueryRunner {
   return async (input) => {
     const url = await endpoint;
     const body = JSON.stringify(wireInput(input));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = (await post(url, await signed(signer, url, body), body, agents)) as WireAnswer;
-        return documentOutput(answer);
-      } catch (error) {
-        if (attempt >= maxAttempts || !retryable(error)) throw error;
-        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
-      }
-    }
+    const answer = await withStandardRetries(
+      async () => (await post(url, await signed(signer, url, body), body, agents)) as WireAnswer,
+      sleep,
+      (error) => error instanceof NetworkError,
+    );
+    return documentOutput(answer);
   };
 }
 
@@ -183,34 +169,18 @@ async function answerOf(response: IncomingMessage): Promise<unknown> {
   for await (const chunk of response) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString("utf8");
   const status = response.statusCode ?? 0;
-  let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    if (status === 200)
-      throw new AwsServiceError("SerializationException", "DynamoDB answered no JSON", status);
+  if (status !== 200) {
+    const errorType = response.headers["x-amzn-errortype"];
+    throw serviceError(status, typeof errorType === "string" ? errorType : undefined, text);
   }
-  if (status === 200) return parsed;
-  // As the SDK names errors: the type after the `#` (`com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`).
-  const raw = String(response.headers["x-amzn-errortype"] ?? parsed.__type ?? "");
-  const code = raw.split(":")[0]?.split("#").pop() || `Http${status}Error`;
-  const message = parsed.message ?? parsed.Message;
-  throw new AwsServiceError(
-    code,
-    typeof message === "string" && message ? message : `${code} (HTTP ${status})`,
-    status,
-  );
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AwsServiceError("SerializationException", "DynamoDB answered no JSON", status);
+  }
 }
 
 /** A connection refused or reset, or an attempt that timed out: retried as the SDK retries them. */
 class NetworkError extends Error {
   override name = "NetworkError";
-}
-
-function retryable(error: unknown): boolean {
-  if (error instanceof NetworkError) return true;
-  return (
-    error instanceof AwsServiceError &&
-    (error.status === 429 || error.status >= 500 || throttlingCodes.has(error.name))
-  );
 }
