@@ -7,6 +7,7 @@ import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
 import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
+import * as z from "../lib/zod.ts";
 
 /**
  * DynamoDB's Query, called on its JSON API directly: signed by AWS's signer with the SDK
@@ -42,26 +43,33 @@ interface WireValue {
   BS?: string[];
 }
 
-interface WireAnswer {
-  Items?: WireItem[];
-  LastEvaluatedKey?: WireItem;
-  Count?: number;
-  ScannedCount?: number;
-  ConsumedCapacity?: QueryCommandOutput["ConsumedCapacity"];
-}
+/** A Query's answer as the wire has it; each attribute value is then read by the SDK's unmarshalling. */
+const wireItem = z.record(
+  z.string(),
+  z.custom<WireValue>((value) => typeof value === "object" && value !== null),
+);
+const wireAnswer = z.object({
+  Items: z.optional(z.array(wireItem)),
+  LastEvaluatedKey: z.optional(wireItem),
+  Count: z.optional(z.number()),
+  ScannedCount: z.optional(z.number()),
+  ConsumedCapacity: z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>()),
+});
+type WireAnswer = z.output<typeof wireAnswer>;
 
 export function createQueryClient(options: QueryClientOptions): QueryRunner {
   const env = options.env ?? process.env;
   const sleep = options.sleep ?? realSleep;
   const { credentials, region } = options;
   const signer = createSigner({ region, service: "dynamodb", credentials });
-  const endpoint = (async () => new URL(options.endpoint ?? endpointOf(await region(), env)))();
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  let endpoint: URL | undefined;
   return async (input) => {
-    const url = await endpoint;
+    endpoint ??= new URL(options.endpoint ?? endpointOf(await region(), env));
+    const url = endpoint;
     const body = JSON.stringify(wireInput(input));
     const answer = await withStandardRetries(
-      async () => (await post(url, await signed(signer, url, body), body, agents)) as WireAnswer,
+      async () => wireAnswer.parse(await post(url, await signed(signer, url, body), body, agents)),
       sleep,
       (error) => error instanceof NetworkError,
     );

@@ -25,7 +25,7 @@ const pk = "ACCOUNT#direct";
 let dynamo: EmbeddedDynamo;
 let proxy: Server;
 let proxyUrl: string;
-const failures: { status: number; type: string }[] = [];
+const failures: { status: number; type: string; body?: string }[] = [];
 const forwarded: string[] = [];
 let sdk: DynamoDBDocumentClient;
 let direct: QueryRunner;
@@ -43,6 +43,7 @@ function startProxy(target: string): Promise<Server> {
       if (!signatureMatches(request.headers, request.method ?? "", request.url ?? "/", body))
         return answer(400, JSON.stringify({ __type: "com.amazon.coral.service#InvalidSignatureException" }));
       const failure = failures.shift();
+      if (failure?.body !== undefined) return answer(failure.status, failure.body);
       if (failure)
         return answer(
           failure.status,
@@ -195,6 +196,21 @@ describe("a Query sent directly", () => {
     await expect(direct(input)).rejects.toMatchObject({ name: "AccessDeniedException" });
     failures.length = 0;
     expect(forwarded).toEqual(["DynamoDB_20120810.Query"]);
+  });
+
+  it("refuses an answer that is not a Query's, and does not ask again", async () => {
+    const input = {
+      TableName: table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk },
+    };
+    forwarded.length = 0;
+    failures.push({ status: 200, type: "", body: JSON.stringify({ Items: "not a list" }) });
+    await expect(direct(input)).rejects.toThrow(/Items/);
+    failures.push({ status: 200, type: "", body: "<html>" });
+    await expect(direct(input)).rejects.toMatchObject({ name: "SerializationException" });
+    expect(failures).toEqual([]);
+    expect(forwarded).toEqual([]);
   });
 
   it("fails as the SDK fails on a table that does not exist", async () => {
