@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { createQueryClient } from "./query-client.ts";
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { createDirectClient } from "./direct-client.ts";
 
 /**
  * One table holds all state. Items are grouped by account (`pk = ACCOUNT#<id>`) so a
@@ -78,27 +78,30 @@ export function createStore(tableName: string, options: { endpoint?: string; reg
       ? { endpoint: options.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
       : {}),
   });
-  return { client: withDirectQueries(DynamoDBDocumentClient.from(base), base, options.endpoint), tableName };
+  return { client: withDirectCalls(DynamoDBDocumentClient.from(base), base, options.endpoint), tableName };
 }
 
 /**
- * The document client, its Queries sent by store/query-client.ts: the reads a cold scrape
- * or a cold fetcher makes by the hundred, at a third of the SDK's CPU each. Readers still
- * send a QueryCommand and get the document client's answer, so whatever wraps `send` (the
- * tests' recorders, the bench's counters) sees every read as before.
+ * The document client, its Queries and puts sent by store/direct-client.ts: the calls a
+ * cold scrape and a fetcher's minute make by the hundred, at a third of the SDK's CPU each.
+ * Callers still send a QueryCommand or PutCommand and get the document client's answer (or
+ * its error), so whatever wraps `send` (the tests' recorders, the bench's counters) sees
+ * every call as before.
  */
-function withDirectQueries(
+function withDirectCalls(
   client: DynamoDBDocumentClient,
   base: DynamoDBClient,
   endpoint: string | undefined,
 ): DynamoDBDocumentClient {
   const { credentials, region } = base.config;
-  const query = createQueryClient({ credentials, region, ...(endpoint ? { endpoint } : {}) });
+  const direct = createDirectClient({ credentials, region, ...(endpoint ? { endpoint } : {}) });
   const send = client.send.bind(client);
   client.send = ((command: Parameters<typeof send>[0], ...rest: unknown[]) =>
     command instanceof QueryCommand
-      ? query(command.input)
-      : (send as (...a: unknown[]) => unknown)(command, ...rest)) as typeof client.send;
+      ? direct.query(command.input)
+      : command instanceof PutCommand
+        ? direct.put(command.input)
+        : (send as (...a: unknown[]) => unknown)(command, ...rest)) as typeof client.send;
   return client;
 }
 

@@ -1,6 +1,12 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { QueryCommandInput, QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type {
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
@@ -10,17 +16,22 @@ import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 
 /**
- * DynamoDB's Query, called on its JSON API directly: signed by AWS's signer with the SDK
- * client's own credentials and region, answered as the document client answers (the same
- * unmarshalling), with the SDK's error names and its standard retries. A cold scrape of 100
- * zones makes about 200 Queries (one per slice, store/slice-reads.ts); through the SDK's
- * middleware each cost about 1–2.5 ms of CPU, this way about a third of that. Writes, and
- * every other command, keep the SDK.
+ * DynamoDB's Query and PutItem, called on its JSON API directly: signed by AWS's signer with
+ * the SDK client's own credentials and region, answered as the document client answers
+ * (the same marshalling and unmarshalling), with the SDK's error names (a failed condition
+ * is the SDK's own ConditionalCheckFailedException) and its standard retries. These are the
+ * calls made by the hundred: a cold scrape of 100 zones makes about 200 Queries (one per
+ * slice, store/slice-reads.ts) and a fetcher's minute about 200 puts (one per slice,
+ * store/slices.ts). Through the SDK's middleware each cost about 1–2.5 ms of CPU, this way
+ * about a third of that. Every other command keeps the SDK.
  */
-export type QueryRunner = (input: QueryCommandInput) => Promise<QueryCommandOutput>;
+export interface DirectClient {
+  query(input: QueryCommandInput): Promise<QueryCommandOutput>;
+  put(input: PutCommandInput): Promise<PutCommandOutput>;
+}
 
-export interface QueryClientOptions {
-  /** The SDK client's own (the store writes with it): the same identity and region. */
+export interface DirectClientOptions {
+  /** The SDK client's own (the store's other commands go through it): the same identity and region. */
   credentials: AwsCredentialIdentityProvider;
   region: Provider<string>;
   /** The endpoint the store was given (local mode, tests); otherwise AWS's, as the SDK finds it. */
@@ -29,7 +40,6 @@ export interface QueryClientOptions {
   sleep?: Sleep;
 }
 
-type WireItem = Record<string, WireValue>;
 interface WireValue {
   S?: string;
   N?: string;
@@ -42,38 +52,62 @@ interface WireValue {
   NS?: string[];
   BS?: string[];
 }
+type WireItem = Record<string, WireValue>;
 
-/** A Query's answer as the wire has it; each attribute value is then read by the SDK's unmarshalling. */
+/** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
 const wireItem = z.record(
   z.string(),
   z.custom<WireValue>((value) => typeof value === "object" && value !== null),
 );
-const wireAnswer = z.object({
+const consumed = z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>());
+const queryAnswer = z.object({
   Items: z.optional(z.array(wireItem)),
   LastEvaluatedKey: z.optional(wireItem),
   Count: z.optional(z.number()),
   ScannedCount: z.optional(z.number()),
-  ConsumedCapacity: z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>()),
+  ConsumedCapacity: consumed,
 });
-type WireAnswer = z.output<typeof wireAnswer>;
+const putAnswer = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
 
-export function createQueryClient(options: QueryClientOptions): QueryRunner {
+export function createDirectClient(options: DirectClientOptions): DirectClient {
   const env = options.env ?? process.env;
   const sleep = options.sleep ?? realSleep;
   const { credentials, region } = options;
   const signer = createSigner({ region, service: "dynamodb", credentials });
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   let endpoint: URL | undefined;
-  return async (input) => {
+  const call = async (action: string, input: Record<string, unknown>): Promise<unknown> => {
     endpoint ??= new URL(options.endpoint ?? endpointOf(await region(), env));
     const url = endpoint;
-    const body = JSON.stringify(wireInput(input));
-    const answer = await withStandardRetries(
-      async () => wireAnswer.parse(await post(url, await signed(signer, url, body), body, agents)),
-      sleep,
-      (error) => error instanceof NetworkError,
-    );
-    return documentOutput(answer);
+    const body = JSON.stringify(input);
+    try {
+      return await withStandardRetries(
+        async () => post(url, await signed(signer, url, body, action), body, agents),
+        sleep,
+        (error) => error instanceof NetworkError,
+      );
+    } catch (error) {
+      throw asSdkError(error);
+    }
+  };
+  return {
+    async query(input) {
+      const { Items, LastEvaluatedKey, ...rest } = queryAnswer.parse(await call("Query", wireInput(input)));
+      return {
+        ...rest,
+        ...(Items ? { Items: Items.map(nativeItem) } : {}),
+        ...(LastEvaluatedKey ? { LastEvaluatedKey: nativeItem(LastEvaluatedKey) } : {}),
+        $metadata: { httpStatusCode: 200 },
+      };
+    },
+    async put(input) {
+      const { Attributes, ...rest } = putAnswer.parse(await call("PutItem", wireInput(input)));
+      return {
+        ...rest,
+        ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}),
+        $metadata: { httpStatusCode: 200 },
+      };
+    },
   };
 }
 
@@ -84,24 +118,33 @@ function endpointOf(region: string, env: Readonly<Record<string, string | undefi
   return `https://dynamodb.${region}.${region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"}/`;
 }
 
-/** The document client's input as the wire wants it: key values and the start key marshalled. */
-function wireInput(input: QueryCommandInput): Record<string, unknown> {
-  const { ExpressionAttributeValues, ExclusiveStartKey, ...rest } = input;
-  return {
-    ...rest,
-    ...(ExpressionAttributeValues ? { ExpressionAttributeValues: marshall(ExpressionAttributeValues) } : {}),
-    ...(ExclusiveStartKey ? { ExclusiveStartKey: marshall(ExclusiveStartKey) } : {}),
-  };
+/** The condition the store's writers look for, as the SDK throws it. */
+function asSdkError(error: unknown): unknown {
+  if (!(error instanceof AwsServiceError) || error.name !== "ConditionalCheckFailedException") return error;
+  return new ConditionalCheckFailedException({
+    message: error.message,
+    $metadata: { httpStatusCode: error.status },
+  });
 }
 
-function documentOutput(answer: WireAnswer): QueryCommandOutput {
-  const { Items, LastEvaluatedKey, ...rest } = answer;
-  return {
-    ...rest,
-    ...(Items ? { Items: Items.map(nativeItem) } : {}),
-    ...(LastEvaluatedKey ? { LastEvaluatedKey: nativeItem(LastEvaluatedKey) } : {}),
-    $metadata: { httpStatusCode: 200 },
-  };
+/** The document client's input as the wire wants it: its items and values marshalled, bytes in base64. */
+function wireInput(input: QueryCommandInput | PutCommandInput): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...input };
+  for (const name of ["Item", "ExpressionAttributeValues", "ExclusiveStartKey"] as const) {
+    const value = (input as Record<string, unknown>)[name];
+    if (value) out[name] = base64Bytes(marshall(value as Record<string, unknown>));
+  }
+  return out;
+}
+
+function base64Bytes(value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (value instanceof Set) return [...value].map(base64Bytes);
+  if (Array.isArray(value)) return value.map(base64Bytes);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, base64Bytes(inner)]));
+  return value;
 }
 
 /** The SDK's unmarshalling, once binary values (base64 on the wire) are bytes as the SDK gives them. */
@@ -125,7 +168,12 @@ function bytesOf(base64: string): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-async function signed(signer: SignatureV4, url: URL, body: string): Promise<Record<string, string>> {
+async function signed(
+  signer: SignatureV4,
+  url: URL,
+  body: string,
+  action: string,
+): Promise<Record<string, string>> {
   const request = await signer.sign({
     method: "POST",
     protocol: url.protocol,
@@ -136,7 +184,7 @@ async function signed(signer: SignatureV4, url: URL, body: string): Promise<Reco
     headers: {
       host: url.host,
       "content-type": "application/x-amz-json-1.0",
-      "x-amz-target": "DynamoDB_20120810.Query",
+      "x-amz-target": `DynamoDB_20120810.${action}`,
     },
     body,
   });

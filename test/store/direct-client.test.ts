@@ -1,21 +1,24 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createQueryClient, type QueryRunner } from "../../lambda/store/query-client.ts";
+import { createDirectClient, type DirectClient } from "../../lambda/store/direct-client.ts";
 import { createStore, createTable } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 import { fakeCredentials, signatureMatches } from "../lib/aws-json-fake.ts";
 
 /**
- * The direct Query (store/query-client.ts) against dynalite behind a proxy that checks
+ * The direct Query and PutItem (store/direct-client.ts) against dynalite behind a proxy that checks
  * every request's SigV4 signature with aws4 (an implementation independent of AWS's
  * signer) and can answer the next requests with an error: its answers are the document
  * client's, item for item, and its errors and retries the SDK's.
@@ -28,6 +31,8 @@ let proxyUrl: string;
 const failures: { status: number; type: string; body?: string }[] = [];
 const forwarded: string[] = [];
 let sdk: DynamoDBDocumentClient;
+type QueryRunner = (input: QueryCommandInput) => Promise<QueryCommandOutput>;
+let client: DirectClient;
 let direct: QueryRunner;
 
 function startProxy(target: string): Promise<Server> {
@@ -125,12 +130,13 @@ beforeAll(async () => {
   for (const Item of items) await sdk.send(new PutCommand({ TableName: table, Item }));
   proxy = await startProxy(dynamo.endpoint);
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  direct = createQueryClient({
+  client = createDirectClient({
     credentials: async () => fakeCredentials,
     region: async () => "eu-west-1",
     endpoint: proxyUrl,
     sleep: async () => {},
   });
+  direct = (input) => client.query(input);
 });
 
 afterAll(async () => {
@@ -140,7 +146,7 @@ afterAll(async () => {
 
 const viaSdk: QueryRunner = (input) => sdk.send(new QueryCommand(input));
 
-describe("a Query sent directly", () => {
+describe("DynamoDB called directly", () => {
   it("answers what the document client answers, page by page, for every kind of value", async () => {
     const cases: QueryCommandInput[] = [
       { TableName: table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk } },
@@ -226,13 +232,13 @@ describe("a Query sent directly", () => {
   });
 
   it("is what a store's document client sends its Queries through, and a bad signature is refused", async () => {
-    const refused = createQueryClient({
+    const refused = createDirectClient({
       credentials: async () => ({ ...fakeCredentials, secretAccessKey: "wrong" }),
       region: async () => "eu-west-1",
       endpoint: proxyUrl,
     });
     await expect(
-      refused({
+      refused.query({
         TableName: table,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": pk },
@@ -247,5 +253,49 @@ describe("a Query sent directly", () => {
     expect(await allPages((i) => store.client.send(new QueryCommand(i)), input)).toEqual(
       await allPages(viaSdk, input),
     );
+  });
+
+  it("puts as the document client puts: the item, its units, and a failed condition as the SDK's error", async () => {
+    const item = {
+      pk,
+      sk: "P#1",
+      format: 3,
+      seq: 7,
+      data: new Uint8Array(1_500).fill(5),
+      m: { l: [1, "x"] },
+    };
+    const conditional = (Item: Record<string, unknown>, seq: number): PutCommandInput => ({
+      TableName: table,
+      Item,
+      ConditionExpression: "attribute_not_exists(pk) OR #seq < :seq",
+      ExpressionAttributeNames: { "#seq": "seq" },
+      ExpressionAttributeValues: { ":seq": seq },
+      ReturnConsumedCapacity: "TOTAL",
+    });
+    const { $metadata: _, ...answer } = await client.put(conditional(item, 7));
+    const { $metadata: __, ...sdkAnswer } = await sdk.send(
+      new PutCommand(conditional({ ...item, sk: "P#2" }, 7)),
+    );
+    expect(answer).toEqual(sdkAnswer);
+    expect(answer.ConsumedCapacity).toEqual({ TableName: table, CapacityUnits: 2 });
+    const read = async (sk: string) =>
+      comparable((await sdk.send(new GetCommand({ TableName: table, Key: { pk, sk } }))).Item);
+    expect(await read("P#1")).toEqual(comparable(item));
+    expect(await read("P#1")).toEqual(
+      comparable({
+        ...(await sdk.send(new GetCommand({ TableName: table, Key: { pk, sk: "P#2" } }))).Item,
+        sk: "P#1",
+      }),
+    );
+
+    const sdkError = await sdk
+      .send(new PutCommand(conditional({ ...item, sk: "P#2" }, 7)))
+      .catch((e: Error) => e);
+    const error = await client.put(conditional(item, 7)).catch((e: Error) => e);
+    expect(sdkError).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((error as Error).message).toBe((sdkError as Error).message);
+    // Nothing was written by the refused put: the item still holds write 7.
+    expect(await read("P#1")).toEqual(comparable(item));
   });
 });
