@@ -30,6 +30,8 @@ let proxy: Server;
 let proxyUrl: string;
 const failures: { status: number; type: string; body?: string }[] = [];
 const forwarded: string[] = [];
+/** Every request the proxy saw, signed or not: its operation, and whether the SDK sent it. */
+const seen: { target: string; bySdk: boolean }[] = [];
 let sdk: DynamoDBDocumentClient;
 type QueryRunner = (input: QueryCommandInput) => Promise<QueryCommandOutput>;
 let client: DirectClient;
@@ -41,6 +43,10 @@ function startProxy(target: string): Promise<Server> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", async () => {
       const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({
+        target: String(request.headers["x-amz-target"]).replace("DynamoDB_20120810.", ""),
+        bySdk: String(request.headers["user-agent"] ?? "").includes("aws-sdk-js"),
+      });
       const answer = (status: number, payload: string) => {
         response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
         response.end(payload);
@@ -231,7 +237,7 @@ describe("DynamoDB called directly", () => {
     expect(error).toMatchObject({ name: "ResourceNotFoundException", message: (sdkError as Error).message });
   });
 
-  it("is what a store's document client sends its Queries through, and a bad signature is refused", async () => {
+  it("is what a store's document client sends its Queries and puts through, and a bad signature is refused", async () => {
     const refused = createDirectClient({
       credentials: async () => ({ ...fakeCredentials, secretAccessKey: "wrong" }),
       region: async () => "eu-west-1",
@@ -253,6 +259,21 @@ describe("DynamoDB called directly", () => {
     expect(await allPages((i) => store.client.send(new QueryCommand(i)), input)).toEqual(
       await allPages(viaSdk, input),
     );
+    // A store's Queries and puts go directly, its other commands through the SDK (the
+    // store signs as "local", which the proxy refuses: only who sent each is looked at).
+    const viaProxy = createStore(table, { endpoint: proxyUrl });
+    seen.length = 0;
+    const name = (error: Error) => error.name;
+    expect(await viaProxy.client.send(new QueryCommand(input)).catch(name)).toBe("InvalidSignatureException");
+    const item = { TableName: table, Item: { pk, sk: "X#1" } };
+    expect(await viaProxy.client.send(new PutCommand(item)).catch(name)).toBe("InvalidSignatureException");
+    const key = { TableName: table, Key: { pk, sk: "X#1" } };
+    expect(await viaProxy.client.send(new GetCommand(key)).catch(name)).toBe("InvalidSignatureException");
+    expect(seen).toEqual([
+      { target: "Query", bySdk: false },
+      { target: "PutItem", bySdk: false },
+      { target: "GetItem", bySdk: true },
+    ]);
   });
 
   it("puts as the document client puts: the item, its units, and a failed condition as the SDK's error", async () => {
