@@ -3,8 +3,9 @@ import { CloudflareApiError } from "../cloudflare/errors.ts";
 import { readShards } from "../store/shards.ts";
 import { type LabelPolicy, samplesByMinute } from "./accumulate.ts";
 import type { AccountInfo } from "./discovery.ts";
+import { fetchInWaves, graphqlConcurrency } from "./fetch-in-waves.ts";
 import type { PartOutcome } from "./fetch-parts.ts";
-import { type AccountCeiling, fetchWithinCeiling } from "./fetch-within-ceiling.ts";
+import type { AccountCeiling } from "./fetch-within-ceiling.ts";
 import type { ChunkEntry, ChunkResult } from "./first-cycle.ts";
 import {
   cursorOf,
@@ -23,6 +24,7 @@ import {
   type FetchError,
   noCounts,
   type PhaseResult,
+  type RunCounts,
   type Target,
 } from "./run-types.ts";
 import { countableEnd } from "./windows.ts";
@@ -69,6 +71,15 @@ interface Work {
 
 const keyOf = (plan: Plan, target: Target) => `${plan.group.name}|${target.id}`;
 
+/** A chunk read and planned, before its fetch. */
+interface PlannedChunk {
+  plans: Plan[];
+  end: number;
+  /** `group|target` keys that wait for their rule names (not fetched, stored unmoved). */
+  waiting: ReadonlySet<string>;
+  counts: RunCounts;
+}
+
 export async function collectChunk(
   deps: FetchDeps,
   context: ChunkContext,
@@ -76,6 +87,57 @@ export async function collectChunk(
   groups: readonly AnyQueryGroup[],
   entry?: ChunkEntry,
 ): Promise<ChunkResult> {
+  const prepared = await prepareChunk(deps, context, targets, groups, entry);
+  if ("result" in prepared) return prepared.result;
+  const [fetched] = await fetchChunks(deps, [prepared.chunk], context.ceiling);
+  return fetched ? finishChunk(deps, context, prepared.chunk, fetched) : { counts: prepared.chunk.counts };
+}
+
+/**
+ * Several chunks (zones in rotation) as collectChunk collects them one after another, their
+ * requests sent a few at a time (fetch-in-waves.ts): read and planned in order, fetched
+ * together, then applied and written in order. The results are those of the chunks the
+ * sequential collection reaches: up to the first that stops (its own what it fetched
+ * before); those after it are not written.
+ */
+export async function collectChunks(
+  deps: FetchDeps,
+  context: ChunkContext,
+  chunks: readonly (readonly Target[])[],
+  groups: readonly AnyQueryGroup[],
+  entry?: ChunkEntry,
+): Promise<ChunkResult[]> {
+  const prepared: (PlannedChunk | ChunkResult)[] = [];
+  for (const chunk of chunks) {
+    const one = await prepareChunk(deps, context, chunk, groups, entry);
+    prepared.push("result" in one ? one.result : one.chunk);
+    if ("result" in one && one.result.stop !== undefined) break;
+  }
+  const planned = prepared.filter((one): one is PlannedChunk => "plans" in one);
+  const fetched = await fetchChunks(deps, planned, context.ceiling);
+  const results: ChunkResult[] = [];
+  for (const one of prepared) {
+    if (!("plans" in one)) {
+      results.push(one);
+      continue;
+    }
+    const own = fetched[planned.indexOf(one)];
+    if (!own) break;
+    const result = await finishChunk(deps, context, one, own);
+    results.push(result);
+    if (result.stop !== undefined) break;
+  }
+  return results;
+}
+
+/** Read and plan (pure); a result instead when the chunk waits to begin or its read failed. */
+async function prepareChunk(
+  deps: FetchDeps,
+  context: ChunkContext,
+  targets: readonly Target[],
+  groups: readonly AnyQueryGroup[],
+  entry?: ChunkEntry,
+): Promise<{ chunk: PlannedChunk } | { result: ChunkResult }> {
   const now = deps.clock() / 1000;
   const end = countableEnd(now, deps.config.scrapeDelaySeconds, deps.config.timeWindowSeconds);
   const eligible = eligibleTargets(groups, targets, context.isUnavailable);
@@ -83,7 +145,7 @@ export async function collectChunk(
     (n, group) => n + targets.length - (eligible.get(group)?.length ?? 0),
     0,
   );
-  let counts = addCounts(noCounts(), { zonesWithoutDataset: withoutDataset });
+  const counts = addCounts(noCounts(), { zonesWithoutDataset: withoutDataset });
   let plans: Plan[];
   try {
     const stored = await readShards(deps.store, context.account.id, shardRefs(eligible));
@@ -93,18 +155,28 @@ export async function collectChunk(
     );
     if (entry && notBegun(plans)) {
       const planned = plannedRequests(plans, end, context.ceiling?.size(), deps.config.maxDatasetsPerRequest);
-      if (!(await entry.mayBegin(planned))) return { counts, waits: true };
+      if (!(await entry.mayBegin(planned))) return { result: { counts, waits: true } };
     }
   } catch (error) {
-    return { counts, stop: error };
+    return { result: { counts, stop: error } };
   }
   const waiting = new Set(
     plans.flatMap((plan) =>
       plan.targets.filter((t) => context.isWaiting?.(plan.group, t)).map((t) => keyOf(plan, t)),
     ),
   );
-  const fetched = await fetchChunk(deps, plans, end, context.ceiling, waiting);
-  counts = addCounts(counts, {
+  return { chunk: { plans, end, waiting, counts } };
+}
+
+/** Apply (pure) and write what a chunk fetched. */
+async function finishChunk(
+  deps: FetchDeps,
+  context: ChunkContext,
+  chunk: PlannedChunk,
+  fetched: Fetched,
+): Promise<ChunkResult> {
+  const { plans, waiting } = chunk;
+  const counts = addCounts(chunk.counts, {
     datasetsRefused: rememberRefusals(context, plans, fetched.failed),
     errors: failureErrors(plans, fetched.failed),
   });
@@ -115,7 +187,7 @@ export async function collectChunk(
 
 /**
  * The GraphQL requests the fetch phase makes when every piece is answered at once: each
- * round packed as fetchWithinCeiling packs it (limit splits and refusals come on top).
+ * round packed as fetchInWaves packs it (limit splits and refusals come on top).
  */
 export function plannedRequests(
   plans: readonly Plan[],
@@ -138,34 +210,53 @@ export function plannedRequests(
   return requests;
 }
 
-/** The fetch phase: round by round, every group's piece of that round in as few requests as allowed. */
-async function fetchChunk(
+/**
+ * The fetch phase of several chunks, each as it would go alone: round by round, every
+ * group's piece of that round in as few requests as allowed; the chunks' requests of a
+ * round go out in waves (fetch-in-waves.ts). A chunk stopped by a failure keeps what its
+ * earlier rounds fetched; the chunks after it are not fetched further (undefined: the
+ * sequential collection would not have reached them), the ones before it go on.
+ */
+async function fetchChunks(
   deps: FetchDeps,
-  plans: readonly Plan[],
-  end: number,
+  chunks: readonly PlannedChunk[],
   ceiling: AccountCeiling | undefined,
-  waiting: ReadonlySet<string>,
-): Promise<Fetched> {
-  const fetched: Fetched = { rows: new Map(), until: new Map(), failed: new Map() };
-  const rounds = Math.max(0, ...plans.map((plan) => plan.pieces.length));
-  try {
-    for (let round = 0; round < rounds; round++) {
-      const work = roundWork(plans, round, end, (key) => fetched.failed.has(key) || waiting.has(key));
-      if (work.length === 0) continue;
-      // Throws only what stops the run (rate limit, rejected token); cursors then stay put.
-      // Packed to the account's learned per-request ceiling and the operator's cap (plan.ts).
-      const outcomes: PartOutcome[] = await fetchWithinCeiling(
-        deps.graphql,
-        work.map((w) => w.part),
-        ceiling,
-        deps.config.maxDatasetsPerRequest,
-      );
-      keepAnswers(fetched, work, outcomes);
+): Promise<(Fetched | undefined)[]> {
+  const fetched: Fetched[] = chunks.map(() => ({ rows: new Map(), until: new Map(), failed: new Map() }));
+  let reached = chunks.length;
+  const rounds = Math.max(0, ...chunks.flatMap((chunk) => chunk.plans.map((plan) => plan.pieces.length)));
+  const limits = {
+    maxParts: deps.config.maxDatasetsPerRequest,
+    concurrency: deps.graphqlConcurrency ?? graphqlConcurrency,
+  };
+  for (let round = 0; round < rounds; round++) {
+    const work = chunks.map((chunk, i) => {
+      const own = fetched[i];
+      if (i >= reached || !own || own.stop !== undefined) return [];
+      const leftOut = (key: string) => own.failed.has(key) || chunk.waiting.has(key);
+      return roundWork(chunk.plans, round, chunk.end, leftOut);
+    });
+    if (work.every((w) => w.length === 0)) continue;
+    // Fails a chunk only with what stops the run (rate limit, rejected token); its cursors then stay put.
+    // Packed to the account's learned per-request ceiling and the operator's cap (plan.ts).
+    const results = await fetchInWaves(
+      deps.graphql,
+      work.map((w) => w.map((one) => one.part)),
+      ceiling,
+      limits,
+    );
+    for (const [i, result] of results.entries()) {
+      const own = fetched[i];
+      if (!own || "dropped" in result) continue;
+      if ("error" in result) {
+        own.stop = result.error;
+        reached = i + 1;
+        break;
+      }
+      keepAnswers(own, work[i] ?? [], result.outcomes);
     }
-  } catch (error) {
-    return { ...fetched, stop: error };
   }
-  return fetched;
+  return fetched.map((own, i) => (i < reached ? own : undefined));
 }
 
 /** Each plan's piece of this round, for the targets that have begun and are not left out (failed, waiting). */

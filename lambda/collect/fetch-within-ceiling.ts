@@ -1,16 +1,10 @@
-import { CloudflareApiError } from "../cloudflare/errors.ts";
-import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
 import { claimProbe, readCeiling, updateCeiling } from "../store/ceiling.ts";
 import type { Store } from "../store/table.ts";
-import { fetchParts, type PartOutcome } from "./fetch-parts.ts";
-import { nextRequest, type Piece } from "./plan.ts";
-import type { RequestPart } from "./request.ts";
 import {
   applyEvent,
   type CeilingEvent,
   type CeilingState,
   type CeilingTiming,
-  isRefusedForSize,
   packSize,
   probeDue,
   record,
@@ -28,6 +22,8 @@ export class AccountCeiling {
   #state: CeilingState;
   #probing: boolean;
   #changed = false;
+  /** The most queries a request of this run was answered for (0: none yet). */
+  #answered = 0;
   readonly #events: CeilingEvent[] = [];
   readonly #store: Store;
   readonly #accountId: string;
@@ -59,7 +55,18 @@ export class AccountCeiling {
     return packSize(this.#state, this.#probing);
   }
 
+  /**
+   * Whether a request of `queries` is known to fit: not a probe, and no larger than one
+   * this run saw answered, below any refused size. Only such requests go beside others
+   * (fetch-in-waves.ts), so a size refused at first sight or on a probe is refused once.
+   */
+  proven(queries: number): boolean {
+    const { refused } = this.#state;
+    return !this.#probing && queries <= this.#answered && (refused === undefined || queries < refused);
+  }
+
   succeeded(queries: number): void {
+    this.#answered = Math.max(this.#answered, queries);
     this.#observe({ kind: "succeeded", queries, probing: this.#probing });
   }
 
@@ -82,40 +89,4 @@ export class AccountCeiling {
     await updateCeiling(this.#store, this.#accountId, (stored) => replay(stored, events, this.#timing));
     this.#changed = false;
   }
-}
-
-/**
- * Sends the parts packed into requests of at most `ceiling.size()` queries and
- * `maxParts` dataset nodes (a part is split by zones when only some of it fits). A request
- * refused for its size is packed again smaller and sent again; the answers are the same
- * as one request would have given, part by part.
- */
-export async function fetchWithinCeiling(
-  graphql: CloudflareGraphqlClient,
-  parts: readonly RequestPart[],
-  ceiling: AccountCeiling | undefined,
-  maxParts: number,
-): Promise<PartOutcome[]> {
-  const outcomes: PartOutcome[] = parts.map(() => new Map());
-  let queue: Piece[] = parts.map((part, index) => ({ index, part }));
-  while (queue.length > 0) {
-    const [request, rest] = nextRequest(queue, ceiling?.size() ?? Number.POSITIVE_INFINITY, maxParts);
-    const queries = request.reduce((sum, piece) => sum + piece.part.scopeIds.length, 0);
-    try {
-      const answers = await fetchParts(
-        graphql,
-        request.map((piece) => piece.part),
-      );
-      ceiling?.succeeded(queries);
-      for (const [i, piece] of request.entries()) {
-        for (const [id, answer] of answers[i] ?? []) outcomes[piece.index]?.set(id, answer);
-      }
-      queue = rest;
-    } catch (error) {
-      if (!(error instanceof CloudflareApiError) || !isRefusedForSize(error) || !ceiling || queries <= 1)
-        throw error;
-      ceiling.refused(queries);
-    }
-  }
-  return outcomes;
 }

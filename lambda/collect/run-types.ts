@@ -23,6 +23,8 @@ export interface FetchDeps extends DiscoveryDeps {
   stats: ApiStats;
   /** Skip the lease (tests that make two runs race on purpose). */
   withoutLease?: boolean;
+  /** GraphQL requests a run keeps in flight (fetch-in-waves.ts); absent: graphqlConcurrency. */
+  graphqlConcurrency?: number;
   /** Sends what a run's state writes advanced (REMOTE_WRITE_URL; wired by the handler); absent: no push. */
   push?: PushAfterRun;
   /**

@@ -1,8 +1,9 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Availability } from "./availability.ts";
 import { ChunkSchedule, chunksOf } from "./chunk-schedule.ts";
-import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
+import { type ChunkContext, collectChunk, collectChunks } from "./collect-chunk.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
+import { graphqlConcurrency } from "./fetch-in-waves.ts";
 import {
   type BudgetSharers,
   type ChunkEntry,
@@ -27,7 +28,7 @@ import type { WorkScope } from "./work-items.ts";
  * The zones stage of a run: this minute's chunks of the item (all, or under widening its
  * share, least recently collected first: chunk-schedule.ts), the firewall rule names of
  * their zones only (so a large estate's first cycle reads them chunk by chunk, as each is
- * due, inside the REST budget), then each chunk in turn.
+ * due, inside the REST budget), then the chunks, a few at a time.
  */
 export interface ZoneStage {
   /** The chunks due this minute, in order. */
@@ -136,8 +137,8 @@ async function chunkContext(
 }
 
 /**
- * Each due chunk in turn; one collected through goes to the back of the schedule; a stop
- * ends the stage. Chunks that have not begun come last, each only while the budget has
+ * The due chunks, a few at a time, as each in turn would be collected; one collected
+ * through goes to the back of the schedule; a stop ends the stage. Chunks that have not begun come last, each only while the budget has
  * room for it (first-cycle.ts); the first that has to wait, and those after it, wait.
  */
 export async function collectZones(
@@ -148,18 +149,27 @@ export async function collectZones(
   let counts = noCounts();
   const notBegun: Target[][] = [];
   const later = { mayBegin: async () => false, began: async () => {} };
-  for (const chunk of stage.chunks) {
+  // A few chunks at a time, their requests in flight together (fetch-in-waves.ts); the
+  // results come in chunk order, as one after another would give them.
+  const batch = deps.graphqlConcurrency ?? graphqlConcurrency;
+  for (let first = 0; first < stage.chunks.length; first += batch) {
+    const chunks = stage.chunks.slice(first, first + batch);
     const before = deps.stats.graphqlRequests;
-    const result = await collectChunk(deps, stage.context, chunk, groups, later);
-    if (result.waits) {
-      notBegun.push(chunk);
-      continue;
+    const results = await collectChunks(deps, stage.context, chunks, groups, later);
+    let collected = 0;
+    for (const [index, result] of results.entries()) {
+      const chunk = chunks[index] ?? [];
+      if (result.waits) {
+        notBegun.push(chunk);
+        continue;
+      }
+      counts = addCounts(counts, result.counts);
+      if (result.stop !== undefined) return { counts, stop: result.stop };
+      stage.schedule.collected(chunk);
+      collected += 1;
     }
-    counts = addCounts(counts, result.counts);
-    if (result.stop !== undefined) return { counts, stop: result.stop };
-    stage.schedule.collected(chunk);
     stage.spent.requests += deps.stats.graphqlRequests - before;
-    stage.spent.chunks += 1;
+    stage.spent.chunks += collected;
   }
   const caughtUp = await catchUpNamed(deps, stage, groups);
   counts = addCounts(counts, caughtUp.counts);
