@@ -48,14 +48,16 @@ export interface WaveLimits {
  * Waves: up to `concurrency` requests are planned at the current size, in order (a lane's
  * requests before the next lane's), sent together, and their outcomes applied in that
  * order once all have settled. This stays what the sequential sending gives because:
- * - a request goes beside others only when the ceiling has seen its size answered in this
- *   run (`proven`, never a probe); an untried size goes first in a wave and alone, so the
- *   ceiling sees a refusal as the sequential sending would, and the next wave is planned
- *   at the size it learned. Answers below the working size leave the size as it was, so
- *   the wave's later requests are packed exactly as the sequential sending packs them.
- * - a request refused for its size (only an unproven one, unless Cloudflare lowered its
- *   ceiling meanwhile) is observed by the ceiling and its pieces go back to the front of
- *   its lane, packed smaller in the next wave; the answers are the same part by part.
+ * - a request goes beside others only when the ceiling takes its size to work (`proven`:
+ *   never a probe, nor a size untried since a refusal in this run); any other goes first
+ *   in a wave and alone, so the ceiling sees its refusal as the sequential sending would,
+ *   and the next wave is planned at the size it learned. Answers at the working size leave
+ *   the size as it was, so a wave's later requests are packed exactly as the sequential
+ *   sending packs them.
+ * - a request refused for its size (an untried one; one of a wave at a size never refused
+ *   before; any after Cloudflare lowered its ceiling) is observed by the ceiling, and its
+ *   pieces go back to the front of its lane, packed smaller in the next wave: the answers
+ *   are the same part by part.
  * - any other failure stops its lane with that error (the first in order), as it stopped
  *   the sequential sending: outcomes after it in the wave are not applied, the lanes after
  *   it are dropped (not sent again, their answers not used), and the lanes before it go on.

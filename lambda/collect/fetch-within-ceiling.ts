@@ -22,8 +22,8 @@ export class AccountCeiling {
   #state: CeilingState;
   #probing: boolean;
   #changed = false;
-  /** The most queries a request of this run was answered for (0: none yet). */
-  #answered = 0;
+  /** Since this run's last refusal, the most queries a request was answered for (absent: no refusal yet). */
+  #answered: number | undefined;
   readonly #events: CeilingEvent[] = [];
   readonly #store: Store;
   readonly #accountId: string;
@@ -56,23 +56,29 @@ export class AccountCeiling {
   }
 
   /**
-   * Whether a request of `queries` is known to fit: not a probe, and no larger than one
-   * this run saw answered, below any refused size. Only such requests go beside others
-   * (fetch-in-waves.ts), so a size refused at first sight or on a probe is refused once.
+   * Whether a request of `queries` may go beside others (fetch-in-waves.ts): not a probe,
+   * below any refused size, and, once this run has seen a refusal, no larger than a request
+   * it saw answered since. Before any refusal in the run the stored state stands for what
+   * worked (the working size, or nothing refused yet), so steady runs send in waves from
+   * their first request; after one, the halved size is untried and goes alone, so it is
+   * refused at most once, as when requests went one after another. (A shape too large seen
+   * for the first time may be refused by each request of its wave: once for the account.)
    */
   proven(queries: number): boolean {
     const { refused } = this.#state;
-    return !this.#probing && queries <= this.#answered && (refused === undefined || queries < refused);
+    if (this.#probing || (refused !== undefined && queries >= refused)) return false;
+    return this.#answered === undefined || queries <= this.#answered;
   }
 
   succeeded(queries: number): void {
-    this.#answered = Math.max(this.#answered, queries);
+    if (this.#answered !== undefined) this.#answered = Math.max(this.#answered, queries);
     this.#observe({ kind: "succeeded", queries, probing: this.#probing });
   }
 
   refused(queries: number): void {
     this.#observe({ kind: "refused", queries });
     this.#probing = false;
+    this.#answered = 0;
   }
 
   #observe(event: CeilingEvent): void {
