@@ -112,6 +112,26 @@ export interface CollectMeasure {
   accountCacheKeyEnv: Record<string, string>;
 }
 
+/**
+ * Cloudflare's HTTP client, counting rounds: a request that starts while none is in flight
+ * begins a round, so requests sent together count once (their waits overlap). A run's
+ * time waiting on Cloudflare is about its rounds × a request's latency.
+ */
+export function roundCountingFetch(): { fetch: typeof fetch; rounds: { count: number } } {
+  const rounds = { count: 0 };
+  let inFlight = 0;
+  const counting = async (...args: Parameters<typeof fetch>) => {
+    if (inFlight === 0) rounds.count += 1;
+    inFlight += 1;
+    try {
+      return await fetch(...args);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  return { fetch: counting as typeof fetch, rounds };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /**
@@ -144,11 +164,13 @@ export async function measureCollect(
   // the slices it wrote: lambda/store/slice-cache.ts); a cold container's is new.
   const warm = countingStore(base, counted);
   let store = warm;
+  const cloudflare = roundCountingFetch();
   const deps = () =>
     createRuntime({
       config,
       token: "sim-token",
       store,
+      fetch: cloudflare.fetch,
       clock: () => clock.now(),
       logger: jsonLogger({}, () => {}),
       sleep: async (ms) => {
@@ -164,6 +186,7 @@ export async function measureCollect(
     const discoverMs = performance.now() - discoverStarted;
     const before = compare ? await readAccountShards(base, account.id) : [];
     Object.assign(counted, { items: 0, units: 0, readUnits: 0, seriesBytes: 0 });
+    cloudflare.rounds.count = 0;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const summary = await fetchAccount(deps(), { id: account.id, name: account.name });
@@ -176,6 +199,8 @@ export async function measureCollect(
     return {
       graphqlRequests: summary.graphqlRequests,
       restRequests: summary.restRequests,
+      // Rounds of Cloudflare requests in flight together (GraphQL and REST): the run's waits.
+      requestRounds: cloudflare.rounds.count,
       items: counted.items,
       units: counted.units,
       readUnits: counted.readUnits,

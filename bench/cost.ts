@@ -57,11 +57,14 @@ export interface MinuteOperations {
 /**
  * A Lambda's billed time from what the bench measures: its CPU time on a full core,
  * stretched by the share of a core its memory buys (1,769 MB is one vCPU), plus the
- * time it waits on Cloudflare (`requests` × `requestLatencyMs`).
+ * time it waits on Cloudflare (`rounds` × `requestLatencyMs`). A round is the requests in
+ * flight together (bench/collect.ts counts one each time a request starts while none is in
+ * flight): a fetcher run keeps up to four GraphQL requests in flight, so it waits about
+ * one latency per round, not per request.
  */
 export const requestLatencyMs = 250;
-export function lambdaMs(cpuMs: number, memoryMb: number, requests = 0): number {
-  return cpuMs * Math.max(1, 1769 / memoryMb) + requests * requestLatencyMs;
+export function lambdaMs(cpuMs: number, memoryMb: number, rounds = 0): number {
+  return cpuMs * Math.max(1, 1769 / memoryMb) + rounds * requestLatencyMs;
 }
 
 /** Costs that grow with zones and minutes: Scheduler, Step Functions, Lambda, DynamoDB. */

@@ -189,11 +189,8 @@ try {
     // A work item may land on any warm container: only a share of minutes find their
     // slices held (warmShare, bench/cost.ts); the others read and decode every slice.
     const cpuMs = warmShare * (c.steady.cpuMs ?? 0) + (1 - warmShare) * (c.cold.cpuMs ?? 0);
-    const fetchMs = lambdaMs(
-      cpuMs,
-      facts.memory.fetchAccount,
-      (c.steady.graphqlRequests ?? 0) + (c.steady.restRequests ?? 0),
-    );
+    // Its waits on Cloudflare: one request latency per round of requests in flight together.
+    const fetchMs = lambdaMs(cpuMs, facts.memory.fetchAccount, c.steady.requestRounds ?? 0);
     // Discovery reads its cached account list most minutes: its CPU time, one request.
     const discoverMs = lambdaMs(Math.min(c.steady.discoverMs ?? 0, 100), facts.memory.discover, 1);
     return monthlyUsd({
@@ -311,6 +308,8 @@ try {
     bundleImportCpuMs: Object.fromEntries(
       Object.entries(bundles).map(([k, v]) => [k, round(v.importCpuMs, 0)]),
     ),
+    requestRounds10: s10.requestRounds,
+    requestRounds100: collect100.steady.requestRounds,
     fetcherCpuMs10: round(s10.cpuMs ?? 0, 0),
     fetcherCpuMs100: round(collect100.steady.cpuMs ?? 0, 0),
     fetcherColdCpuMs10: round(collect10.cold.cpuMs ?? 0, 0),

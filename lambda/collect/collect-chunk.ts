@@ -130,7 +130,7 @@ export async function collectChunks(
   return results;
 }
 
-/** Read and plan (pure); a result instead when the chunk waits to begin or its read failed. */
+/** Read the shards and plan; a result instead when the chunk waits to begin or its read failed. */
 async function prepareChunk(
   deps: FetchDeps,
   context: ChunkContext,
