@@ -61,8 +61,12 @@ describe("a large estate's first cycle", () => {
     }
     // The first cycle's reads: the zone list, the rule names of the 30 paid zones (a list
     // and three rulesets each), the 40 zones' certificates, load balancers (and pools) and
-    // custom hostnames, the account's tunnels: about 4.5 times the budget.
-    expect(rest.length).toBe(268);
+    // custom hostnames, the account's tunnels: about 4.5 times the budget. Plus one: the two
+    // work items' snapshots share the budget in the order their runs reach it, and one
+    // zone's load balancers, read at minute 13, are read again at minute 18 because the
+    // other item's reads took the room its pools call needed (their zone requests now go
+    // out together, so each reaches its snapshots sooner; sent one at a time: 268).
+    expect(rest.length).toBe(269);
     expect(mostIn5Minutes(rest)).toBe(restBudget);
     // Each budget whole as soon as the window has room for it (the sliding window counts
     // 10-second slots, so the minute after the fifth), then nothing until the next; once
@@ -73,7 +77,7 @@ describe("a large estate's first cycle", () => {
       (_, m) => rest.filter((t) => Math.floor((t - first) / 60_000) === m).length,
     );
     expect(perMinute).toEqual([
-      60, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 5, 55, 0, 0, 0, 0, 5, 55, 0, 0, 0, 0, 5, 23, 0, 0, 0, 0,
+      60, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 5, 55, 0, 0, 0, 0, 5, 55, 0, 0, 0, 0, 5, 24, 0, 0, 0, 0,
     ]);
     // Every 5 minutes: paid zones not begun, firewall groups waiting at their start for
     // their names, and snapshots taken. Names go first: snapshots wait while any name does.
@@ -81,8 +85,8 @@ describe("a large estate's first cycle", () => {
       [0, 16, 0],
       [0, 1, 0],
       [0, 0, 50],
-      [0, 0, 95],
-      [0, 0, 99],
+      [0, 0, 94],
+      [0, 0, 98],
       [0, 0, 121],
     ]);
     // Every paid zone's firewall events are counted from the first run's start, as the rest.

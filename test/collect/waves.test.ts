@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cacheContentType } from "../../lambda/catalogue/groups/cache-content-type.ts";
+import { clientAsn } from "../../lambda/catalogue/groups/client-asn.ts";
+import { colocation } from "../../lambda/catalogue/groups/colocation.ts";
+import { colocationErrors } from "../../lambda/catalogue/groups/colocation-errors.ts";
+import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
+import { originStatus } from "../../lambda/catalogue/groups/origin-status.ts";
+import { requestMethods } from "../../lambda/catalogue/groups/request-methods.ts";
+import type { AnyQueryGroup } from "../../lambda/catalogue/query-group.ts";
+import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
+import { type FetchDeps, type FetchSummary, fetchAccount } from "../../lambda/collect/fetch-account.ts";
+import type * as z from "../../lambda/lib/zod.ts";
+import { readAccountShards } from "../../lambda/store/shards.ts";
+import type { WorldSpec } from "../../local/simulator/world.ts";
+import { type Harness, startHarness } from "./harness.ts";
+import { recount } from "./recount.ts";
+
+/** One account of `zones` Business zones: a chunk of ten zones per GraphQL request. */
+const estate = (zones: number): WorldSpec => ({
+  accounts: [
+    {
+      name: "Agency",
+      zones: Array.from({ length: zones }, (_, i) => ({
+        name: `client${i}.example`,
+        plan: "business" as const,
+      })),
+    },
+  ],
+  tokens: [{ value: "sim-token" }],
+});
+
+interface Recorded {
+  inFlight: number;
+  maxInFlight: number;
+  /** Each GraphQL request's zones, in the order they were sent. */
+  sent: string[][];
+}
+
+/**
+ * The run's GraphQL client, recording how many requests are in flight at once and which
+ * zones each carries; `failing(n)`: the n-th request (from 1) gets its answer replaced by
+ * that error, as if Cloudflare had answered it so.
+ */
+function recording(deps: FetchDeps, failing?: (n: number) => CloudflareApiError | undefined): Recorded {
+  const recorded: Recorded = { inFlight: 0, maxInFlight: 0, sent: [] };
+  const client = deps.graphql;
+  const query = client.query.bind(client);
+  client.query = async <T>(
+    document: string,
+    variables: Record<string, unknown>,
+    schema: z.ZodMiniType<T>,
+  ): Promise<T> => {
+    recorded.sent.push(
+      Object.entries(variables)
+        .filter(([key]) => key.endsWith("Zones"))
+        .flatMap(([, zones]) => zones as string[]),
+    );
+    const n = recorded.sent.length;
+    recorded.inFlight += 1;
+    recorded.maxInFlight = Math.max(recorded.maxInFlight, recorded.inFlight);
+    try {
+      const answer = await query(document, variables, schema);
+      const error = failing?.(n);
+      if (error) throw error;
+      return answer;
+    } finally {
+      recorded.inFlight -= 1;
+    }
+  };
+  return recorded;
+}
+
+/** The stored state of every shard, minus nothing: cursors, starts and series. */
+async function storedState(harness: Harness, accountId: string) {
+  const shards = await readAccountShards(harness.store, accountId);
+  return shards
+    .map((s) => ({
+      group: s.group,
+      zone: s.scopeId,
+      index: s.index,
+      cursor: s.cursor,
+      start: s.start,
+      series: s.series,
+    }))
+    .sort((a, b) => `${a.group}|${a.zone}|${a.index}`.localeCompare(`${b.group}|${b.zone}|${b.index}`));
+}
+
+/**
+ * A first run, a minute, then a steady run with `concurrency` GraphQL requests in flight at
+ * most and `groups` (the first run's groups unless given): what the steady run sent and stored.
+ */
+async function steadyRun(
+  harness: Harness,
+  concurrency: number,
+  groups: { first: readonly AnyQueryGroup[]; steady: readonly AnyQueryGroup[] },
+  failing?: (n: number) => CloudflareApiError | undefined,
+) {
+  const account = harness.simulator.world.accounts[0];
+  if (!account) throw new Error("no account");
+  const info = { id: account.id, name: account.name };
+  const first = await fetchAccount(
+    { ...harness.runtime({ groups: groups.first }), graphqlConcurrency: concurrency },
+    info,
+  );
+  expect(first.errors).toEqual([]);
+  harness.clock.advance(60_000);
+  const before = await storedState(harness, account.id);
+  const deps = { ...harness.runtime({ groups: groups.steady }), graphqlConcurrency: concurrency };
+  const recorded = recording(deps, failing);
+  const summary: FetchSummary = await fetchAccount(deps, info);
+  return { account, before, summary, recorded, after: await storedState(harness, account.id) };
+}
+
+describe("a run's GraphQL requests, a few at a time", () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it("keeps four in flight and stores what one at a time stores", async () => {
+    const groups = { first: [httpRequests1m], steady: [httpRequests1m] };
+    const runs = [];
+    for (const concurrency of [4, 1]) {
+      harness = await startHarness({ world: estate(50) });
+      const run = await steadyRun(harness, concurrency, groups);
+      expect(run.summary.errors).toEqual([]);
+      if (concurrency === 4) expect((await recount(harness.simulator, harness.store)).mismatches).toEqual([]);
+      runs.push(run);
+      await harness.close();
+      harness = undefined;
+    }
+    const [waves, oneByOne] = runs;
+    // Five chunks of ten zones, one request each: four at once, then the fifth.
+    expect(waves?.summary.graphqlRequests).toBe(5);
+    expect(waves?.recorded.maxInFlight).toBe(4);
+    expect(oneByOne?.summary.graphqlRequests).toBe(5);
+    expect(oneByOne?.recorded.maxInFlight).toBe(1);
+    expect(waves?.summary.minutesCounted).toBe(50);
+    expect(waves?.after).toEqual(oneByOne?.after);
+    expect(waves?.summary).toEqual(oneByOne?.summary);
+  }, 120_000);
+
+  it("packs a request refused for its size smaller and counts what one at a time counts", async () => {
+    // Seven groups for ten zones make a 70-query chunk: over the simulator's ceiling of 60.
+    const steady = [
+      httpRequests1m,
+      requestMethods,
+      colocation,
+      colocationErrors,
+      originStatus,
+      cacheContentType,
+      clientAsn,
+    ];
+    const groups = { first: [httpRequests1m], steady };
+    const runs = [];
+    for (const concurrency of [4, 1]) {
+      harness = await startHarness({ world: estate(40), simulator: { queryCeiling: 60 } });
+      const run = await steadyRun(harness, concurrency, groups);
+      expect(run.summary.errors).toEqual([]);
+      expect((await recount(harness.simulator, harness.store)).mismatches).toEqual([]);
+      runs.push({ ...run, refused: harness.simulator.ceiling.refusals.map((r) => r.queries) });
+      await harness.close();
+      harness = undefined;
+    }
+    const [waves, oneByOne] = runs;
+    // Discovery first reads the new groups' dataset settings (four requests, one at a time).
+    const chunkRequests = (sent: readonly string[][] | undefined) => sent?.map((zones) => zones.length);
+    // Never refused before, the four chunks' 70-query requests go out together and are
+    // refused together; each chunk is then sent in two of 35, the first alone (a size
+    // untried since the refusal), the other seven four at a time.
+    expect(waves?.refused).toEqual([70, 70, 70, 70]);
+    expect(waves?.summary.graphqlRequests).toBe(16);
+    expect(chunkRequests(waves?.recorded.sent)).toEqual([
+      0, 0, 0, 0, 70, 70, 70, 70, 35, 35, 35, 35, 35, 35, 35, 35,
+    ]);
+    expect(waves?.recorded.maxInFlight).toBe(4);
+    // One at a time: the first chunk's 70 is refused once, then every chunk goes in two of 35.
+    expect(oneByOne?.refused).toEqual([70]);
+    expect(oneByOne?.summary.graphqlRequests).toBe(13);
+    expect(chunkRequests(oneByOne?.recorded.sent)).toEqual([0, 0, 0, 0, 70, 35, 35, 35, 35, 35, 35, 35, 35]);
+    expect(oneByOne?.recorded.maxInFlight).toBe(1);
+    expect(waves?.after).toEqual(oneByOne?.after);
+    expect(waves?.summary.minutesCounted).toBe(oneByOne?.summary.minutesCounted);
+  }, 180_000);
+
+  it("fails the run with a failed request's error and writes nothing of its window", async () => {
+    harness = await startHarness({ world: estate(40) });
+    const budget = new CloudflareApiError(
+      "rateLimited",
+      "rate limiter budget depleted, try again after 5 minutes",
+      {
+        status: 429,
+      },
+    );
+    const groups = { first: [httpRequests1m], steady: [httpRequests1m] };
+    // The steady run's second request (of the first wave of four) is answered "budget depleted".
+    const run = await steadyRun(harness, 4, groups, (n) => (n === 2 ? budget : undefined));
+    expect(run.summary.errors).toEqual([{ query: "zones", kind: "rateLimited", message: budget.message }]);
+    // The whole wave was sent and settled; nothing after it.
+    expect(run.summary.graphqlRequests).toBe(4);
+    expect(run.recorded.maxInFlight).toBe(4);
+    const [first, failed, third, fourth] = run.recorded.sent;
+    const cursor = (state: typeof run.before, zone: string) =>
+      state.find((s) => s.zone === zone)?.cursor ?? 0;
+    // The first request's chunk is collected; the failed one's and those after it are not written.
+    for (const zone of first ?? []) expect(cursor(run.after, zone) - cursor(run.before, zone)).toBe(60);
+    for (const zone of [...(failed ?? []), ...(third ?? []), ...(fourth ?? [])])
+      expect(cursor(run.after, zone)).toBe(cursor(run.before, zone));
+    expect([first, failed, third, fourth].map((zones) => zones?.length)).toEqual([10, 10, 10, 10]);
+    const unmoved = run.after.filter((s, i) => s.cursor === run.before[i]?.cursor).length;
+    expect(unmoved).toBe(30);
+  }, 120_000);
+});
