@@ -34,6 +34,12 @@ export class SharedBudget implements CallBudget {
   readonly #sleep: Sleep;
   readonly #prepaid: PrepaidCalls;
   #pendingBlock: Promise<void> = Promise.resolve();
+  /**
+   * This handle's takes, one after another: a run sends a few requests at once
+   * (fetch-in-waves.ts), and takes sent together would lose races to each other's
+   * conditional writes, each lost race a read and a refused write billed for nothing.
+   */
+  #takes: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
     store: Store;
@@ -57,6 +63,12 @@ export class SharedBudget implements CallBudget {
       this.#prepaid.calls -= 1;
       return true;
     }
+    const take = this.#takes.then(() => this.#take(maxWaitMs));
+    this.#takes = take.catch(() => {});
+    return take;
+  }
+
+  async #take(maxWaitMs: number): Promise<boolean> {
     let waited = 0;
     for (;;) {
       const wait = await takeFromBudget(this.#store, this.#key, this.#limit, this.#clock());

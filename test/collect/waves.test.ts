@@ -1,3 +1,5 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { cacheContentType } from "../../lambda/catalogue/groups/cache-content-type.ts";
 import { clientAsn } from "../../lambda/catalogue/groups/client-asn.ts";
@@ -10,7 +12,9 @@ import type { AnyQueryGroup } from "../../lambda/catalogue/query-group.ts";
 import { CloudflareApiError } from "../../lambda/cloudflare/errors.ts";
 import { type FetchDeps, type FetchSummary, fetchAccount } from "../../lambda/collect/fetch-account.ts";
 import type * as z from "../../lambda/lib/zod.ts";
+import { callsInWindow, tokenDigest } from "../../lambda/store/budget.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
+import type { Store } from "../../lambda/store/table.ts";
 import type { WorldSpec } from "../../local/simulator/world.ts";
 import { type Harness, startHarness } from "./harness.ts";
 import { recount } from "./recount.ts";
@@ -70,6 +74,22 @@ function recording(deps: FetchDeps, failing?: (n: number) => CloudflareApiError 
   return recorded;
 }
 
+/** The table, counting the shared budget's takes that lost a race to another write. */
+function countingLostRaces(store: Store): { store: Store; lost: { count: number } } {
+  const lost = { count: 0 };
+  const send = async (command: Parameters<DynamoDBDocumentClient["send"]>[0]) => {
+    try {
+      return await store.client.send(command);
+    } catch (error) {
+      const pk = (command.input as { Item?: { pk?: unknown } }).Item?.pk;
+      if (error instanceof ConditionalCheckFailedException && String(pk).startsWith("BUDGET#"))
+        lost.count += 1;
+      throw error;
+    }
+  };
+  return { store: { ...store, client: { send } as unknown as DynamoDBDocumentClient }, lost };
+}
+
 /** The stored state of every shard, minus nothing: cursors, starts and series. */
 async function storedState(harness: Harness, accountId: string) {
   const shards = await readAccountShards(harness.store, accountId);
@@ -105,10 +125,24 @@ async function steadyRun(
   expect(first.errors).toEqual([]);
   harness.clock.advance(60_000);
   const before = await storedState(harness, account.id);
-  const deps = { ...harness.runtime({ groups: groups.steady }), graphqlConcurrency: concurrency };
+  const table = countingLostRaces(harness.store);
+  const runtime = harness.runtime({ groups: groups.steady, store: table.store });
+  const deps = { ...runtime, graphqlConcurrency: concurrency };
   const recorded = recording(deps, failing);
   const summary: FetchSummary = await fetchAccount(deps, info);
-  return { account, before, summary, recorded, after: await storedState(harness, account.id) };
+  const budget = { token: tokenDigest("sim-token"), scope: "graphql" };
+  return {
+    account,
+    before,
+    summary,
+    recorded,
+    after: await storedState(harness, account.id),
+    /** GraphQL calls the shared budget holds after both runs, and the takes that lost a race. */
+    budget: {
+      calls: await callsInWindow(harness.store, budget, harness.clock.now()),
+      lost: table.lost.count,
+    },
+  };
 }
 
 describe("a run's GraphQL requests, a few at a time", () => {
@@ -139,6 +173,10 @@ describe("a run's GraphQL requests, a few at a time", () => {
     expect(waves?.summary.minutesCounted).toBe(50);
     expect(waves?.after).toEqual(oneByOne?.after);
     expect(waves?.summary).toEqual(oneByOne?.summary);
+    // The shared budget holds both runs' 15 GraphQL calls either way, and a run's own takes
+    // never race each other.
+    expect(waves?.budget).toEqual({ calls: 15, lost: 0 });
+    expect(oneByOne?.budget).toEqual({ calls: 15, lost: 0 });
   }, 120_000);
 
   it("packs a request refused for its size smaller and counts what one at a time counts", async () => {
