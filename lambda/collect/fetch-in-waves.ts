@@ -49,8 +49,8 @@ export interface WaveLimits {
  * requests before the next lane's), sent together, and their outcomes applied in that
  * order once all have settled. This stays what the sequential sending gives because:
  * - a request goes beside others only when the ceiling takes its size to work (`proven`:
- *   never a probe, nor a size untried since a refusal in this run); any other goes first
- *   in a wave and alone, so the ceiling sees its refusal as the sequential sending would,
+ *   never the run's first request, a probe, or a size untried since a refusal in this
+ *   run); any other goes first in a wave and alone, so the ceiling sees its refusal as the sequential sending would,
  *   and the next wave is planned at the size it learned. Answers at the working size leave
  *   the size as it was, so a wave's later requests are packed exactly as the sequential
  *   sending packs them.

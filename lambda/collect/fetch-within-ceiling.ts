@@ -22,8 +22,9 @@ export class AccountCeiling {
   #state: CeilingState;
   #probing: boolean;
   #changed = false;
-  /** Since this run's last refusal, the most queries a request was answered for (absent: no refusal yet). */
-  #answered: number | undefined;
+  /** The most queries a request of this run was answered for, since its last refusal (0: none). */
+  #answered = 0;
+  #refusedInRun = false;
   readonly #events: CeilingEvent[] = [];
   readonly #store: Store;
   readonly #accountId: string;
@@ -57,27 +58,29 @@ export class AccountCeiling {
 
   /**
    * Whether a request of `queries` may go beside others (fetch-in-waves.ts): not a probe,
-   * below any refused size, and, once this run has seen a refusal, no larger than a request
-   * it saw answered since. Before any refusal in the run the stored state stands for what
-   * worked (the working size, or nothing refused yet), so steady runs send in waves from
-   * their first request; after one, the halved size is untried and goes alone, so it is
-   * refused at most once, as when requests went one after another. (A shape too large seen
+   * below any refused size, after a first answer in this run and, once this run has seen a
+   * refusal, no larger than a request answered since. The run's first request goes alone:
+   * should the token be rejected or the budget spent, the run stops after one request, as
+   * when requests went one after another. Before any refusal in the run the stored state
+   * stands for what works (the working size, or nothing refused yet); after one, the halved
+   * size is untried and goes alone, so it is refused at most once. (A shape too large seen
    * for the first time may be refused by each request of its wave: once for the account.)
    */
   proven(queries: number): boolean {
     const { refused } = this.#state;
-    if (this.#probing || (refused !== undefined && queries >= refused)) return false;
-    return this.#answered === undefined || queries <= this.#answered;
+    if (this.#probing || this.#answered === 0 || (refused !== undefined && queries >= refused)) return false;
+    return !this.#refusedInRun || queries <= this.#answered;
   }
 
   succeeded(queries: number): void {
-    if (this.#answered !== undefined) this.#answered = Math.max(this.#answered, queries);
+    this.#answered = Math.max(this.#answered, queries);
     this.#observe({ kind: "succeeded", queries, probing: this.#probing });
   }
 
   refused(queries: number): void {
     this.#observe({ kind: "refused", queries });
     this.#probing = false;
+    this.#refusedInRun = true;
     this.#answered = 0;
   }
 

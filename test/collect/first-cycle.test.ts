@@ -62,10 +62,10 @@ describe("a large estate's first cycle", () => {
     // The first cycle's reads: the zone list, the rule names of the 30 paid zones (a list
     // and three rulesets each), the 40 zones' certificates, load balancers (and pools) and
     // custom hostnames, the account's tunnels: about 4.5 times the budget. Plus one: the two
-    // work items' snapshots share the budget in the order their runs reach it, and one
-    // zone's load balancers, read at minute 13, are read again at minute 18 because the
-    // other item's reads took the room its pools call needed (their zone requests now go
-    // out together, so each reaches its snapshots sooner; sent one at a time: 268).
+    // work items share the REST budget in the order their runs reach it, which follows each
+    // run's timing; reading a run's due chunks together and writing them after their
+    // requests (zone-stage.ts) moves that order, and one zone's load balancers are read
+    // twice (collected one chunk at a time, as with graphqlConcurrency 1: 268).
     expect(rest.length).toBe(269);
     expect(mostIn5Minutes(rest)).toBe(restBudget);
     // Each budget whole as soon as the window has room for it (the sliding window counts

@@ -2,10 +2,10 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { cacheContentType } from "../../lambda/catalogue/groups/cache-content-type.ts";
-import { clientAsn } from "../../lambda/catalogue/groups/client-asn.ts";
 import { colocation } from "../../lambda/catalogue/groups/colocation.ts";
 import { colocationErrors } from "../../lambda/catalogue/groups/colocation-errors.ts";
 import { httpRequests1m } from "../../lambda/catalogue/groups/http-requests-1m.ts";
+import { logpushZone } from "../../lambda/catalogue/groups/logpush-zone.ts";
 import { originStatus } from "../../lambda/catalogue/groups/origin-status.ts";
 import { requestMethods } from "../../lambda/catalogue/groups/request-methods.ts";
 import type { AnyQueryGroup } from "../../lambda/catalogue/query-group.ts";
@@ -15,6 +15,7 @@ import type * as z from "../../lambda/lib/zod.ts";
 import { callsInWindow, tokenDigest } from "../../lambda/store/budget.ts";
 import { readAccountShards } from "../../lambda/store/shards.ts";
 import type { Store } from "../../lambda/store/table.ts";
+import { hexId } from "../../local/simulator/random.ts";
 import type { WorldSpec } from "../../local/simulator/world.ts";
 import { type Harness, startHarness } from "./harness.ts";
 import { recount } from "./recount.ts";
@@ -32,6 +33,29 @@ const estate = (zones: number): WorldSpec => ({
   ],
   tokens: [{ value: "sim-token" }],
 });
+
+/**
+ * Forty zones whose first chunk (zones go ten to a chunk in order of their ID) is Business
+ * and the others Enterprise: only Enterprise zones have Logpush health, so with it the
+ * first chunk makes a smaller request than the others.
+ */
+function mixedEstate(): WorldSpec {
+  const names = Array.from({ length: 40 }, (_, i) => `client${i}.example`);
+  const idOf = (name: string) => hexId("cloudflare-simulator", "zone", name);
+  const first = new Set([...names].sort((a, b) => idOf(a).localeCompare(idOf(b))).slice(0, 10));
+  return {
+    accounts: [
+      {
+        name: "Agency",
+        zones: names.map((name) => ({
+          name,
+          plan: first.has(name) ? ("business" as const) : ("enterprise" as const),
+        })),
+      },
+    ],
+    tokens: [{ value: "sim-token" }],
+  };
+}
 
 interface Recorded {
   inFlight: number;
@@ -156,7 +180,7 @@ describe("a run's GraphQL requests, a few at a time", () => {
     const groups = { first: [httpRequests1m], steady: [httpRequests1m] };
     const runs = [];
     for (const concurrency of [4, 1]) {
-      harness = await startHarness({ world: estate(50) });
+      harness = await startHarness({ world: estate(90) });
       const run = await steadyRun(harness, concurrency, groups);
       expect(run.summary.errors).toEqual([]);
       if (concurrency === 4) expect((await recount(harness.simulator, harness.store)).mismatches).toEqual([]);
@@ -165,22 +189,24 @@ describe("a run's GraphQL requests, a few at a time", () => {
       harness = undefined;
     }
     const [waves, oneByOne] = runs;
-    // Five chunks of ten zones, one request each: four at once, then the fifth.
-    expect(waves?.summary.graphqlRequests).toBe(5);
+    // Nine chunks of ten zones, one request each, four chunks at a time: the run's first
+    // request alone, then the next three together, four, and the last.
+    expect(waves?.summary.graphqlRequests).toBe(9);
     expect(waves?.recorded.maxInFlight).toBe(4);
-    expect(oneByOne?.summary.graphqlRequests).toBe(5);
+    expect(oneByOne?.summary.graphqlRequests).toBe(9);
     expect(oneByOne?.recorded.maxInFlight).toBe(1);
-    expect(waves?.summary.minutesCounted).toBe(50);
+    expect(waves?.summary.minutesCounted).toBe(90);
     expect(waves?.after).toEqual(oneByOne?.after);
     expect(waves?.summary).toEqual(oneByOne?.summary);
-    // The shared budget holds both runs' 15 GraphQL calls either way, and a run's own takes
+    // The shared budget holds both runs' 27 GraphQL calls either way, and a run's own takes
     // never race each other.
-    expect(waves?.budget).toEqual({ calls: 15, lost: 0 });
-    expect(oneByOne?.budget).toEqual({ calls: 15, lost: 0 });
+    expect(waves?.budget).toEqual({ calls: 27, lost: 0 });
+    expect(oneByOne?.budget).toEqual({ calls: 27, lost: 0 });
   }, 120_000);
 
   it("packs a request refused for its size smaller and counts what one at a time counts", async () => {
-    // Seven groups for ten zones make a 70-query chunk: over the simulator's ceiling of 60.
+    // Six groups for the first chunk's ten Business zones make 60 queries, the simulator's
+    // ceiling; with Logpush health the Enterprise chunks make 70, over it.
     const steady = [
       httpRequests1m,
       requestMethods,
@@ -188,12 +214,12 @@ describe("a run's GraphQL requests, a few at a time", () => {
       colocationErrors,
       originStatus,
       cacheContentType,
-      clientAsn,
+      logpushZone,
     ];
     const groups = { first: [httpRequests1m], steady };
     const runs = [];
     for (const concurrency of [4, 1]) {
-      harness = await startHarness({ world: estate(40), simulator: { queryCeiling: 60 } });
+      harness = await startHarness({ world: mixedEstate(), simulator: { queryCeiling: 60 } });
       const run = await steadyRun(harness, concurrency, groups);
       expect(run.summary.errors).toEqual([]);
       expect((await recount(harness.simulator, harness.store)).mismatches).toEqual([]);
@@ -202,22 +228,22 @@ describe("a run's GraphQL requests, a few at a time", () => {
       harness = undefined;
     }
     const [waves, oneByOne] = runs;
-    // Discovery first reads the new groups' dataset settings (four requests, one at a time).
-    const chunkRequests = (sent: readonly string[][] | undefined) => sent?.map((zones) => zones.length);
-    // Never refused before, the four chunks' 70-query requests go out together and are
-    // refused together; each chunk is then sent in two of 35, the first alone (a size
-    // untried since the refusal), the other seven four at a time.
-    expect(waves?.refused).toEqual([70, 70, 70, 70]);
-    expect(waves?.summary.graphqlRequests).toBe(16);
-    expect(chunkRequests(waves?.recorded.sent)).toEqual([
-      0, 0, 0, 0, 70, 70, 70, 70, 35, 35, 35, 35, 35, 35, 35, 35,
-    ]);
+    // Each request's zones (each zone of a part is one query here); discovery's reads of the
+    // new groups' dataset settings come first, one at a time.
+    const queries = (sent: readonly string[][] | undefined) => sent?.map((zones) => zones.length);
+    // The first chunk goes alone and is answered; the account never refused anything, so
+    // the three others' 70-query requests go out together and are refused together. Each is
+    // then sent in two of 35: the first alone (a size untried since the refusal), the other
+    // five four at a time.
+    expect(waves?.refused).toEqual([70, 70, 70]);
     expect(waves?.recorded.maxInFlight).toBe(4);
-    // One at a time: the first chunk's 70 is refused once, then every chunk goes in two of 35.
+    expect(queries(waves?.recorded.sent)).toEqual([0, 0, 0, 0, 60, 70, 70, 70, 35, 35, 35, 35, 35, 35]);
+    expect(waves?.summary.graphqlRequests).toBe(14);
+    // One at a time: the second chunk's 70 is refused once, then every chunk goes in two of 35.
     expect(oneByOne?.refused).toEqual([70]);
-    expect(oneByOne?.summary.graphqlRequests).toBe(13);
-    expect(chunkRequests(oneByOne?.recorded.sent)).toEqual([0, 0, 0, 0, 70, 35, 35, 35, 35, 35, 35, 35, 35]);
     expect(oneByOne?.recorded.maxInFlight).toBe(1);
+    expect(queries(oneByOne?.recorded.sent)).toEqual([0, 0, 0, 0, 60, 70, 35, 35, 35, 35, 35, 35]);
+    expect(oneByOne?.summary.graphqlRequests).toBe(12);
     expect(waves?.after).toEqual(oneByOne?.after);
     expect(waves?.summary.minutesCounted).toBe(oneByOne?.summary.minutesCounted);
   }, 180_000);
@@ -232,12 +258,12 @@ describe("a run's GraphQL requests, a few at a time", () => {
       },
     );
     const groups = { first: [httpRequests1m], steady: [httpRequests1m] };
-    // The steady run's second request (of the first wave of four) is answered "budget depleted".
+    // The steady run's second request (the first of a wave of three) is answered "budget depleted".
     const run = await steadyRun(harness, 4, groups, (n) => (n === 2 ? budget : undefined));
     expect(run.summary.errors).toEqual([{ query: "zones", kind: "rateLimited", message: budget.message }]);
-    // The whole wave was sent and settled; nothing after it.
+    // The run's first request alone, then a wave of three, sent and settled; nothing after it.
     expect(run.summary.graphqlRequests).toBe(4);
-    expect(run.recorded.maxInFlight).toBe(4);
+    expect(run.recorded.maxInFlight).toBe(3);
     const [first, failed, third, fourth] = run.recorded.sent;
     const cursor = (state: typeof run.before, zone: string) =>
       state.find((s) => s.zone === zone)?.cursor ?? 0;
