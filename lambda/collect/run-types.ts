@@ -129,6 +129,13 @@ export interface FetchSummary extends RunCounts {
   restRequests: number;
   /** Times Cloudflare answered "rate limited" during this run. */
   rateLimitEvents: number;
+  /**
+   * Zone reads of this run's state answered by what the container held (no table read),
+   * and those read from the table; a zone read by two stages counts twice. Their share is
+   * the cost model's warm share (docs/deploy.md, "Costs, roughly").
+   */
+  stateZonesHeld: number;
+  stateZonesRead: number;
   /** What the push did after the state writes (absent without REMOTE_WRITE_URL or with nothing to push). */
   push?: PushReport;
 }

@@ -26,6 +26,20 @@ interface Cached {
 interface Cache {
   slices: Map<string, Cached>;
   series: number;
+  /** Zone reads by account, since the cache began (zone-reads below). */
+  zoneReads: Map<string, ZoneReads>;
+}
+
+/**
+ * How often a zone's state was in this container when a fetcher read it: `held`, every
+ * wanted slice was cached and the zone was not read; `read`, it was read from the table.
+ * The share held is what the cost model's warm share stands for (docs/deploy.md, "Costs,
+ * roughly"). Counted per account, so that runs of other accounts in one process (local
+ * mode) do not count in an account's run.
+ */
+export interface ZoneReads {
+  held: number;
+  read: number;
 }
 
 const caches = new WeakMap<object, Map<string, Cache>>();
@@ -38,7 +52,7 @@ function cacheOf(store: Store): Cache {
   }
   let cache = byTable.get(store.tableName);
   if (!cache) {
-    cache = { slices: new Map(), series: 0 };
+    cache = { slices: new Map(), series: 0, zoneReads: new Map() };
     byTable.set(store.tableName, cache);
   }
   return cache;
@@ -93,4 +107,16 @@ function forget(cache: Cache, key: string): void {
   if (!entry) return;
   cache.series -= entry.series;
   cache.slices.delete(key);
+}
+
+/** Counts one read's zones: those taken from this container and those read from the table. */
+export function countZoneReads(store: Store, accountId: string, held: number, read: number): void {
+  const reads = cacheOf(store).zoneReads;
+  const counted = reads.get(accountId) ?? { held: 0, read: 0 };
+  reads.set(accountId, { held: counted.held + held, read: counted.read + read });
+}
+
+/** The account's zone reads counted so far by this container: a run reads them before and after. */
+export function zoneReadsOf(store: Store, accountId: string): ZoneReads {
+  return { ...(cacheOf(store).zoneReads.get(accountId) ?? { held: 0, read: 0 }) };
 }
