@@ -3,7 +3,7 @@ import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
 import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
 import { readGraphqlBlock, writeGraphqlBlock } from "../store/graphql-blocks.ts";
 import { acquireLease, releaseLease } from "../store/items.ts";
-import { type ZoneReads, zoneReadsOf } from "../store/slice-cache.ts";
+import { type ZoneReads, zoneReadsOf, zonesOfRun } from "../store/slice-cache.ts";
 import { recordRun } from "../store/status.ts";
 import { Availability } from "./availability.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
@@ -106,10 +106,10 @@ export async function fetchAccount(
   return summary;
 }
 
-/** The run's zone reads: those the container held, those read from the table. */
-function stateReads(deps: FetchDeps, accountId: string, before: ZoneReads) {
-  const after = zoneReadsOf(deps.store, accountId);
-  return { stateZonesHeld: after.held - before.held, stateZonesRead: after.read - before.read };
+/** The run's zones: those whose state the container held, those read from the table. */
+function stateReads(deps: FetchDeps, accountId: string, before: ReadonlyMap<string, ZoneReads>) {
+  const zones = zonesOfRun(before, zoneReadsOf(deps.store, accountId));
+  return { stateZonesHeld: zones.held, stateZonesRead: zones.read };
 }
 
 /** Discovery, then each stage on its own: zones, the account's datasets, REST snapshots. */
@@ -202,7 +202,7 @@ async function finishRun(
 ): Promise<void> {
   const counts = new Map<string, number>();
   for (const error of summary.errors) counts.set(errorLabel(error), (counts.get(errorLabel(error)) ?? 0) + 1);
-  // The zone reads go to the run's log line only: the STATUS item stays the size it was.
+  // The zones held and read go to the run's log line only: the STATUS item stays the size it was.
   const { errors, stateZonesHeld: _held, stateZonesRead: _read, ...totals } = summary;
   const usage = {
     graphqlRequests: summary.graphqlRequests,

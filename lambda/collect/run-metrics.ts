@@ -22,7 +22,7 @@ export const runMetricNames = {
 
 /**
  * Plain members of the line, not metrics (no directive names them, so CloudWatch bills
- * nothing for them): the run's zone reads answered by the container's slice cache and
+ * nothing for them): the run's zones whose state the container's slice cache held and
  * those read from the table, for a Logs Insights query to take the warm share from
  * (docs/deploy.md, "Costs, roughly").
  */

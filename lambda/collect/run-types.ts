@@ -130,9 +130,10 @@ export interface FetchSummary extends RunCounts {
   /** Times Cloudflare answered "rate limited" during this run. */
   rateLimitEvents: number;
   /**
-   * Zone reads of this run's state answered by what the container held (no table read),
-   * and those read from the table; a zone read by two stages counts twice. Their share is
-   * the cost model's warm share (docs/deploy.md, "Costs, roughly").
+   * The zones (and the account's own scope) whose state this run took from what the
+   * container held, every read of it answered without the table, and those it read from
+   * the table at least once (store/slice-cache.ts). The share held is the cost model's warm
+   * share (docs/deploy.md, "Costs, roughly").
    */
   stateZonesHeld: number;
   stateZonesRead: number;

@@ -1,6 +1,6 @@
 import { queryAccount, queryRangePages } from "./query.ts";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
-import { cachedSlice, cacheSlice, countZoneReads, dropSlice } from "./slice-cache.ts";
+import { cachedSlice, cacheSlice, countZoneRead, dropSlice } from "./slice-cache.ts";
 import { indexSlices, sliceId } from "./slice-index.ts";
 import { type ChainHints, readCurrentSlices } from "./slice-reads.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
@@ -41,7 +41,8 @@ export async function readShards(
   }
   // Only a run's ordinary reads count towards how often the state is held: a consistent
   // re-read after a write conflict reads the table whatever the container holds.
-  if (!options.consistent) countZoneReads(store, accountId, byScope.size - scopes.length, scopes.length);
+  if (!options.consistent)
+    for (const scope of byScope.keys()) countZoneRead(store, accountId, scope, !scopes.includes(scope));
   const items: Record<string, unknown>[] = [];
   const hints: ChainHints = new Map();
   // The first zone alone: its chains are the hint of the others' (slice-reads.ts ChainHints).

@@ -26,16 +26,16 @@ interface Cached {
 interface Cache {
   slices: Map<string, Cached>;
   series: number;
-  /** Zone reads by account, since the cache began (zone-reads below). */
-  zoneReads: Map<string, ZoneReads>;
+  /** Reads of each zone's state by account, then zone, since the cache began (countZoneRead). */
+  zoneReads: Map<string, Map<string, ZoneReads>>;
 }
 
 /**
  * How often a zone's state was in this container when a fetcher read it: `held`, every
  * wanted slice was cached and the zone was not read; `read`, it was read from the table.
- * The share held is what the cost model's warm share stands for (docs/deploy.md, "Costs,
- * roughly"). Counted per account, so that runs of other accounts in one process (local
- * mode) do not count in an account's run.
+ * The share of zone-minutes held is what the cost model's warm share stands for
+ * (docs/deploy.md, "Costs, roughly"). Kept per account, so that runs of other accounts in
+ * one process (local mode) do not count in an account's run; one entry per zone.
  */
 export interface ZoneReads {
   held: number;
@@ -109,14 +109,37 @@ function forget(cache: Cache, key: string): void {
   cache.slices.delete(key);
 }
 
-/** Counts one read's zones: those taken from this container and those read from the table. */
-export function countZoneReads(store: Store, accountId: string, held: number, read: number): void {
+/** Counts one read of a zone's state: taken from this container (`held`) or from the table. */
+export function countZoneRead(store: Store, accountId: string, scopeId: string, held: boolean): void {
   const reads = cacheOf(store).zoneReads;
-  const counted = reads.get(accountId) ?? { held: 0, read: 0 };
-  reads.set(accountId, { held: counted.held + held, read: counted.read + read });
+  let zones = reads.get(accountId);
+  if (!zones) {
+    zones = new Map();
+    reads.set(accountId, zones);
+  }
+  const counted = zones.get(scopeId) ?? { held: 0, read: 0 };
+  zones.set(scopeId, held ? { ...counted, held: counted.held + 1 } : { ...counted, read: counted.read + 1 });
 }
 
-/** The account's zone reads counted so far by this container: a run reads them before and after. */
-export function zoneReadsOf(store: Store, accountId: string): ZoneReads {
-  return { ...(cacheOf(store).zoneReads.get(accountId) ?? { held: 0, read: 0 }) };
+/** The account's reads of each zone counted so far by this container: a run takes them before and after. */
+export function zoneReadsOf(store: Store, accountId: string): ReadonlyMap<string, ZoneReads> {
+  return new Map(cacheOf(store).zoneReads.get(accountId));
+}
+
+/**
+ * The zones whose state a run (between `before` and `after`) found held, every read of it
+ * answered by the container, and those it read from the table at least once; a zone read
+ * twice in a run (its chunk, then its snapshots) counts once.
+ */
+export function zonesOfRun(
+  before: ReadonlyMap<string, ZoneReads>,
+  after: ReadonlyMap<string, ZoneReads>,
+): ZoneReads {
+  const zones = { held: 0, read: 0 };
+  for (const [scopeId, counted] of after) {
+    const earlier = before.get(scopeId) ?? { held: 0, read: 0 };
+    if (counted.read > earlier.read) zones.read++;
+    else if (counted.held > earlier.held) zones.held++;
+  }
+  return zones;
 }
