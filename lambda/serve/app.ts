@@ -121,10 +121,9 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
 /**
  * One line a scrape (a minute, for one Prometheus): how many accounts came from what the
  * container held and how many were read whole, for a Logs Insights query to take the warm
- * share from (docs/deploy.md, "Costs, roughly"). Counts only, never a setting or a secret;
- * a line (about 200 bytes) a minute is under 0.3 MB of log a day, well under a cent a month
- * of CloudWatch Logs. The read units are not in it: the reads do not
- * ask DynamoDB for them.
+ * share from (docs/deploy.md, "Costs, roughly"). Counts only, never a setting or a secret.
+ * A line of about 200 bytes a minute is under 0.3 MB of log a day, well under a cent a
+ * month of CloudWatch Logs. Without the read units: the reads do not ask DynamoDB for them.
  */
 function logReads(logger: Logger, state: StoredState): void {
   const reads = state.reads ?? { accountsHeld: 0, accountsRead: state.accounts.length };

@@ -41,8 +41,10 @@ export async function readShards(
   }
   // Only a run's ordinary reads count towards how often the state is held: a consistent
   // re-read after a write conflict reads the table whatever the container holds.
-  if (!options.consistent)
-    for (const scope of byScope.keys()) countZoneRead(store, accountId, scope, !scopes.includes(scope));
+  if (!options.consistent) {
+    const read = new Set(scopes);
+    for (const scope of byScope.keys()) countZoneRead(store, accountId, scope, !read.has(scope));
+  }
   const items: Record<string, unknown>[] = [];
   const hints: ChainHints = new Map();
   // The first zone alone: its chains are the hint of the others' (slice-reads.ts ChainHints).
