@@ -1,8 +1,9 @@
 /**
  * The Lambda bundles as the stack builds them (lib/bundling.ts): bytes per handler (what a
  * cold start reads, and the whole asset with its lazily loaded chunks), and the time to
- * import each one in a fresh Node process with the Lambda's NODE_OPTIONS (median of seven),
- * which is what a cold start pays before the handler runs. The import loads what a default
+ * import each one in a fresh Node process (median of seven), which is what a cold start
+ * pays before the handler runs. No Node options: the functions no longer enable source maps
+ * (lib/stack-maps.ts), and the serve function's heap sizes do not change an import. The import loads what a default
  * configuration loads: the entry and its static chunks, not the push path's.
  */
 import { execFileSync } from "node:child_process";
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { bundleHandler, bundleSizes, handlerEntries } from "../lib/bundling.ts";
+import { builtinAliases, bundleHandler, bundleSizes, handlerEntries } from "../lib/bundling.ts";
 
 export interface BundleMeasure {
   /** What a cold start reads: index.mjs and the chunks it imports statically. */
@@ -26,16 +27,19 @@ export interface BundleMeasure {
 const runs = 7;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-/** Imports `specifiers` in a fresh process; the time and CPU time of those imports alone. */
+/**
+ * Loads `specifiers` in a fresh process, as the bundles load them: the built-ins of
+ * lib/bundling.ts `builtinAliases` from Node's module table, everything else by import.
+ * The time and CPU time of those loads alone.
+ */
 const importOnce = (...specifiers: string[]): { ms: number; cpuMs: number } =>
   JSON.parse(
     execFileSync(
       process.execPath,
       [
-        "--enable-source-maps",
         "--input-type=module",
         "-e",
-        `const c = process.cpuUsage(); const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s); const u = process.cpuUsage(c); console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`,
+        `const taken = new Set(${JSON.stringify(Object.keys(builtinAliases))}); const c = process.cpuUsage(); const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) taken.has(s) ? process.getBuiltinModule(s) : await import(s); const u = process.cpuUsage(c); console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`,
       ],
       { encoding: "utf8", env: { ...process.env, AWS_REGION: "us-east-1" } },
     ).trim(),
@@ -61,6 +65,7 @@ const bundleBuiltins = [
   "node:buffer",
   "node:async_hooks",
   "node:module",
+  "node:process",
 ];
 
 /** The import of `bundleBuiltins` alone in a fresh process (median of seven). */

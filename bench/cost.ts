@@ -38,7 +38,9 @@ export const minutesPerMonth = 30 * 24 * 60;
  * sends each item to any warm container, containers are recycled, and several work items
  * share containers at random: priced pessimistically, as one minute in two. The scrape is
  * priced with the same share (lambda/serve/scrape-cache.ts): a warm serve container reads
- * each slice's next delta, a cold one every item.
+ * each slice's next delta, a cold one every item. A deployment measures its own share from
+ * the fetcher's run lines and the scrape's log lines (docs/deploy.md, "How often the state
+ * is held").
  */
 export const warmShare = 0.5;
 

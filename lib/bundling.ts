@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, buildSync, type Metafile } from "esbuild";
 
@@ -34,12 +34,18 @@ export const handlerEntries = {
  * (lambda/serve/state.ts), which decodes full records in batches (lambda/store/full-batches.ts,
  * about 870 bytes, for about 8 % less CPU a cold scrape) and the rule names' wait (asked for
  * every minute, their groups caught up at once, snapshots held while names wait): main
- * before the first was 425,167 in all.
+ * before the first was 425,167 in all. Each start is about 1,400 bytes more since the
+ * bundles map their own stack traces (lib/stack-maps.ts, about 950 bytes) and take three
+ * built-ins from Node's module table (lib/node-builtins/, about 470): 35–50 ms less of
+ * each import (docs/benchmarks.md). Measured then: start 333,178 / 384,805 / 343,990,
+ * total 381,431 / 426,232 / 358,906. Then the SDK's DynamoDB clients left the bundles (the
+ * store calls DynamoDB itself, lib/dynamodb-in-bundle/ stands in for them): start 181,675 /
+ * 231,405 / 173,568, total 232,191 / 275,093 / 190,687; the budgets leave about 8 KB.
  */
 export const bundleBudgets: Record<keyof typeof handlerEntries, { start: number; total: number }> = {
-  discover: { start: 340_000, total: 385_000 },
-  fetchAccount: { start: 385_000, total: 427_000 },
-  serve: { start: 343_000, total: 358_000 },
+  discover: { start: 190_000, total: 240_000 },
+  fetchAccount: { start: 240_000, total: 283_000 },
+  serve: { start: 182_000, total: 199_000 },
 };
 
 /**
@@ -50,24 +56,46 @@ export const requireBanner =
   "import{createRequire as __exporterCreateRequire}from'node:module';const require=__exporterCreateRequire(import.meta.url);";
 
 /**
- * Modules replaced in the bundle. In Lambda the credentials are in the environment
+ * Modules replaced in the bundle. The SDK's DynamoDB clients: the store sends every call
+ * the Lambda code makes itself (lambda/store/direct-client.ts), so a bundle needs of them
+ * only their command classes and errors (lib/dynamodb-in-bundle/). In Lambda the credentials are in the environment
  * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): the SDK's default chain
  * (profiles, SSO, web identity and the STS and SSO clients they bring, about 90 KB) is
  * never used there, so the bundle reads the environment only. graphql-request's use of
  * graphql's parser never runs with string documents (lib/graphql-in-bundle.ts).
  */
 export const bundleAliases: Record<string, string> = {
+  "@aws-sdk/client-dynamodb": `${projectRoot}lib/dynamodb-in-bundle/client.ts`,
+  "@aws-sdk/lib-dynamodb": `${projectRoot}lib/dynamodb-in-bundle/document.ts`,
   "@aws-sdk/credential-provider-node": `${projectRoot}lib/lambda-credentials.ts`,
   graphql: `${projectRoot}lib/graphql-in-bundle.ts`,
 };
+
+/**
+ * Node's built-ins that the bundles take from Node's module table (lib/node-builtins/)
+ * instead of importing them as ES modules: building those modules' ES facades reads lazy
+ * exports that load code no function runs (undici for `node:http`, Web Crypto for
+ * `node:crypto`, the standard streams for `node:process`), about 35–60 ms of each cold
+ * start's import. Other built-ins' facades cost under a millisecond and stay imports.
+ */
+export const builtinAliases: Record<string, string> = Object.fromEntries(
+  ["http", "crypto", "process"].flatMap((name) => {
+    const shim = `${projectRoot}lib/node-builtins/${name}.ts`;
+    return [
+      [`node:${name}`, shim],
+      [name, shim],
+    ];
+  }),
+);
 
 /**
  * The esbuild options. One minified, tree-shaken ES module per handler (`index.mjs`), and
  * code splitting: what a handler imports dynamically (the push path, loaded only with
  * REMOTE_WRITE_URL set; the SDK's event-stream code, which DynamoDB never loads) becomes a
  * chunk in the same asset, read only when first imported. `bowser` is the SDK's browser
- * user-agent parser, imported only in browsers. Source maps beside the code for stack
- * traces (`--enable-source-maps`), without the sources themselves.
+ * user-agent parser, imported only in browsers. Source maps beside the code, without the
+ * sources themselves, for stack traces: lib/stack-maps.ts reads them when a trace is first
+ * formatted, not at every cold start as `--enable-source-maps` would.
  */
 export const esbuildOptions = {
   bundle: true,
@@ -84,7 +112,7 @@ export const esbuildOptions = {
   sourcemap: true,
   sourcesContent: false,
   banner: { js: requireBanner },
-  alias: bundleAliases,
+  alias: { ...bundleAliases, ...builtinAliases },
   external: ["bowser"],
   legalComments: "none",
   metafile: true,
@@ -93,12 +121,35 @@ export const esbuildOptions = {
 
 /** Bundles one handler (a path under the project root) into `outdir`; synchronous, as CDK's local bundling is. */
 export function bundleHandler(entry: string, outdir: string): Metafile {
-  return buildSync({
+  const { metafile } = buildSync({
     ...esbuildOptions,
     absWorkingDir: projectRoot,
-    entryPoints: [join(projectRoot, entry)],
+    // The handler's module, after the stack traces' source maps are set up (lib/stack-maps.ts).
+    stdin: {
+      contents: `import "./lib/stack-maps-install.ts";\nexport * from "./${entry}";\n`,
+      resolveDir: projectRoot,
+      sourcefile: "index.ts",
+      loader: "ts",
+    },
     outdir,
-  }).metafile;
+  });
+  rootRelativeSources(outdir);
+  return metafile;
+}
+
+/**
+ * Names each map's sources from the project's root (`lambda/serve/state.ts`) rather than
+ * from wherever the asset was written (`../../lambda/…`, `../../../work/x/lambda/…`): the
+ * names a stack trace shows (lib/stack-maps.ts).
+ */
+function rootRelativeSources(outdir: string): void {
+  for (const file of readdirSync(outdir, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".map")) continue;
+    const path = join(outdir, file);
+    const map = JSON.parse(readFileSync(path, "utf8")) as { sources: string[] };
+    map.sources = map.sources.map((source) => relative(projectRoot, resolve(dirname(path), source)));
+    writeFileSync(path, JSON.stringify(map));
+  }
 }
 
 export interface BundleSizes {

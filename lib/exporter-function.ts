@@ -21,7 +21,7 @@ export interface ExporterFunctionProps {
   timeout: Duration;
   /** Variables beyond the ones every exporter Lambda gets. */
   environment: Record<string, string>;
-  /** Node options beyond source maps (V8's heap limits, where a function sets them). */
+  /** Node options (V8's heap limits, where a function sets them). */
   nodeOptions?: string;
   settings: ExporterSettings;
   reservedConcurrentExecutions?: number | undefined;
@@ -70,7 +70,8 @@ export class ExporterFunction extends Construct {
       environment: {
         ...settings.exporterEnvironment,
         ...props.environment,
-        NODE_OPTIONS: ["--enable-source-maps", ...(props.nodeOptions ? [props.nodeOptions] : [])].join(" "),
+        // No --enable-source-maps: the bundles map their traces themselves, at the first (lib/stack-maps.ts).
+        ...(props.nodeOptions ? { NODE_OPTIONS: props.nodeOptions } : {}),
         EXPORTER_VERSION: packageVersion,
         LOG_FORMAT: lambdaLogFormat,
       },

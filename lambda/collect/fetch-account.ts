@@ -3,6 +3,7 @@ import { type AnyQueryGroup, accountLabel } from "../catalogue/query-group.ts";
 import { budgetBackoffSeconds, CloudflareApiError, errorLabel, stopsTheRun } from "../cloudflare/errors.ts";
 import { readGraphqlBlock, writeGraphqlBlock } from "../store/graphql-blocks.ts";
 import { acquireLease, releaseLease } from "../store/items.ts";
+import { type ZoneReads, zoneReadsOf, zonesOfRun } from "../store/slice-cache.ts";
 import { recordRun } from "../store/status.ts";
 import { Availability } from "./availability.ts";
 import { type ChunkContext, collectChunk } from "./collect-chunk.ts";
@@ -47,8 +48,18 @@ export async function fetchAccount(
     zonesCollected: 0,
     everyMinutes: scope.everyMinutes ?? 1,
   };
-  const none = { ...base, ...noCounts(), graphqlRequests: 0, restRequests: 0, rateLimitEvents: 0 };
+  const none = {
+    ...base,
+    ...noCounts(),
+    graphqlRequests: 0,
+    restRequests: 0,
+    rateLimitEvents: 0,
+    stateZonesHeld: 0,
+    stateZonesRead: 0,
+  };
   const before = { ...deps.stats };
+  // Kept beside the container's slice cache (store/slice-cache.ts): the run's share is the difference.
+  const readsBefore = zoneReadsOf(deps.store, account.id);
   const owner = randomUUID();
   const log = deps.logger.child({ accountId: account.id });
   // One lease per work item: an account's zone slices run side by side, a repeated item does not.
@@ -82,6 +93,7 @@ export async function fetchAccount(
       graphqlRequests: deps.stats.graphqlRequests - before.graphqlRequests,
       restRequests: deps.stats.restRequests - before.restRequests,
       rateLimitEvents: deps.stats.rateLimitEvents - before.rateLimitEvents,
+      ...stateReads(deps, account.id, readsBefore),
     };
     // An account's self-metrics are pushed by the item that collects its own datasets only.
     const selfMetrics = scope.accountStages !== false;
@@ -92,6 +104,12 @@ export async function fetchAccount(
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
+}
+
+/** The run's zones: those whose state the container held, those read from the table. */
+function stateReads(deps: FetchDeps, accountId: string, before: ReadonlyMap<string, ZoneReads>) {
+  const zones = zonesOfRun(before, zoneReadsOf(deps.store, accountId));
+  return { stateZonesHeld: zones.held, stateZonesRead: zones.read };
 }
 
 /** Discovery, then each stage on its own: zones, the account's datasets, REST snapshots. */
@@ -184,7 +202,8 @@ async function finishRun(
 ): Promise<void> {
   const counts = new Map<string, number>();
   for (const error of summary.errors) counts.set(errorLabel(error), (counts.get(errorLabel(error)) ?? 0) + 1);
-  const { errors, ...totals } = summary;
+  // The zones held and read go to the run's log line only: the STATUS item stays the size it was.
+  const { errors, stateZonesHeld: _held, stateZonesRead: _read, ...totals } = summary;
   const usage = {
     graphqlRequests: summary.graphqlRequests,
     restRequests: summary.restRequests,

@@ -20,13 +20,30 @@ export const runMetricNames = {
   pushFailedRequests: "PushFailedRequests",
 } as const;
 
+/**
+ * Plain members of the line, not metrics (no directive names them, so CloudWatch bills
+ * nothing for them): the run's zones whose state the container's slice cache held and
+ * those read from the table, for a Logs Insights query to take the warm share from
+ * (docs/deploy.md, "Costs, roughly").
+ */
+export const runLogFieldNames = {
+  stateZonesHeld: "StateZonesHeld",
+  stateZonesRead: "StateZonesRead",
+} as const;
+
 export const defaultMetricsNamespace = "CloudflareExporter";
 export const accountDimension = "AccountId";
 
 export function runMetricsLine(
   summary: Pick<
     FetchSummary,
-    "accountId" | "oldestCursor" | "rateLimitEvents" | "minutesCounted" | "push"
+    | "accountId"
+    | "oldestCursor"
+    | "rateLimitEvents"
+    | "minutesCounted"
+    | "push"
+    | "stateZonesHeld"
+    | "stateZonesRead"
   > & {
     errorCount: number;
   },
@@ -61,6 +78,8 @@ export function runMetricsLine(
       [runMetricNames.rateLimitEvents]: summary.rateLimitEvents,
       [runMetricNames.minutesCounted]: summary.minutesCounted,
       [runMetricNames.collectionErrors]: summary.errorCount,
+      [runLogFieldNames.stateZonesHeld]: summary.stateZonesHeld,
+      [runLogFieldNames.stateZonesRead]: summary.stateZonesRead,
       ...(dataAge === undefined ? {} : { [runMetricNames.dataAge]: Math.round(dataAge) }),
       ...(summary.push
         ? {

@@ -131,6 +131,14 @@ export interface FetchSummary extends RunCounts {
   restRequests: number;
   /** Times Cloudflare answered "rate limited" during this run. */
   rateLimitEvents: number;
+  /**
+   * The zones (and the account's own scope) whose state this run took from what the
+   * container held, every read of it answered without the table, and those it read from
+   * the table at least once (store/slice-cache.ts). The share held is the cost model's warm
+   * share (docs/deploy.md, "Costs, roughly").
+   */
+  stateZonesHeld: number;
+  stateZonesRead: number;
   /** What the push did after the state writes (absent without REMOTE_WRITE_URL or with nothing to push). */
   push?: PushReport;
 }

@@ -39,6 +39,18 @@ export interface StoredState {
    * account-based rate limiting) and until when; absent or past: available.
    */
   graphqlBlocks?: GraphqlBlock[];
+  /** How the accounts were read; absent: each was read whole (a reader that keeps nothing). */
+  reads?: AccountReads;
+}
+
+/**
+ * How a container that keeps what it read got the accounts of one read (warm-state.ts):
+ * `held`, from what it kept, reading only each slice's new deltas; `read`, whole. The share
+ * held is the serve side of the cost model's warm share (docs/deploy.md, "Costs, roughly").
+ */
+export interface AccountReads {
+  accountsHeld: number;
+  accountsRead: number;
 }
 
 export async function readState(

@@ -15,6 +15,7 @@ import {
   type ScrapeCache,
 } from "./scrape-cache.ts";
 import {
+  type AccountReads,
   type AccountState,
   emptyAccountState,
   readAccount,
@@ -29,21 +30,31 @@ import {
  * same state for the same stored items.
  */
 export function readStateWarm(store: Store, config: Config, cache: ScrapeCache): Promise<StoredState> {
-  return inTurn(cache, () => readState(store, config, (s, account) => readAccountKept(s, account, cache)));
+  return inTurn(cache, async () => {
+    const reads: AccountReads = { accountsHeld: 0, accountsRead: 0 };
+    const state = await readState(store, config, async (s, account) => {
+      const kept = await readAccountKept(s, account, cache);
+      if (kept.held) reads.accountsHeld++;
+      else reads.accountsRead++;
+      return kept.state;
+    });
+    return { ...state, reads };
+  });
 }
 
+/** The account, and whether it came from what the container held (else it was read whole). */
 async function readAccountKept(
   store: Store,
   account: AccountInfo,
   cache: ScrapeCache,
-): Promise<AccountState> {
+): Promise<{ state: AccountState; held: boolean }> {
   const held = heldAccount(cache, account.id);
   if (held) {
     try {
       const state = await readAccountWarm(store, account, held.slices);
       if (state) {
         keepAccount(cache, account.id, held.slices, held.warmReads + 1);
-        return state;
+        return { state, held: true };
       }
     } catch {
       // A held slice may be part-way through a delta: the account is read whole.
@@ -64,7 +75,7 @@ async function readAccountKept(
     },
   });
   keepAccount(cache, account.id, indexed ? slices : undefined, 0);
-  return state;
+  return { state, held: false };
 }
 
 /**

@@ -2,10 +2,18 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  GetCommandInput,
+  GetCommandOutput,
   PutCommandInput,
   PutCommandOutput,
   QueryCommandInput,
   QueryCommandOutput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { SignatureV4 } from "@smithy/signature-v4";
@@ -16,22 +24,28 @@ import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 
 /**
- * DynamoDB's Query and PutItem, called on its JSON API directly: signed by AWS's signer with
- * the SDK client's own credentials and region, answered as the document client answers
- * (the same marshalling and unmarshalling), with the SDK's error names (a failed condition
- * is the SDK's own ConditionalCheckFailedException) and its standard retries. These are the
- * calls made by the hundred: a cold scrape of 100 zones makes about 200 Queries (one per
- * slice, store/slice-reads.ts) and a fetcher's minute about 200 puts (one per slice,
- * store/slices.ts). Through the SDK's middleware each cost about 1–2.5 ms of CPU, this way
- * about a third of that. Every other command keeps the SDK.
+ * Every DynamoDB call the Lambda code makes (GetItem, PutItem, UpdateItem, DeleteItem, Query,
+ * BatchGetItem), on DynamoDB's JSON API directly: signed by AWS's signer with the store's
+ * credentials and region, answered as the document client answers (the same marshalling and
+ * unmarshalling), with the SDK's error names (a failed condition is the SDK's own
+ * ConditionalCheckFailedException) and its standard retries. A cold scrape of 100 zones
+ * makes about 200 Queries (one per slice, store/slice-reads.ts) and a fetcher's minute
+ * about 200 puts (one per slice, store/slices.ts): through the SDK's middleware each cost
+ * about 1–2.5 ms of CPU, this way about a third of that. And with no DynamoDB call left to
+ * the SDK, the Lambda bundles leave its clients out (lib/dynamodb-in-bundle/): most of
+ * what a cold start imported.
  */
 export interface DirectClient {
-  query(input: QueryCommandInput): Promise<QueryCommandOutput>;
+  get(input: GetCommandInput): Promise<GetCommandOutput>;
   put(input: PutCommandInput): Promise<PutCommandOutput>;
+  update(input: UpdateCommandInput): Promise<UpdateCommandOutput>;
+  delete(input: DeleteCommandInput): Promise<DeleteCommandOutput>;
+  query(input: QueryCommandInput): Promise<QueryCommandOutput>;
+  batchGet(input: BatchGetCommandInput): Promise<BatchGetCommandOutput>;
 }
 
 export interface DirectClientOptions {
-  /** The SDK client's own (the store's other commands go through it): the same identity and region. */
+  /** The store's DynamoDB client's own: the same identity and region. */
   credentials: AwsCredentialIdentityProvider;
   region: Provider<string>;
   /** The endpoint the store was given (local mode, tests); otherwise AWS's, as the SDK finds it. */
@@ -67,7 +81,16 @@ const queryAnswer = z.object({
   ScannedCount: z.optional(z.number()),
   ConsumedCapacity: consumed,
 });
-const putAnswer = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
+/** PutItem, UpdateItem and DeleteItem: the item's attributes when asked for (ReturnValues). */
+const writeAnswer = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
+const getAnswer = z.object({ Item: z.optional(wireItem), ConsumedCapacity: consumed });
+const batchGetAnswer = z.object({
+  Responses: z.optional(z.record(z.string(), z.array(wireItem))),
+  UnprocessedKeys: z.optional(z.record(z.string(), z.looseObject({ Keys: z.array(wireItem) }))),
+  ConsumedCapacity: z.optional(z.custom<NonNullable<BatchGetCommandOutput["ConsumedCapacity"]>>()),
+});
+
+const answered = { $metadata: { httpStatusCode: 200 } };
 
 export function createDirectClient(options: DirectClientOptions): DirectClient {
   const env = options.env ?? process.env;
@@ -90,26 +113,58 @@ export function createDirectClient(options: DirectClientOptions): DirectClient {
       throw asSdkError(error);
     }
   };
+  const written = async (action: string, input: Record<string, unknown>) => {
+    const { Attributes, ...rest } = writeAnswer.parse(await call(action, wireInput(input)));
+    return { ...rest, ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}), ...answered };
+  };
   return {
+    async get(input) {
+      const { Item, ...rest } = getAnswer.parse(await call("GetItem", wireInput(input)));
+      return { ...rest, ...(Item ? { Item: nativeItem(Item) } : {}), ...answered };
+    },
+    put: (input) => written("PutItem", input),
+    update: (input) => written("UpdateItem", input),
+    delete: (input) => written("DeleteItem", input),
     async query(input) {
       const { Items, LastEvaluatedKey, ...rest } = queryAnswer.parse(await call("Query", wireInput(input)));
       return {
         ...rest,
         ...(Items ? { Items: Items.map(nativeItem) } : {}),
         ...(LastEvaluatedKey ? { LastEvaluatedKey: nativeItem(LastEvaluatedKey) } : {}),
-        $metadata: { httpStatusCode: 200 },
+        ...answered,
       };
     },
-    async put(input) {
-      const { Attributes, ...rest } = putAnswer.parse(await call("PutItem", wireInput(input)));
+    async batchGet(input) {
+      const requests = Object.entries(input.RequestItems ?? {}).map(([table, request]) => [
+        table,
+        {
+          ...request,
+          ...(request.Keys ? { Keys: request.Keys.map((key) => base64Bytes(marshall(key))) } : {}),
+        },
+      ]);
+      const answer = batchGetAnswer.parse(
+        await call("BatchGetItem", { ...input, RequestItems: Object.fromEntries(requests) }),
+      );
+      const { Responses, UnprocessedKeys, ...rest } = answer;
       return {
         ...rest,
-        ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}),
-        $metadata: { httpStatusCode: 200 },
-      };
+        ...(Responses ? { Responses: mapValues(Responses, (items) => items.map(nativeItem)) } : {}),
+        ...(UnprocessedKeys
+          ? {
+              UnprocessedKeys: mapValues(UnprocessedKeys, (left) => ({
+                ...left,
+                Keys: left.Keys.map(nativeItem),
+              })),
+            }
+          : {}),
+        ...answered,
+      } as BatchGetCommandOutput;
     },
   };
 }
+
+const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.entries(record).map(([name, value]) => [name, map(value)]));
 
 /** The regional endpoint, or the one the SDK's variables name. */
 function endpointOf(region: string, env: Readonly<Record<string, string | undefined>>): string {
@@ -127,10 +182,10 @@ function asSdkError(error: unknown): unknown {
   });
 }
 
-/** The document client's input as the wire wants it: its items and values marshalled, bytes in base64. */
-function wireInput(input: QueryCommandInput | PutCommandInput): Record<string, unknown> {
+/** The document client's input as the wire wants it: its keys, items and values marshalled, bytes in base64. */
+function wireInput(input: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input };
-  for (const name of ["Item", "ExpressionAttributeValues", "ExclusiveStartKey"] as const) {
+  for (const name of ["Key", "Item", "ExpressionAttributeValues", "ExclusiveStartKey"] as const) {
     const value = (input as Record<string, unknown>)[name];
     if (value) out[name] = base64Bytes(marshall(value as Record<string, unknown>));
   }

@@ -1,6 +1,6 @@
 import { queryAccount, queryRangePages } from "./query.ts";
 import { type Shard, ShardConflictError, type SliceRef } from "./shard.ts";
-import { cachedSlice, cacheSlice, dropSlice } from "./slice-cache.ts";
+import { cachedSlice, cacheSlice, countZoneRead, dropSlice } from "./slice-cache.ts";
 import { indexSlices, sliceId } from "./slice-index.ts";
 import { type ChainHints, readCurrentSlices } from "./slice-reads.ts";
 import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slices.ts";
@@ -38,6 +38,12 @@ export async function readShards(
       : [...new Set(refs.map((w) => w.index))].map((index) => cachedSlice(store, accountId, scope, index));
     if (held.length > 0 && held.every((slice) => slice !== undefined)) cached.push(...held);
     else scopes.push(scope);
+  }
+  // Only a run's ordinary reads count towards how often the state is held: a consistent
+  // re-read after a write conflict reads the table whatever the container holds.
+  if (!options.consistent) {
+    const read = new Set(scopes);
+    for (const scope of byScope.keys()) countZoneRead(store, accountId, scope, !read.has(scope));
   }
   const items: Record<string, unknown>[] = [];
   const hints: ChainHints = new Map();

@@ -26,6 +26,20 @@ interface Cached {
 interface Cache {
   slices: Map<string, Cached>;
   series: number;
+  /** Reads of each zone's state by account, then zone, since the cache began (countZoneRead). */
+  zoneReads: Map<string, Map<string, ZoneReads>>;
+}
+
+/**
+ * How often a zone's state was in this container when a fetcher read it: `held`, every
+ * wanted slice was cached and the zone was not read; `read`, it was read from the table.
+ * The share of zone-minutes held is what the cost model's warm share stands for
+ * (docs/deploy.md, "Costs, roughly"). Kept per account, so that runs of other accounts in
+ * one process (local mode) do not count in an account's run; one entry per zone.
+ */
+export interface ZoneReads {
+  held: number;
+  read: number;
 }
 
 const caches = new WeakMap<object, Map<string, Cache>>();
@@ -38,7 +52,7 @@ function cacheOf(store: Store): Cache {
   }
   let cache = byTable.get(store.tableName);
   if (!cache) {
-    cache = { slices: new Map(), series: 0 };
+    cache = { slices: new Map(), series: 0, zoneReads: new Map() };
     byTable.set(store.tableName, cache);
   }
   return cache;
@@ -93,4 +107,39 @@ function forget(cache: Cache, key: string): void {
   if (!entry) return;
   cache.series -= entry.series;
   cache.slices.delete(key);
+}
+
+/** Counts one read of a zone's state: taken from this container (`held`) or from the table. */
+export function countZoneRead(store: Store, accountId: string, scopeId: string, held: boolean): void {
+  const reads = cacheOf(store).zoneReads;
+  let zones = reads.get(accountId);
+  if (!zones) {
+    zones = new Map();
+    reads.set(accountId, zones);
+  }
+  const counted = zones.get(scopeId) ?? { held: 0, read: 0 };
+  zones.set(scopeId, held ? { ...counted, held: counted.held + 1 } : { ...counted, read: counted.read + 1 });
+}
+
+/** The account's reads of each zone counted so far by this container: a run takes them before and after. */
+export function zoneReadsOf(store: Store, accountId: string): ReadonlyMap<string, ZoneReads> {
+  return new Map(cacheOf(store).zoneReads.get(accountId));
+}
+
+/**
+ * The zones whose state a run (between `before` and `after`) found held, every read of it
+ * answered by the container, and those it read from the table at least once; a zone read
+ * twice in a run (its chunk, then its snapshots) counts once.
+ */
+export function zonesOfRun(
+  before: ReadonlyMap<string, ZoneReads>,
+  after: ReadonlyMap<string, ZoneReads>,
+): ZoneReads {
+  const zones = { held: 0, read: 0 };
+  for (const [scopeId, counted] of after) {
+    const earlier = before.get(scopeId) ?? { held: 0, read: 0 };
+    if (counted.read > earlier.read) zones.read++;
+    else if (counted.held > earlier.held) zones.held++;
+  }
+  return zones;
 }

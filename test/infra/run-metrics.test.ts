@@ -54,6 +54,8 @@ describe("a fetcher run's metrics", () => {
     rateLimitEvents: 2,
     minutesCounted: 12,
     errorCount: 1,
+    stateZonesHeld: 4,
+    stateZonesRead: 1,
   };
 
   it("publish the data age stack-wide and per account, and the counts stack-wide only", () => {
@@ -81,6 +83,9 @@ describe("a fetcher run's metrics", () => {
       RateLimitEvents: 2,
       MinutesCounted: 12,
       CollectionErrors: 1,
+      // Log fields only: no directive above names them.
+      StateZonesHeld: 4,
+      StateZonesRead: 1,
     });
     expect(record._aws.Timestamp).toBe(now);
   });

@@ -82,7 +82,6 @@ describe("the exporter stack", () => {
     const common = {
       TABLE_NAME: { Ref: logicalId(stack, stack.storage.table) },
       CONFIG_PARAMETER_PATH: "/cloudflare-exporter/config/",
-      NODE_OPTIONS: "--enable-source-maps",
       EXPORTER_VERSION: "0.1.0",
       LOG_FORMAT: "json",
     };
@@ -100,7 +99,7 @@ describe("the exporter stack", () => {
     expect(variables("serve")).toEqual({
       ...common,
       // The endpoint's heap limits (lib/serving.ts): what its memory was chosen from.
-      NODE_OPTIONS: `--enable-source-maps ${serveNodeOptions}`,
+      NODE_OPTIONS: serveNodeOptions,
       METRICS_AUTH: "required",
       SCRAPE_CREDENTIALS_SECRET_ARN: {
         Ref: logicalId(stack, stack.configuration.scrapeCredentials as IConstruct),

@@ -183,7 +183,14 @@ describe("folding and batching", () => {
 
 describe("the run's EMF line", () => {
   it("carries the push's lag and failures only when the run pushed", () => {
-    const base = { accountId: "a", rateLimitEvents: 0, minutesCounted: 1, errorCount: 0 };
+    const base = {
+      accountId: "a",
+      rateLimitEvents: 0,
+      minutesCounted: 1,
+      errorCount: 0,
+      stateZonesHeld: 0,
+      stateZonesRead: 1,
+    };
     const pushed = JSON.parse(
       runMetricsLine(
         {

@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,6 +12,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDirectClient, type DirectClient } from "../../lambda/store/direct-client.ts";
@@ -18,7 +21,7 @@ import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
 import { fakeCredentials, signatureMatches } from "../lib/aws-json-fake.ts";
 
 /**
- * The direct Query and PutItem (store/direct-client.ts) against dynalite behind a proxy that checks
+ * The direct calls (store/direct-client.ts) against dynalite behind a proxy that checks
  * every request's SigV4 signature with aws4 (an implementation independent of AWS's
  * signer) and can answer the next requests with an error: its answers are the document
  * client's, item for item, and its errors and retries the SDK's.
@@ -237,7 +240,7 @@ describe("DynamoDB called directly", () => {
     expect(error).toMatchObject({ name: "ResourceNotFoundException", message: (sdkError as Error).message });
   });
 
-  it("is what a store's document client sends its Queries and puts through, and a bad signature is refused", async () => {
+  it("is what a store's document client sends its every call through, and a bad signature is refused", async () => {
     const refused = createDirectClient({
       credentials: async () => ({ ...fakeCredentials, secretAccessKey: "wrong" }),
       region: async () => "eu-west-1",
@@ -259,21 +262,105 @@ describe("DynamoDB called directly", () => {
     expect(await allPages((i) => store.client.send(new QueryCommand(i)), input)).toEqual(
       await allPages(viaSdk, input),
     );
-    // A store's Queries and puts go directly, its other commands through the SDK (the
-    // store signs as "local", which the proxy refuses: only who sent each is looked at).
+    // Every command the Lambda code sends goes directly; only others (local mode's
+    // CreateTable) through the SDK. The store signs as "local", which the proxy refuses:
+    // only who sent each is looked at.
     const viaProxy = createStore(table, { endpoint: proxyUrl });
     seen.length = 0;
     const name = (error: Error) => error.name;
-    expect(await viaProxy.client.send(new QueryCommand(input)).catch(name)).toBe("InvalidSignatureException");
-    const item = { TableName: table, Item: { pk, sk: "X#1" } };
-    expect(await viaProxy.client.send(new PutCommand(item)).catch(name)).toBe("InvalidSignatureException");
     const key = { TableName: table, Key: { pk, sk: "X#1" } };
-    expect(await viaProxy.client.send(new GetCommand(key)).catch(name)).toBe("InvalidSignatureException");
+    const commands = [
+      new QueryCommand(input),
+      new PutCommand({ TableName: table, Item: { pk, sk: "X#1" } }),
+      new GetCommand(key),
+      new UpdateCommand({ ...key, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": 1 } }),
+      new DeleteCommand(key),
+      new BatchGetCommand({ RequestItems: { [table]: { Keys: [key.Key] } } }),
+    ];
+    for (const command of commands)
+      expect(await viaProxy.client.send(command as QueryCommand).catch(name)).toBe(
+        "InvalidSignatureException",
+      );
+    await expect(createTable(viaProxy)).rejects.toMatchObject({ name: "InvalidSignatureException" });
     expect(seen).toEqual([
       { target: "Query", bySdk: false },
       { target: "PutItem", bySdk: false },
-      { target: "GetItem", bySdk: true },
+      { target: "GetItem", bySdk: false },
+      { target: "UpdateItem", bySdk: false },
+      { target: "DeleteItem", bySdk: false },
+      { target: "BatchGetItem", bySdk: false },
+      { target: "CreateTable", bySdk: true },
     ]);
+  });
+
+  it("gets, updates, deletes and gets in batches as the document client does", async () => {
+    const strip = <T extends { $metadata?: unknown }>({ $metadata: _, ...rest }: T) => comparable(rest);
+    const keyOf = (sk: string) => ({ TableName: table, Key: { pk, sk } });
+    for (const sk of ["A#1", "A#2", "A#3", "none"]) {
+      const got = { ...keyOf(sk), ConsistentRead: true, ReturnConsumedCapacity: "TOTAL" as const };
+      expect(strip(await client.get(got))).toEqual(strip(await sdk.send(new GetCommand(got))));
+    }
+    // The same update of two copies of an item: the same answer, the same item after it.
+    const seed = { data: new Uint8Array([4, 5]), n: 1, ids: new Set(["a"]) };
+    await sdk.send(new PutCommand({ TableName: table, Item: { pk, sk: "U#1", ...seed } }));
+    await sdk.send(new PutCommand({ TableName: table, Item: { pk, sk: "U#2", ...seed } }));
+    const update = (sk: string) => ({
+      ...keyOf(sk),
+      UpdateExpression: "SET n = n + :one, b = :b ADD ids :ids",
+      ConditionExpression: "n < :max",
+      ExpressionAttributeValues: {
+        ":one": 1,
+        ":b": new Uint8Array([6]),
+        ":ids": new Set(["b", "c"]),
+        ":max": 2,
+      },
+      ReturnValues: "ALL_NEW" as const,
+      ReturnConsumedCapacity: "TOTAL" as const,
+    });
+    const updated = await client.update(update("U#1"));
+    const sdkUpdated = await sdk.send(new UpdateCommand(update("U#2")));
+    expect(strip(updated)).toEqual(
+      strip({ ...sdkUpdated, Attributes: { ...sdkUpdated.Attributes, sk: "U#1" } }),
+    );
+    expect(comparable(updated.Attributes)).toEqual(
+      comparable({
+        pk,
+        sk: "U#1",
+        data: seed.data,
+        n: 2,
+        b: new Uint8Array([6]),
+        ids: new Set(["a", "b", "c"]),
+      }),
+    );
+    // The condition now fails both ways, as the SDK's own error.
+    const refused = await client.update(update("U#1")).catch((e: Error) => e);
+    const sdkRefused = await sdk.send(new UpdateCommand(update("U#2"))).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(sdkRefused).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((refused as Error).message).toBe((sdkRefused as Error).message);
+    const removal = (sk: string) => ({ ...keyOf(sk), ReturnValues: "ALL_OLD" as const });
+    const deleted = await client.delete(removal("U#1"));
+    const sdkDeleted = await sdk.send(new DeleteCommand(removal("U#2")));
+    expect(strip(deleted)).toEqual(
+      strip({ ...sdkDeleted, Attributes: { ...sdkDeleted.Attributes, sk: "U#1" } }),
+    );
+    expect((await client.get(keyOf("U#1"))).Item).toBeUndefined();
+    // A batch over items of every kind, one missing: the same items, units and (none) unprocessed keys.
+    const keys = ["A#1", "A#2", "A#3", "B#1", "B#2", "B#3", "B#4", "none"].map((sk) => ({ pk, sk }));
+    const batch = {
+      RequestItems: { [table]: { Keys: keys, ConsistentRead: true } },
+      ReturnConsumedCapacity: "TOTAL" as const,
+    };
+    const sorted = (answer: { Responses?: Record<string, Record<string, unknown>[]> }) =>
+      (answer.Responses?.[table] ?? [])
+        .map((item) => comparable(item))
+        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    const got = await client.batchGet(batch);
+    const sdkGot = await sdk.send(new BatchGetCommand(batch));
+    expect(sorted(got)).toEqual(sorted(sdkGot));
+    expect(sorted(got)).toHaveLength(7);
+    expect(comparable(got.UnprocessedKeys)).toEqual(comparable(sdkGot.UnprocessedKeys));
+    expect(got.ConsumedCapacity).toEqual(sdkGot.ConsumedCapacity);
   });
 
   it("puts as the document client puts: the item, its units, and a failed condition as the SDK's error", async () => {

@@ -6,6 +6,7 @@ import {
   ShardConflictError,
   writeShards,
 } from "../../lambda/store/shards.ts";
+import { zoneReadsOf, zonesOfRun } from "../../lambda/store/slice-cache.ts";
 import { foldEvery, ringSize } from "../../lambda/store/slices.ts";
 import { createStore, createTable, keys, type Store } from "../../lambda/store/table.ts";
 import { type EmbeddedDynamo, startDynalite } from "../../local/dynalite.ts";
@@ -116,5 +117,36 @@ describe("the warm container's slice cache", () => {
     expect(warm.queries.deltas).toBe(44);
     const [final] = await readAccountShards(createStore(tableName, { endpoint: dynamo.endpoint }), account);
     expect(final?.series).toEqual(expected?.series);
+  });
+
+  it("counts the zones it held and those it read, but not a consistent re-read", async () => {
+    const tableName = "zone-reads";
+    await createTable(createStore(tableName, { endpoint: dynamo.endpoint }));
+    const { store } = container(tableName);
+    const other = "e".repeat(32);
+    const both = [...wanted, { group: "requests", scopeId: other, index: 0 }];
+    const reads = () => Object.fromEntries(zoneReadsOf(store, account));
+    const [read] = await readShards(store, account, wanted);
+    expect(read).toBeUndefined();
+    const first = zoneReadsOf(store, account);
+    expect(reads()).toEqual({ [zone]: { held: 0, read: 1 } });
+    // The zone read above is held (as empty), the other one is not.
+    await readShards(store, account, both);
+    expect(reads()).toEqual({ [zone]: { held: 1, read: 1 }, [other]: { held: 0, read: 1 } });
+    await readShards(store, account, both, { consistent: true });
+    expect(reads()).toEqual({ [zone]: { held: 1, read: 1 }, [other]: { held: 0, read: 1 } });
+    await readShards(store, account, both);
+    expect(reads()).toEqual({ [zone]: { held: 2, read: 1 }, [other]: { held: 1, read: 1 } });
+    // As a run sees them: a zone read from the table at least once counts as read, once.
+    expect(zonesOfRun(first, zoneReadsOf(store, account))).toEqual({ held: 1, read: 1 });
+    expect(zonesOfRun(new Map(), zoneReadsOf(store, account))).toEqual({ held: 0, read: 2 });
+    // Another account's reads are its own; a new container (its own client) starts from nothing.
+    expect(zoneReadsOf(store, "f".repeat(32)).size).toBe(0);
+    const fresh = container(tableName).store;
+    await readShards(fresh, account, both);
+    expect(Object.fromEntries(zoneReadsOf(fresh, account))).toEqual({
+      [zone]: { held: 0, read: 1 },
+      [other]: { held: 0, read: 1 },
+    });
   });
 });
