@@ -42,21 +42,7 @@ export async function fetchAccount(
   account: AccountInfo,
   scope: WorkScope = {},
 ): Promise<FetchSummary> {
-  const base = {
-    accountId: account.id,
-    accountName: account.name,
-    zonesCollected: 0,
-    everyMinutes: scope.everyMinutes ?? 1,
-  };
-  const none = {
-    ...base,
-    ...noCounts(),
-    graphqlRequests: 0,
-    restRequests: 0,
-    rateLimitEvents: 0,
-    stateZonesHeld: 0,
-    stateZonesRead: 0,
-  };
+  const none = emptySummary(account, scope);
   const before = { ...deps.stats };
   // Kept beside the container's slice cache (store/slice-cache.ts): the run's share is the difference.
   const readsBefore = zoneReadsOf(deps.store, account.id);
@@ -104,6 +90,22 @@ export async function fetchAccount(
   }
   for (const error of summary.errors) log.warn("collection error", { ...error });
   return summary;
+}
+
+/** A run's summary before it counted anything (and of a run that skips). */
+function emptySummary(account: AccountInfo, scope: WorkScope): FetchSummary {
+  return {
+    accountId: account.id,
+    accountName: account.name,
+    zonesCollected: 0,
+    everyMinutes: scope.everyMinutes ?? 1,
+    ...noCounts(),
+    graphqlRequests: 0,
+    restRequests: 0,
+    rateLimitEvents: 0,
+    stateZonesHeld: 0,
+    stateZonesRead: 0,
+  };
 }
 
 /** The run's zones: those whose state the container held, those read from the table. */

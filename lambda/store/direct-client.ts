@@ -15,13 +15,14 @@ import type {
   UpdateCommandInput,
   UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
 import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
+import { base64Bytes, mapValues, nativeItem, type WireItem, type WireValue, wireInput } from "./wire.ts";
 
 /**
  * Every DynamoDB call the Lambda code makes (GetItem, PutItem, UpdateItem, DeleteItem, Query,
@@ -54,20 +55,6 @@ export interface DirectClientOptions {
   sleep?: Sleep;
 }
 
-interface WireValue {
-  S?: string;
-  N?: string;
-  B?: string;
-  BOOL?: boolean;
-  NULL?: boolean;
-  M?: WireItem;
-  L?: WireValue[];
-  SS?: string[];
-  NS?: string[];
-  BS?: string[];
-}
-type WireItem = Record<string, WireValue>;
-
 /** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
 const wireItem = z.record(
   z.string(),
@@ -92,27 +79,10 @@ const batchGetAnswer = z.object({
 
 const answered = { $metadata: { httpStatusCode: 200 } };
 
+type Call = (action: string, input: Record<string, unknown>) => Promise<unknown>;
+
 export function createDirectClient(options: DirectClientOptions): DirectClient {
-  const env = options.env ?? process.env;
-  const sleep = options.sleep ?? realSleep;
-  const { credentials, region } = options;
-  const signer = createSigner({ region, service: "dynamodb", credentials });
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  let endpoint: URL | undefined;
-  const call = async (action: string, input: Record<string, unknown>): Promise<unknown> => {
-    endpoint ??= new URL(options.endpoint ?? endpointOf(await region(), env));
-    const url = endpoint;
-    const body = JSON.stringify(input);
-    try {
-      return await withStandardRetries(
-        async () => post(url, await signed(signer, url, body, action), body, agents),
-        sleep,
-        (error) => error instanceof NetworkError,
-      );
-    } catch (error) {
-      throw asSdkError(error);
-    }
-  };
+  const call = createCall(options);
   const written = async (action: string, input: Record<string, unknown>) => {
     const { Attributes, ...rest } = writeAnswer.parse(await call(action, wireInput(input)));
     return { ...rest, ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}), ...answered };
@@ -134,37 +104,61 @@ export function createDirectClient(options: DirectClientOptions): DirectClient {
         ...answered,
       };
     },
-    async batchGet(input) {
-      const requests = Object.entries(input.RequestItems ?? {}).map(([table, request]) => [
-        table,
-        {
-          ...request,
-          ...(request.Keys ? { Keys: request.Keys.map((key) => base64Bytes(marshall(key))) } : {}),
-        },
-      ]);
-      const answer = batchGetAnswer.parse(
-        await call("BatchGetItem", { ...input, RequestItems: Object.fromEntries(requests) }),
-      );
-      const { Responses, UnprocessedKeys, ...rest } = answer;
-      return {
-        ...rest,
-        ...(Responses ? { Responses: mapValues(Responses, (items) => items.map(nativeItem)) } : {}),
-        ...(UnprocessedKeys
-          ? {
-              UnprocessedKeys: mapValues(UnprocessedKeys, (left) => ({
-                ...left,
-                Keys: left.Keys.map(nativeItem),
-              })),
-            }
-          : {}),
-        ...answered,
-      } as BatchGetCommandOutput;
-    },
+    batchGet: (input) => batchGet(call, input),
   };
 }
 
-const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> =>
-  Object.fromEntries(Object.entries(record).map(([name, value]) => [name, map(value)]));
+/** One action, signed, sent, retried as the SDK retries, its error named as the SDK names it. */
+function createCall(options: DirectClientOptions): Call {
+  const env = options.env ?? process.env;
+  const sleep = options.sleep ?? realSleep;
+  const { credentials, region } = options;
+  const signer = createSigner({ region, service: "dynamodb", credentials });
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  let endpoint: URL | undefined;
+  return async (action, input) => {
+    endpoint ??= new URL(options.endpoint ?? endpointOf(await region(), env));
+    const url = endpoint;
+    const body = JSON.stringify(input);
+    try {
+      return await withStandardRetries(
+        async () => post(url, await signed(signer, url, body, action), body, agents),
+        sleep,
+        (error) => error instanceof NetworkError,
+      );
+    } catch (error) {
+      throw asSdkError(error);
+    }
+  };
+}
+
+/** BatchGetItem: each table's keys marshalled, its items and unprocessed keys unmarshalled. */
+async function batchGet(call: Call, input: BatchGetCommandInput): Promise<BatchGetCommandOutput> {
+  const requests = Object.entries(input.RequestItems ?? {}).map(([table, request]) => [
+    table,
+    {
+      ...request,
+      ...(request.Keys ? { Keys: request.Keys.map((key) => base64Bytes(marshall(key))) } : {}),
+    },
+  ]);
+  const answer = batchGetAnswer.parse(
+    await call("BatchGetItem", { ...input, RequestItems: Object.fromEntries(requests) }),
+  );
+  const { Responses, UnprocessedKeys, ...rest } = answer;
+  return {
+    ...rest,
+    ...(Responses ? { Responses: mapValues(Responses, (items) => items.map(nativeItem)) } : {}),
+    ...(UnprocessedKeys
+      ? {
+          UnprocessedKeys: mapValues(UnprocessedKeys, (left) => ({
+            ...left,
+            Keys: left.Keys.map(nativeItem),
+          })),
+        }
+      : {}),
+    ...answered,
+  } as BatchGetCommandOutput;
+}
 
 /** The regional endpoint, or the one the SDK's variables name. */
 function endpointOf(region: string, env: Readonly<Record<string, string | undefined>>): string {
@@ -180,47 +174,6 @@ function asSdkError(error: unknown): unknown {
     message: error.message,
     $metadata: { httpStatusCode: error.status },
   });
-}
-
-/** The document client's input as the wire wants it: its keys, items and values marshalled, bytes in base64. */
-function wireInput(input: object): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...input };
-  for (const name of ["Key", "Item", "ExpressionAttributeValues", "ExclusiveStartKey"] as const) {
-    const value = (input as Record<string, unknown>)[name];
-    if (value) out[name] = base64Bytes(marshall(value as Record<string, unknown>));
-  }
-  return out;
-}
-
-function base64Bytes(value: unknown): unknown {
-  if (value instanceof Uint8Array)
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
-  if (value instanceof Set) return [...value].map(base64Bytes);
-  if (Array.isArray(value)) return value.map(base64Bytes);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, base64Bytes(inner)]));
-  return value;
-}
-
-/** The SDK's unmarshalling, once binary values (base64 on the wire) are bytes as the SDK gives them. */
-const nativeItem = (item: WireItem): Record<string, unknown> =>
-  unmarshall(
-    Object.fromEntries(Object.entries(item).map(([name, value]) => [name, withBytes(value)])) as never,
-  );
-
-function withBytes(value: WireValue): unknown {
-  if (value.B !== undefined) return { B: bytesOf(value.B) };
-  if (value.BS !== undefined) return { BS: value.BS.map(bytesOf) };
-  if (value.M !== undefined)
-    return { M: Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, withBytes(v)])) };
-  if (value.L !== undefined) return { L: value.L.map(withBytes) };
-  return value;
-}
-
-/** A plain Uint8Array over the decoded bytes, as the SDK gives binary values. */
-function bytesOf(base64: string): Uint8Array {
-  const buffer = Buffer.from(base64, "base64");
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 async function signed(
