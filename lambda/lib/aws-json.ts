@@ -87,7 +87,8 @@ function regionOf(env: Env): string {
   return region;
 }
 
-function credentialsOf(env: Env) {
+/** The credentials Lambda puts in the environment for the function's role. */
+export function credentialsOf(env: Env) {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {

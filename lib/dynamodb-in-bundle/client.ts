@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Provider } from "@smithy/types";
+import { credentialsOf } from "../../lambda/lib/aws-json.ts";
 
 /**
  * Stands in for `@aws-sdk/client-dynamodb` in the Lambda bundles (lib/bundling.ts): the
@@ -14,7 +15,10 @@ export class DynamoDBClient {
   constructor(options: { region?: string; endpoint?: string; credentials?: AwsCredentialIdentity } = {}) {
     const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
     const given = options.credentials;
-    this.config = { region: async () => region, credentials: async () => given ?? fromEnvironment() };
+    this.config = {
+      region: async () => region,
+      credentials: async () => given ?? credentialsOf(process.env),
+    };
   }
 
   send(): Promise<never> {
@@ -22,18 +26,6 @@ export class DynamoDBClient {
       new Error("DynamoDB's client is not called from a Lambda bundle (lambda/store/table.ts)"),
     );
   }
-}
-
-/** Lambda's credentials for the function's role. */
-function fromEnvironment(): AwsCredentialIdentity {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
-  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
-    throw new Error("no AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-  return {
-    accessKeyId: AWS_ACCESS_KEY_ID,
-    secretAccessKey: AWS_SECRET_ACCESS_KEY,
-    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-  };
 }
 
 /** An error DynamoDB answered, named as the SDK names it. */
