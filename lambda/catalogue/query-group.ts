@@ -1,3 +1,4 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
@@ -285,12 +286,8 @@ export type GroupDeclaration<Row> = Omit<QueryGroup<Row>, "rowSchema" | "selecti
  */
 export function lazyRows<Row>(group: GroupDeclaration<Row>): QueryGroup<Row> {
   const { rowSchema: build, selection: written, ...rest } = group;
-  let schema: z.ZodMiniType<Row> | undefined;
+  const rows = once(build);
   let selection = written;
-  const rows = () => {
-    schema ??= build();
-    return schema;
-  };
   return {
     ...rest,
     get rowSchema() {
