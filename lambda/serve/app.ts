@@ -15,6 +15,7 @@ import { configView } from "./config-view.ts";
 import { type BuildInfo, buildFamilies, configErrorsFamily, knownFamilies } from "./families.ts";
 import { health } from "./health.ts";
 import type { StoredState } from "./state.ts";
+import { statusPage } from "./status-page.ts";
 
 /**
  * The endpoint, independent of how requests arrive: the Lambda Function URL adapter and
@@ -162,8 +163,6 @@ async function respond(
     });
   }
   if (request.path === "/") {
-    // Loaded on the first visit: a cold start that answers a scrape never reads the page's code.
-    const { statusPage } = await import("./status-page.ts");
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
