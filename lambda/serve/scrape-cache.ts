@@ -6,8 +6,8 @@ import type { Store } from "../store/table.ts";
 /**
  * What a serve container keeps of each account between scrapes: every slice as decoded
  * (its shards' columns) with the write number it holds, so that the next scrape reads only
- * the ring slots after it (store/slice-reads.ts: a few BatchGets) instead of every slice's
- * full record and the deltas after it.
+ * the ring slots after it (store/slice-reads.ts: one Query a slice, half a unit in a steady
+ * minute) instead of every slice's full record and the deltas after it.
  *
  * Nothing held is trusted beyond the chain it came from: a slice moves on only by the
  * delta numbered one after what it holds (a write's slot and number are unique, the

@@ -28,12 +28,13 @@ export interface HeldWrite {
 }
 
 /**
- * How many deltas the slices read so far had after a full record of write n, by n. The
- * slices of an account are written together, one write each a run, and fold at the same
- * writes: a slice with the same full record most likely has as many deltas after it. A
- * reader asks for that many and one more (the slot that ends the chain), so a chain is
- * read in one Query; without a hint it reads `unhintedChunk` at a time. A wrong hint costs
- * reads, never correctness: the chain is followed write by write whatever came back.
+ * How many deltas the slices read so far had after write n (a full record, or a write a
+ * reader holds), by n. The slices of an account are written together, one write each a
+ * run, and fold at the same writes: a slice after the same write most likely has as many
+ * deltas after it. A reader asks for that many and one more (the slot that ends the
+ * chain), so a chain is read in one Query; without a hint it reads `unhintedChunk` at a
+ * time (a warm scrape's ring read expects one: readRingAfter). A wrong hint costs reads,
+ * never correctness: the chain is followed write by write whatever came back.
  */
 export type ChainHints = Map<number, number>;
 const unhintedChunk = 8;
@@ -54,28 +55,10 @@ export async function readChainAfter(
   const next = () => held.seq + chain.length + 1;
   // A chain after a full record is never longer than the ring (slices.ts folds first).
   while (chain.length < ringSize) {
-    // Past its hint (or without one) a chain is read a chunk at a time.
-    const wanted =
-      expected === undefined || (chain.length >= expected && chain.length > 0)
-        ? unhintedChunk
-        : expected - chain.length;
-    const limit = Math.min(ringSize, wanted + 1);
-    const response = await store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: {
-          ":pk": keys.account(accountId),
-          ":from": keys.sliceDelta(held.scopeId, held.index, slotOf(next())),
-          ":to": keys.sliceDelta(held.scopeId, held.index, ringSize - 1),
-        },
-        Limit: limit,
-        ...(options.consistent ? { ConsistentRead: true } : {}),
-      }),
-    );
-    const items = response.Items ?? [];
+    const limit = pageLimit(expected, chain.length);
+    const page = await queryRing(store, accountId, held, next(), limit, options.consistent);
     let ended = false;
-    for (const raw of items) {
+    for (const raw of page.items) {
       checkFormat(String(raw.sk), raw.format);
       if (deltaItem.parse(raw).seq !== next()) {
         ended = true;
@@ -83,13 +66,60 @@ export async function readChainAfter(
       }
       chain.push(raw);
     }
-    if (ended || items.length === 0) break;
-    // All that came follow on: go on after a full page, or round to slot 0 after the last slot.
-    const fullPage = items.length === limit || response.LastEvaluatedKey !== undefined;
-    if (!fullPage && slotOf(next()) !== 0) break;
+    if (ended || !goesOn(page, limit, next())) break;
   }
   options.hints?.set(held.seq, chain.length);
   return chain;
+}
+
+/**
+ * How many slots the next Query of a chain asks for: as many deltas as the hint still
+ * expects and one more (the slot that ends the chain); past the hint, or without one,
+ * `unhintedChunk` and one more.
+ */
+function pageLimit(expected: number | undefined, read: number): number {
+  const wanted = expected === undefined || (read >= expected && read > 0) ? unhintedChunk : expected - read;
+  return Math.min(ringSize, wanted + 1);
+}
+
+interface RingPage {
+  items: Record<string, unknown>[];
+  /** DynamoDB stopped at its page size (1 MB) before the limit. */
+  cut: boolean;
+}
+
+/** Up to `limit` of a slice's ring items from write `from`'s slot to the ring's last slot, in key order. */
+async function queryRing(
+  store: Store,
+  accountId: string,
+  slice: { scopeId: string; index: number },
+  from: number,
+  limit: number,
+  consistent?: boolean,
+): Promise<RingPage> {
+  const response = await store.client.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": keys.account(accountId),
+        ":from": keys.sliceDelta(slice.scopeId, slice.index, slotOf(from)),
+        ":to": keys.sliceDelta(slice.scopeId, slice.index, ringSize - 1),
+      },
+      Limit: limit,
+      ...(consistent ? { ConsistentRead: true } : {}),
+    }),
+  );
+  return { items: response.Items ?? [], cut: response.LastEvaluatedKey !== undefined };
+}
+
+/**
+ * Whether a chain whose page items all followed on may go on past them, at write `next`:
+ * after a full page, or round to slot 0 after a page that reached the ring's last slot.
+ */
+function goesOn(page: RingPage, limit: number, next: number): boolean {
+  if (page.items.length === 0) return false;
+  return page.items.length === limit || page.cut || slotOf(next) === 0;
 }
 
 /**
@@ -152,42 +182,92 @@ export interface RingRead {
   broken: boolean;
 }
 
+/** Slices whose ring is read at once (each one small Query: its round trip more than its bytes), as a cold read's chains (serve/state.ts). */
+const concurrentRings = 16;
+
 /**
- * The writes after each held one, read from the ring: the next slot of every slice in
- * BatchGets (a hundred keys each, eventually consistent, half a unit per item of up to
- * 4 KB and per key that finds nothing), then the next one of those that had one, until
- * none has. A slice written once since costs two keys, one not written one.
+ * The writes after each held one, read from the ring: one Query per slice from its next
+ * write's slot (the first alone, then `concurrentRings` at a time), eventually consistent.
+ * A Query sums the items it returns before rounding up to 4 KB, so the next write and the
+ * slot after it (a newer write, a stale one or nothing) cost half a unit together; a
+ * slice more writes ahead than the slices before it with the same held write (ChainHints),
+ * or whose next write lies in the ring's last slot, takes a Query more.
  */
 export async function readRingsAfter(
   store: Store,
   accountId: string,
   held: readonly HeldWrite[],
 ): Promise<RingRead[]> {
-  const reads: RingRead[] = held.map(() => ({ deltas: [], broken: false }));
-  const nextKey = (i: number) => {
-    const { scopeId, index, seq } = held[i] as HeldWrite;
-    return keys.sliceDelta(scopeId, index, slotOf(seq + (reads[i] as RingRead).deltas.length + 1));
-  };
-  let open = held.map((_, i) => i);
-  while (open.length > 0) {
-    const items = await readAccountItems(store, accountId, open.map(nextKey));
-    open = open.filter((i) => {
-      const read = reads[i] as RingRead;
-      const raw = items.get(nextKey(i));
-      if (!raw) return false;
-      const next = (held[i] as HeldWrite).seq + read.deltas.length + 1;
-      const item = checkedDelta(raw);
-      // A slot holds writes s, s + ringSize…: an older one there means the next write is not yet.
-      if (item && item.seq % ringSize === next % ringSize && item.seq < next) return false;
-      if (!item || item.seq !== next || read.deltas.length >= ringSize) {
-        read.broken = true;
-        return false;
-      }
-      read.deltas.push(item.data);
-      return true;
-    });
-  }
+  const reads: RingRead[] = [];
+  const hints: ChainHints = new Map();
+  await eachInTurn(held.length, concurrentRings, async (i) => {
+    reads[i] = await readRingAfter(store, accountId, held[i] as HeldWrite, hints);
+  });
   return reads;
+}
+
+/**
+ * The writes after one held write: slot by slot in key order (round to slot 0 after the
+ * last), each moving the slice on only if it holds the write numbered exactly one after the
+ * last. A slot holding nothing or an older write ends the chain; a newer write (the ring
+ * went round past the held one), an item this reader cannot read, or a chain longer than
+ * the ring breaks it. Without a hint a slice is expected one write ahead (a steady minute).
+ */
+export async function readRingAfter(
+  store: Store,
+  accountId: string,
+  held: HeldWrite,
+  hints: ChainHints = new Map(),
+): Promise<RingRead> {
+  const read: RingRead = { deltas: [], broken: false };
+  const expected = hints.get(held.seq) ?? 1;
+  const next = () => held.seq + read.deltas.length + 1;
+  for (let limit = pageLimit(expected, 0); ; ) {
+    const page = await queryRing(store, accountId, held, next(), limit);
+    for (const raw of page.items) {
+      const step = ringStep(raw, held, next(), read.deltas.length);
+      if (step === "broken") return { ...read, broken: true };
+      if (step === "end") return learnt(hints, held, read);
+      read.deltas.push(step);
+    }
+    if (!goesOn(page, limit, next())) return learnt(hints, held, read);
+    limit =
+      page.items.length === limit || page.cut
+        ? pageLimit(expected, read.deltas.length)
+        : wrapLimit(expected, read);
+  }
+}
+
+/**
+ * Round the ring's end (slot 0 after the last): as many deltas as the hint still expects,
+ * at least one, and the slot after them. A Query is billed per 4 KB of what it returns:
+ * two deltas (mostly under 2 KB each) cost what one does, a chunk of stale ones more.
+ */
+function wrapLimit(expected: number, read: RingRead): number {
+  return Math.min(ringSize, Math.max(expected - read.deltas.length, 1) + 1);
+}
+
+function learnt(hints: ChainHints, held: HeldWrite, read: RingRead): RingRead {
+  hints.set(held.seq, read.deltas.length);
+  return read;
+}
+
+/**
+ * What a ring item means to a chain at write `next`: its delta, the chain's end (the
+ * item lies past write `next`'s slot, which holds nothing; or the slot holds an older
+ * write: a slot holds writes s, s + ringSize…), or a broken chain.
+ */
+function ringStep(
+  raw: Record<string, unknown>,
+  held: HeldWrite,
+  next: number,
+  length: number,
+): Uint8Array | "end" | "broken" {
+  if (raw.sk !== keys.sliceDelta(held.scopeId, held.index, slotOf(next))) return "end";
+  const item = checkedDelta(raw);
+  if (item && item.seq % ringSize === next % ringSize && item.seq < next) return "end";
+  if (!item || item.seq !== next || length >= ringSize) return "broken";
+  return item.data;
 }
 
 /** A ring slot's item, if this reader can read it. */
