@@ -7,6 +7,7 @@ import {
   type fullShard,
   type stateTuple,
 } from "./record-schemas.ts";
+import { seriesCount } from "./series-facts.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
 import { unpack } from "./unpack.ts";
 
@@ -163,9 +164,12 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
   const re: [number, Tuple][] = [];
   let lastDel = 0;
   let lastIx = 0;
-  Object.keys(prior).forEach((key, position) => {
+  // A shard that kept its series object (nothing reached it) changed none of them.
+  const keys = prior === next.series ? [] : Object.keys(prior);
+  keys.forEach((key, position) => {
     const was = prior[key] as SeriesState;
     const now = next.series[key];
+    if (now === was) return;
     if (!now) {
       del.push(position - lastDel);
       lastDel = position;
@@ -185,9 +189,11 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
     const usual = now.t === "g" ? undefined : increment;
     if (now.l !== usual) lv.push([entry, now.l ?? null]);
   });
-  const add = Object.entries(next.series)
-    .filter(([key]) => !(key in prior))
-    .map(([key, state]) => [key, toTuple(state)] as [string, Tuple]);
+  const add: [string, Tuple][] = [];
+  // Series not held before: as many as `next` holds beyond those it kept.
+  if (prior !== next.series && seriesCount(next.series) > keys.length - del.length)
+    for (const key in next.series)
+      if (!(key in prior)) add.push([key, toTuple(next.series[key] as SeriesState)]);
   return {
     ...out,
     ...(del.length ? { del } : {}),
