@@ -2,7 +2,7 @@
  * Where a fetcher minute's CPU goes: `node bench/profile-collect.ts [zones] [steady|cold] [steadyCycles]`
  * runs bench/collect.ts `measureCollect` (the simulator and DynamoDB in processes of their
  * own) and profiles only the runs of that kind; prints the functions with the most self and
- * inclusive time, and a digest of every state item stored (same inputs, same digest: a
+ * inclusive time, every run's CPU, and a digest of every state item stored (same inputs, same digest: a
  * change that only saves CPU leaves it as it was). `--out FILE` keeps the .cpuprofile.
  */
 import { spawn } from "node:child_process";
@@ -87,20 +87,23 @@ session.connect();
 await session.post("Profiler.enable");
 await session.post("Profiler.setSamplingInterval", { interval: 200 });
 const profiles: Profile[] = [];
-const cpuMs: number[] = [];
+/** Every run's CPU (ms), profiled or not: `none` as the kind profiles nothing. */
+const cycles: string[] = [];
 try {
   const measured = await measureCollect(Number(zonesArg), store.endpoint, {
     steadyCycles: Number(cyclesArg),
     compare: false,
     around: async (cycle, run) => {
-      if (cycle !== kind) return run();
-      await session.post("Profiler.start");
+      const profiled = cycle === kind;
+      if (profiled) await session.post("Profiler.start");
       const before = process.cpuUsage();
       const result = await run();
       const cpu = process.cpuUsage(before);
-      cpuMs.push((cpu.user + cpu.system) / 1000);
-      const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: Profile };
-      profiles.push(profile);
+      cycles.push(`${cycle} ${((cpu.user + cpu.system) / 1000).toFixed(0)}`);
+      if (profiled) {
+        const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: Profile };
+        profiles.push(profile);
+      }
       return result;
     },
   });
@@ -127,9 +130,7 @@ try {
   for (const line of state) digest.update(`${line}\n`);
   const { self, inclusive, total } = aggregate(profiles);
   const runs = Math.max(1, profiles.length);
-  console.log(
-    `${kind} runs profiled: ${profiles.length}, CPU ms each: ${cpuMs.map((ms) => ms.toFixed(0)).join(", ")}`,
-  );
+  console.log(`CPU ms of each run: ${cycles.join(", ")}; ${kind} runs profiled: ${profiles.length}`);
   console.log(`sampled ms per run: ${(total / runs).toFixed(1)}`);
   console.log(`\nself (ms per run):\n${top(self, 30, runs)}`);
   console.log(`\ninclusive (ms per run):\n${top(inclusive, 45, runs)}`);
