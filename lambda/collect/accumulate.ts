@@ -7,7 +7,7 @@ import {
 } from "../catalogue/query-group.ts";
 import { familyOfKey, seriesKeyWith } from "../catalogue/series-key.ts";
 import { fnv1a } from "../lib/hash.ts";
-import { noteSeries, oldestLastMinute } from "../store/series-facts.ts";
+import { listedInInsertionOrder, noteAdvance, oldestLastMinute, seriesKeys } from "../store/series-facts.ts";
 import type { SeriesState, Shard } from "../store/shards.ts";
 import { ruleLabel } from "./rule-names.ts";
 
@@ -157,6 +157,11 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
         dropped[sample.family] = (dropped[sample.family] ?? 0) + 1;
         continue;
       }
+      // A series reached at more than one minute (a catch-up) is listed once, as what it was first.
+      if (minutes.length === 1 || !next.listed.has(key)) {
+        (state ? next.replaced : next.added).push(key);
+        if (minutes.length > 1) next.listed.add(key);
+      }
       if (minute < next.oldestLast) next.oldestLast = minute;
       if (sample.type === "gauge") {
         series[key] = { v: sample.value, f: state?.f ?? minute, b: minute, t: "g" };
@@ -172,12 +177,7 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
   }
   if (!next && oldestLastMinute(shard.series) < idleBefore) next = advancing(shard.series);
   if (next && next.oldestLast < idleBefore) withoutIdle(next, idleBefore);
-  if (next)
-    noteSeries(next.series, {
-      count: next.count,
-      oldestLast: next.oldestLast,
-      followsOrderOf: shard.series,
-    });
+  if (next) noteAdvanced(next, shard.series);
   return {
     ...shard,
     cursor: options.to,
@@ -187,12 +187,29 @@ export function advanceShard(shard: Shard, samples: SamplesByMinute, options: Ad
   };
 }
 
-/** A shard's series being advanced: a copy, how many it holds, and per family once it matters. */
+/** A shard's series being advanced: a copy, its keys before and those added, per family once it matters. */
 interface Advancing {
   series: Record<string, SeriesState>;
+  keys: readonly string[];
+  added: string[];
+  /** Keys whose state this advance replaced; each key once in these two (`listed` when it spans minutes). */
+  replaced: string[];
+  listed: Set<string>;
   count: number;
   oldestLast: number;
+  /** Whether idle series were dropped. */
+  dropped: boolean;
   perFamily?: Map<string, number>;
+}
+
+/** What the next steps (the delta, the write's checks) would otherwise find by a pass over every series. */
+function noteAdvanced(next: Advancing, previous: Readonly<Record<string, SeriesState>>): void {
+  const listed = !next.dropped && next.added.every(listedInInsertionOrder);
+  noteAdvance(next.series, previous, {
+    oldestLast: next.oldestLast,
+    replaced: next.replaced,
+    ...(listed ? { keys: next.added.length > 0 ? next.keys.concat(next.added) : next.keys } : {}),
+  });
 }
 
 /**
@@ -219,6 +236,7 @@ function withoutIdle(next: Advancing, idleBefore: number): void {
     if (b < idleBefore) {
       delete next.series[key];
       next.count -= 1;
+      next.dropped = true;
     } else if (b < oldestLast) oldestLast = b;
   }
   next.oldestLast = oldestLast;
@@ -236,17 +254,25 @@ function familyCounts(series: Readonly<Record<string, SeriesState>>): Map<string
 /**
  * A copy of a shard's series, in the same key order (deltas refer to series by position).
  * A key-by-key copy: spreading an object of thousands of keys took four times as long,
- * and was most of a steady minute's CPU at 100 zones.
+ * and was most of a steady minute's CPU at 100 zones; its keys as listed once for it.
  */
 function advancing(series: Readonly<Record<string, SeriesState>>): Advancing {
   const copy: Record<string, SeriesState> = {};
-  let count = 0;
+  const keys = seriesKeys(series);
   let oldestLast = Number.POSITIVE_INFINITY;
-  for (const key in series) {
+  for (const key of keys) {
     const state = series[key] as SeriesState;
     copy[key] = state;
-    count++;
     if (state.b < oldestLast) oldestLast = state.b;
   }
-  return { series: copy, count, oldestLast };
+  return {
+    series: copy,
+    keys,
+    added: [],
+    replaced: [],
+    listed: new Set(),
+    count: keys.length,
+    oldestLast,
+    dropped: false,
+  };
 }

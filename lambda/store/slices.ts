@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { applyDelta, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
-import { advancedInOrder } from "./series-facts.ts";
+import { advancedInOrder, replacedByPosition, seriesCount, seriesKeys } from "./series-facts.ts";
 import {
   decodeLegacy,
   type SeriesState,
@@ -114,13 +114,19 @@ function advancedSeries(before: SliceShards, after: readonly Shard[]): AdvancedS
     const prior = before.get(shard.group)?.series ?? {};
     // A shard that kept its series object advanced none of them.
     if (prior === shard.series) continue;
-    for (const key in shard.series) {
+    const push = (key: string) => {
       const state = shard.series[key] as SeriesState;
       const was = prior[key];
-      if (was === state) continue;
-      if (was?.b !== state.b || was?.v !== state.v)
+      if (was !== state && (was?.b !== state.b || was?.v !== state.v))
         out.push({ group: shard.group, scopeId: shard.scopeId, key, state });
-    }
+    };
+    const keys = seriesKeys(shard.series);
+    // Advanced in order with none dropped: the series it replaced, then the new ones after the others.
+    const replaced = replacedByPosition(shard.series, prior);
+    if (replaced) {
+      for (const [, key] of replaced) push(key);
+      for (let i = seriesCount(prior); i < keys.length; i++) push(keys[i] as string);
+    } else for (const key of keys) push(key);
   }
   return out;
 }
@@ -238,7 +244,7 @@ function inStoredOrder(previous: Shard | undefined, next: Shard): Shard {
  */
 function startsInStoredOrder(previous: Shard, next: Shard): boolean {
   if (advancedInOrder(next.series, previous.series)) return true;
-  const nextKeys = Object.keys(next.series);
+  const nextKeys = seriesKeys(next.series);
   let position = 0;
   for (const key in previous.series) {
     if (nextKeys[position] !== key) return false;
