@@ -32,17 +32,41 @@ export const prices = {
 export const minutesPerMonth = 30 * 24 * 60;
 
 /**
- * The share of minutes whose fetcher finds the slices it wrote still held by its container
- * (lambda/store/slice-cache.ts); the others read and decode every slice. One account's single
- * work item a minute meets the same warm container nearly always, but Step Functions' Map
- * sends each item to any warm container, containers are recycled, and several work items
- * share containers at random: priced pessimistically, as one minute in two. The scrape is
- * priced with the same share (lambda/serve/scrape-cache.ts): a warm serve container reads
- * each slice's next delta, a cold one every item. A deployment measures its own share from
- * the fetcher's run lines and the scrape's log lines (docs/deploy.md, "How often the state
- * is held").
+ * Hours an execution environment lives while its function is invoked every minute. AWS
+ * Lambda keeps an environment for the next invocation and "terminates execution
+ * environments every few hours to allow for runtime updates and maintenance, even for
+ * functions that are invoked continuously" (Lambda developer guide, "Understanding the
+ * Lambda execution environment lifecycle"). Priced at one hour, below the low end of that.
  */
-export const warmShare = 0.5;
+export const environmentHours = 1;
+
+/**
+ * The share of minutes whose fetcher finds the slices it wrote still held by its container
+ * (lambda/store/slice-cache.ts) and whose scrape finds the account held (lambda/serve/
+ * scrape-cache.ts); the others read and decode every slice.
+ *
+ * The bench's accounts (10 and 100 zones, at most `ZONES_PER_WORK_ITEM` = 100) are one work
+ * item a minute: a run of seconds, so one invocation never overlaps the next and each
+ * meets the environment the last one left, until Lambda replaces it (`environmentHours`).
+ * One Prometheus scraping every minute meets its environment the same way, and every
+ * `coldEvery + 1`-th scrape reads the account whole anyway.
+ *
+ * What this does not cover: an account of more than one work item (its items run side by
+ * side and each lands on any warm environment, so a share of about one in the number of
+ * items), several Prometheus servers, deployments. A deployment measures its own share
+ * from the fetcher's run lines and the scrape's log lines (docs/deploy.md, "How often the
+ * state is held"); `halfWarm` prices every other minute cold, the bound the bench priced
+ * before, printed beside.
+ */
+export interface WarmShares {
+  fetcher: number;
+  scrape: number;
+}
+export const warmShares = (coldEvery: number): WarmShares => {
+  const fetcher = 1 - 1 / (environmentHours * 60);
+  return { fetcher, scrape: (fetcher * coldEvery) / (coldEvery + 1) };
+};
+export const halfWarm: WarmShares = { fetcher: 0.5, scrape: 0.5 };
 
 export interface MinuteOperations {
   writeUnits: number;

@@ -8,11 +8,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { coldEvery } from "../lambda/serve/scrape-cache.ts";
 import { foldEvery, ringSize } from "../lambda/store/slices.ts";
 import { serveNodeOptions } from "../lib/serving.ts";
 import { builtinsImport, measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
-import { fixedMonthlyUsd, lambdaMs, monthlyUsd, warmShare } from "./cost.ts";
+import { fixedMonthlyUsd, halfWarm, lambdaMs, monthlyUsd, type WarmShares, warmShares } from "./cost.ts";
 import { renderScript } from "./render.ts";
 import { minimalContext, stackFacts } from "./stack-facts.ts";
 
@@ -171,36 +172,34 @@ try {
   const bundles: Awaited<ReturnType<typeof measureBundles>> = costOnly ? {} : await measureBundles();
   progress("bundles", bundles);
   const facts = stackFacts();
+  const shares = warmShares(coldEvery);
   /** A warm minute's reads, plus a cold minute's slice reads (ring full) in the other share. */
-  const fetcherReadUnits = (c: typeof collect10, s: typeof state10) =>
-    (c.steady.readUnits ?? 0) + (1 - warmShare) * s.coldSliceReadUnits;
+  const fetcherReadUnits = (c: typeof collect10, s: typeof state10, share: WarmShares) =>
+    (c.steady.readUnits ?? 0) + (1 - share.fetcher) * s.coldSliceReadUnits;
   /**
-   * A scrape in the warm share of minutes (bench/cost.ts `warmShare`) finds its container
+   * A scrape in the warm share of minutes (bench/cost.ts `warmShares`) finds its container
    * holding the state and reads each slice's next delta; the others read every item (rings
-   * full). The same share as the fetcher's, though one Prometheus scraping every minute
-   * keeps one container warm nearly always: containers are recycled, a deployment or a
-   * second Prometheus (or a longer interval) meets a cold one, and every `coldEvery`-th
-   * scrape reads whole anyway; no better rate is assumed than the fetcher's.
+   * full).
    */
-  const scrapeReadUnits = (s: typeof state10, warm: Scrape) =>
-    warmShare * warm.readUnits + (1 - warmShare) * s.readUnits;
-  const scrapeCpuMs = (cold: Scrape, warm: Scrape) => warmShare * warm.cpuMs + (1 - warmShare) * cold.cpuMs;
-  const cost = (c: typeof collect10, s: typeof state10, cold: Scrape, warm: Scrape) => {
-    // A work item may land on any warm container: only a share of minutes find their
-    // slices held (warmShare, bench/cost.ts); the others read and decode every slice.
-    const cpuMs = warmShare * (c.steady.cpuMs ?? 0) + (1 - warmShare) * (c.cold.cpuMs ?? 0);
+  const scrapeReadUnits = (s: typeof state10, warm: Scrape, share: WarmShares) =>
+    share.scrape * warm.readUnits + (1 - share.scrape) * s.readUnits;
+  const scrapeCpuMs = (cold: Scrape, warm: Scrape, share: WarmShares) =>
+    share.scrape * warm.cpuMs + (1 - share.scrape) * cold.cpuMs;
+  const cost = (c: typeof collect10, s: typeof state10, cold: Scrape, warm: Scrape, share = shares) => {
+    // A minute whose container does not hold the slices reads and decodes every one.
+    const cpuMs = share.fetcher * (c.steady.cpuMs ?? 0) + (1 - share.fetcher) * (c.cold.cpuMs ?? 0);
     // Its waits on Cloudflare: one request latency per round of requests in flight together.
     const fetchMs = lambdaMs(cpuMs, facts.memory.fetchAccount, c.steady.requestRounds ?? 0);
     // Discovery reads its cached account list most minutes: its CPU time, one request.
     const discoverMs = lambdaMs(Math.min(c.steady.discoverMs ?? 0, 100), facts.memory.discover, 1);
     return monthlyUsd({
       writeUnits: (c.steady.units ?? 0) + s.foldUnitsPerMinute,
-      readUnits: fetcherReadUnits(c, s),
-      scrapeReadUnits: scrapeReadUnits(s, warm),
+      readUnits: fetcherReadUnits(c, s, share),
+      scrapeReadUnits: scrapeReadUnits(s, warm, share),
       lambda: [
         { ms: discoverMs, memoryMb: facts.memory.discover },
         { ms: fetchMs, memoryMb: facts.memory.fetchAccount },
-        { ms: lambdaMs(scrapeCpuMs(cold, warm), facts.memory.serve), memoryMb: facts.memory.serve },
+        { ms: lambdaMs(scrapeCpuMs(cold, warm, share), facts.memory.serve), memoryMb: facts.memory.serve },
       ],
       executionMs: discoverMs + fetchMs,
       storedBytes: s.storedBytes,
@@ -208,6 +207,9 @@ try {
   };
   const cost10 = cost(collect10, state10, scrape10, scrape10Warm);
   const cost100 = cost(collect100, state100, scrape, scrapeWarm);
+  // The bound the bench priced before: every other minute cold.
+  const cost10HalfWarm = cost(collect10, state10, scrape10, scrape10Warm, halfWarm);
+  const cost100HalfWarm = cost(collect100, state100, scrape, scrapeWarm, halfWarm);
   // The defaults, and every costly option off (one account here: one data-age series).
   const fixed = fixedMonthlyUsd(facts.billed);
   const minimal = stackFacts(minimalContext).billed;
@@ -255,6 +257,9 @@ try {
   console.log(
     `Monthly (100 zones): ${JSON.stringify(Object.fromEntries(Object.entries(cost100.parts).map(([k, v]) => [k, round(v, 3)])))}`,
   );
+  console.log(
+    `Warm shares: fetcher ${round(shares.fetcher, 3)}, scrape ${round(shares.scrape, 3)}; with every other minute cold: $${round(cost10HalfWarm.total)} (10 zones), $${round(cost100HalfWarm.total)} (100 zones)`,
+  );
   const dollars = (parts: Record<string, number>) =>
     JSON.stringify(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v, 2)])));
   const minimalLabel = Object.entries(minimalContext)
@@ -275,16 +280,16 @@ try {
     foldUnitsPerMinute100: round(state100.foldUnitsPerMinute, 1),
     itemsPerMinute10: s10.items,
     itemsPerMinute100: collect100.steady.items,
-    readUnitsPerMinute10: round(fetcherReadUnits(collect10, state10), 1),
-    readUnitsPerMinute100: round(fetcherReadUnits(collect100, state100), 1),
+    readUnitsPerMinute10: round(fetcherReadUnits(collect10, state10, shares), 1),
+    readUnitsPerMinute100: round(fetcherReadUnits(collect100, state100, shares), 1),
     readUnitsWarmCold10: [round(s10.readUnits ?? 0, 1), round(state10.coldSliceReadUnits, 1)],
     readUnitsWarmCold100: [round(collect100.steady.readUnits ?? 0, 1), round(state100.coldSliceReadUnits, 1)],
     scrapeReadUnits10: round(state10.readUnits, 1),
     scrapeReadUnits100: round(state100.readUnits, 1),
     scrapeReadUnitsWarm10: round(scrape10Warm.readUnits, 1),
     scrapeReadUnitsWarm100: round(scrapeWarm.readUnits, 1),
-    scrapeReadUnitsPriced10: round(scrapeReadUnits(state10, scrape10Warm), 1),
-    scrapeReadUnitsPriced100: round(scrapeReadUnits(state100, scrapeWarm), 1),
+    scrapeReadUnitsPriced10: round(scrapeReadUnits(state10, scrape10Warm, shares), 1),
+    scrapeReadUnitsPriced100: round(scrapeReadUnits(state100, scrapeWarm, shares), 1),
     meanDeltaBytes100: round(state100.meanDeltaBytes, 0),
     changedSeriesShare10: round((s10.changed ?? 0) / Math.max(1, s10.series ?? 1), 4),
     changedSeries10: s10.changed,
@@ -314,9 +319,11 @@ try {
     fetcherCpuMs100: round(collect100.steady.cpuMs ?? 0, 0),
     fetcherColdCpuMs10: round(collect10.cold.cpuMs ?? 0, 0),
     fetcherColdCpuMs100: round(collect100.cold.cpuMs ?? 0, 0),
-    warmShare,
+    warmShares: { fetcher: round(shares.fetcher, 3), scrape: round(shares.scrape, 3) },
     monthlyUsd10: round(cost10.total),
     monthlyUsd100: round(cost100.total),
+    monthlyUsd10HalfWarm: round(cost10HalfWarm.total),
+    monthlyUsd100HalfWarm: round(cost100HalfWarm.total),
     fixedMonthlyUsd: round(fixed.total),
     fixedMonthlyUsdMinimal: round(fixedMinimal.total),
   };

@@ -162,25 +162,50 @@ async function collectAccount(
 
 /**
  * Each stage on its own: a failure in one (say, the account's settings) costs the others
- * nothing; only a rate limit or a rejected token stops the run.
+ * nothing; only a rate limit or a rejected token stops the run. The zones and the
+ * account's own datasets are collected side by side, so their first requests share one
+ * round trip, and their outcomes are taken in that order, as if the account's ran after
+ * the zones': when the zones' stage stops the run, the account stage's error (the same
+ * cause met again, or one the run would not have reached) is not counted; what it stored
+ * stays stored and counted, as every write is.
  */
 async function runStages(deps: FetchDeps, stages: readonly Stage[], accountId: string): Promise<RunCounts> {
+  const [first, second, ...rest] = stages;
+  const together = [first, second].filter((stage): stage is Stage => stage !== undefined);
+  const outcomes = await Promise.all(together.map(([, run]) => outcomeOf(run)));
   let counts = noCounts();
-  for (const [stage, run] of stages) {
-    let stop: unknown;
-    try {
-      const result = await run();
-      counts = addCounts(counts, result.counts);
-      stop = result.stop;
-    } catch (error) {
-      stop = error;
-    }
-    if (stop === undefined) continue;
-    counts = addCounts(counts, { errors: [describe(stage, stop)] });
-    await noteRateLimit(deps, stop, accountId);
-    if (stopsTheRun(stop)) break;
+  for (const [i, outcome] of [...outcomes.entries()]) {
+    const [stage] = together[i] as Stage;
+    counts = addCounts(counts, outcome.counts);
+    if (outcome.stop === undefined) continue;
+    counts = addCounts(counts, { errors: [describe(stage, outcome.stop)] });
+    await noteRateLimit(deps, outcome.stop, accountId);
+    if (stopsTheRun(outcome.stop)) return i === 0 ? withStored(counts, outcomes[1]) : counts;
+  }
+  for (const [stage, run] of rest) {
+    const outcome = await outcomeOf(run);
+    counts = addCounts(counts, outcome.counts);
+    if (outcome.stop === undefined) continue;
+    counts = addCounts(counts, { errors: [describe(stage, outcome.stop)] });
+    await noteRateLimit(deps, outcome.stop, accountId);
+    if (stopsTheRun(outcome.stop)) break;
   }
   return counts;
+}
+
+/** A stage's result, or what it threw as its stop. */
+async function outcomeOf(run: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return { counts: noCounts(), stop: error };
+  }
+}
+
+/** The run's counts with what the stage run beside a stopping one stored (its errors left out). */
+function withStored(counts: RunCounts, beside: PhaseResult | undefined): RunCounts {
+  if (!beside) return counts;
+  return addCounts(counts, { ...beside.counts, errors: [] });
 }
 
 async function collectAccountGroups(

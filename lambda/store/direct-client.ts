@@ -29,12 +29,12 @@ import { base64Bytes, mapValues, nativeItem, type WireItem, type WireValue, wire
  * BatchGetItem), on DynamoDB's JSON API directly: signed by AWS's signer with the store's
  * credentials and region, answered as the document client answers (the same marshalling and
  * unmarshalling), with the SDK's error names (a failed condition is the SDK's own
- * ConditionalCheckFailedException) and its standard retries. A cold scrape of 100 zones
- * makes about 200 Queries (one per slice, store/slice-reads.ts) and a fetcher's minute
- * about 200 puts (one per slice, store/slices.ts): through the SDK's middleware each cost
- * about 1–2.5 ms of CPU, this way about a third of that. And with no DynamoDB call left to
- * the SDK, the Lambda bundles leave its clients out (lib/dynamodb-in-bundle/): most of
- * what a cold start imported.
+ * ConditionalCheckFailedException) and its standard retries. A scrape of 100 zones makes
+ * about 200 Queries, cold or warm (one per slice: store/slice-reads.ts, ring-reads.ts),
+ * and a fetcher's minute about 200 puts (one per slice, store/slices.ts): through the
+ * SDK's middleware each cost about 1–2.5 ms of CPU, this way about a third of that. And
+ * with no DynamoDB call left to the SDK, the Lambda bundles leave its clients out
+ * (lib/dynamodb-in-bundle/): most of what a cold start imported.
  */
 export interface DirectClient {
   get(input: GetCommandInput): Promise<GetCommandOutput>;

@@ -14,7 +14,7 @@ import { keys, type Store } from "./table.ts";
  * reads those, and not the stale slots a whole slice's Query would return.
  */
 
-const deltaItem = z.object({
+export const deltaItem = z.object({
   sk: z.string(),
   seq: z.number().check(z.int(), z.positive()),
   data: z.instanceof(Uint8Array),
@@ -28,12 +28,13 @@ export interface HeldWrite {
 }
 
 /**
- * How many deltas the slices read so far had after a full record of write n, by n. The
- * slices of an account are written together, one write each a run, and fold at the same
- * writes: a slice with the same full record most likely has as many deltas after it. A
- * reader asks for that many and one more (the slot that ends the chain), so a chain is
- * read in one Query; without a hint it reads `unhintedChunk` at a time. A wrong hint costs
- * reads, never correctness: the chain is followed write by write whatever came back.
+ * How many deltas the slices read so far had after write n (a full record, or a write a
+ * reader holds), by n. The slices of an account are written together, one write each a
+ * run, and fold at the same writes: a slice after the same write most likely has as many
+ * deltas after it. A reader asks for that many and one more (the slot that ends the
+ * chain), so a chain is read in one Query; without a hint it reads `unhintedChunk` at a
+ * time (a warm scrape's ring read expects one: ring-reads.ts). A wrong hint costs reads,
+ * never correctness: the chain is followed write by write whatever came back.
  */
 export type ChainHints = Map<number, number>;
 const unhintedChunk = 8;
@@ -54,28 +55,10 @@ export async function readChainAfter(
   const next = () => held.seq + chain.length + 1;
   // A chain after a full record is never longer than the ring (slices.ts folds first).
   while (chain.length < ringSize) {
-    // Past its hint (or without one) a chain is read a chunk at a time.
-    const wanted =
-      expected === undefined || (chain.length >= expected && chain.length > 0)
-        ? unhintedChunk
-        : expected - chain.length;
-    const limit = Math.min(ringSize, wanted + 1);
-    const response = await store.client.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: {
-          ":pk": keys.account(accountId),
-          ":from": keys.sliceDelta(held.scopeId, held.index, slotOf(next())),
-          ":to": keys.sliceDelta(held.scopeId, held.index, ringSize - 1),
-        },
-        Limit: limit,
-        ...(options.consistent ? { ConsistentRead: true } : {}),
-      }),
-    );
-    const items = response.Items ?? [];
+    const limit = pageLimit(expected, chain.length);
+    const page = await queryRing(store, accountId, held, next(), limit, options.consistent);
     let ended = false;
-    for (const raw of items) {
+    for (const raw of page.items) {
       checkFormat(String(raw.sk), raw.format);
       if (deltaItem.parse(raw).seq !== next()) {
         ended = true;
@@ -83,13 +66,60 @@ export async function readChainAfter(
       }
       chain.push(raw);
     }
-    if (ended || items.length === 0) break;
-    // All that came follow on: go on after a full page, or round to slot 0 after the last slot.
-    const fullPage = items.length === limit || response.LastEvaluatedKey !== undefined;
-    if (!fullPage && slotOf(next()) !== 0) break;
+    if (ended || !goesOn(page, limit, next())) break;
   }
   options.hints?.set(held.seq, chain.length);
   return chain;
+}
+
+/**
+ * How many slots the next Query of a chain asks for: as many deltas as the hint still
+ * expects and one more (the slot that ends the chain); past the hint, or without one,
+ * `unhintedChunk` and one more.
+ */
+export function pageLimit(expected: number | undefined, read: number): number {
+  const wanted = expected === undefined || (read >= expected && read > 0) ? unhintedChunk : expected - read;
+  return Math.min(ringSize, wanted + 1);
+}
+
+export interface RingPage {
+  items: Record<string, unknown>[];
+  /** DynamoDB stopped before the ring's last slot (at the limit, or at 1 MB). */
+  cut: boolean;
+}
+
+/** Up to `limit` of a slice's ring items from write `from`'s slot to the ring's last slot, in key order. */
+export async function queryRing(
+  store: Store,
+  accountId: string,
+  slice: { scopeId: string; index: number },
+  from: number,
+  limit: number,
+  consistent?: boolean,
+): Promise<RingPage> {
+  const response = await store.client.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": keys.account(accountId),
+        ":from": keys.sliceDelta(slice.scopeId, slice.index, slotOf(from)),
+        ":to": keys.sliceDelta(slice.scopeId, slice.index, ringSize - 1),
+      },
+      Limit: limit,
+      ...(consistent ? { ConsistentRead: true } : {}),
+    }),
+  );
+  return { items: response.Items ?? [], cut: response.LastEvaluatedKey !== undefined };
+}
+
+/**
+ * Whether a chain whose page items all followed on may go on past them, at write `next`:
+ * after a full page, or round to slot 0 after a page that reached the ring's last slot.
+ */
+export function goesOn(page: RingPage, limit: number, next: number): boolean {
+  if (page.items.length === 0) return false;
+  return page.items.length === limit || page.cut || slotOf(next) === 0;
 }
 
 /**
@@ -143,61 +173,6 @@ export async function readChainsAfter(
     chains[i] = await readChainAfter(store, accountId, held[i] as HeldWrite, { ...options, hints });
   });
   return chains.flat();
-}
-
-/** What the ring holds after a held write: the deltas that follow it, in write order, up to the first missing. */
-export interface RingRead {
-  deltas: Uint8Array[];
-  /** The chain cannot be followed from the held write (the ring went round past it, or held what this reader cannot read): read the whole slice. */
-  broken: boolean;
-}
-
-/**
- * The writes after each held one, read from the ring: the next slot of every slice in
- * BatchGets (a hundred keys each, eventually consistent, half a unit per item of up to
- * 4 KB and per key that finds nothing), then the next one of those that had one, until
- * none has. A slice written once since costs two keys, one not written one.
- */
-export async function readRingsAfter(
-  store: Store,
-  accountId: string,
-  held: readonly HeldWrite[],
-): Promise<RingRead[]> {
-  const reads: RingRead[] = held.map(() => ({ deltas: [], broken: false }));
-  const nextKey = (i: number) => {
-    const { scopeId, index, seq } = held[i] as HeldWrite;
-    return keys.sliceDelta(scopeId, index, slotOf(seq + (reads[i] as RingRead).deltas.length + 1));
-  };
-  let open = held.map((_, i) => i);
-  while (open.length > 0) {
-    const items = await readAccountItems(store, accountId, open.map(nextKey));
-    open = open.filter((i) => {
-      const read = reads[i] as RingRead;
-      const raw = items.get(nextKey(i));
-      if (!raw) return false;
-      const next = (held[i] as HeldWrite).seq + read.deltas.length + 1;
-      const item = checkedDelta(raw);
-      // A slot holds writes s, s + ringSize…: an older one there means the next write is not yet.
-      if (item && item.seq % ringSize === next % ringSize && item.seq < next) return false;
-      if (!item || item.seq !== next || read.deltas.length >= ringSize) {
-        read.broken = true;
-        return false;
-      }
-      read.deltas.push(item.data);
-      return true;
-    });
-  }
-  return reads;
-}
-
-/** A ring slot's item, if this reader can read it. */
-function checkedDelta(raw: Record<string, unknown>): z.output<typeof deltaItem> | undefined {
-  try {
-    checkFormat(String(raw.sk), raw.format);
-    return deltaItem.parse(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { fixedMonthlyUsd } from "../../bench/cost.ts";
+import { environmentHours, fixedMonthlyUsd, halfWarm, warmShares } from "../../bench/cost.ts";
 import { minimalContext, stackFacts } from "../../bench/stack-facts.ts";
+import { coldEvery } from "../../lambda/serve/scrape-cache.ts";
 import { synth } from "./synth.ts";
 
 /**
@@ -215,5 +216,15 @@ describe("the bench's fixed monthly cost (bench/stack-facts.ts, bench/cost.ts)",
     const amp = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123abcd-4567-89ef-0123-456789abcdef";
     expect(stackFacts({ ampWorkspaceArn: amp }).billed.customMetrics).toBe(7);
     expect(stackFacts({ runMetrics: false }, 3).billed.customMetrics).toBe(0);
+  });
+});
+
+describe("the bench's warm shares (bench/cost.ts)", () => {
+  it("prices one fetcher cold minute an environment-hour, and every 61st scrape read whole besides", () => {
+    const shares = warmShares(coldEvery);
+    expect(environmentHours).toBe(1);
+    expect(shares.fetcher).toBeCloseTo(59 / 60, 12);
+    expect(shares.scrape).toBeCloseTo((59 / 60) * (60 / 61), 12);
+    expect(halfWarm).toEqual({ fetcher: 0.5, scrape: 0.5 });
   });
 });
