@@ -16,8 +16,12 @@ interface Facts {
   keys?: readonly string[];
   /** No series' `b` is older than this (the oldest, or a bound below it). */
   oldestLast?: number;
-  /** The series these were advanced from: theirs first, in their order (some dropped), then new ones. */
-  followsOrderOf?: Series;
+  /**
+   * The series these were advanced from: theirs first, in their order (some dropped), then
+   * new ones. Held weakly: a chain of a warm container's writes must not keep every
+   * earlier minute's series alive.
+   */
+  followsOrderOf?: WeakRef<Series>;
   /** When none of those was dropped: the keys of theirs whose state these replaced, each once. */
   replaced?: readonly string[];
   /** `replaced` with each key's position, by position (listed once). */
@@ -47,7 +51,11 @@ export function noteAdvance(
   facts: { oldestLast: number; keys?: readonly string[]; replaced: readonly string[] },
 ): void {
   const { oldestLast, keys, replaced } = facts;
-  known.set(next, { oldestLast, followsOrderOf: previous, ...(keys ? { keys, replaced } : {}) });
+  known.set(next, {
+    oldestLast,
+    followsOrderOf: new WeakRef(previous),
+    ...(keys ? { keys, replaced } : {}),
+  });
 }
 
 /** Each key's position: the chain's, extended by the keys this series added, or listed anew. */
@@ -55,7 +63,7 @@ function positionsOf(series: Series): Map<string, number> {
   const facts = factsOf(series);
   if (!facts.positions) {
     const keys = seriesKeys(series);
-    const previous = facts.followsOrderOf;
+    const previous = facts.followsOrderOf?.deref();
     const chain = previous && facts.replaced ? known.get(previous)?.positions : undefined;
     if (previous && chain?.tip === previous) {
       for (let position = seriesCount(previous); position < keys.length; position++)
@@ -82,7 +90,7 @@ export function replacedByPosition(
   previous: Series,
 ): readonly (readonly [number, string])[] | undefined {
   const facts = known.get(next);
-  if (!facts?.replaced || facts.followsOrderOf !== previous) return undefined;
+  if (!facts?.replaced || facts.followsOrderOf?.deref() !== previous) return undefined;
   if (!facts.replacedByPosition) {
     const positions = positionsOf(previous);
     facts.replacedByPosition = facts.replaced
@@ -124,7 +132,7 @@ export function oldestLastMinute(series: Series): number {
 
 /** Whether `next` was advanced from `previous` keeping its order (rather than checked key by key). */
 export const advancedInOrder = (next: Series, previous: Series): boolean =>
-  next === previous || known.get(next)?.followsOrderOf === previous;
+  next === previous || known.get(next)?.followsOrderOf?.deref() === previous;
 
 /**
  * Whether a key would be listed by `Object.keys` where it was added: an array index
