@@ -1,18 +1,21 @@
 import { queryGroups } from "../catalogue/groups/index.ts";
 import { snapshotGroups } from "../catalogue/snapshots/index.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
  * Every setting of the exporter, one entry each: its environment variable, how a string
- * (from the environment or an SSM parameter) becomes a value, its default written as that
- * same string, whether a runtime override may change it, and one line of description.
- * The README's configuration table is generated from this list.
+ * (from the environment or an SSM parameter) becomes a value, its default, whether a
+ * runtime override may change it, and one line of description. The README's configuration
+ * table is generated from this list.
  */
 export interface KeySpec<T> {
   env: string;
   /** Parses the trimmed string form; its error messages name the rule that was broken. */
   schema: z.ZodMiniType<T, string>;
-  /** The default, in the form a user would write it. */
+  /** The default. */
+  defaultValue: T;
+  /** The default, in the form a user would write it (which the schema parses to `defaultValue`, as a test checks). */
   fallback: string;
   /** How the type reads in the docs. */
   type: string;
@@ -24,65 +27,121 @@ export interface KeySpec<T> {
   overridable: boolean;
 }
 
-const key = <T>(spec: KeySpec<T>): KeySpec<T> => spec;
+/**
+ * A key as declared: its schema as the function that builds it, called when a value of the
+ * key is first parsed. A resolution parses only the values the environment and the
+ * overrides set (a default is already a value), and a deployment sets few or none: built at
+ * every cold start, the schemas of all keys were the largest part of a bundle's import.
+ */
+type KeyDeclaration<T> = Omit<KeySpec<T>, "schema" | "defaultValue" | "fallback"> & {
+  schema: () => z.ZodMiniType<T, string>;
+  defaultValue: NoInfer<T>;
+};
+
+const key = <T>(declaration: KeyDeclaration<T>): KeySpec<T> => {
+  const schema = once(declaration.schema);
+  return {
+    ...declaration,
+    fallback: writtenForm(declaration.defaultValue),
+    get schema() {
+      return schema();
+    },
+  };
+};
+
+/** A default as a user would write it: lists comma-separated, the empty list empty. */
+function writtenForm(value: unknown): string {
+  return Array.isArray(value) ? value.join(",") : String(value);
+}
 
 /** The endpoint's own routes besides the metrics (`/` is refused as an empty segment). */
 const reservedPaths = ["/health", "/config"];
 
+/**
+ * The string form every key parses from, one schema for all of them. Each key's rules are
+ * one transform on it rather than a chain of zod checks: a zod schema costs some 15 µs to
+ * build, and every cold start builds every key's (each resolution parses every default).
+ */
+const text = once(() => z.string());
+
 const truthy = ["true", "1", "yes", "on"];
 const falsy = ["false", "0", "no", "off"];
 /** Spelled-out booleans: "false" is false (a common exporter bug reads it as true). */
-const boolean = z.pipe(
-  z
-    .pipe(
-      z.string(),
-      z.transform((value) => value.toLowerCase()),
-    )
-    .check(
-      z.refine((value) => truthy.includes(value) || falsy.includes(value), {
-        message: `must be one of ${[...truthy, ...falsy].join(", ")}`,
-      }),
-    ),
-  z.transform((value) => truthy.includes(value)),
-);
-
-const integer = (min: number, max: number, unit = "") =>
+const boolean = once(() =>
   z.pipe(
-    z.pipe(z.string().check(z.regex(/^-?\d+$/, "must be a whole number")), z.transform(Number)),
     z
-      .number()
-      // `abort`: one broken rule is reported, not every rule after it as well.
+      .pipe(
+        text(),
+        z.transform((value) => value.toLowerCase()),
+      )
       .check(
-        z.gte(min, { message: `must be at least ${min}${unit}`, abort: true }),
-        z.lte(max, { message: `must be at most ${max}${unit}`, abort: true }),
+        z.refine((value) => truthy.includes(value) || falsy.includes(value), {
+          message: `must be one of ${[...truthy, ...falsy].join(", ")}`,
+        }),
       ),
-  );
-
-const wholeMinutes = (min: number, max: number) =>
-  integer(min, max, " seconds").check(
-    z.refine((value) => value % 60 === 0, "must be a whole number of minutes"),
-  );
-
-const list = z.pipe(
-  z.string(),
-  z.transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
+    z.transform((value) => truthy.includes(value)),
   ),
 );
-const idList = z.pipe(
-  list,
-  z.array(z.string().check(z.regex(/^[0-9a-f]{32}$/, "each entry must be a 32-character hex Cloudflare ID"))),
+
+/** A number's rules, checked in order; the first one broken is the only one reported. */
+interface NumberRules {
+  min: number;
+  max: number;
+  unit: string;
+  /** Whole minutes only (a value in seconds). */
+  minutes?: boolean;
+}
+
+function brokenNumberRule(value: number, rules: NumberRules): string | undefined {
+  if (value < rules.min) return `must be at least ${rules.min}${rules.unit}`;
+  if (value > rules.max) return `must be at most ${rules.max}${rules.unit}`;
+  if (rules.minutes && value % 60 !== 0) return "must be a whole number of minutes";
+  return undefined;
+}
+
+const wholeNumber = (rules: NumberRules) =>
+  z.pipe(
+    text(),
+    z.transform((raw: string, ctx) => {
+      const broken = /^-?\d+$/.test(raw) ? brokenNumberRule(Number(raw), rules) : "must be a whole number";
+      if (broken === undefined) return Number(raw);
+      ctx.issues.push({ code: "custom", message: broken, input: raw });
+      return z.NEVER;
+    }),
+  );
+
+const integer = (min: number, max: number, unit = "") => wholeNumber({ min, max, unit });
+
+const wholeMinutes = (min: number, max: number) => wholeNumber({ min, max, unit: " seconds", minutes: true });
+
+const list = once(() =>
+  z.pipe(
+    text(),
+    z.transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ),
+);
+const idList = once(() =>
+  z.pipe(
+    list(),
+    z.array(
+      z.string().check(z.regex(/^[0-9a-f]{32}$/, "each entry must be a 32-character hex Cloudflare ID")),
+    ),
+  ),
 );
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((value) => value.toLowerCase()),
-    ),
-    z.enum(values, { error: `must be one of ${values.join(", ")}` }),
+    text(),
+    z.transform((raw: string, ctx): T[number] => {
+      const value = raw.toLowerCase();
+      if (values.includes(value)) return value;
+      ctx.issues.push({ code: "custom", message: `must be one of ${values.join(", ")}`, input: raw });
+      return z.NEVER;
+    }),
   );
 
 /** Cloudflare's GraphQL budget per token in any 5 minutes (and per account under account-based rate limiting, by default). */
@@ -101,24 +160,24 @@ export const groupNames = [...queryGroups, ...snapshotGroups].map((group) => gro
 export const configKeys = {
   cloudflareApiBaseUrl: key({
     env: "CLOUDFLARE_API_BASE_URL",
-    schema: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-    fallback: "https://api.cloudflare.com/client/v4",
+    schema: () => z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+    defaultValue: "https://api.cloudflare.com/client/v4",
     type: "URL",
     description: "Cloudflare API base URL; GraphQL is `{base}/graphql`",
     overridable: false,
   }),
   scrapeDelaySeconds: key({
     env: "SCRAPE_DELAY_SECONDS",
-    schema: wholeMinutes(60, 3_600),
-    fallback: "300",
+    schema: () => wholeMinutes(60, 3_600),
+    defaultValue: 300,
     type: "seconds (whole minutes, 60–3600)",
     description: "Minutes newer than this are not counted yet, because Cloudflare's buckets still settle",
     overridable: true,
   }),
   timeWindowSeconds: key({
     env: "TIME_WINDOW_SECONDS",
-    schema: wholeMinutes(60, 3_600),
-    fallback: "60",
+    schema: () => wholeMinutes(60, 3_600),
+    defaultValue: 60,
     type: "seconds (whole minutes, 60–3600)",
     description:
       "Counting advances in steps of this width, aligned to the epoch (a step is counted once all of it has settled)",
@@ -126,8 +185,8 @@ export const configKeys = {
   }),
   metricRefreshIntervalSeconds: key({
     env: "METRIC_REFRESH_INTERVAL_SECONDS",
-    schema: wholeMinutes(60, 3_600),
-    fallback: "60",
+    schema: () => wholeMinutes(60, 3_600),
+    defaultValue: 60,
     type: "seconds (whole minutes, 60–3600)",
     description:
       "How often accounts are collected; scheduled runs between two refreshes (aligned to the epoch) do nothing",
@@ -135,32 +194,32 @@ export const configKeys = {
   }),
   initialLookbackSeconds: key({
     env: "INITIAL_LOOKBACK_SECONDS",
-    schema: integer(0, 2_678_400, " seconds"),
-    fallback: "3600",
+    schema: () => integer(0, 2_678_400, " seconds"),
+    defaultValue: 3_600,
     type: "seconds (0–2678400)",
     description: "How far back counting starts the first time a zone is seen",
     overridable: true,
   }),
   queryLimit: key({
     env: "QUERY_LIMIT",
-    schema: integer(1, 10_000),
-    fallback: "10000",
+    schema: () => integer(1, 10_000),
+    defaultValue: 10_000,
     type: "integer (1–10000)",
     description: "Rows per GraphQL node per query; results that reach it are fetched again in smaller pieces",
     overridable: true,
   }),
   accountListCacheTtlSeconds: key({
     env: "ACCOUNT_LIST_CACHE_TTL_SECONDS",
-    schema: integer(0, 86_400, " seconds"),
-    fallback: "600",
+    schema: () => integer(0, 86_400, " seconds"),
+    defaultValue: 600,
     type: "seconds (0–86400)",
     description: "How long the account list is reused before it is fetched again",
     overridable: true,
   }),
   zoneListCacheTtlSeconds: key({
     env: "ZONE_LIST_CACHE_TTL_SECONDS",
-    schema: integer(0, 86_400, " seconds"),
-    fallback: "1800",
+    schema: () => integer(0, 86_400, " seconds"),
+    defaultValue: 1_800,
     type: "seconds (0–86400)",
     description: "How long each account's zone list and dataset settings are reused",
     overridable: true,
@@ -168,8 +227,8 @@ export const configKeys = {
   // The reference's environment name, kept; it governs every REST snapshot, not only certificates.
   snapshotRefreshSeconds: key({
     env: "SSL_CERTS_CACHE_TTL_SECONDS",
-    schema: integer(0, 86_400, " seconds"),
-    fallback: "1800",
+    schema: () => integer(0, 86_400, " seconds"),
+    defaultValue: 1_800,
     type: "seconds (0–86400)",
     description:
       "How often each zone's REST snapshots (certificates, load-balancer pool weights) are taken again",
@@ -177,24 +236,24 @@ export const configKeys = {
   }),
   healthCheckCacheTtlSeconds: key({
     env: "HEALTH_CHECK_CACHE_TTL_SECONDS",
-    schema: integer(0, 300, " seconds"),
-    fallback: "10",
+    schema: () => integer(0, 300, " seconds"),
+    defaultValue: 10,
     type: "seconds (0–300)",
     description: "How long one container reuses the state read for `/health`",
     overridable: true,
   }),
   seriesIdleExpirySeconds: key({
     env: "SERIES_IDLE_EXPIRY_SECONDS",
-    schema: integer(3_600, 31_536_000, " seconds"),
-    fallback: "604800",
+    schema: () => integer(3_600, 31_536_000, " seconds"),
+    defaultValue: 604_800,
     type: "seconds (3600–31536000)",
     description: "A series with no data for this long is dropped from state",
     overridable: true,
   }),
   maxSeriesPerFamily: key({
     env: "MAX_SERIES_PER_FAMILY",
-    schema: integer(1, 1_000_000),
-    fallback: "5000",
+    schema: () => integer(1, 1_000_000),
+    defaultValue: 5_000,
     type: "integer (1–1000000)",
     description:
       "Most series one metric family may hold per zone (or account); samples of further new series are dropped and counted in `cloudflare_exporter_dropped_samples_total`",
@@ -202,8 +261,8 @@ export const configKeys = {
   }),
   maxDatasetsPerRequest: key({
     env: "GRAPHQL_MAX_DATASETS_PER_REQUEST",
-    schema: integer(1, 100),
-    fallback: "100",
+    schema: () => integer(1, 100),
+    defaultValue: 100,
     type: "integer (1–100)",
     description:
       'Most query groups (dataset nodes) sent in one GraphQL request; lower it if Cloudflare answers "too many nodes, zones and accounts"',
@@ -211,8 +270,8 @@ export const configKeys = {
   }),
   zonesPerWorkItem: key({
     env: "ZONES_PER_WORK_ITEM",
-    schema: integer(10, 1_000),
-    fallback: "100",
+    schema: () => integer(10, 1_000),
+    defaultValue: 100,
     type: "integer (10–1000)",
     description:
       "Most zones one fetcher invocation collects: a larger account is split into several work items that the state machine's Map runs side by side",
@@ -220,8 +279,8 @@ export const configKeys = {
   }),
   graphqlCeilingProbeSeconds: key({
     env: "GRAPHQL_CEILING_PROBE_SECONDS",
-    schema: integer(300, 604_800, " seconds"),
-    fallback: "3600",
+    schema: () => integer(300, 604_800, " seconds"),
+    defaultValue: 3_600,
     type: "seconds (300–604800)",
     description:
       'After Cloudflare refused a request as too large ("too many nodes, zones and accounts"), how long the size that worked is kept before a larger one is tried again',
@@ -229,8 +288,8 @@ export const configKeys = {
   }),
   unavailableRetrySeconds: key({
     env: "UNAVAILABLE_RETRY_SECONDS",
-    schema: integer(60, 86_400, " seconds"),
-    fallback: "3600",
+    schema: () => integer(60, 86_400, " seconds"),
+    defaultValue: 3_600,
     type: "seconds (60–86400)",
     description:
       "How long a dataset or field Cloudflare refused for a zone or account (plan, entitlement, token permission) is left alone before it is tried again",
@@ -239,7 +298,7 @@ export const configKeys = {
   cfAccounts: key({
     env: "CF_ACCOUNTS",
     schema: idList,
-    fallback: "",
+    defaultValue: [],
     type: "comma-separated IDs",
     description:
       "Account IDs to collect (all visible accounts when empty; required for account-owned tokens)",
@@ -248,7 +307,7 @@ export const configKeys = {
   cfZones: key({
     env: "CF_ZONES",
     schema: idList,
-    fallback: "",
+    defaultValue: [],
     type: "comma-separated IDs",
     description: "Zone IDs to collect (all zones when empty)",
     overridable: true,
@@ -256,46 +315,47 @@ export const configKeys = {
   cfFreeTierAccounts: key({
     env: "CF_FREE_TIER_ACCOUNTS",
     schema: idList,
-    fallback: "",
+    defaultValue: [],
     type: "comma-separated IDs",
     description: "Accounts whose zones are not queried at all (only account-level data is collected)",
     overridable: true,
   }),
   queryGroups: key({
     env: "QUERY_GROUPS",
-    schema: z.pipe(
-      list,
-      z.array(
-        z.enum(groupNames as [string, ...string[]], {
-          error: `each entry must be one of ${groupNames.join(", ")}`,
-        }),
+    schema: () =>
+      z.pipe(
+        list(),
+        z.array(
+          z.enum(groupNames as [string, ...string[]], {
+            error: `each entry must be one of ${groupNames.join(", ")}`,
+          }),
+        ),
       ),
-    ),
-    fallback: "",
+    defaultValue: [],
     type: "comma-separated names",
     description: "Query groups to collect (all when empty)",
     overridable: true,
   }),
   requestTimeoutMs: key({
     env: "CLOUDFLARE_REQUEST_TIMEOUT_MS",
-    schema: integer(100, 120_000, " ms"),
-    fallback: "20000",
+    schema: () => integer(100, 120_000, " ms"),
+    defaultValue: 20_000,
     type: "milliseconds (100–120000)",
     description: "Timeout of each Cloudflare API call",
     overridable: true,
   }),
   maxAttempts: key({
     env: "CLOUDFLARE_MAX_ATTEMPTS",
-    schema: integer(1, 10),
-    fallback: "3",
+    schema: () => integer(1, 10),
+    defaultValue: 3,
     type: "integer (1–10)",
     description: "Attempts for a Cloudflare call that failed transiently (5xx, timeout, malformed answer)",
     overridable: true,
   }),
   graphqlRequestsPer5Minutes: key({
     env: "GRAPHQL_REQUESTS_PER_5_MINUTES",
-    schema: integer(1, accountGraphqlMaxPer5Minutes),
-    fallback: "250",
+    schema: () => integer(1, accountGraphqlMaxPer5Minutes),
+    defaultValue: 250,
     type: "integer (1–4500; above 300 only with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`)",
     description:
       "GraphQL calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 300 per token); with `GRAPHQL_ACCOUNT_BASED_RATE_LIMITING`, of one account (Cloudflare allows 300 per account, Enterprise 4,500)",
@@ -304,7 +364,7 @@ export const configKeys = {
   accountBasedRateLimiting: key({
     env: "GRAPHQL_ACCOUNT_BASED_RATE_LIMITING",
     schema: boolean,
-    fallback: "false",
+    defaultValue: false,
     type: "boolean",
     description:
       "Ask Cloudflare for account-based rate limiting (`X-Rate-Limit-Type: account-based`): each account has its own GraphQL budget instead of one per token, so `GRAPHQL_REQUESTS_PER_5_MINUTES` applies to each account, zone lists are sent inside their account, and widening is sized per account",
@@ -312,8 +372,8 @@ export const configKeys = {
   }),
   restRequestsPer5Minutes: key({
     env: "REST_REQUESTS_PER_5_MINUTES",
-    schema: integer(1, 1_200),
-    fallback: "1000",
+    schema: () => integer(1, 1_200),
+    defaultValue: 1_000,
     type: "integer (1–1200)",
     description:
       "REST calls all fetchers of one token together may make in any 5 minutes (Cloudflare allows 1,200 per token)",
@@ -321,51 +381,53 @@ export const configKeys = {
   }),
   logLevel: key({
     env: "LOG_LEVEL",
-    schema: oneOf(["debug", "info", "warn", "error"]),
-    fallback: "info",
+    schema: () => oneOf(["debug", "info", "warn", "error"]),
+    defaultValue: "info",
     type: "debug, info, warn, error",
     description: "Least severe log level written",
     overridable: true,
   }),
   logFormat: key({
     env: "LOG_FORMAT",
-    schema: oneOf(["json", "pretty"]),
-    fallback: "json",
+    schema: () => oneOf(["json", "pretty"]),
+    defaultValue: "json",
     type: "json, pretty",
     description: "JSON lines (for CloudWatch Logs Insights) or one readable line per event",
     overridable: true,
   }),
   metricsPath: key({
     env: "METRICS_PATH",
-    schema: z
-      .string()
-      .check(z.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"))
-      // One spelling per route: no empty, `.` or `..` segment, and none of the other routes.
-      .check(
-        z.refine(
-          (path) =>
-            path
-              .slice(1)
-              .split("/")
-              .every((segment) => !["", ".", ".."].includes(segment)),
-          "must be a normal path: no empty, . or .. segment, no trailing /",
+    schema: () =>
+      z
+        .string()
+        .check(z.regex(/^\/[A-Za-z0-9._~/-]*$/, "must be a path starting with /"))
+        // One spelling per route: no empty, `.` or `..` segment, and none of the other routes.
+        .check(
+          z.refine(
+            (path) =>
+              path
+                .slice(1)
+                .split("/")
+                .every((segment) => !["", ".", ".."].includes(segment)),
+            "must be a normal path: no empty, . or .. segment, no trailing /",
+          ),
+          z.refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
         ),
-        z.refine((path) => !reservedPaths.includes(path), "must not be /health or /config"),
-      ),
-    fallback: "/metrics",
+    defaultValue: "/metrics",
     type: "path",
     description: "Path of the metrics endpoint",
     overridable: true,
   }),
   metricsDenylist: key({
     env: "METRICS_DENYLIST",
-    schema: z.pipe(
-      list,
-      z.array(
-        z.string().check(z.regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "each entry must be a metric family name")),
+    schema: () =>
+      z.pipe(
+        list(),
+        z.array(
+          z.string().check(z.regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "each entry must be a metric family name")),
+        ),
       ),
-    ),
-    fallback: "",
+    defaultValue: [],
     type: "comma-separated names",
     description: "Metric families to leave out of the output (they are still collected)",
     overridable: true,
@@ -373,7 +435,7 @@ export const configKeys = {
   excludeHost: key({
     env: "EXCLUDE_HOST",
     schema: boolean,
-    fallback: "false",
+    defaultValue: false,
     type: "boolean",
     description:
       "Drop the `host` label before counting, adding up series that differed only by host (changing it starts new series)",
@@ -382,7 +444,7 @@ export const configKeys = {
   httpStatusGroup: key({
     env: "CF_HTTP_STATUS_GROUP",
     schema: boolean,
-    fallback: "false",
+    defaultValue: false,
     type: "boolean",
     description:
       "Count HTTP status codes as classes (`2xx`, `4xx`, …) instead of single codes (changing it starts new series)",
@@ -390,24 +452,25 @@ export const configKeys = {
   }),
   hostMetricsAllowlist: key({
     env: "HOST_METRICS_ALLOWLIST",
-    schema: z.pipe(
-      list,
+    schema: () =>
       z.pipe(
-        z
-          .array(
-            z.pipe(
+        list(),
+        z.pipe(
+          z
+            .array(
               z.pipe(
-                z.string(),
-                z.transform((host) => host.toLowerCase()),
+                z.pipe(
+                  z.string(),
+                  z.transform((host) => host.toLowerCase()),
+                ),
+                z.string().check(z.regex(hostname, "each entry must be a hostname such as www.example.com")),
               ),
-              z.string().check(z.regex(hostname, "each entry must be a hostname such as www.example.com")),
-            ),
-          )
-          .check(z.maxLength(maxHostMetricsHosts, `must list at most ${maxHostMetricsHosts} hosts`)),
-        z.transform((hosts) => [...new Set(hosts)]),
+            )
+            .check(z.maxLength(maxHostMetricsHosts, `must list at most ${maxHostMetricsHosts} hosts`)),
+          z.transform((hosts) => [...new Set(hosts)]),
+        ),
       ),
-    ),
-    fallback: "",
+    defaultValue: [],
     type: `comma-separated hostnames (≤ ${maxHostMetricsHosts})`,
     description:
       "Hosts whose requests, cache statuses and latency are exported per hostname (`cloudflare_zone_hostname_*`); none when empty or when EXCLUDE_HOST is set",
@@ -415,8 +478,8 @@ export const configKeys = {
   }),
   healthMaxAgeSeconds: key({
     env: "HEALTH_MAX_AGE_SECONDS",
-    schema: integer(120, 86_400, " seconds"),
-    fallback: "900",
+    schema: () => integer(120, 86_400, " seconds"),
+    defaultValue: 900,
     type: "seconds (120–86400)",
     description: "`/health` answers 503 when any zone's newest counted minute is older than this",
     overridable: true,
@@ -424,7 +487,7 @@ export const configKeys = {
   disableUi: key({
     env: "DISABLE_UI",
     schema: boolean,
-    fallback: "false",
+    defaultValue: false,
     type: "boolean",
     description: "Turn off the status page at `/`",
     overridable: true,
@@ -432,15 +495,15 @@ export const configKeys = {
   disableConfigApi: key({
     env: "DISABLE_CONFIG_API",
     schema: boolean,
-    fallback: "false",
+    defaultValue: false,
     type: "boolean",
     description: "Turn off `GET /config` (the effective settings and their sources)",
     overridable: false,
   }),
   metricsAuth: key({
     env: "METRICS_AUTH",
-    schema: oneOf(["required", "iam", "disabled"]),
-    fallback: "required",
+    schema: () => oneOf(["required", "iam", "disabled"]),
+    defaultValue: "required",
     type: "required, iam, disabled",
     description:
       "`required`: scrapes need the bearer token or basic credentials; `iam`: the Function URL checks signed requests; `disabled`: open",
@@ -448,16 +511,16 @@ export const configKeys = {
   }),
   configCacheTtlSeconds: key({
     env: "CONFIG_CACHE_TTL_SECONDS",
-    schema: integer(0, 3_600, " seconds"),
-    fallback: "60",
+    schema: () => integer(0, 3_600, " seconds"),
+    defaultValue: 60,
     type: "seconds (0–3600)",
     description: "How long a container reuses the SSM overrides before reading them again",
     overridable: false,
   }),
   remoteWriteUrl: key({
     env: "REMOTE_WRITE_URL",
-    schema: z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })]),
-    fallback: "",
+    schema: () => z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })]),
+    defaultValue: "",
     type: "URL",
     description:
       "Prometheus remote-write endpoint (an AMP workspace's `.../api/v1/remote_write`) that receives every newly counted minute at its own timestamp; empty: no push",
@@ -465,8 +528,8 @@ export const configKeys = {
   }),
   remoteWriteAuth: key({
     env: "REMOTE_WRITE_AUTH",
-    schema: oneOf(["sigv4", "bearer", "basic", "none"]),
-    fallback: "sigv4",
+    schema: () => oneOf(["sigv4", "bearer", "basic", "none"]),
+    defaultValue: "sigv4",
     type: "sigv4, bearer, basic, none",
     description:
       "How pushes authenticate: `sigv4` (AMP, the function's role), `bearer` or `basic` (from `REMOTE_WRITE_CREDENTIALS_SECRET_ARN`), `none`",
@@ -474,26 +537,25 @@ export const configKeys = {
   }),
   remoteWriteRegion: key({
     env: "REMOTE_WRITE_REGION",
-    schema: z
-      .string()
-      .check(z.regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1")),
-    fallback: "",
+    schema: () =>
+      z.string().check(z.regex(/^([a-z]{2}(-[a-z]+)+-\d)?$/, "must be an AWS region such as eu-west-1")),
+    defaultValue: "",
     type: "AWS region",
     description: "Region SigV4 signs for; empty: the function's own region",
     overridable: false,
   }),
   remoteWriteMaxSamplesPerRequest: key({
     env: "REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST",
-    schema: integer(1, 50_000),
-    fallback: "2000",
+    schema: () => integer(1, 50_000),
+    defaultValue: 2_000,
     type: "integer (1–50000)",
     description: "Most samples in one remote-write request (AMP accepts at most a few thousand)",
     overridable: true,
   }),
   remoteWriteWindowSeconds: key({
     env: "REMOTE_WRITE_WINDOW_SECONDS",
-    schema: wholeMinutes(60, 86_400),
-    fallback: "3000",
+    schema: () => wholeMinutes(60, 86_400),
+    defaultValue: 3_000,
     type: "seconds (whole minutes, 60–86400)",
     description:
       "Oldest sample age the receiver accepts (AMP: under an hour); older samples are folded into the series' next one and counted in `cloudflare_exporter_remote_write_folded_seconds_total`",

@@ -95,7 +95,7 @@ interface Resolution {
   source: OverrideSource;
 }
 
-/** Defaults, then the environment on top; an invalid environment value is an issue and the default stays. */
+/** Defaults, then the environment on top (parsed); an invalid environment value is an issue and the default stays. */
 function environmentValues(env: Env): {
   base: Record<string, { value: unknown; source: Source }>;
   envIssues: ConfigIssue[];
@@ -105,9 +105,9 @@ function environmentValues(env: Env): {
   for (const key of keyNames) {
     const spec = configKeys[key];
     const fromEnv = env[spec.env]?.trim();
-    const defaults = parseValue(key, spec.fallback);
-    if (!defaults.ok) throw new Error(`the default of ${key} is invalid: ${defaults.rule}`);
-    base[key] = { value: defaults.value, source: "default" };
+    // A fresh copy of a list for each resolution, as parsing its written form gave.
+    const fallback: unknown = spec.defaultValue;
+    base[key] = { value: Array.isArray(fallback) ? [...fallback] : fallback, source: "default" };
     if (fromEnv) {
       const parsed = parseValue(key, fromEnv);
       if (parsed.ok) base[key] = { value: parsed.value, source: "env" };

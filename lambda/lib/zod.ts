@@ -9,6 +9,14 @@
 import { en } from "zod/locales";
 import { config } from "zod/mini";
 
-config(en());
+// Built at the first message zod writes itself (a failed parse without a message of ours),
+// which most invocations never meet.
+let english: ReturnType<typeof en> | undefined;
+config({
+  localeError: (issue) => {
+    english ??= en();
+    return english.localeError?.(issue);
+  },
+});
 
 export * from "zod/mini";

@@ -1,6 +1,6 @@
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { type Config, ConfigError } from "../config/config.ts";
 import type { SecretReader } from "../lib/aws-json.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import type { RemoteWriteAuth } from "./auth.ts";
 import type { RemoteWriteTarget } from "./send.ts";
@@ -14,18 +14,21 @@ import type { RemoteWriteTarget } from "./send.ts";
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
-const secretSchema = z.object({
-  bearerToken: z.optional(z.string().check(z.minLength(1))),
-  username: z.optional(z.string().check(z.minLength(1))),
-  password: z.optional(z.string().check(z.minLength(1))),
-});
+// Built at first use: only a push with bearer or basic credentials reads the secret.
+const secretSchema = once(() =>
+  z.object({
+    bearerToken: z.optional(z.string().check(z.minLength(1))),
+    username: z.optional(z.string().check(z.minLength(1))),
+    password: z.optional(z.string().check(z.minLength(1))),
+  }),
+);
 
 const requestTimeoutMs = 10_000;
 
 async function readSecretValues(env: Env, readSecret: SecretReader | undefined) {
   const secretId = env.REMOTE_WRITE_CREDENTIALS_SECRET_ARN;
   if (secretId && readSecret) {
-    return secretSchema.parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
+    return secretSchema().parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
   }
   return {
     bearerToken: env.REMOTE_WRITE_BEARER_TOKEN?.trim() || undefined,
@@ -49,6 +52,9 @@ export async function remoteWriteTarget(
     case "sigv4": {
       const region = config.remoteWriteRegion || env.AWS_REGION;
       if (!region) throw new ConfigError("REMOTE_WRITE_AUTH=sigv4 needs REMOTE_WRITE_REGION (or AWS_REGION)");
+      // Loaded only for a SigV4 push: the provider brings the SDK's endpoint and profile code
+      // (about 15 KB), which a fetcher without REMOTE_WRITE_URL would read at every cold start.
+      const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
       auth = { kind: "sigv4", region, credentials: defaultProvider() };
       break;
     }

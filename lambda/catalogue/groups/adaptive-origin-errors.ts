@@ -19,18 +19,19 @@ const originErrorCodes = [400, 404, 500, 502, 503, 504, 522, 523, 524];
 const listed = (codes: readonly number[]) =>
   codes.length < 2 ? codes.join("") : `${codes.slice(0, -1).join(", ")} or ${codes.at(-1)}`;
 
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
-  },
-  {
-    originResponseStatus: z.number().check(z.int(), z.nonnegative()),
-    clientCountryName: z.string(),
-    clientRequestHTTPHost: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
+    },
+    {
+      originResponseStatus: z.number().check(z.int(), z.nonnegative()),
+      clientCountryName: z.string(),
+      clientRequestHTTPHost: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["status", "country", "host"] as const;
 const labelled = (r: Row, context: MappingContext) => ({

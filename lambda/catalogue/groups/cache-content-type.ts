@@ -8,11 +8,12 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * where the zone's `settings` enable `httpRequests1mGroups` (the paid plans) and never sends
  * a query it knows is refused. Each row is one content type, cache status and minute.
  */
-const rowSchema = minuteRowSchema(
-  { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
-  { edgeResponseContentTypeName: z.string(), cacheStatus: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
+    { edgeResponseContentTypeName: z.string(), cacheStatus: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["content_type", "cache_status"];
 const kind = (r: Row) => ({

@@ -5,17 +5,18 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * Origin response time of cache misses, from `httpRequestsAdaptiveGroups`, by client country
  * and host. All plans (Free included) have the dataset.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
-  },
-  {
-    clientCountryName: z.string(),
-    clientRequestHTTPHost: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
+    },
+    {
+      clientCountryName: z.string(),
+      clientRequestHTTPHost: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const cacheMissOriginDuration = adaptiveGroup<Row>({
   name: "cache-miss-origin-duration",

@@ -11,11 +11,12 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * frees its place. Cloudflare refuses `clientAsn` to Free zones, so the group runs only
  * where the zone's `settings` enable `httpRequests1mGroups`.
  */
-const rowSchema = minuteRowSchema(
-  { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
-  { clientAsn: z.string(), clientASNDescription: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
+    { clientAsn: z.string(), clientASNDescription: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["asn", "asn_description"];
 const network = (r: Row) => ({

@@ -12,18 +12,19 @@ import {
  * Requests answered with an edge status of 400 or above, from `httpRequestsAdaptiveGroups`,
  * by Cloudflare data center (colo), host and status. All plans (Free included) have the dataset.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
-  },
-  {
-    coloCode: z.string(),
-    clientRequestHTTPHost: z.string(),
-    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+    },
+    {
+      coloCode: z.string(),
+      clientRequestHTTPHost: z.string(),
+      edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["colo", "host", "status"] as const;
 const labelled = (r: Row, context: MappingContext) => ({

@@ -8,16 +8,17 @@ import { adaptiveGroup, countSchema, quantileSummary, type SeriesSpec, timeSchem
  * to 0). One row per colo and minute, so each quantile is Cloudflare's own: quantiles of
  * different rows could not be combined, and never need to be.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({ datetimeMinute: timeSchema, coloCode: z.string() }),
-  quantiles: z.object({
-    originResponseDurationMsP50: countSchema,
-    originResponseDurationMsP95: countSchema,
-    originResponseDurationMsP99: countSchema,
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    dimensions: z.object({ datetimeMinute: timeSchema, coloCode: z.string() }),
+    quantiles: z.object({
+      originResponseDurationMsP50: countSchema,
+      originResponseDurationMsP95: countSchema,
+      originResponseDurationMsP99: countSchema,
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const levels = [
   ["0.5", "originResponseDurationMsP50"],

@@ -6,17 +6,18 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * the labelled dimensions are selected, so each row is one colo, host and minute. All plans
  * (Free included) have the dataset.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
-  },
-  {
-    coloCode: z.string(),
-    clientRequestHTTPHost: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+    },
+    {
+      coloCode: z.string(),
+      clientRequestHTTPHost: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["colo", "host"] as const;
 const labelled = (r: Row) => ({ colo: r.dimensions.coloCode, host: r.dimensions.clientRequestHTTPHost });

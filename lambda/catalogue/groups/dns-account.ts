@@ -7,16 +7,17 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * number of zones (the per-zone view is `dns-zone`). Rows of a minute differ in `protocol`
  * too, so several add up on one series.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    queryType: z.string(),
-    responseCode: z.string(),
-    protocol: z.string(),
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      queryType: z.string(),
+      responseCode: z.string(),
+      protocol: z.string(),
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const dnsAccount = adaptiveGroup<Row>({
   name: "dns-account",

@@ -7,16 +7,17 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * response code, and those answered from cache. The rows of a minute differ also in
  * `responseCached`, so two of them add up on each `query_type`/`response_code` series.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    queryType: z.string(),
-    responseCode: z.string(),
-    responseCached: z.number().check(z.int(), z.nonnegative()),
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      queryType: z.string(),
+      responseCode: z.string(),
+      responseCached: z.number().check(z.int(), z.nonnegative()),
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const dnsZone = adaptiveGroup<Row>({
   name: "dns-zone",

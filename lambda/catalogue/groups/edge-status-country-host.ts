@@ -5,17 +5,18 @@ import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } fro
  * Requests from `httpRequestsAdaptiveGroups` by edge response status, client country and
  * host, and the zone's share of edge errors. All plans (Free included) have the dataset.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
-    clientCountryName: z.string(),
-    clientRequestHTTPHost: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
+      clientCountryName: z.string(),
+      clientRequestHTTPHost: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const edgeStatusCountryHost = adaptiveGroup<Row>({
   name: "edge-status-country-host",

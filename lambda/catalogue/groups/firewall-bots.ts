@@ -13,17 +13,18 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * As in the reference, these are firewall events only: bot traffic no security rule acted
  * on is not counted.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    botScore: z.number().check(z.int(), z.nonnegative()),
-    botScoreSrcName: z.nullable(z.string()),
-    clientCountryName: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      botScore: z.number().check(z.int(), z.nonnegative()),
+      botScoreSrcName: z.nullable(z.string()),
+      clientCountryName: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const firewallBots = adaptiveGroup<Row>({
   name: "firewall-bots",

@@ -10,19 +10,20 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * Unlike the reference, `botScore` and `botScoreSrcName` are not selected here (they were
  * grouped but never labelled, the duplicate-row bug C1); bot counts are `firewall-bots`.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    action: z.string(),
-    source: z.string(),
-    ruleId: z.string(),
-    clientRequestHTTPHost: z.string(),
-    clientCountryName: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      action: z.string(),
+      source: z.string(),
+      ruleId: z.string(),
+      clientRequestHTTPHost: z.string(),
+      clientCountryName: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const firewallEvents = adaptiveGroup<Row>({
   name: "firewall-events",

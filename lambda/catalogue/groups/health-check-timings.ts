@@ -10,16 +10,17 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * origin and minute, whose average is the count-weighted mean over all of its checks.
  */
 const millis = z.number().check(z.nonnegative());
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    avg: z.nullable(
-      z.object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis }),
-    ),
-  },
-  { originIP: z.string(), fqdn: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      avg: z.nullable(
+        z.object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis }),
+      ),
+    },
+    { originIP: z.string(), fqdn: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 type Timing = keyof NonNullable<Row["avg"]>;
 
 const labels = (r: Row) => ({ origin_ip: r.dimensions.originIP, fqdn: r.dimensions.fqdn });

@@ -5,19 +5,20 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * Health check events from `healthCheckEventsAdaptiveGroups` (the checks of load balancer
  * pools and standalone health checks), by result, origin, checking region and failure reason.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    healthStatus: z.string(),
-    originIP: z.string(),
-    region: z.string(),
-    fqdn: z.string(),
-    failureReason: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      healthStatus: z.string(),
+      originIP: z.string(),
+      region: z.string(),
+      fqdn: z.string(),
+      failureReason: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const healthChecks = adaptiveGroup<Row>({
   name: "health-checks",

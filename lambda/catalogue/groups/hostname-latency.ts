@@ -18,20 +18,21 @@ import { allowlistFilter } from "./hostname-requests.ts";
  * count 0 ms of origin time, as in Cloudflare's dashboard). Rows of one host and minute
  * that still meet (a duplicate) keep the count-weighted mean and the highest percentile.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    avg: z.object({ edgeTimeToFirstByteMs: countSchema, originResponseDurationMs: countSchema }),
-    quantiles: z.object({
-      edgeTimeToFirstByteMsP50: countSchema,
-      edgeTimeToFirstByteMsP95: countSchema,
-      originResponseDurationMsP50: countSchema,
-      originResponseDurationMsP95: countSchema,
-    }),
-  },
-  { clientRequestHTTPHost: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      avg: z.object({ edgeTimeToFirstByteMs: countSchema, originResponseDurationMs: countSchema }),
+      quantiles: z.object({
+        edgeTimeToFirstByteMsP50: countSchema,
+        edgeTimeToFirstByteMsP95: countSchema,
+        originResponseDurationMsP50: countSchema,
+        originResponseDurationMsP95: countSchema,
+      }),
+    },
+    { clientRequestHTTPHost: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const host = (r: Row) => ({ host: r.dimensions.clientRequestHTTPHost });
 const measures = {

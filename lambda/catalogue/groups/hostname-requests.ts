@@ -16,15 +16,16 @@ import {
  * EXCLUDE_HOST is set (the host is what these families are about). Every plan has the
  * dataset. A row is one host, status and cache status; they add up on each series.
  */
-const rowSchema = minuteRowSchema(
-  { count: countSchema },
-  {
-    clientRequestHTTPHost: z.string(),
-    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
-    cacheStatus: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    { count: countSchema },
+    {
+      clientRequestHTTPHost: z.string(),
+      edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
+      cacheStatus: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 /** `clientRequestHTTPHost_in: [...]` for the allow-list (hostnames need no escaping), or undefined when off. */
 export function allowlistFilter(settings: GroupSettings): string | undefined {

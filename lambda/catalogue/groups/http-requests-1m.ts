@@ -1,13 +1,5 @@
 import * as z from "../../lib/zod.ts";
-import {
-  breakdown,
-  counter,
-  countSchema,
-  defineQueryGroup,
-  gauge,
-  single,
-  timeSchema,
-} from "../query-group.ts";
+import { breakdown, counter, countSchema, gauge, lazyRows, single, timeSchema } from "../query-group.ts";
 
 /**
  * Zone traffic from `httpRequests1mGroups`: the per-minute roll-up behind the Cloudflare
@@ -80,35 +72,38 @@ export const headline = {
 } as const;
 
 const count = countSchema;
-const rowSchema = z.object({
-  dimensions: z.object({ datetime: timeSchema }),
-  sum: z.object({
-    requests: count,
-    cachedRequests: count,
-    encryptedRequests: count,
-    bytes: count,
-    cachedBytes: count,
-    encryptedBytes: count,
-    threats: count,
-    pageViews: count,
-    countryMap: z.array(
-      z.object({ clientCountryName: z.string(), requests: count, bytes: count, threats: count }),
-    ),
-    responseStatusMap: z.array(z.object({ edgeResponseStatus: z.number().check(z.int()), requests: count })),
-    contentTypeMap: z.array(
-      z.object({ edgeResponseContentTypeName: z.string(), requests: count, bytes: count }),
-    ),
-    browserMap: z.array(z.object({ uaBrowserFamily: z.string(), pageViews: count })),
-    ipClassMap: z.array(z.object({ ipType: z.string(), requests: count })),
-    clientSSLMap: z.array(z.object({ clientSSLProtocol: z.string(), requests: count })),
-    clientHTTPVersionMap: z.array(z.object({ clientHTTPProtocol: z.string(), requests: count })),
-    threatPathingMap: z.array(z.object({ threatPathingName: z.string(), requests: count })),
-  }),
-  uniq: z.object({ uniques: count }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({ datetime: timeSchema }),
+    sum: z.object({
+      requests: count,
+      cachedRequests: count,
+      encryptedRequests: count,
+      bytes: count,
+      cachedBytes: count,
+      encryptedBytes: count,
+      threats: count,
+      pageViews: count,
+      countryMap: z.array(
+        z.object({ clientCountryName: z.string(), requests: count, bytes: count, threats: count }),
+      ),
+      responseStatusMap: z.array(
+        z.object({ edgeResponseStatus: z.number().check(z.int()), requests: count }),
+      ),
+      contentTypeMap: z.array(
+        z.object({ edgeResponseContentTypeName: z.string(), requests: count, bytes: count }),
+      ),
+      browserMap: z.array(z.object({ uaBrowserFamily: z.string(), pageViews: count })),
+      ipClassMap: z.array(z.object({ ipType: z.string(), requests: count })),
+      clientSSLMap: z.array(z.object({ clientSSLProtocol: z.string(), requests: count })),
+      clientHTTPVersionMap: z.array(z.object({ clientHTTPProtocol: z.string(), requests: count })),
+      threatPathingMap: z.array(z.object({ threatPathingName: z.string(), requests: count })),
+    }),
+    uniq: z.object({ uniques: count }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
-export const httpRequests1m = defineQueryGroup<Row>({
+export const httpRequests1m = lazyRows<Row>({
   name: "http-requests-1m",
   scope: "zone",
   dataset: "httpRequests1mGroups",

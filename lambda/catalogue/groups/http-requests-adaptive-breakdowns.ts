@@ -10,17 +10,18 @@ import { isThreat } from "./http-requests-adaptive-totals.ts";
  * Content type is not among them: Cloudflare refuses `edgeResponseContentTypeName` to Free
  * zones. Each row (status × country × security action) adds to one series per family.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  sum: z.object({ edgeResponseBytes: countSchema }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
-    clientCountryName: z.string(),
-    securityAction: z.string(),
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    sum: z.object({ edgeResponseBytes: countSchema }),
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
+      clientCountryName: z.string(),
+      securityAction: z.string(),
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const country = (r: Row) => ({ country: r.dimensions.clientCountryName });
 

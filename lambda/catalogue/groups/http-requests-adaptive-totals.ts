@@ -15,18 +15,19 @@ import { headline } from "./http-requests-1m.ts";
  * The rows of a minute differ in those four dimensions; they add up on each series.
  */
 const cachedStatuses = new Set(["hit", "revalidated", "stale", "updating"]);
-const rowSchema = z.object({
-  count: countSchema,
-  sum: z.object({ edgeResponseBytes: countSchema }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    cacheStatus: z.string(),
-    clientSSLProtocol: z.string(),
-    clientRequestHTTPProtocol: z.string(),
-    securityAction: z.string(),
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    sum: z.object({ edgeResponseBytes: countSchema }),
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      cacheStatus: z.string(),
+      clientSSLProtocol: z.string(),
+      clientRequestHTTPProtocol: z.string(),
+      securityAction: z.string(),
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const cached = (r: Row) => cachedStatuses.has(r.dimensions.cacheStatus);
 const encrypted = (r: Row) => r.dimensions.clientSSLProtocol !== "none";

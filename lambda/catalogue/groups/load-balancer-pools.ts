@@ -13,20 +13,21 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * `limit` rows per minute, so health here is that of the selected pool, over every
  * request that selected it.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    lbName: z.string(),
-    selectedPoolName: z.string(),
-    selectedPoolHealthy: z.number().check(z.int(), z.gte(0), z.lte(1)),
-    selectedPoolAvgRttMs: z.number().check(z.nonnegative()),
-    numberOriginsSelected: z.number().check(z.int(), z.nonnegative()),
-    steeringPolicy: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      lbName: z.string(),
+      selectedPoolName: z.string(),
+      selectedPoolHealthy: z.number().check(z.int(), z.gte(0), z.lte(1)),
+      selectedPoolAvgRttMs: z.number().check(z.nonnegative()),
+      numberOriginsSelected: z.number().check(z.int(), z.nonnegative()),
+      steeringPolicy: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const pool = (r: Row) => ({ lb_name: r.dimensions.lbName, pool_name: r.dimensions.selectedPoolName });
 const byRequests = (r: Row) => r.count;

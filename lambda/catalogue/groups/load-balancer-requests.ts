@@ -9,17 +9,18 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * and origins selected without labelling them (C1); selecting only the labelled dimensions
  * gives one row per series and minute.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    lbName: z.string(),
-    selectedPoolName: z.string(),
-    selectedOriginName: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      lbName: z.string(),
+      selectedPoolName: z.string(),
+      selectedOriginName: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const loadBalancerRequests = adaptiveGroup<Row>({
   name: "load-balancer-requests",

@@ -17,18 +17,19 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * HTTP classes. Missing dimension values become "unknown", as in the reference.
  */
 const dimension = <T extends z.ZodMiniType>(schema: T) => z.nullish(schema);
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    jobId: dimension(z.union([z.number().check(z.int(), z.nonnegative()), z.string()])),
-    status: dimension(z.number().check(z.int(), z.nonnegative())),
-    destinationType: dimension(z.string()),
-    final: dimension(z.number().check(z.int(), z.nonnegative())),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      jobId: dimension(z.union([z.number().check(z.int(), z.nonnegative()), z.string()])),
+      status: dimension(z.number().check(z.int(), z.nonnegative())),
+      destinationType: dimension(z.string()),
+      final: dimension(z.number().check(z.int(), z.nonnegative())),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const known = (value: string | number | null | undefined): string =>
   value === null || value === undefined || value === "" ? "unknown" : String(value);

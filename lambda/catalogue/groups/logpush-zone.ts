@@ -6,18 +6,19 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * than 200). Cloudflare retries a failed push; `final = 1` marks a batch's last attempt,
  * so a failed final attempt is a batch whose logs were lost.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    // uint64: a JSON number, written as a string if Cloudflare ever sends one.
-    jobId: z.union([z.number().check(z.int(), z.nonnegative()), z.string()]),
-    destinationType: z.string(),
-    final: z.number().check(z.int(), z.gte(0), z.lte(1)),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      // uint64: a JSON number, written as a string if Cloudflare ever sends one.
+      jobId: z.union([z.number().check(z.int(), z.nonnegative()), z.string()]),
+      destinationType: z.string(),
+      final: z.number().check(z.int(), z.gte(0), z.lte(1)),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const job = (r: Row) => ({
   job_id: String(r.dimensions.jobId),

@@ -1,5 +1,5 @@
 import * as z from "../../lib/zod.ts";
-import { counter, countSchema, defineQueryGroup, each, selectionOf, timeSchema } from "../query-group.ts";
+import { counter, countSchema, each, lazyRows, timeSchema } from "../query-group.ts";
 
 /**
  * Traffic each Magic Firewall rule matched, from `magicFirewallSamplesAdaptiveGroups`
@@ -7,15 +7,16 @@ import { counter, countSchema, defineQueryGroup, each, selectionOf, timeSchema }
  * `datetime` (the second) and five-minute buckets, so rows are per second and rule and the
  * seconds of a minute add up on the rule's series.
  */
-const rowSchema = z.object({
-  dimensions: z.object({ datetime: timeSchema, ruleId: z.string() }),
-  sum: z.object({ bits: countSchema, packets: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({ datetime: timeSchema, ruleId: z.string() }),
+    sum: z.object({ bits: countSchema, packets: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const rule = (r: Row) => ({ rule_id: r.dimensions.ruleId });
 
-export const magicFirewallRules = defineQueryGroup<Row>({
+export const magicFirewallRules = lazyRows<Row>({
   name: "magic-firewall-rules",
   scope: "account",
   dataset: "magicFirewallSamplesAdaptiveGroups",
@@ -24,7 +25,6 @@ export const magicFirewallRules = defineQueryGroup<Row>({
   minuteOf: (row) => Math.floor(row.dimensions.datetime / 60) * 60,
   sampled: true,
   timeDimension: "datetime",
-  selection: selectionOf(rowSchema),
   series: [
     each(
       counter(

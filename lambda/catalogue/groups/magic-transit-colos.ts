@@ -8,17 +8,18 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * row (rows without a city are skipped, as in the reference). A query group of its own
  * because the city dimension would split the health-check rows of `magic-transit`.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    tunnelName: z.string(),
-    siteName: z.string(),
-    edgeColoCity: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      tunnelName: z.string(),
+      siteName: z.string(),
+      edgeColoCity: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const magicTransitColos = adaptiveGroup<Row>({
   name: "magic-transit-colos",

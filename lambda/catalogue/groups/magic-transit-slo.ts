@@ -7,17 +7,18 @@ import { adaptiveGroup, countSchema, each, gauge, timeSchema } from "../query-gr
  * the effective and target SLO. Rows differ by status; the SLOs are the check-weighted mean
  * over them, which is Cloudflare's mean over all the tunnel's checks.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  avg: z.object({ effectiveSlo: z.number(), slo: z.number() }),
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    tunnelName: z.string(),
-    siteName: z.string(),
-    status: z.string(),
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    avg: z.object({ effectiveSlo: z.number(), slo: z.number() }),
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      tunnelName: z.string(),
+      siteName: z.string(),
+      status: z.string(),
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const tunnel = (r: Row) => ({ tunnel_name: r.dimensions.tunnelName, site_name: r.dimensions.siteName });
 const labels = ["tunnel_name", "site_name"];

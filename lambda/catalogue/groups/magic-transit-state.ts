@@ -9,12 +9,13 @@ import { adaptiveGroup, countSchema, each, gauge, type MetricFamily, timeSchema 
  * row is one tunnel and minute and its mean is Cloudflare's own over all the tunnel's
  * checks (a mean of means over result statuses or colos would weigh them wrongly).
  */
-const rowSchema = z.object({
-  count: countSchema,
-  avg: z.object({ tunnelState: z.number().check(z.gte(0), z.lte(1)) }),
-  dimensions: z.object({ datetimeMinute: timeSchema, tunnelName: z.string(), siteName: z.string() }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    avg: z.object({ tunnelState: z.number().check(z.gte(0), z.lte(1)) }),
+    dimensions: z.object({ datetimeMinute: timeSchema, tunnelName: z.string(), siteName: z.string() }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 type State = "healthy" | "degraded" | "down";
 const stateOf = (score: number): State => (score >= 0.75 ? "healthy" : score >= 0.25 ? "degraded" : "down");

@@ -6,17 +6,18 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * (account scope): bits and packets by tunnel, direction, on-ramp and off-ramp. Rows also
  * differ by nothing else selected, so each row is one series and minute.
  */
-const rowSchema = z.object({
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    tunnelName: z.string(),
-    direction: z.string(),
-    onRamp: z.string(),
-    offRamp: z.string(),
-  }),
-  sum: z.object({ bits: countSchema, packets: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      tunnelName: z.string(),
+      direction: z.string(),
+      onRamp: z.string(),
+      offRamp: z.string(),
+    }),
+    sum: z.object({ bits: countSchema, packets: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["tunnel_name", "direction", "on_ramp", "off_ramp"];
 const tunnel = (r: Row) => ({

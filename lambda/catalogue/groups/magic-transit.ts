@@ -14,17 +14,18 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * Tunnel and site names are labels as they are (the reference joined them with ":" and split
  * them again, which broke names containing ":").
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    tunnelName: z.string(),
-    siteName: z.string(),
-    resultStatus: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      tunnelName: z.string(),
+      siteName: z.string(),
+      resultStatus: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const tunnel = (r: Row) => ({ tunnel_name: r.dimensions.tunnelName, site_name: r.dimensions.siteName });
 const healthyResults = new Set(["ok", "healthy"]);

@@ -6,17 +6,18 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * account scope): bits and packets by outcome (pass, drop), direction, IP protocol and attack
  * vector. Rows are per those four and minute; colos and the like are not selected.
  */
-const rowSchema = z.object({
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    outcome: z.string(),
-    direction: z.string(),
-    ipProtocolName: z.string(),
-    attackVector: z.string(),
-  }),
-  sum: z.object({ bits: countSchema, packets: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      outcome: z.string(),
+      direction: z.string(),
+      ipProtocolName: z.string(),
+      attackVector: z.string(),
+    }),
+    sum: z.object({ bits: countSchema, packets: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["outcome", "direction", "ip_protocol", "attack_vector"];
 const traffic = (r: Row) => ({

@@ -15,11 +15,12 @@ import {
  * Prometheus' base unit for data is the byte, and promtool rejects `_bits`. Colos and the like are not selected, so each row is one
  * outcome, direction and protocol; rows that still meet (a duplicate) add up.
  */
-const rowSchema = minuteRowSchema(
-  { sum: z.object({ bits: countSchema, packets: countSchema }) },
-  { outcome: z.string(), direction: z.string(), ipProtocolName: z.string() },
-);
-export type NetworkAnalyticsRow = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    { sum: z.object({ bits: countSchema, packets: countSchema }) },
+    { outcome: z.string(), direction: z.string(), ipProtocolName: z.string() },
+  );
+export type NetworkAnalyticsRow = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["outcome", "direction", "ip_protocol"];
 const traffic = (r: NetworkAnalyticsRow) => ({

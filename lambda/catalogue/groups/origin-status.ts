@@ -7,17 +7,18 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  * or the connection failed); CF_HTTP_STATUS_GROUP puts it in `1xx`, as statusClass does.
  * All plans (Free included) have the dataset.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-  },
-  {
-    originResponseStatus: z.number().check(z.int(), z.nonnegative()),
-    clientCountryName: z.string(),
-    clientRequestHTTPHost: z.string(),
-  },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+    },
+    {
+      originResponseStatus: z.number().check(z.int(), z.nonnegative()),
+      clientCountryName: z.string(),
+      clientRequestHTTPHost: z.string(),
+    },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const originStatus = adaptiveGroup<Row>({
   name: "origin-status",

@@ -7,16 +7,17 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * userError, internalError), and bytes served. Rows are per bucket, operation, outcome and
  * minute; the bytes of one bucket add up over them.
  */
-const rowSchema = z.object({
-  dimensions: z.object({
-    datetimeMinute: timeSchema,
-    bucketName: z.string(),
-    actionType: z.string(),
-    actionStatus: z.string(),
-  }),
-  sum: z.object({ requests: countSchema, responseBytes: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      bucketName: z.string(),
+      actionType: z.string(),
+      actionStatus: z.string(),
+    }),
+    sum: z.object({ requests: countSchema, responseBytes: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const r2Operations = adaptiveGroup<Row>({
   name: "r2-operations",

@@ -1,5 +1,5 @@
 import * as z from "../../lib/zod.ts";
-import { countSchema, defineQueryGroup, each, gauge, selectionOf, timeSchema } from "../query-group.ts";
+import { countSchema, each, gauge, lazyRows, timeSchema } from "../query-group.ts";
 
 /**
  * R2 storage per bucket and storage class from `r2StorageAdaptiveGroups` (account scope):
@@ -7,21 +7,22 @@ import { countSchema, defineQueryGroup, each, gauge, selectionOf, timeSchema } f
  * counted minute that had a measurement. The storage class is selected (and labelled) so each
  * row is one bucket, class and minute: Cloudflare's `max` over two classes would be neither.
  */
-const rowSchema = z.object({
-  dimensions: z.object({ datetimeMinute: timeSchema, bucketName: z.string(), storageClass: z.string() }),
-  max: z.object({
-    objectCount: countSchema,
-    payloadSize: countSchema,
-    metadataSize: countSchema,
-    uploadCount: countSchema,
-  }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({ datetimeMinute: timeSchema, bucketName: z.string(), storageClass: z.string() }),
+    max: z.object({
+      objectCount: countSchema,
+      payloadSize: countSchema,
+      metadataSize: countSchema,
+      uploadCount: countSchema,
+    }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const bucket = (r: Row) => ({ bucket: r.dimensions.bucketName, storage_class: r.dimensions.storageClass });
 const labels = ["bucket", "storage_class"];
 
-export const r2Storage = defineQueryGroup<Row>({
+export const r2Storage = lazyRows<Row>({
   name: "r2-storage",
   scope: "account",
   dataset: "r2StorageAdaptiveGroups",
@@ -30,7 +31,6 @@ export const r2Storage = defineQueryGroup<Row>({
   minuteOf: (row) => row.dimensions.datetimeMinute,
   sampled: false,
   timeDimension: "datetimeMinute",
-  selection: selectionOf(rowSchema),
   series: [
     each(
       gauge("cloudflare_r2_objects", "Objects stored in the R2 bucket", labels, "objects"),

@@ -11,14 +11,19 @@ import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } fro
  * rate is `bitRateMinute`, the per-second rate Cloudflare computes for rows bucketed by
  * minute; `gopDuration` is in milliseconds (the schema says so) and is exported in seconds.
  */
-const rowSchema = minuteRowSchema(
-  {
-    count: countSchema,
-    avg: z.object({ bitRateMinute: countSchema, gopDuration: countSchema, uploadDurationRatio: countSchema }),
-  },
-  { eventCode: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      count: countSchema,
+      avg: z.object({
+        bitRateMinute: countSchema,
+        gopDuration: countSchema,
+        uploadDurationRatio: countSchema,
+      }),
+    },
+    { eventCode: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["event_code"];
 const event = (r: Row) => ({ event_code: r.dimensions.eventCode });

@@ -6,12 +6,17 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * and time viewed by viewer country and media type (vod, live). The reference's names; time
  * viewed is the dataset's minutes times 60.
  */
-const rowSchema = z.object({
-  count: countSchema,
-  dimensions: z.object({ datetimeMinute: timeSchema, clientCountryName: z.string(), mediaType: z.string() }),
-  sum: z.object({ minutesViewed: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    count: countSchema,
+    dimensions: z.object({
+      datetimeMinute: timeSchema,
+      clientCountryName: z.string(),
+      mediaType: z.string(),
+    }),
+    sum: z.object({ minutesViewed: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const labels = ["country", "media_type"];
 const view = (r: Row) => ({ country: r.dimensions.clientCountryName, media_type: r.dimensions.mediaType });

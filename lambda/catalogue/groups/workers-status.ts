@@ -7,11 +7,12 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  * its own: grouping `workers` by status would split the quantiles of its rows, which cannot
  * be merged; counts can, and here each row is one script, status and minute.
  */
-const rowSchema = z.object({
-  dimensions: z.object({ datetimeMinute: timeSchema, scriptName: z.string(), status: z.string() }),
-  sum: z.object({ requests: countSchema }),
-});
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  z.object({
+    dimensions: z.object({ datetimeMinute: timeSchema, scriptName: z.string(), status: z.string() }),
+    sum: z.object({ requests: countSchema }),
+  });
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const workersStatus = adaptiveGroup<Row>({
   name: "workers-status",

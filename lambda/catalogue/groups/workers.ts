@@ -34,23 +34,24 @@ const levels = [
 ] as const;
 type Level = (typeof levels)[number][1];
 
-const rowSchema = minuteRowSchema(
-  {
-    sum: z.object({ requests: count, errors: count }),
-    quantiles: z.object({
-      cpuTimeP50: count,
-      cpuTimeP75: count,
-      cpuTimeP99: count,
-      cpuTimeP999: count,
-      durationP50: count,
-      durationP75: count,
-      durationP99: count,
-      durationP999: count,
-    }),
-  },
-  { scriptName: z.string() },
-);
-type Row = z.output<typeof rowSchema>;
+const rowSchema = () =>
+  minuteRowSchema(
+    {
+      sum: z.object({ requests: count, errors: count }),
+      quantiles: z.object({
+        cpuTimeP50: count,
+        cpuTimeP75: count,
+        cpuTimeP99: count,
+        cpuTimeP999: count,
+        durationP50: count,
+        durationP75: count,
+        durationP99: count,
+        durationP999: count,
+      }),
+    },
+    { scriptName: z.string() },
+  );
+type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const script = (r: Row) => ({ script_name: r.dimensions.scriptName });
 

@@ -1,3 +1,4 @@
+import { once } from "../../lib/once.ts";
 import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
@@ -23,15 +24,18 @@ const connections = gauge(
   "connections",
 );
 
-const tunnelSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  status: z.string(),
-  connections: z.nullish(
-    z.array(z.looseObject({ colo_name: z.string(), is_pending_reconnect: z._default(z.boolean(), false) })),
-  ),
-});
-type Tunnel = z.output<typeof tunnelSchema>;
+// Built at first use: snapshots are taken every SSL_CERTS_CACHE_TTL_SECONDS, not at every run.
+const tunnelSchema = once(() =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    connections: z.nullish(
+      z.array(z.looseObject({ colo_name: z.string(), is_pending_reconnect: z._default(z.boolean(), false) })),
+    ),
+  }),
+);
+type Tunnel = z.output<ReturnType<typeof tunnelSchema>>;
 
 export const cloudflareTunnels = defineSnapshotGroup({
   name: "cloudflare-tunnels",
@@ -39,7 +43,7 @@ export const cloudflareTunnels = defineSnapshotGroup({
   families: [status, connections],
   source: "GET /accounts/{account_id}/cfd_tunnel?is_deleted=false",
   async fetch({ rest, accountId }) {
-    const tunnels = await rest.list(`/accounts/${accountId}/cfd_tunnel`, tunnelSchema, {
+    const tunnels = await rest.list(`/accounts/${accountId}/cfd_tunnel`, tunnelSchema(), {
       is_deleted: "false",
     });
     return tunnels.flatMap(samplesOf);

@@ -1,3 +1,4 @@
+import { once } from "../../lib/once.ts";
 import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
@@ -25,12 +26,15 @@ const sslExpiry = gauge(
   "seconds",
 );
 
-const customHostnameSchema = z.looseObject({
-  hostname: z.string(),
-  status: z.nullish(z.string()),
-  ssl: z.nullish(z.looseObject({ status: z.nullish(z.string()), expires_on: z.nullish(z.string()) })),
-});
-type CustomHostname = z.output<typeof customHostnameSchema>;
+// Built at first use: snapshots are taken every SSL_CERTS_CACHE_TTL_SECONDS, not at every run.
+const customHostnameSchema = once(() =>
+  z.looseObject({
+    hostname: z.string(),
+    status: z.nullish(z.string()),
+    ssl: z.nullish(z.looseObject({ status: z.nullish(z.string()), expires_on: z.nullish(z.string()) })),
+  }),
+);
+type CustomHostname = z.output<ReturnType<typeof customHostnameSchema>>;
 
 export const customHostnames = defineSnapshotGroup({
   name: "custom-hostnames",
@@ -38,7 +42,7 @@ export const customHostnames = defineSnapshotGroup({
   families: [hostnameStatus, sslStatus, sslExpiry],
   source: "GET /zones/{zone_id}/custom_hostnames",
   async fetch({ rest, zone }) {
-    const hostnames = await rest.list(`/zones/${zone.id}/custom_hostnames`, customHostnameSchema);
+    const hostnames = await rest.list(`/zones/${zone.id}/custom_hostnames`, customHostnameSchema());
     return hostnames.flatMap(samplesOf);
   },
 });

@@ -1,3 +1,4 @@
+import { once } from "../../lib/once.ts";
 import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
@@ -15,33 +16,38 @@ const originWeight = gauge(
   ["lb_name", "pool_name", "origin_name"],
 );
 
-const poolMap = z.nullish(z.record(z.string(), z.array(z.string())));
+// Built at first use: snapshots are taken every SSL_CERTS_CACHE_TTL_SECONDS, not at every run.
+const poolMap = once(() => z.nullish(z.record(z.string(), z.array(z.string()))));
 
-const loadBalancerSchema = z.looseObject({
-  name: z.string(),
-  default_pools: z.nullish(z.array(z.string())),
-  fallback_pool: z.nullish(z.string()),
-  region_pools: poolMap,
-  country_pools: poolMap,
-  pop_pools: poolMap,
-});
-type LoadBalancer = z.output<typeof loadBalancerSchema>;
+const loadBalancerSchema = once(() =>
+  z.looseObject({
+    name: z.string(),
+    default_pools: z.nullish(z.array(z.string())),
+    fallback_pool: z.nullish(z.string()),
+    region_pools: poolMap(),
+    country_pools: poolMap(),
+    pop_pools: poolMap(),
+  }),
+);
+type LoadBalancer = z.output<ReturnType<typeof loadBalancerSchema>>;
 
-const poolSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  origins: z.nullish(
-    z.array(
-      z.looseObject({
-        name: z.string(),
-        // The API's documented defaults, for an origin that leaves them out.
-        enabled: z._default(z.boolean(), true),
-        weight: z._default(z.number(), 1),
-      }),
+const poolSchema = once(() =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    origins: z.nullish(
+      z.array(
+        z.looseObject({
+          name: z.string(),
+          // The API's documented defaults, for an origin that leaves them out.
+          enabled: z._default(z.boolean(), true),
+          weight: z._default(z.number(), 1),
+        }),
+      ),
     ),
-  ),
-});
-type Pool = z.output<typeof poolSchema>;
+  }),
+);
+type Pool = z.output<ReturnType<typeof poolSchema>>;
 
 export const lbWeights = defineSnapshotGroup({
   name: "lb-weights",
@@ -49,9 +55,9 @@ export const lbWeights = defineSnapshotGroup({
   families: [originWeight],
   source: "GET /zones/{zone_id}/load_balancers, GET /accounts/{account_id}/load_balancers/pools",
   async fetch({ rest, accountId, zone }) {
-    const loadBalancers = await rest.list(`/zones/${zone.id}/load_balancers`, loadBalancerSchema);
+    const loadBalancers = await rest.list(`/zones/${zone.id}/load_balancers`, loadBalancerSchema());
     if (loadBalancers.length === 0) return [];
-    const pools = await rest.list(`/accounts/${accountId}/load_balancers/pools`, poolSchema);
+    const pools = await rest.list(`/accounts/${accountId}/load_balancers/pools`, poolSchema());
     return weightSamples(loadBalancers, new Map(pools.map((pool) => [pool.id, pool])));
   },
 });

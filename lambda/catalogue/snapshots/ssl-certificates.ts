@@ -1,3 +1,4 @@
+import { once } from "../../lib/once.ts";
 import * as z from "../../lib/zod.ts";
 import { gauge } from "../query-group.ts";
 import { defineSnapshotGroup, type SnapshotSample } from "../snapshot-group.ts";
@@ -26,43 +27,52 @@ const deprecatedExpiry = gauge(
   "seconds",
 );
 
+// Built at first use: snapshots are taken every SSL_CERTS_CACHE_TTL_SECONDS, not at every run.
 /** Cloudflare writes RFC 3339 (`2026-01-01T05:20:00Z`); anything `Date.parse` reads is accepted. */
-const timestampSeconds = z.pipe(
-  z.string(),
-  z.transform((text, context) => {
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) {
-      context.issues.push({
-        code: "custom",
-        message: `not a timestamp: ${JSON.stringify(text)}`,
-        input: text,
-      });
-      return z.NEVER;
-    }
-    return Math.floor(ms / 1000);
-  }),
+const timestampSeconds = once(() =>
+  z.pipe(
+    z.string(),
+    z.transform((text, context) => {
+      const ms = Date.parse(text);
+      if (Number.isNaN(ms)) {
+        context.issues.push({
+          code: "custom",
+          message: `not a timestamp: ${JSON.stringify(text)}`,
+          input: text,
+        });
+        return z.NEVER;
+      }
+      return Math.floor(ms / 1000);
+    }),
+  ),
 );
 
 // Empty strings count as absent: they would make empty label values.
-const text = z.pipe(
-  z.nullish(z.string()),
-  z.transform((value) => value || undefined),
+const text = once(() =>
+  z.pipe(
+    z.nullish(z.string()),
+    z.transform((value) => value || undefined),
+  ),
 );
 
-const certificateSchema = z.looseObject({
-  id: z.string(),
-  issuer: text,
-  status: text,
-  expires_on: z.nullish(timestampSeconds),
-});
+const certificateSchema = once(() =>
+  z.looseObject({
+    id: z.string(),
+    issuer: text(),
+    status: text(),
+    expires_on: z.nullish(timestampSeconds()),
+  }),
+);
 
-const packSchema = z.looseObject({
-  type: z.string(),
-  status: z.string(),
-  certificate_authority: text,
-  certificates: z.nullish(z.array(certificateSchema)),
-});
-type Pack = z.output<typeof packSchema>;
+const packSchema = once(() =>
+  z.looseObject({
+    type: z.string(),
+    status: z.string(),
+    certificate_authority: text(),
+    certificates: z.nullish(z.array(certificateSchema())),
+  }),
+);
+type Pack = z.output<ReturnType<typeof packSchema>>;
 
 export const sslCertificates = defineSnapshotGroup({
   name: "ssl-certificates",
@@ -70,7 +80,7 @@ export const sslCertificates = defineSnapshotGroup({
   families: [expiry, deprecatedExpiry],
   source: "GET /zones/{zone_id}/ssl/certificate_packs?status=all",
   async fetch({ rest, zone }) {
-    const packs = await rest.list(`/zones/${zone.id}/ssl/certificate_packs`, packSchema, { status: "all" });
+    const packs = await rest.list(`/zones/${zone.id}/ssl/certificate_packs`, packSchema(), { status: "all" });
     return certificateSamples(packs);
   },
 });
