@@ -141,9 +141,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function measureCollect(
   zoneCount: number,
   endpoint: string,
-  options: { steadyCycles?: number; compare?: boolean } = {},
+  options: {
+    steadyCycles?: number;
+    compare?: boolean;
+    /** Called around each run of the fetcher (bench/profile-collect.ts profiles the steady ones). */
+    around?: <T>(cycle: "first" | "steady" | "cold", run: () => Promise<T>) => Promise<T>;
+  } = {},
 ): Promise<CollectMeasure> {
-  const { steadyCycles = 5, compare = true } = options;
+  const { steadyCycles = 5, compare = true, around = (_cycle, run) => run() } = options;
   const clock = new VirtualClock(Date.UTC(2026, 10, 20, 12, 0, 30));
   const simulator = await startSimulatorProcess(zoneCount, clock);
   const tableName = `bench-${zoneCount}`;
@@ -178,7 +183,7 @@ export async function measureCollect(
         await simulator.syncClock();
       },
     });
-  const cycle = async () => {
+  const cycle = async (kind: "first" | "steady" | "cold") => {
     await simulator.syncClock();
     Object.assign(counted, { items: 0, units: 0, readUnits: 0, seriesBytes: 0 });
     const discoverStarted = performance.now();
@@ -187,11 +192,12 @@ export async function measureCollect(
     const before = compare ? await readAccountShards(base, account.id) : [];
     Object.assign(counted, { items: 0, units: 0, readUnits: 0, seriesBytes: 0 });
     cloudflare.rounds.count = 0;
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
-    const summary = await fetchAccount(deps(), { id: account.id, name: account.name });
-    const cpu = process.cpuUsage(cpuBefore);
-    const ms = performance.now() - started;
+    const { summary, cpu, ms } = await around(kind, async () => {
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const summary = await fetchAccount(deps(), { id: account.id, name: account.name });
+      return { summary, cpu: process.cpuUsage(cpuBefore), ms: performance.now() - started };
+    });
     if (summary.errors.length > 0) throw new Error(JSON.stringify(summary.errors));
     const { changed, total } = compare
       ? changedSeries(before, await readAccountShards(base, account.id))
@@ -213,16 +219,16 @@ export async function measureCollect(
       discoverMs,
     };
   };
-  const first = await cycle();
+  const first = await cycle("first");
   const steady: Awaited<ReturnType<typeof cycle>>[] = [];
   for (let i = 0; i < steadyCycles; i++) {
     clock.advance(60_000);
-    steady.push(await cycle());
+    steady.push(await cycle("steady"));
   }
   // One more minute in a cold container: it reads and decodes every slice it writes.
   clock.advance(60_000);
   store = countingStore(base, counted);
-  const cold = await cycle();
+  const cold = await cycle("cold");
   await simulator.close();
   const keys = Object.keys(first) as (keyof typeof first)[];
   return {

@@ -12,6 +12,25 @@ export function seriesKey(metric: string, labels: Readonly<Record<string, string
   return `${metric}{${names.map((name) => `${name}="${escapeLabelValue(labels[name] ?? "")}"`).join(",")}}`;
 }
 
+/**
+ * `seriesKey(metric, { ...labels, [name]: value })` without building that label set: the
+ * fetcher makes one key a sample, each with its zone's (or account's) label.
+ */
+export function seriesKeyWith(
+  metric: string,
+  labels: Readonly<Record<string, string>>,
+  name: string,
+  value: string,
+): string {
+  const names = Object.keys(labels);
+  if (!Object.hasOwn(labels, name)) names.push(name);
+  names.sort();
+  let key = `${metric}{`;
+  for (const [i, each] of names.entries())
+    key += `${i === 0 ? "" : ","}${each}="${escapeLabelValue(each === name ? value : (labels[each] ?? ""))}"`;
+  return `${key}}`;
+}
+
 /** The metric name of a series key: the text before its label set. */
 export function familyOfKey(key: string): string {
   const brace = key.indexOf("{");

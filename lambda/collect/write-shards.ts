@@ -1,3 +1,4 @@
+import { seriesCount } from "../store/series-facts.ts";
 import {
   readShards,
   type Shard,
@@ -154,7 +155,7 @@ function recordWrite(
     shardCount: plan.group.shards,
   });
   counts.shardsWritten += 1;
-  counts.seriesWritten += Object.keys(shard.series).length;
+  counts.seriesWritten += seriesCount(shard.series);
   const lost = shard.lostMinutes - previous.lostMinutes;
   if (lost <= 0) return;
   counts.lostMinutes += lost;

@@ -41,7 +41,11 @@ interface SeriesList {
   created: number[];
 }
 
+/** Characters a label value escapes; most values have none and are returned as they are. */
+const escaped = /[\\"\n]/;
+
 export function escapeLabelValue(value: string): string {
+  if (!escaped.test(value)) return value;
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 

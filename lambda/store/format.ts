@@ -7,6 +7,7 @@ import {
   type fullShard,
   type stateTuple,
 } from "./record-schemas.ts";
+import { advancedInOrder, replacedByPosition, seriesKeys } from "./series-facts.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
 import { unpack } from "./unpack.ts";
 
@@ -39,13 +40,22 @@ export function checkFormat(sk: string, format: unknown): KnownFormat {
 
 type Tuple = z.output<typeof stateTuple>;
 const toTuple = (s: SeriesState): Tuple => [s.v, s.f, s.b, s.t === "g" ? 1 : 0, s.l ?? null];
-const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => ({
-  v,
-  f,
-  b,
-  ...(g === 1 ? { t: "g" as const } : {}),
-  ...(l === null ? {} : { l }),
-});
+const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => stateOf(v, f, b, g === 1, l);
+
+/**
+ * A series state with the fields it has, in the order v, f, b, t, l: built without
+ * spreading optional parts in, as a cold read builds one for every series it decodes.
+ */
+function stateOf(
+  v: number,
+  f: number,
+  b: number,
+  gauge: boolean,
+  last: number | null | undefined,
+): SeriesState {
+  if (last === null || last === undefined) return gauge ? { v, f, b, t: "g" } : { v, f, b };
+  return gauge ? { v, f, b, t: "g", l: last } : { v, f, b, l: last };
+}
 
 // Brotli at quality 5: on these records about 40 % smaller than gzip (every write unit is a
 // started KB) in about the time gzip takes; the higher qualities save another sixth at
@@ -106,14 +116,13 @@ export function decodeFull(data: Uint8Array, scopeId: string, index: number): Sl
     }
     const series: Record<string, SeriesState> = {};
     for (let i = 0; i < k.length; i++) {
-      const last = l[i];
-      series[k[i] as string] = {
-        v: v[i] as number,
-        f: c - (f[i] as number),
-        b: c - (b[i] as number),
-        ...(gauges.has(i) ? { t: "g" as const } : {}),
-        ...(last === null || last === undefined ? {} : { l: last }),
-      };
+      series[k[i] as string] = stateOf(
+        v[i] as number,
+        c - (f[i] as number),
+        c - (b[i] as number),
+        gauges.has(i),
+        l[i],
+      );
     }
     shards.set(raw.g, { ...shardOf(raw, scopeId, index), start: raw.s ?? raw.c, series });
   }
@@ -163,9 +172,12 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
   const re: [number, Tuple][] = [];
   let lastDel = 0;
   let lastIx = 0;
-  Object.keys(prior).forEach((key, position) => {
+  // A shard that kept its series object (nothing reached it) changed none of them.
+  const keys = prior === next.series ? [] : seriesKeys(prior);
+  const compare = (key: string, position: number) => {
     const was = prior[key] as SeriesState;
     const now = next.series[key];
+    if (now === was) return;
     if (!now) {
       del.push(position - lastDel);
       lastDel = position;
@@ -184,10 +196,12 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
     if (now.b !== next.cursor - 60) bo.push([entry, next.cursor - now.b]);
     const usual = now.t === "g" ? undefined : increment;
     if (now.l !== usual) lv.push([entry, now.l ?? null]);
-  });
-  const add = Object.entries(next.series)
-    .filter(([key]) => !(key in prior))
-    .map(([key, state]) => [key, toTuple(state)] as [string, Tuple]);
+  };
+  // Advanced in order with none dropped: only the series it replaced can differ.
+  const replaced = keys.length === 0 ? undefined : replacedByPosition(next.series, prior);
+  if (replaced) for (const [position, key] of replaced) compare(key, position);
+  else keys.forEach(compare);
+  const add = prior === next.series ? [] : added(prior, next.series, keys.length - del.length);
   return {
     ...out,
     ...(del.length ? { del } : {}),
@@ -198,6 +212,26 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
     ...(add.length ? { add } : {}),
   };
 }
+
+/**
+ * The series `next` holds that `prior` did not, `kept` being how many of `prior`'s it
+ * kept: when `next` was advanced in order from `prior` (series-facts.ts), they are its
+ * keys after those, found without looking each key up.
+ */
+function added(prior: Series, next: Series, kept: number): [string, Tuple][] {
+  const keys = seriesKeys(next);
+  const add: [string, Tuple][] = [];
+  if (keys.length === kept) return add;
+  if (advancedInOrder(next, prior))
+    for (let i = kept; i < keys.length; i++) {
+      const key = keys[i] as string;
+      add.push([key, toTuple(next[key] as SeriesState)]);
+    }
+  else for (const key of keys) if (!(key in prior)) add.push([key, toTuple(next[key] as SeriesState)]);
+  return add;
+}
+
+type Series = Readonly<Record<string, SeriesState>>;
 
 /** Applies a delta record to a slice, in place. */
 export function applyDelta(slice: SliceShards, data: Uint8Array, scopeId: string, index: number): void {
@@ -221,13 +255,7 @@ export function applyDelta(slice: SliceShards, data: Uint8Array, scopeId: string
       if (!was) throw new Error(`state of ${scopeId}/${raw.g} refers to a series it does not hold`);
       const increment = raw.dv?.[entry] ?? 0;
       const last = lv.has(entry) ? lv.get(entry) : was.t === "g" ? undefined : increment;
-      changed.set(at, {
-        v: was.v + increment,
-        f: was.f,
-        b: raw.c - (bo.get(entry) ?? 60),
-        ...(was.t ? { t: was.t } : {}),
-        ...(last === undefined || last === null ? {} : { l: last }),
-      });
+      changed.set(at, stateOf(was.v + increment, was.f, raw.c - (bo.get(entry) ?? 60), was.t === "g", last));
     });
     for (const [position, tuple] of raw.re ?? []) changed.set(position, fromTuple(tuple));
     const series: Record<string, SeriesState> = {};

@@ -1,3 +1,4 @@
+import { seriesCount } from "./series-facts.ts";
 import type { SliceRef } from "./shard.ts";
 import type { Store } from "./table.ts";
 
@@ -62,7 +63,7 @@ const keyOf = (accountId: string, scopeId: string, index: number) => `${accountI
 
 const seriesOf = (slice: SliceRef) => {
   let n = 0;
-  for (const shard of slice.shards.values()) n += Object.keys(shard.series).length;
+  for (const shard of slice.shards.values()) n += seriesCount(shard.series);
   return n;
 };
 

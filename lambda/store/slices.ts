@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { applyDelta, decodeFull, encodeDelta, encodeFull, storedFormat } from "./format.ts";
+import { advancedInOrder, replacedByPosition, seriesCount, seriesKeys } from "./series-facts.ts";
 import {
   decodeLegacy,
   type SeriesState,
@@ -111,9 +112,21 @@ function advancedSeries(before: SliceShards, after: readonly Shard[]): AdvancedS
   const out: AdvancedSeries[] = [];
   for (const shard of after) {
     const prior = before.get(shard.group)?.series ?? {};
-    for (const [key, state] of Object.entries(shard.series))
-      if (prior[key]?.b !== state.b || prior[key]?.v !== state.v)
+    // A shard that kept its series object advanced none of them.
+    if (prior === shard.series) continue;
+    const push = (key: string) => {
+      const state = shard.series[key] as SeriesState;
+      const was = prior[key];
+      if (was !== state && (was?.b !== state.b || was?.v !== state.v))
         out.push({ group: shard.group, scopeId: shard.scopeId, key, state });
+    };
+    const keys = seriesKeys(shard.series);
+    // Advanced in order with none dropped: the series it replaced, then the new ones after the others.
+    const replaced = replacedByPosition(shard.series, prior);
+    if (replaced) {
+      for (const [, key] of replaced) push(key);
+      for (let i = seriesCount(prior); i < keys.length; i++) push(keys[i] as string);
+    } else for (const key of keys) push(key);
   }
   return out;
 }
@@ -226,10 +239,12 @@ function inStoredOrder(previous: Shard | undefined, next: Shard): Shard {
 
 /**
  * Whether `next` already lists `previous`'s series first, in their order: the fetcher
- * advances shards key by key in stored order, so its shards pass without a second copy.
+ * advances shards key by key in stored order (and says so: series-facts.ts), so its
+ * shards pass without a second copy or a check of every key.
  */
 function startsInStoredOrder(previous: Shard, next: Shard): boolean {
-  const nextKeys = Object.keys(next.series);
+  if (advancedInOrder(next.series, previous.series)) return true;
+  const nextKeys = seriesKeys(next.series);
   let position = 0;
   for (const key in previous.series) {
     if (nextKeys[position] !== key) return false;
