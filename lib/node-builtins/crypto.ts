@@ -7,6 +7,6 @@
  */
 const crypto = process.getBuiltinModule("node:crypto");
 
-export const { createHash, createHmac, randomUUID, timingSafeEqual } = crypto;
+export const { createHash, createHmac, createSecretKey, randomUUID, timingSafeEqual } = crypto;
 export const getRandomValues: typeof crypto.getRandomValues = (array) => crypto.getRandomValues(array);
 export default crypto;
