@@ -22,7 +22,7 @@ import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } 
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
-import { base64Bytes, mapValues, nativeItem, type WireItem, type WireValue, wireInput } from "./wire.ts";
+import { base64Bytes, mapValues, nativeItem, type WireValue, wireInput } from "./wire.ts";
 
 /**
  * Every DynamoDB call the Lambda code makes (GetItem, PutItem, UpdateItem, DeleteItem, Query,
