@@ -1,3 +1,5 @@
+import { textOrder } from "./text-order.ts";
+
 /**
  * What the endpoint renders: metric families of samples. Built from stored state and
  * self-metrics; rendered by text.ts (Prometheus 0.0.4) or openmetrics.ts (OpenMetrics 1.0).
@@ -167,8 +169,10 @@ function positionsByText(keys: readonly string[]) {
 
 /** The keys' positions in text order, and whether two keys are equal. */
 function sortedOrder(keys: readonly string[], last: LastSort | undefined): LastSort {
+  // Nothing to start from (a new container's first scrape): a radix sort, which compares few keys.
+  if (!last) return { keys, ...textOrder(keys) };
   const { positions, kept } = startingOrder(keys, last);
-  if (last && !last.repeated) {
+  if (!last.repeated) {
     const quick = insertedOrder(keys, positions, kept);
     if (quick) return quick;
   }
@@ -248,15 +252,8 @@ function merged({ keys, values, created }: StoredSeries, order: Uint32Array, cou
  * added and some gone here and there: one walk down both, looking a few keys ahead where
  * they differ, finds them. Any result is a permutation; a poor one only makes the sort do more.
  */
-function startingOrder(
-  keys: readonly string[],
-  last: LastSort | undefined,
-): { positions: number[]; kept: number } {
+function startingOrder(keys: readonly string[], last: LastSort): { positions: number[]; kept: number } {
   const out: number[] = [];
-  if (!last) {
-    for (let i = 0; i < keys.length; i++) out.push(i);
-    return { positions: out, kept: 0 };
-  }
   const was = last.keys;
   const now = new Int32Array(was.length).fill(-1);
   for (let i = 0, j = 0; i < was.length && j < keys.length; ) {
