@@ -45,11 +45,11 @@ export function gatherSeries(
   return gathered;
 }
 
-/** Whether a key is of the family with this name (a name holds no `{`). */
-const isOf = (key: string, name: string) =>
-  key.startsWith(name) && (key.length === name.length || key.charCodeAt(name.length) === 0x7b);
-
-/** Each key's family in one shard, written into `out` from `at`; returns where the next shard's go. */
+/**
+ * Each key's family in one shard, written into `out` from `at`; returns where the next shard's
+ * go. A key is of the family whose name is the key up to its first `{` (a name holds none):
+ * of the names seen, those as long (most often one) are compared with its start.
+ */
 function familiesOf(
   keys: readonly string[],
   familyOf: (name: string) => number,
@@ -61,11 +61,12 @@ function familiesOf(
   let last = -1;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    let found = last >= 0 && isOf(key, names[last] as string) ? last : -1;
-    for (let n = 0; found < 0 && n < names.length; n++) if (isOf(key, names[n] as string)) found = n;
+    const brace = key.indexOf("{");
+    const length = brace < 0 ? key.length : brace;
+    let found = last >= 0 && isNamed(key, length, names[last] as string) ? last : -1;
+    for (let n = 0; found < 0 && n < names.length; n++) if (isNamed(key, length, names[n] as string)) found = n;
     if (found < 0) {
-      const brace = key.indexOf("{");
-      const name = brace < 0 ? key : key.slice(0, brace);
+      const name = key.slice(0, length);
       names.push(name);
       ids.push(familyOf(name));
       found = names.length - 1;
@@ -75,3 +76,6 @@ function familiesOf(
   }
   return at + keys.length;
 }
+
+/** Whether a key whose name part is `length` long is of the family with this name. */
+const isNamed = (key: string, length: number, name: string) => name.length === length && key.startsWith(name);
