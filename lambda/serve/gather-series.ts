@@ -64,7 +64,8 @@ function familiesOf(
     const brace = key.indexOf("{");
     const length = brace < 0 ? key.length : brace;
     let found = last >= 0 && isNamed(key, length, names[last] as string) ? last : -1;
-    for (let n = 0; found < 0 && n < names.length; n++) if (isNamed(key, length, names[n] as string)) found = n;
+    for (let n = 0; found < 0 && n < names.length; n++)
+      if (isNamed(key, length, names[n] as string)) found = n;
     if (found < 0) {
       const name = key.slice(0, length);
       names.push(name);

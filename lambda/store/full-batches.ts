@@ -66,7 +66,8 @@ function decodeBatch(
   }
   // Joined as bytes: a string joined from strings would be flattened into V8's heap again.
   const length = bytes + texts.length + 1;
-  if (joined.bytes.byteLength < length) joined.bytes = Buffer.allocUnsafe(Math.max(length, batchBytes * 1.25));
+  if (joined.bytes.byteLength < length)
+    joined.bytes = Buffer.allocUnsafe(Math.max(length, batchBytes * 1.25));
   const target = joined.bytes;
   let at = 0;
   target[at++] = open;
