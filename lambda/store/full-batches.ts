@@ -13,6 +13,9 @@ import { decompress } from "./unpack.ts";
 const batchBytes = 1_100_000;
 
 const misread = "bad full record";
+const open = Buffer.from("[");
+const comma = Buffer.from(",");
+const close = Buffer.from("]");
 
 /**
  * The full records `data` holds (indexed as it is), each decoded when asked for or with
@@ -23,9 +26,8 @@ const misread = "bad full record";
 export function fullRecordBatches(data: readonly (Uint8Array | undefined)[]): (i: number) => FullRecord {
   const decoded = new Map<number, FullRecord>();
   const started = new Uint8Array(data.length);
-  const joined: JoinBuffer = { bytes: Buffer.alloc(0) };
   return (i) => {
-    if (!started[i]) decodeBatch(data, i, started, decoded, joined);
+    if (!started[i]) decodeBatch(data, i, started, decoded);
     const record = decoded.get(i);
     if (!record) throw new Error(misread);
     decoded.delete(i);
@@ -33,55 +35,33 @@ export function fullRecordBatches(data: readonly (Uint8Array | undefined)[]): (i
   };
 }
 
-/**
- * Where a batch's texts are joined, kept from batch to batch (grown when one needs more):
- * a fresh megabyte a batch cost more to allocate, page by page, than the copy into it.
- */
-interface JoinBuffer {
-  bytes: Buffer;
-}
-
-const open = 0x5b;
-const comma = 0x2c;
-const close = 0x5d;
-
 function decodeBatch(
   data: readonly (Uint8Array | undefined)[],
   from: number,
   started: Uint8Array,
   into: Map<number, FullRecord>,
-  joined: JoinBuffer,
 ): void {
-  const texts: Buffer[] = [];
+  const parts: Buffer[] = [open];
   const members: number[] = [];
   let bytes = 0;
   for (let i = from; i < data.length && bytes < batchBytes; i++) {
     const stored = data[i];
     if (!stored || started[i]) continue;
     const text = decompress(stored);
-    texts.push(text);
+    if (members.length > 0) parts.push(comma);
+    parts.push(text);
     members.push(i);
     started[i] = 1;
     bytes += text.byteLength;
   }
   // Joined as bytes: a string joined from strings would be flattened into V8's heap again.
-  const length = bytes + texts.length + 1;
-  if (joined.bytes.byteLength < length)
-    joined.bytes = Buffer.allocUnsafe(Math.max(length, batchBytes * 1.25));
-  const target = joined.bytes;
-  let at = 0;
-  target[at++] = open;
-  for (const text of texts) {
-    if (at > 1) target[at++] = comma;
-    target.set(text, at);
-    at += text.byteLength;
-  }
-  target[at++] = close;
+  parts.push(close);
+  const joined = Buffer.concat(parts);
   // An array (its brackets are these: a record closing it early leaves text after it, which
   // JSON refuses). One value a record: a text holding none (blank) would leave two commas
   // side by side, which JSON refuses too, so a count that matches leaves no record in
   // another's place.
-  const values = JSON.parse(target.toString("utf8", 0, at)) as unknown[];
+  const values = JSON.parse(joined.toString()) as unknown[];
   if (values.length !== members.length) throw new Error(misread);
   for (const [at, i] of members.entries()) into.set(i, checkFullRecord(values[at]));
 }
