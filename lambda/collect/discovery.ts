@@ -50,16 +50,16 @@ export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo
     deps,
     keys.discovery,
     cacheKey,
-    z.array(accountInfoSchema),
+    z.array(accountInfoSchema()),
     config.accountListCacheTtlSeconds,
     () => true,
     async () => {
       if (config.cfAccounts.length > 0) {
         // Named accounts are fetched one by one: this also works for account-owned tokens.
-        return Promise.all(config.cfAccounts.map((id) => deps.rest.get(`/accounts/${id}`, accountSchema)));
+        return Promise.all(config.cfAccounts.map((id) => deps.rest.get(`/accounts/${id}`, accountSchema())));
       }
       try {
-        return await deps.rest.list("/accounts", accountSchema);
+        return await deps.rest.list("/accounts", accountSchema());
       } catch (error) {
         if (error instanceof CloudflareApiError && error.code === "1001") {
           throw new CloudflareApiError(
@@ -86,12 +86,12 @@ export async function discoverZones(
     deps,
     keys.account(account.id),
     keys.zones,
-    z.array(zoneInfoSchema),
+    z.array(zoneInfoSchema()),
     config.zoneListCacheTtlSeconds,
     // Settings cached before a dataset was wanted (a group added) do not count as fresh.
     (cachedZones) => cachedZones.every((zone) => datasets.every((d) => d in zone.settings)),
     async () => {
-      const zones = (await deps.rest.list("/zones", zoneSchema, { "account.id": account.id }))
+      const zones = (await deps.rest.list("/zones", zoneSchema(), { "account.id": account.id }))
         .filter((zone) => zone.status === "active")
         .sort((a, b) => a.id.localeCompare(b.id));
       const settings = await zoneSettings(
@@ -112,7 +112,7 @@ export async function discoverZones(
 
 const zonesSettingsSchema = z.object({
   zones: z.array(
-    z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) }),
+    z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
   ),
 });
 
@@ -162,7 +162,7 @@ export async function discoverAccountSettings(
   datasets: readonly string[],
 ): Promise<ZoneInfo["settings"]> {
   if (datasets.length === 0) return {};
-  const settingsSchema = z.record(z.string(), datasetSettingsSchema);
+  const settingsSchema = z.record(z.string(), datasetSettingsSchema());
   return cached(
     deps,
     keys.account(account.id),
@@ -175,7 +175,9 @@ export async function discoverAccountSettings(
       const query = `query AccountSettings($accountTag: string!) { viewer { accounts(filter: { accountTag: $accountTag }) { settings { ${fields} } } } }`;
       const schema = z.object({
         viewer: z.object({
-          accounts: z.array(z.object({ settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) })),
+          accounts: z.array(
+            z.object({ settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
+          ),
         }),
       });
       const data = await deps.graphql.forAccount(account.id).query(query, { accountTag: account.id }, schema);
