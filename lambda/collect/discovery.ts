@@ -13,6 +13,7 @@ import {
 } from "../cloudflare/schemas.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
+import { once } from "../lib/once.ts";
 import type { Clock } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
@@ -110,11 +111,14 @@ export async function discoverZones(
   return zones.filter((zone) => zoneAllowed(config, zone.id));
 }
 
-const zonesSettingsSchema = z.object({
-  zones: z.array(
-    z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
-  ),
-});
+/** Built at first use, so a cold start that asks no zone settings does not build it. */
+const zonesSettingsSchema = once(() =>
+  z.object({
+    zones: z.array(
+      z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
+    ),
+  }),
+);
 
 /**
  * Each zone's `settings` for the datasets the query groups use, ten zones per query; under
@@ -135,8 +139,8 @@ async function zoneSettings(
       ? `query ZoneSettings($zoneTags: [string!]) { viewer { ${zones} } }`
       : `query ZoneSettings($account: string!, $zoneTags: [string!]) { viewer { accounts(filter: { accountTag: $account }) { ${zones} } } }`;
   const schema = z.union([
-    z.object({ viewer: zonesSettingsSchema }),
-    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema).check(z.length(1)) }) }),
+    z.object({ viewer: zonesSettingsSchema() }),
+    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema()).check(z.length(1)) }) }),
   ]);
   for (let i = 0; i < zoneIds.length; i += maxZonesPerQuery) {
     const zoneTags = zoneIds.slice(i, i + maxZonesPerQuery);
