@@ -70,7 +70,9 @@ describe("the Lambda bundles", () => {
       // have none, and esbuild's stand-in for one throws "Dynamic require of …" when called.
       for (const file of Object.keys(bundleFiles(dir))) {
         const text = readFileSync(join(dir, file), "utf8");
-        const code = text.split("\n").filter((line) => line !== "" && !line.startsWith("//# sourceMappingURL="));
+        const code = text
+          .split("\n")
+          .filter((line) => line !== "" && !line.startsWith("//# sourceMappingURL="));
         const codeChars = code.join("\n").length;
         expect(codeChars / code.length).toBeGreaterThanOrEqual(Math.min(2_000, codeChars));
         expect(text).not.toContain("Dynamic require of");
