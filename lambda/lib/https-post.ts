@@ -37,22 +37,17 @@ export class NetworkError extends Error {
 }
 
 export function httpPost(agents: PostAgents = {}): HttpPost {
-  return (url, { headers, body, timeoutMs }) => {
-    const secure = url.protocol === "https:";
-    const send = secure ? httpsRequest : httpRequest;
-    const agent = secure ? agents.https : agents.http;
-    return new Promise<PostAnswer>((resolve, reject) => {
+  return (url, { headers, body, timeoutMs }) =>
+    new Promise((resolve, reject) => {
+      const secure = url.protocol === "https:";
       let timedOut: NetworkError | undefined;
       const fail = (error: Error) => {
         clearTimeout(deadline);
-        reject(
-          timedOut ??
-            (error instanceof NetworkError ? error : new NetworkError(error.message, { cause: error })),
-        );
+        reject(timedOut ?? new NetworkError(error.message, { cause: error }));
       };
-      const request = send(
+      const request = (secure ? httpsRequest : httpRequest)(
         {
-          ...(agent ? { agent } : {}),
+          agent: secure ? agents.https : agents.http,
           host: url.hostname,
           port: url.port,
           path: `${url.pathname}${url.search}`,
@@ -72,12 +67,13 @@ export function httpPost(agents: PostAgents = {}): HttpPost {
       request.on("error", fail);
       request.end(body);
     });
-  };
 }
 
 async function answerOf(response: IncomingMessage): Promise<PostAnswer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
+  // Decoded as it comes: a character split between two chunks is joined first.
+  response.setEncoding("utf8");
+  let text = "";
+  for await (const chunk of response) text += chunk as string;
   const { headers } = response;
   return {
     status: response.statusCode ?? 0,
@@ -87,6 +83,6 @@ async function answerOf(response: IncomingMessage): Promise<PostAnswer> {
         return Array.isArray(value) ? value.join(", ") : value;
       },
     },
-    text: Buffer.concat(chunks).toString("utf8"),
+    text,
   };
 }
