@@ -59,7 +59,6 @@ const bundleBuiltins = [
   "node:events",
   "node:os",
   "node:fs",
-  "node:fs/promises",
   "node:path",
   "node:url",
   "node:buffer",

@@ -20,6 +20,7 @@ import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
 import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
 import { type HttpPost, httpPost, NetworkError } from "../lib/https-post.ts";
+import { once } from "../lib/once.ts";
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
@@ -56,26 +57,30 @@ export interface DirectClientOptions {
   sleep?: Sleep;
 }
 
-/** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
-const wireItem = z.record(
-  z.string(),
-  z.custom<WireValue>((value) => typeof value === "object" && value !== null),
-);
-const consumed = z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>());
-const queryAnswer = z.object({
-  Items: z.optional(z.array(wireItem)),
-  LastEvaluatedKey: z.optional(wireItem),
-  Count: z.optional(z.number()),
-  ScannedCount: z.optional(z.number()),
-  ConsumedCapacity: consumed,
-});
-/** PutItem, UpdateItem and DeleteItem: the item's attributes when asked for (ReturnValues). */
-const writeAnswer = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
-const getAnswer = z.object({ Item: z.optional(wireItem), ConsumedCapacity: consumed });
-const batchGetAnswer = z.object({
-  Responses: z.optional(z.record(z.string(), z.array(wireItem))),
-  UnprocessedKeys: z.optional(z.record(z.string(), z.looseObject({ Keys: z.array(wireItem) }))),
-  ConsumedCapacity: z.optional(z.custom<NonNullable<BatchGetCommandOutput["ConsumedCapacity"]>>()),
+// The answers' schemas, built at the first answer read rather than at a cold start's import.
+const answers = once(() => {
+  /** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
+  const wireItem = z.record(
+    z.string(),
+    z.custom<WireValue>((value) => typeof value === "object" && value !== null),
+  );
+  const consumed = z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>());
+  const query = z.object({
+    Items: z.optional(z.array(wireItem)),
+    LastEvaluatedKey: z.optional(wireItem),
+    Count: z.optional(z.number()),
+    ScannedCount: z.optional(z.number()),
+    ConsumedCapacity: consumed,
+  });
+  /** PutItem, UpdateItem and DeleteItem: the item's attributes when asked for (ReturnValues). */
+  const write = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
+  const get = z.object({ Item: z.optional(wireItem), ConsumedCapacity: consumed });
+  const batchGet = z.object({
+    Responses: z.optional(z.record(z.string(), z.array(wireItem))),
+    UnprocessedKeys: z.optional(z.record(z.string(), z.looseObject({ Keys: z.array(wireItem) }))),
+    ConsumedCapacity: z.optional(z.custom<NonNullable<BatchGetCommandOutput["ConsumedCapacity"]>>()),
+  });
+  return { query, write, get, batchGet };
 });
 
 const answered = { $metadata: { httpStatusCode: 200 } };
@@ -85,19 +90,21 @@ type Call = (action: string, input: Record<string, unknown>) => Promise<unknown>
 export function createDirectClient(options: DirectClientOptions): DirectClient {
   const call = createCall(options);
   const written = async (action: string, input: Record<string, unknown>) => {
-    const { Attributes, ...rest } = writeAnswer.parse(await call(action, wireInput(input)));
+    const { Attributes, ...rest } = answers().write.parse(await call(action, wireInput(input)));
     return { ...rest, ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}), ...answered };
   };
   return {
     async get(input) {
-      const { Item, ...rest } = getAnswer.parse(await call("GetItem", wireInput(input)));
+      const { Item, ...rest } = answers().get.parse(await call("GetItem", wireInput(input)));
       return { ...rest, ...(Item ? { Item: nativeItem(Item) } : {}), ...answered };
     },
     put: (input) => written("PutItem", input),
     update: (input) => written("UpdateItem", input),
     delete: (input) => written("DeleteItem", input),
     async query(input) {
-      const { Items, LastEvaluatedKey, ...rest } = queryAnswer.parse(await call("Query", wireInput(input)));
+      const { Items, LastEvaluatedKey, ...rest } = answers().query.parse(
+        await call("Query", wireInput(input)),
+      );
       return {
         ...rest,
         ...(Items ? { Items: Items.map(nativeItem) } : {}),
@@ -145,7 +152,7 @@ async function batchGet(call: Call, input: BatchGetCommandInput): Promise<BatchG
       ...(request.Keys ? { Keys: request.Keys.map((key) => base64Bytes(marshall(key))) } : {}),
     },
   ]);
-  const answer = batchGetAnswer.parse(
+  const answer = answers().batchGet.parse(
     await call("BatchGetItem", { ...input, RequestItems: Object.fromEntries(requests) }),
   );
   const { Responses, UnprocessedKeys, ...rest } = answer;
