@@ -2,8 +2,9 @@
  * The Lambda bundles as the stack builds them (lib/bundling.ts): bytes per handler (what a
  * cold start reads, and the whole asset with its lazily loaded chunks), and the time to
  * import each one in a fresh Node process (median of seven), which is what a cold start
- * pays before the handler runs. No Node options: the functions no longer enable source maps
- * (lib/stack-maps.ts), and the serve function's heap sizes do not change an import. The import loads what a default
+ * pays before the handler runs, in a function's environment (bench/function-env.ts). No
+ * Node options: the functions no longer enable source maps (lib/stack-maps.ts), and the
+ * serve function's heap sizes do not change an import. The import loads what a default
  * configuration loads: the entry and its static chunks, not the push path's.
  */
 import { execFileSync } from "node:child_process";
@@ -12,6 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { builtinAliases, bundleHandler, bundleSizes, handlerEntries } from "../lib/bundling.ts";
+import { functionEnv } from "./function-env.ts";
 
 export interface BundleMeasure {
   /** What a cold start reads: index.mjs and the chunks it imports statically. */
@@ -41,7 +43,7 @@ const importOnce = (...specifiers: string[]): { ms: number; cpuMs: number } =>
         "-e",
         `const taken = new Set(${JSON.stringify(Object.keys(builtinAliases))}); const c = process.cpuUsage(); const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) taken.has(s) ? process.getBuiltinModule(s) : await import(s); const u = process.cpuUsage(c); console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`,
       ],
-      { encoding: "utf8", env: { ...process.env, AWS_REGION: "us-east-1" } },
+      { encoding: "utf8", env: functionEnv({ AWS_REGION: "us-east-1" }) },
     ).trim(),
   ) as { ms: number; cpuMs: number };
 
@@ -59,7 +61,6 @@ const bundleBuiltins = [
   "node:events",
   "node:os",
   "node:fs",
-  "node:fs/promises",
   "node:path",
   "node:url",
   "node:buffer",
@@ -79,7 +80,7 @@ export function nodeBaselineMs(): number {
   return median(
     Array.from({ length: runs }, () => {
       const start = performance.now();
-      execFileSync(process.execPath, ["-e", ""]);
+      execFileSync(process.execPath, ["-e", ""], { env: functionEnv() });
       return performance.now() - start;
     }),
   );

@@ -14,6 +14,7 @@ import { serveNodeOptions } from "../lib/serving.ts";
 import { builtinsImport, measureBundles, nodeBaselineMs } from "./bundles.ts";
 import { itemBytes, measureCollect, readUnits } from "./collect.ts";
 import { fixedMonthlyUsd, halfWarm, lambdaMs, monthlyUsd, type WarmShares, warmShares } from "./cost.ts";
+import { functionEnv } from "./function-env.ts";
 import { renderScript } from "./render.ts";
 import { minimalContext, stackFacts } from "./stack-facts.ts";
 
@@ -30,13 +31,14 @@ async function startStoreProcess(): Promise<{ endpoint: string; child: ChildProc
   return { endpoint: (JSON.parse(line.toString()) as { endpoint: string }).endpoint, child };
 }
 
-// The serve case runs with the heap limits the stack gives the serve function.
+// The serve case runs with the heap limits the stack gives the serve function, and each in a
+// function's environment (bench/function-env.ts).
 const runJson = <T>(...args: string[]): T =>
   JSON.parse(
     execFileSync(
       process.execPath,
       [...(args[0] === "serve" ? serveNodeOptions.split(" ") : []), renderScript, ...args],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: functionEnv() },
     )
       .trim()
       .split("\n")

@@ -147,7 +147,7 @@ async function advanceCase(endpoint: string, tableName: string, round: number): 
   const { slicesFromItems, writeSlice } = await import("../lambda/store/slices.ts");
   const { createStore, keys } = await import("../lambda/store/table.ts");
   const store = createStore(tableName, { endpoint });
-  const listed = await readDocument(store, keys.discovery, keys.accounts, z.array(accountInfoSchema));
+  const listed = await readDocument(store, keys.discovery, keys.accounts, z.array(accountInfoSchema()));
   for (const account of listed?.value ?? [])
     for (const slice of slicesFromItems(await queryAccount(store, account.id, keys.seriesPrefix, true))) {
       const next = [...slice.shards.values()].map((shard) => {

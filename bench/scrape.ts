@@ -4,7 +4,8 @@
  * `node bench/serve-table.ts PATH` wrote. Each case gets a copy of PATH served by a
  * dynalite process of its own (a warm case writes to its copy), and runs `RENDER` (a
  * bench/render.ts; default this one: another checkout's gives its code's figures in the
- * same run) with the serve function's heap limits. `SCRAPE_NODE_FLAGS` adds flags to the
+ * same run) with the serve function's heap limits, in a function's environment
+ * (bench/function-env.ts). `SCRAPE_NODE_FLAGS` adds flags to the
  * measured process (for example `--cpu-prof --cpu-prof-dir=DIR`). Prints one JSON object
  * per render script.
  */
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveNodeOptions } from "../lib/serving.ts";
+import { functionEnv } from "./function-env.ts";
 import { renderScript } from "./render.ts";
 
 const [path, ...renders] = process.argv.slice(2);
@@ -43,7 +45,10 @@ async function scrapeCase(render: string, warm: boolean): Promise<unknown> {
       store.endpoint,
       "bench-100",
     ];
-    const out = execFileSync(process.execPath, warm ? [...args, "warm"] : args, { encoding: "utf8" });
+    const out = execFileSync(process.execPath, warm ? [...args, "warm"] : args, {
+      encoding: "utf8",
+      env: functionEnv(),
+    });
     return JSON.parse(out.trim().split("\n").pop() ?? "{}");
   } finally {
     store.child.kill();

@@ -52,13 +52,6 @@ export const bundleBudgets: Record<keyof typeof handlerEntries, { start: number;
 };
 
 /**
- * Lets CommonJS dependencies bundled into an ES module still `require` Node's built-ins
- * (esbuild's ESM output has no `require` of its own).
- */
-export const requireBanner =
-  "import{createRequire as __exporterCreateRequire}from'node:module';const require=__exporterCreateRequire(import.meta.url);";
-
-/**
  * Modules replaced in the bundle. The SDK's DynamoDB clients: the store sends every call
  * the Lambda code makes itself (lambda/store/direct-client.ts), so a bundle needs of them
  * only their command classes and errors (lib/dynamodb-in-bundle/). In Lambda the credentials are in the environment
@@ -78,12 +71,14 @@ export const bundleAliases: Record<string, string> = {
  * Node's built-ins that the bundles take from Node's module table (lib/node-builtins/)
  * instead of importing them as ES modules: building those modules' ES facades reads lazy
  * exports that load code no function runs (undici for `node:http`, Web Crypto for
- * `node:crypto`, the standard streams for `node:process`), about 35–60 ms of each cold
- * start's import. Other built-ins' facades cost under a millisecond and stay imports.
+ * `node:crypto`, the standard streams for `node:process`, the promise API, streams and
+ * readline for `node:fs`), about 40–70 ms of each cold start's import; `node:fs/promises`
+ * loads at its first call, which only local mode makes. Other built-ins' facades cost under
+ * a millisecond and stay imports.
  */
 export const builtinAliases: Record<string, string> = Object.fromEntries(
-  ["http", "crypto", "process"].flatMap((name) => {
-    const shim = `${projectRoot}lib/node-builtins/${name}.ts`;
+  ["http", "crypto", "process", "fs/promises"].flatMap((name) => {
+    const shim = `${projectRoot}lib/node-builtins/${name.replace("/", "-")}.ts`;
     return [
       [`node:${name}`, shim],
       [name, shim],
@@ -114,7 +109,6 @@ export const esbuildOptions = {
   outExtension: { ".js": ".mjs" },
   sourcemap: true,
   sourcesContent: false,
-  banner: { js: requireBanner },
   alias: { ...bundleAliases, ...builtinAliases },
   external: ["bowser"],
   legalComments: "none",

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { SourceMap } from "node:module";
-import { fileURLToPath } from "node:url";
+import type { SourceMap } from "node:module";
 
 /**
  * Stack traces of the Lambda bundles in the sources' terms (`lambda/serve/state.ts:42:7`),
@@ -9,6 +7,9 @@ import { fileURLToPath } from "node:url";
  * of each cold start's import for half a megabyte of maps, paid by every container, while
  * traces are formatted only when something fails. Installed in every bundle by
  * lib/stack-maps-install.ts; tests and local mode run the sources and never install it.
+ * The built-ins it reads maps with come from Node's module table when a trace is first
+ * formatted: imported, `node:fs`'s ES module facade alone loads some 26 modules (the promise
+ * API, streams, readline) at every cold start, 7–8 ms of the import.
  */
 
 /** Each bundled file's map, read once: null when it has none or it cannot be read. */
@@ -18,8 +19,12 @@ function mapOf(file: string): SourceMap | null {
   let map = maps.get(file);
   if (map === undefined) {
     try {
+      const { fileURLToPath } = process.getBuiltinModule("node:url");
+      const { readFileSync } = process.getBuiltinModule("node:fs");
       const path = file.startsWith("file:") ? fileURLToPath(file) : file;
-      map = new SourceMap(JSON.parse(readFileSync(`${path}.map`, "utf8")));
+      map = new (process.getBuiltinModule("node:module").SourceMap)(
+        JSON.parse(readFileSync(`${path}.map`, "utf8")),
+      );
     } catch {
       map = null;
     }

@@ -1,3 +1,4 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
@@ -6,20 +7,22 @@ import * as z from "../lib/zod.ts";
  */
 
 /** `Time` values as Cloudflare writes them, to Unix seconds. */
-export const timeSchema = z.pipe(
-  z.string(),
-  z.transform((value, ctx) => {
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) {
-      ctx.issues.push({ code: "custom", message: `not a time: ${value}`, input: value });
-      return z.NEVER;
-    }
-    return ms / 1000;
-  }),
+export const timeSchema = once(() =>
+  z.pipe(
+    z.string(),
+    z.transform((value, ctx) => {
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) {
+        ctx.issues.push({ code: "custom", message: `not a time: ${value}`, input: value });
+        return z.NEVER;
+      }
+      return ms / 1000;
+    }),
+  ),
 );
 
 /** Counts and sums as Cloudflare returns them (never negative). */
-export const countSchema = z.number().check(z.nonnegative());
+export const countSchema = once(() => z.number().check(z.nonnegative()));
 
 /**
  * The GraphQL selection a row schema asks for: each object field becomes `name { … }`, each
@@ -58,5 +61,5 @@ export function minuteRowSchema<Fields extends z.core.$ZodShape, Dimensions exte
   fields: Fields,
   dimensions: Dimensions,
 ) {
-  return z.object({ ...fields, dimensions: z.object({ datetimeMinute: timeSchema, ...dimensions }) });
+  return z.object({ ...fields, dimensions: z.object({ datetimeMinute: timeSchema(), ...dimensions }) });
 }

@@ -1,23 +1,27 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { type ClientOptions, guardedCall } from "./call.ts";
 import { CloudflareApiError, classifyRestErrors, notJson, rayOf } from "./errors.ts";
 
-const envelopeSchema = z.object({
-  success: z.boolean(),
-  errors: z._default(
-    z.array(z.looseObject({ code: z.optional(z.unknown()), message: z.optional(z.unknown()) })),
-    [],
-  ),
-  result: z.unknown(),
-  // Most lists count pages (`page`, `total_pages`); some (rulesets) hand out a `cursor` instead.
-  result_info: z.nullish(
-    z.looseObject({
-      page: z.optional(z.number()),
-      total_pages: z.optional(z.number()),
-      cursor: z.nullish(z.string()),
-    }),
-  ),
-});
+/** Built at first use, so a cold start that makes no REST call does not build it. */
+const envelopeSchema = once(() =>
+  z.object({
+    success: z.boolean(),
+    errors: z._default(
+      z.array(z.looseObject({ code: z.optional(z.unknown()), message: z.optional(z.unknown()) })),
+      [],
+    ),
+    result: z.unknown(),
+    // Most lists count pages (`page`, `total_pages`); some (rulesets) hand out a `cursor` instead.
+    result_info: z.nullish(
+      z.looseObject({
+        page: z.optional(z.number()),
+        total_pages: z.optional(z.number()),
+        cursor: z.nullish(z.string()),
+      }),
+    ),
+  }),
+);
 
 /** Cloudflare's REST API (v4 envelope), with pagination. */
 export class CloudflareRestClient {
@@ -75,7 +79,10 @@ export class CloudflareRestClient {
     return parsed.data;
   }
 
-  async #request(path: string, query: Record<string, string>): Promise<z.output<typeof envelopeSchema>> {
+  async #request(
+    path: string,
+    query: Record<string, string>,
+  ): Promise<z.output<ReturnType<typeof envelopeSchema>>> {
     const url = new URL(`${this.#options.baseUrl.replace(/\/$/, "")}${path}`);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     return guardedCall(this.#options, `GET ${path}`, async () => {
@@ -91,7 +98,7 @@ export class CloudflareRestClient {
       } catch {
         throw notJson(response.status, text, rayOf(response.headers, text));
       }
-      const envelope = envelopeSchema.safeParse(json);
+      const envelope = envelopeSchema().safeParse(json);
       if (!envelope.success) {
         throw new CloudflareApiError(
           "transient",

@@ -1,21 +1,27 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
-/** REST objects, reduced to the fields the exporter reads (extra fields pass through). */
-export const accountSchema = z.looseObject({ id: z.string(), name: z.string() });
+// Each schema is built at its first use: a cold start's import builds none, and the serve
+// function, which never reads Cloudflare's answers, builds only what it reads from the store.
 
-export const zoneSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  status: z.string(),
-  plan: z.nullish(
-    z.looseObject({
-      id: z.nullish(z.string()),
-      legacy_id: z.nullish(z.string()),
-      name: z.nullish(z.string()),
-    }),
-  ),
-});
-export type CloudflareZone = z.output<typeof zoneSchema>;
+/** REST objects, reduced to the fields the exporter reads (extra fields pass through). */
+export const accountSchema = once(() => z.looseObject({ id: z.string(), name: z.string() }));
+
+export const zoneSchema = once(() =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    plan: z.nullish(
+      z.looseObject({
+        id: z.nullish(z.string()),
+        legacy_id: z.nullish(z.string()),
+        name: z.nullish(z.string()),
+      }),
+    ),
+  }),
+);
+export type CloudflareZone = z.output<ReturnType<typeof zoneSchema>>;
 
 const freePlanId = "0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
@@ -27,23 +33,27 @@ export function planOf(zone: CloudflareZone): string {
 }
 
 /** What a dataset's `settings` node says about one zone or account. */
-export const datasetSettingsSchema = z.object({
-  enabled: z.boolean(),
-  maxDuration: z.number().check(z.int(), z.nonnegative()),
-  notOlderThan: z.number().check(z.int(), z.nonnegative()),
-  maxPageSize: z.number().check(z.int(), z.nonnegative()),
-});
-export type DatasetSettings = z.output<typeof datasetSettingsSchema>;
+export const datasetSettingsSchema = once(() =>
+  z.object({
+    enabled: z.boolean(),
+    maxDuration: z.number().check(z.int(), z.nonnegative()),
+    notOlderThan: z.number().check(z.int(), z.nonnegative()),
+    maxPageSize: z.number().check(z.int(), z.nonnegative()),
+  }),
+);
+export type DatasetSettings = z.output<ReturnType<typeof datasetSettingsSchema>>;
 
 /** What discovery keeps of an account and of a zone (stored, then read by collection and serving). */
-export const accountInfoSchema = z.object({ id: z.string(), name: z.string() });
-export type AccountInfo = z.output<typeof accountInfoSchema>;
+export const accountInfoSchema = once(() => z.object({ id: z.string(), name: z.string() }));
+export type AccountInfo = z.output<ReturnType<typeof accountInfoSchema>>;
 
-export const zoneInfoSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  plan: z.string(),
-  /** dataset → what `settings` said for this zone. */
-  settings: z.record(z.string(), datasetSettingsSchema),
-});
-export type ZoneInfo = z.output<typeof zoneInfoSchema>;
+export const zoneInfoSchema = once(() =>
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    plan: z.string(),
+    /** dataset → what `settings` said for this zone. */
+    settings: z.record(z.string(), datasetSettingsSchema()),
+  }),
+);
+export type ZoneInfo = z.output<ReturnType<typeof zoneInfoSchema>>;

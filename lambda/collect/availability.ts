@@ -1,3 +1,4 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
@@ -8,22 +9,19 @@ import { keys, type Store } from "../store/table.ts";
  * permission). They are remembered for UNAVAILABLE_RETRY_SECONDS, so a missing dataset
  * costs one refusal an hour instead of one a minute, and the other zones never wait on it.
  */
-const entrySchema = z.object({ until: z.number(), reason: z.string() });
-const documentSchema = z.record(z.string(), entrySchema);
+const entrySchema = once(() => z.object({ until: z.number(), reason: z.string() }));
+// Built at first use, so a cold start that reads no availability does not build it.
+const documentSchema = once(() => z.record(z.string(), entrySchema()));
+type Entry = z.output<ReturnType<typeof entrySchema>>;
 
 export class Availability {
   readonly #store: Store;
   readonly #accountId: string;
   readonly #now: number;
-  readonly #entries: Record<string, z.output<typeof entrySchema>>;
+  readonly #entries: Record<string, Entry>;
   #changed = false;
 
-  private constructor(
-    store: Store,
-    accountId: string,
-    now: number,
-    entries: Record<string, z.output<typeof entrySchema>>,
-  ) {
+  private constructor(store: Store, accountId: string, now: number, entries: Record<string, Entry>) {
     this.#store = store;
     this.#accountId = accountId;
     this.#now = now;
@@ -31,7 +29,7 @@ export class Availability {
   }
 
   static async load(store: Store, accountId: string, nowMs: number): Promise<Availability> {
-    const stored = await readDocument(store, keys.account(accountId), keys.unavailable, documentSchema);
+    const stored = await readDocument(store, keys.account(accountId), keys.unavailable, documentSchema());
     const live = Object.fromEntries(Object.entries(stored?.value ?? {}).filter(([, e]) => e.until > nowMs));
     const availability = new Availability(store, accountId, nowMs, live);
     availability.#changed = Object.keys(live).length !== Object.keys(stored?.value ?? {}).length;

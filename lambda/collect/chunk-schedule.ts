@@ -1,4 +1,5 @@
 import { fnv1a } from "../lib/hash.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
 import { keys, type Store } from "../store/table.ts";
@@ -72,19 +73,22 @@ interface Stored {
 
 const nothingNoted = (): Stored => ({ last: {}, since: {}, entryCost: 0 });
 
-const noted = z.record(z.string(), z.number());
-const scheduleSchema: z.ZodMiniType<Stored> = z.union([
-  z.object({
-    last: noted,
-    since: noted,
-    entryCost: z.number().check(z.int(), z.nonnegative()),
-    namesWait: z.optional(z.array(z.string())),
-  }),
-  z.pipe(
-    noted,
-    z.transform((last: Record<string, number>): Stored => ({ ...nothingNoted(), last })),
-  ),
-]);
+/** Built at first use, so a cold start that reads no schedule does not build it. */
+const scheduleSchema = once((): z.ZodMiniType<Stored> => {
+  const noted = z.record(z.string(), z.number());
+  return z.union([
+    z.object({
+      last: noted,
+      since: noted,
+      entryCost: z.number().check(z.int(), z.nonnegative()),
+      namesWait: z.optional(z.array(z.string())),
+    }),
+    z.pipe(
+      noted,
+      z.transform((last: Record<string, number>): Stored => ({ ...nothingNoted(), last })),
+    ),
+  ]);
+});
 
 /** The stored schedule's key of a work item (its zone range, or all of the account's zones). */
 const scheduleKey = (scope: WorkScope) =>
@@ -101,7 +105,7 @@ export async function firstCycleLoad(
   accountId: string,
   scope: WorkScope,
 ): Promise<{ waiting?: number; entryCost: number }> {
-  const read = await readDocument(store, keys.account(accountId), scheduleKey(scope), scheduleSchema);
+  const read = await readDocument(store, keys.account(accountId), scheduleKey(scope), scheduleSchema());
   if (!read) return { entryCost: 0 };
   return { waiting: Object.keys(read.value.since).length, entryCost: read.value.entryCost };
 }
@@ -152,7 +156,7 @@ export class ChunkSchedule {
       this.#store,
       keys.account(this.#accountId),
       this.#sortKey,
-      scheduleSchema,
+      scheduleSchema(),
     );
     const stored = read?.value ?? nothingNoted();
     const merged: Stored = {

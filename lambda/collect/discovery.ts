@@ -13,6 +13,7 @@ import {
 } from "../cloudflare/schemas.ts";
 import { type Config, zoneAllowed } from "../config/config.ts";
 import type { Logger } from "../lib/log.ts";
+import { once } from "../lib/once.ts";
 import type { Clock } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 import { readDocument, writeDocument } from "../store/items.ts";
@@ -50,16 +51,16 @@ export async function discoverAccounts(deps: DiscoveryDeps): Promise<AccountInfo
     deps,
     keys.discovery,
     cacheKey,
-    z.array(accountInfoSchema),
+    z.array(accountInfoSchema()),
     config.accountListCacheTtlSeconds,
     () => true,
     async () => {
       if (config.cfAccounts.length > 0) {
         // Named accounts are fetched one by one: this also works for account-owned tokens.
-        return Promise.all(config.cfAccounts.map((id) => deps.rest.get(`/accounts/${id}`, accountSchema)));
+        return Promise.all(config.cfAccounts.map((id) => deps.rest.get(`/accounts/${id}`, accountSchema())));
       }
       try {
-        return await deps.rest.list("/accounts", accountSchema);
+        return await deps.rest.list("/accounts", accountSchema());
       } catch (error) {
         if (error instanceof CloudflareApiError && error.code === "1001") {
           throw new CloudflareApiError(
@@ -86,12 +87,12 @@ export async function discoverZones(
     deps,
     keys.account(account.id),
     keys.zones,
-    z.array(zoneInfoSchema),
+    z.array(zoneInfoSchema()),
     config.zoneListCacheTtlSeconds,
     // Settings cached before a dataset was wanted (a group added) do not count as fresh.
     (cachedZones) => cachedZones.every((zone) => datasets.every((d) => d in zone.settings)),
     async () => {
-      const zones = (await deps.rest.list("/zones", zoneSchema, { "account.id": account.id }))
+      const zones = (await deps.rest.list("/zones", zoneSchema(), { "account.id": account.id }))
         .filter((zone) => zone.status === "active")
         .sort((a, b) => a.id.localeCompare(b.id));
       const settings = await zoneSettings(
@@ -110,11 +111,14 @@ export async function discoverZones(
   return zones.filter((zone) => zoneAllowed(config, zone.id));
 }
 
-const zonesSettingsSchema = z.object({
-  zones: z.array(
-    z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) }),
-  ),
-});
+/** Built at first use, so a cold start that asks no zone settings does not build it. */
+const zonesSettingsSchema = once(() =>
+  z.object({
+    zones: z.array(
+      z.object({ zoneTag: z.string(), settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
+    ),
+  }),
+);
 
 /**
  * Each zone's `settings` for the datasets the query groups use, ten zones per query; under
@@ -135,8 +139,8 @@ async function zoneSettings(
       ? `query ZoneSettings($zoneTags: [string!]) { viewer { ${zones} } }`
       : `query ZoneSettings($account: string!, $zoneTags: [string!]) { viewer { accounts(filter: { accountTag: $account }) { ${zones} } } }`;
   const schema = z.union([
-    z.object({ viewer: zonesSettingsSchema }),
-    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema).check(z.length(1)) }) }),
+    z.object({ viewer: zonesSettingsSchema() }),
+    z.object({ viewer: z.object({ accounts: z.array(zonesSettingsSchema()).check(z.length(1)) }) }),
   ]);
   for (let i = 0; i < zoneIds.length; i += maxZonesPerQuery) {
     const zoneTags = zoneIds.slice(i, i + maxZonesPerQuery);
@@ -162,7 +166,7 @@ export async function discoverAccountSettings(
   datasets: readonly string[],
 ): Promise<ZoneInfo["settings"]> {
   if (datasets.length === 0) return {};
-  const settingsSchema = z.record(z.string(), datasetSettingsSchema);
+  const settingsSchema = z.record(z.string(), datasetSettingsSchema());
   return cached(
     deps,
     keys.account(account.id),
@@ -175,7 +179,9 @@ export async function discoverAccountSettings(
       const query = `query AccountSettings($accountTag: string!) { viewer { accounts(filter: { accountTag: $accountTag }) { settings { ${fields} } } } }`;
       const schema = z.object({
         viewer: z.object({
-          accounts: z.array(z.object({ settings: z.record(z.string(), z.nullable(datasetSettingsSchema)) })),
+          accounts: z.array(
+            z.object({ settings: z.record(z.string(), z.nullable(datasetSettingsSchema())) }),
+          ),
         }),
       });
       const data = await deps.graphql.forAccount(account.id).query(query, { accountTag: account.id }, schema);

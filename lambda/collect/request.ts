@@ -1,6 +1,7 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import { CloudflareApiError } from "../cloudflare/errors.ts";
 import type { CloudflareGraphqlClient } from "../cloudflare/graphql-client.ts";
+import { once } from "../lib/once.ts";
 import { toIsoSeconds } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 
@@ -77,12 +78,15 @@ function camel(name: string): string {
 /** Per part: scope ID → its rows (validated by the group's schema), or why that part failed. */
 export type PartResult = Map<string, unknown[]> | CloudflareApiError;
 
-const scopeAnswers = z.array(z.object({ tag: z.string(), rows: z.array(z.unknown()) }));
-const answerSchema = z.object({ viewer: z.record(z.string(), scopeAnswers) });
-const nestedAnswerSchema = z.object({
-  viewer: z.object({ accounts: z.array(z.record(z.string(), z.array(z.unknown()))) }),
-});
-type ScopeAnswers = z.output<typeof scopeAnswers>;
+// Built at first use, so a cold start that sends no request does not build them.
+const scopeAnswers = once(() => z.array(z.object({ tag: z.string(), rows: z.array(z.unknown()) })));
+const answerSchema = once(() => z.object({ viewer: z.record(z.string(), scopeAnswers()) }));
+const nestedAnswerSchema = once(() =>
+  z.object({
+    viewer: z.object({ accounts: z.array(z.record(z.string(), z.array(z.unknown()))) }),
+  }),
+);
+type ScopeAnswers = z.output<ReturnType<typeof scopeAnswers>>;
 
 /** Each part's answers as `[{ tag, rows }]`, whichever shape the request had. */
 async function answersOf(
@@ -91,8 +95,8 @@ async function answersOf(
 ): Promise<Record<string, ScopeAnswers | undefined>> {
   const account = graphql.account;
   const { document, variables } = buildRequest(parts, account);
-  if (account === undefined) return (await graphql.query(document, variables, answerSchema)).viewer;
-  const block = (await graphql.query(document, variables, nestedAnswerSchema)).viewer.accounts[0] ?? {};
+  if (account === undefined) return (await graphql.query(document, variables, answerSchema())).viewer;
+  const block = (await graphql.query(document, variables, nestedAnswerSchema())).viewer.accounts[0] ?? {};
   const out: Record<string, ScopeAnswers | undefined> = {};
   for (const [index, part] of parts.entries()) {
     const alias = aliasOf(index);
@@ -100,7 +104,7 @@ async function answersOf(
     if (answer === undefined) continue;
     if (part.group.scope === "account") out[alias] = [{ tag: account, rows: answer }];
     else {
-      const parsed = scopeAnswers.safeParse(answer);
+      const parsed = scopeAnswers().safeParse(answer);
       if (parsed.success) out[alias] = parsed.data;
     }
   }

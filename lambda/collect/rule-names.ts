@@ -1,5 +1,6 @@
 import { CloudflareApiError, type CloudflareErrorKind } from "../cloudflare/errors.ts";
 import type { CloudflareRestClient } from "../cloudflare/rest-client.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
@@ -7,11 +8,14 @@ import * as z from "../lib/zod.ts";
  * from every ruleset of the zone (every page, where the reference reads the first: C12).
  * Rules without a description are left out, so their label falls back to the rule ID.
  */
-const rulesetSummarySchema = z.looseObject({ id: z.string() });
+const rulesetSummarySchema = once(() => z.looseObject({ id: z.string() }));
 
-const rulesetSchema = z.looseObject({
-  rules: z.nullish(z.array(z.looseObject({ id: z.string(), description: z.nullish(z.string()) }))),
-});
+// Built at first use, so a cold start that reads no names does not build them.
+const rulesetSchema = once(() =>
+  z.looseObject({
+    rules: z.nullish(z.array(z.looseObject({ id: z.string(), description: z.nullish(z.string()) }))),
+  }),
+);
 
 /**
  * Reads the names. A ruleset Cloudflare refuses for good (403: a managed ruleset the token
@@ -26,11 +30,11 @@ export async function fetchRuleNames(
   rest: CloudflareRestClient,
   zoneId: string,
 ): Promise<Record<string, string>> {
-  const summaries = await rest.list(`/zones/${zoneId}/rulesets`, rulesetSummarySchema);
+  const summaries = await rest.list(`/zones/${zoneId}/rulesets`, rulesetSummarySchema());
   const rulesets = await Promise.all(
     summaries.map(async ({ id }) => {
       try {
-        return await rest.get(`/zones/${zoneId}/rulesets/${id}`, rulesetSchema);
+        return await rest.get(`/zones/${zoneId}/rulesets/${id}`, rulesetSchema());
       } catch (error) {
         if (error instanceof CloudflareApiError && skippable.has(error.kind)) return undefined;
         throw error;

@@ -1,5 +1,6 @@
 import type { AnyQueryGroup } from "../catalogue/query-group.ts";
 import type { Config } from "../config/config.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import type { AccountInfo, ZoneInfo } from "./discovery.ts";
 
@@ -8,40 +9,41 @@ import type { AccountInfo, ZoneInfo } from "./discovery.ts";
  * sorted by ID) and, for one item per account, the account's own datasets. A large
  * account becomes several items, so no Lambda carries a thousand zones; exactly-once
  * holds per shard whatever the item boundaries (every shard write is conditional).
+ * Built at first use, so a cold start that parses no item does not build it.
  */
-export const workItemSchema = z.object({
-  accountId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
-  accountName: z.string(),
-  scheduledTime: z.optional(z.string()),
-  /** Zones [from, to) of the account's zone list; absent: every zone. */
-  zones: z.optional(
-    z.tuple([z.number().check(z.int(), z.nonnegative()), z.number().check(z.int(), z.positive())]),
-  ),
-  /** Whether this item collects the account-level datasets (one item of each account does). */
-  accountStages: z._default(z.boolean(), true),
-  /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
-  everyMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 1),
-  /**
-   * What draws from this item's GraphQL budget (the token's, or its account's under
-   * account-based rate limiting): every item's zone chunks, and the accounts whose own
-   * datasets are collected (a request a minute each). A first cycle keeps room for them
-   * (first-cycle.ts). Absent: this item alone.
-   */
-  onBudget: z.optional(
-    z.object({
-      chunks: z.number().check(z.int(), z.nonnegative()),
-      accounts: z.number().check(z.int(), z.nonnegative()),
-      /** The other items' chunks that wait to begin (a first cycle); absent: taken to be as far along as this item. */
-      othersWaiting: z.optional(z.number().check(z.int(), z.nonnegative())),
-    }),
-  ),
-});
-export type WorkItem = z.input<typeof workItemSchema>;
+export const workItemSchema = once(() =>
+  z.object({
+    accountId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
+    accountName: z.string(),
+    scheduledTime: z.optional(z.string()),
+    /** Zones [from, to) of the account's zone list; absent: every zone. */
+    zones: z.optional(
+      z.tuple([z.number().check(z.int(), z.nonnegative()), z.number().check(z.int(), z.positive())]),
+    ),
+    /** Whether this item collects the account-level datasets (one item of each account does). */
+    accountStages: z._default(z.boolean(), true),
+    /** Each zone chunk is collected every this many minutes (widening.ts); 1: every minute. */
+    everyMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 1),
+    /**
+     * What draws from this item's GraphQL budget (the token's, or its account's under
+     * account-based rate limiting): every item's zone chunks, and the accounts whose own
+     * datasets are collected (a request a minute each). A first cycle keeps room for them
+     * (first-cycle.ts). Absent: this item alone.
+     */
+    onBudget: z.optional(
+      z.object({
+        chunks: z.number().check(z.int(), z.nonnegative()),
+        accounts: z.number().check(z.int(), z.nonnegative()),
+        /** The other items' chunks that wait to begin (a first cycle); absent: taken to be as far along as this item. */
+        othersWaiting: z.optional(z.number().check(z.int(), z.nonnegative())),
+      }),
+    ),
+  }),
+);
+type WorkItemSchema = ReturnType<typeof workItemSchema>;
+export type WorkItem = z.input<WorkItemSchema>;
 export type WorkScope = Partial<
-  Pick<
-    z.output<typeof workItemSchema>,
-    "zones" | "accountStages" | "everyMinutes" | "scheduledTime" | "onBudget"
-  >
+  Pick<z.output<WorkItemSchema>, "zones" | "accountStages" | "everyMinutes" | "scheduledTime" | "onBudget">
 >;
 
 /** The account's items: one per `zonesPerItem` zones, the first also doing the account's own datasets. */

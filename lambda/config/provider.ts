@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type AwsJsonCall, awsJsonClient } from "../lib/aws-json.ts";
 import type { Logger } from "../lib/log.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { ConfigError } from "./config.ts";
 import {
@@ -34,17 +35,19 @@ export const unreadableOverrides = overridesAsAWhole;
  * A JSON object of strings, every own key kept: `__proto__` included, so it is reported
  * like any unknown key instead of vanishing into the prototype.
  */
-const overrideEntries = z.array(z.tuple([z.string(), z.string()]));
+const overrideEntries = once(() => z.array(z.tuple([z.string(), z.string()])));
 export function overrideValues(value: unknown): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new Error("expected a JSON object of strings");
-  return Object.fromEntries(overrideEntries.parse(Object.entries(value)));
+  return Object.fromEntries(overrideEntries().parse(Object.entries(value)));
 }
 
-const parametersPage = z.object({
-  Parameters: z.optional(z.array(z.object({ Name: z.string(), Value: z.string() }))),
-  NextToken: z.optional(z.string()),
-});
+const parametersPage = once(() =>
+  z.object({
+    Parameters: z.optional(z.array(z.object({ Name: z.string(), Value: z.string() }))),
+    NextToken: z.optional(z.string()),
+  }),
+);
 
 /**
  * SSM parameters directly under `path`, read with one paginated GetParametersByPath (not
@@ -67,7 +70,7 @@ export function ssmOverrides(
       const entries: [string, string][] = [];
       let nextToken: string | undefined;
       do {
-        const page = parametersPage.parse(
+        const page = parametersPage().parse(
           await call("GetParametersByPath", {
             Path: normalized,
             Recursive: false,

@@ -12,22 +12,25 @@ import {
 } from "../collect/widening.ts";
 import { isRefreshDue } from "../collect/windows.ts";
 import { planWorkItems, type WorkItem, zoneGroupsOf } from "../collect/work-items.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { readCeiling } from "../store/ceiling.ts";
 import { runtimeFromEnvironment } from "./environment.ts";
 
 /** The state machine's first step: the work items to fetch (an account, or a slice of a large one's zones), one Map item each. */
-export const discoverInputSchema = z.looseObject({
-  scheduledTime: z.optional(z.string()),
-  /** The operator's cap on the Map's concurrency (the stack's `maxConcurrency`, in the schedule's input). */
-  maxConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(40)), 10),
-});
+export const discoverInputSchema = once(() =>
+  z.looseObject({
+    scheduledTime: z.optional(z.string()),
+    /** The operator's cap on the Map's concurrency (the stack's `maxConcurrency`, in the schedule's input). */
+    maxConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(40)), 10),
+  }),
+);
 
 export async function discover(
   deps: FetchDeps,
   event: unknown,
 ): Promise<{ accounts: WorkItem[]; maxConcurrency: number; skipped?: string }> {
-  const { scheduledTime, maxConcurrency: cap } = discoverInputSchema.parse(event ?? {});
+  const { scheduledTime, maxConcurrency: cap } = discoverInputSchema().parse(event ?? {});
   // The schedule ticks every minute; a longer refresh interval collects on the ticks that
   // fall on its multiples (judged by the scheduled time, so a late start still counts).
   const scheduled = scheduledTime ? Date.parse(scheduledTime) : Number.NaN;

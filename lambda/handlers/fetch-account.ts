@@ -12,7 +12,7 @@ export async function fetchOne(
   deps: FetchDeps,
   event: unknown,
 ): Promise<FetchSummary & { errorCount: number }> {
-  const input = fetchInputSchema.parse(event);
+  const input = fetchInputSchema().parse(event);
   const summary = await fetchAccount(deps, { id: input.accountId, name: input.accountName }, input);
   return {
     ...summary,

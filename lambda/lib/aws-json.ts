@@ -1,3 +1,4 @@
+import { type HttpPost, httpPost, NetworkError } from "./https-post.ts";
 import { signRequest } from "./sigv4.ts";
 import { realSleep, type Sleep } from "./time.ts";
 
@@ -30,7 +31,8 @@ export type AwsJsonCall = (action: string, input: Record<string, unknown>) => Pr
 
 export interface AwsJsonOptions {
   env: Env;
-  fetch?: typeof fetch;
+  /** How a request is sent: by Node's own HTTP client and its kept-alive global agents unless given. */
+  send?: HttpPost;
   sleep?: Sleep;
   clock?: () => number;
 }
@@ -107,7 +109,7 @@ export function credentialsOf(env: Env) {
 
 /** A client of one service: `call("GetParametersByPath", {...})` answers the parsed JSON body. */
 export function awsJsonClient(service: AwsJsonService, options: AwsJsonOptions): AwsJsonCall {
-  const send = options.fetch ?? fetch;
+  const send = options.send ?? httpPost();
   const sleep = options.sleep ?? realSleep;
   const clock = options.clock ?? Date.now;
   return async (action, input) => {
@@ -121,20 +123,14 @@ export function awsJsonClient(service: AwsJsonService, options: AwsJsonOptions):
     return withStandardRetries(
       async () => {
         const signed = await signRequest({ method: "POST", url, headers, body }, scope, new Date(clock()));
-        const response = await send(url, {
-          method: "POST",
-          headers: signed,
-          body,
-          signal: AbortSignal.timeout(attemptTimeoutMs),
-        });
-        const text = await response.text();
-        if (response.ok) return text ? (JSON.parse(text) as unknown) : {};
-        throw serviceError(response.status, response.headers.get("x-amzn-errortype") ?? undefined, text);
+        const answer = await send(url, { headers: signed, body, timeoutMs: attemptTimeoutMs });
+        const { status, text } = answer;
+        if (status >= 200 && status < 300) return text ? (JSON.parse(text) as unknown) : {};
+        throw serviceError(status, answer.headers.get("x-amzn-errortype"), text);
       },
       sleep,
-      // fetch's own failures: the connection reset or refused, the attempt timed out.
-      (error) =>
-        error instanceof TypeError || (error instanceof DOMException && error.name === "TimeoutError"),
+      // No answer at all: the connection reset or refused, the attempt timed out.
+      (error) => error instanceof NetworkError,
     );
   };
 }

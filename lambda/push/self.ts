@@ -37,7 +37,7 @@ export function selfSamplesOf(
       store,
       keys.discovery,
       accountListKey(config.cfAccounts),
-      z.array(accountInfoSchema),
+      z.array(accountInfoSchema()),
     );
     const exporterWide = listed?.value[0]?.id === account.id;
     // Another account's run pushes its own account's series: its state, and its GraphQL block.

@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.ts";
 import type { SecretReader } from "../lib/aws-json.ts";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import type { Credentials } from "./auth.ts";
 
@@ -11,11 +12,13 @@ import type { Credentials } from "./auth.ts";
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
-const secretSchema = z.object({
-  bearerToken: z.optional(z.string().check(z.minLength(16))),
-  username: z.optional(z.string().check(z.minLength(1))),
-  password: z.optional(z.string().check(z.minLength(1))),
-});
+const secretSchema = once(() =>
+  z.object({
+    bearerToken: z.optional(z.string().check(z.minLength(16))),
+    username: z.optional(z.string().check(z.minLength(1))),
+    password: z.optional(z.string().check(z.minLength(1))),
+  }),
+);
 
 /** With `iam` the Function URL has already checked a signed request; `disabled` is the operator's opt-out. */
 export function authRequired(mode: Config["metricsAuth"]): boolean {
@@ -36,7 +39,7 @@ function fromValues(
 export async function readCredentials(env: Env, readSecret?: SecretReader): Promise<Credentials> {
   const secretId = env.SCRAPE_CREDENTIALS_SECRET_ARN;
   if (secretId && readSecret) {
-    const parsed = secretSchema.parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
+    const parsed = secretSchema().parse(JSON.parse((await readSecret(secretId)) ?? "{}"));
     return fromValues(parsed.bearerToken, parsed.username, parsed.password);
   }
   return fromValues(env.SCRAPE_BEARER_TOKEN, env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD);

@@ -62,7 +62,7 @@ export async function readState(
     store,
     keys.discovery,
     accountListKey(config.cfAccounts),
-    z.array(accountInfoSchema),
+    z.array(accountInfoSchema()),
   );
   const [accounts, graphqlBlocks] = await Promise.all([
     Promise.all((listed?.value ?? []).map((account) => readOne(store, account))),
@@ -83,7 +83,7 @@ export const emptyAccountState = (account: AccountInfo): AccountState => ({
 export function takeDocument(state: AccountState, sk: string, item: Record<string, unknown>): void {
   if (sk === keys.zones) {
     const text = documentText(item);
-    if (text !== undefined) state.zones = z.array(zoneInfoSchema).parse(JSON.parse(text));
+    if (text !== undefined) state.zones = z.array(zoneInfoSchema()).parse(JSON.parse(text));
   } else if (sk === pushKey && item.data instanceof Uint8Array) {
     state.push = decodeJournal(item.data);
   } else if (sk === keys.status) {

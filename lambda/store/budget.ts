@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { emptyWindow, live, slotMs, takeCall, type WindowState } from "./budget-window.ts";
 import type { Store } from "./table.ts";
@@ -20,11 +21,14 @@ export interface BudgetKey {
 
 export const tokenDigest = (token: string) => createHash("sha256").update(token).digest("hex").slice(0, 16);
 
-const itemSchema = z.object({
-  slots: z.record(z.string(), z.number()),
-  blockedUntil: z.number(),
-  version: z.number().check(z.int()),
-});
+/** Built at first use, so a cold start that takes no budget does not build it. */
+const itemSchema = once(() =>
+  z.object({
+    slots: z.record(z.string(), z.number()),
+    blockedUntil: z.number(),
+    version: z.number().check(z.int()),
+  }),
+);
 
 const maxConflicts = 20;
 
@@ -32,7 +36,7 @@ async function read(store: Store, key: BudgetKey) {
   const response = await store.client.send(
     new GetCommand({ TableName: store.tableName, Key: { pk: `BUDGET#${key.token}`, sk: key.scope } }),
   );
-  const parsed = itemSchema.safeParse(response.Item);
+  const parsed = itemSchema().safeParse(response.Item);
   return parsed.success ? parsed.data : undefined;
 }
 

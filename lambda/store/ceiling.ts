@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -13,15 +14,18 @@ import { keys, type Store } from "./table.ts";
  */
 export const ceilingSortKey = "CEILING";
 
-export const ceilingStateSchema = z.object({
-  /** Largest request (in queries) answered since the last refusal; absent while none was refused. */
-  limit: z.optional(z.number().check(z.int(), z.positive())),
-  /** Smallest request refused for its size; absent while none was. */
-  refused: z.optional(z.number().check(z.int(), z.positive())),
-  /** Unix ms: no probe above `limit` before this (a refusal pushes it one probe period on). */
-  probeAfter: z._default(z.number(), 0),
-});
-export type CeilingState = z.output<typeof ceilingStateSchema>;
+/** Built at first use, so a cold start that reads no ceiling does not build it. */
+export const ceilingStateSchema = once(() =>
+  z.object({
+    /** Largest request (in queries) answered since the last refusal; absent while none was refused. */
+    limit: z.optional(z.number().check(z.int(), z.positive())),
+    /** Smallest request refused for its size; absent while none was. */
+    refused: z.optional(z.number().check(z.int(), z.positive())),
+    /** Unix ms: no probe above `limit` before this (a refusal pushes it one probe period on). */
+    probeAfter: z._default(z.number(), 0),
+  }),
+);
+export type CeilingState = z.output<ReturnType<typeof ceilingStateSchema>>;
 
 const key = (accountId: string) => ({ pk: keys.account(accountId), sk: ceilingSortKey });
 
@@ -32,7 +36,7 @@ async function readVersioned(
   const response = await store.client.send(
     new GetCommand({ TableName: store.tableName, Key: key(accountId), ConsistentRead: true }),
   );
-  const parsed = ceilingStateSchema.safeParse(response.Item?.state ?? {});
+  const parsed = ceilingStateSchema().safeParse(response.Item?.state ?? {});
   const version = typeof response.Item?.version === "number" ? response.Item.version : undefined;
   return { state: parsed.success ? parsed.data : { probeAfter: 0 }, version };
 }

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type {
   BatchGetCommandInput,
@@ -19,6 +19,8 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
 import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
+import { type HttpPost, httpPost, NetworkError } from "../lib/https-post.ts";
+import { once } from "../lib/once.ts";
 import { createSigner } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
@@ -55,26 +57,30 @@ export interface DirectClientOptions {
   sleep?: Sleep;
 }
 
-/** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
-const wireItem = z.record(
-  z.string(),
-  z.custom<WireValue>((value) => typeof value === "object" && value !== null),
-);
-const consumed = z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>());
-const queryAnswer = z.object({
-  Items: z.optional(z.array(wireItem)),
-  LastEvaluatedKey: z.optional(wireItem),
-  Count: z.optional(z.number()),
-  ScannedCount: z.optional(z.number()),
-  ConsumedCapacity: consumed,
-});
-/** PutItem, UpdateItem and DeleteItem: the item's attributes when asked for (ReturnValues). */
-const writeAnswer = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
-const getAnswer = z.object({ Item: z.optional(wireItem), ConsumedCapacity: consumed });
-const batchGetAnswer = z.object({
-  Responses: z.optional(z.record(z.string(), z.array(wireItem))),
-  UnprocessedKeys: z.optional(z.record(z.string(), z.looseObject({ Keys: z.array(wireItem) }))),
-  ConsumedCapacity: z.optional(z.custom<NonNullable<BatchGetCommandOutput["ConsumedCapacity"]>>()),
+// The answers' schemas, built at the first answer read rather than at a cold start's import.
+const answers = once(() => {
+  /** Answers as the wire has them; each attribute value is then read by the SDK's unmarshalling. */
+  const wireItem = z.record(
+    z.string(),
+    z.custom<WireValue>((value) => typeof value === "object" && value !== null),
+  );
+  const consumed = z.optional(z.custom<NonNullable<QueryCommandOutput["ConsumedCapacity"]>>());
+  const query = z.object({
+    Items: z.optional(z.array(wireItem)),
+    LastEvaluatedKey: z.optional(wireItem),
+    Count: z.optional(z.number()),
+    ScannedCount: z.optional(z.number()),
+    ConsumedCapacity: consumed,
+  });
+  /** PutItem, UpdateItem and DeleteItem: the item's attributes when asked for (ReturnValues). */
+  const write = z.object({ Attributes: z.optional(wireItem), ConsumedCapacity: consumed });
+  const get = z.object({ Item: z.optional(wireItem), ConsumedCapacity: consumed });
+  const batchGet = z.object({
+    Responses: z.optional(z.record(z.string(), z.array(wireItem))),
+    UnprocessedKeys: z.optional(z.record(z.string(), z.looseObject({ Keys: z.array(wireItem) }))),
+    ConsumedCapacity: z.optional(z.custom<NonNullable<BatchGetCommandOutput["ConsumedCapacity"]>>()),
+  });
+  return { query, write, get, batchGet };
 });
 
 const answered = { $metadata: { httpStatusCode: 200 } };
@@ -84,19 +90,21 @@ type Call = (action: string, input: Record<string, unknown>) => Promise<unknown>
 export function createDirectClient(options: DirectClientOptions): DirectClient {
   const call = createCall(options);
   const written = async (action: string, input: Record<string, unknown>) => {
-    const { Attributes, ...rest } = writeAnswer.parse(await call(action, wireInput(input)));
+    const { Attributes, ...rest } = answers().write.parse(await call(action, wireInput(input)));
     return { ...rest, ...(Attributes ? { Attributes: nativeItem(Attributes) } : {}), ...answered };
   };
   return {
     async get(input) {
-      const { Item, ...rest } = getAnswer.parse(await call("GetItem", wireInput(input)));
+      const { Item, ...rest } = answers().get.parse(await call("GetItem", wireInput(input)));
       return { ...rest, ...(Item ? { Item: nativeItem(Item) } : {}), ...answered };
     },
     put: (input) => written("PutItem", input),
     update: (input) => written("UpdateItem", input),
     delete: (input) => written("DeleteItem", input),
     async query(input) {
-      const { Items, LastEvaluatedKey, ...rest } = queryAnswer.parse(await call("Query", wireInput(input)));
+      const { Items, LastEvaluatedKey, ...rest } = answers().query.parse(
+        await call("Query", wireInput(input)),
+      );
       return {
         ...rest,
         ...(Items ? { Items: Items.map(nativeItem) } : {}),
@@ -114,7 +122,10 @@ function createCall(options: DirectClientOptions): Call {
   const sleep = options.sleep ?? realSleep;
   const { credentials, region } = options;
   const signer = createSigner({ region, service: "dynamodb", credentials });
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const send = httpPost({
+    http: new HttpAgent({ keepAlive: true }),
+    https: new HttpsAgent({ keepAlive: true }),
+  });
   let endpoint: URL | undefined;
   return async (action, input) => {
     endpoint ??= new URL(options.endpoint ?? endpointOf(await region(), env));
@@ -122,7 +133,7 @@ function createCall(options: DirectClientOptions): Call {
     const body = JSON.stringify(input);
     try {
       return await withStandardRetries(
-        async () => post(url, await signed(signer, url, body, action), body, agents),
+        async () => post(send, url, await signed(signer, url, body, action), body),
         sleep,
         (error) => error instanceof NetworkError,
       );
@@ -141,7 +152,7 @@ async function batchGet(call: Call, input: BatchGetCommandInput): Promise<BatchG
       ...(request.Keys ? { Keys: request.Keys.map((key) => base64Bytes(marshall(key))) } : {}),
     },
   ]);
-  const answer = batchGetAnswer.parse(
+  const answer = answers().batchGet.parse(
     await call("BatchGetItem", { ...input, RequestItems: Object.fromEntries(requests) }),
   );
   const { Responses, UnprocessedKeys, ...rest } = answer;
@@ -199,52 +210,17 @@ async function signed(
   return request.headers;
 }
 
-function post(
+async function post(
+  send: HttpPost,
   url: URL,
   headers: Record<string, string>,
   body: string,
-  agents: { http: HttpAgent; https: HttpsAgent },
 ): Promise<unknown> {
-  const secure = url.protocol === "https:";
-  const send = secure ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const request = send(
-      {
-        agent: secure ? agents.https : agents.http,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        headers: { ...headers, "content-length": Buffer.byteLength(body) },
-        timeout: attemptTimeoutMs,
-      },
-      (response) => answerOf(response).then(resolve, reject),
-    );
-    request.on("timeout", () => request.destroy(new NetworkError("the request timed out")));
-    request.on("error", (error) =>
-      reject(error instanceof NetworkError ? error : new NetworkError(error.message)),
-    );
-    request.end(body);
-  });
-}
-
-async function answerOf(response: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  const status = response.statusCode ?? 0;
-  if (status !== 200) {
-    const errorType = response.headers["x-amzn-errortype"];
-    throw serviceError(status, typeof errorType === "string" ? errorType : undefined, text);
-  }
+  const { status, headers: answered, text } = await send(url, { headers, body, timeoutMs: attemptTimeoutMs });
+  if (status !== 200) throw serviceError(status, answered.get("x-amzn-errortype"), text);
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new AwsServiceError("SerializationException", "DynamoDB answered no JSON", status);
   }
-}
-
-/** A connection refused or reset, or an attempt that timed out: retried as the SDK retries them. */
-class NetworkError extends Error {
-  override name = "NetworkError";
 }

@@ -1,11 +1,11 @@
 import { brotliCompressSync, constants } from "node:zlib";
 import type * as z from "../lib/zod.ts";
 import {
-  deltaRecord,
-  type deltaShard,
-  fullRecord,
-  type fullShard,
-  type stateTuple,
+  type DeltaShardSchema,
+  type FullRecordSchema,
+  type FullShardSchema,
+  recordSchemas,
+  type StateTupleSchema,
 } from "./record-schemas.ts";
 import { advancedInOrder, replacedByPosition, seriesKeys } from "./series-facts.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
@@ -38,7 +38,7 @@ export function checkFormat(sk: string, format: unknown): KnownFormat {
   );
 }
 
-type Tuple = z.output<typeof stateTuple>;
+type Tuple = z.output<StateTupleSchema>;
 const toTuple = (s: SeriesState): Tuple => [s.v, s.f, s.b, s.t === "g" ? 1 : 0, s.l ?? null];
 const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => stateOf(v, f, b, g === 1, l);
 
@@ -72,16 +72,16 @@ const pack = (value: unknown) => {
 };
 /** A stored record, decompressed and checked: every reader of a slice starts here. */
 export const readFullRecord = (data: Uint8Array) => checkFullRecord(unpack(data));
-export const checkFullRecord = (value: unknown) => fullRecord.parse(value);
-export type FullRecord = z.output<typeof fullRecord>;
-export const readDeltaRecord = (data: Uint8Array) => deltaRecord.parse(unpack(data));
-export type DeltaShard = z.output<typeof deltaShard>;
+export const checkFullRecord = (value: unknown) => recordSchemas().fullRecord.parse(value);
+export type FullRecord = z.output<FullRecordSchema>;
+export const readDeltaRecord = (data: Uint8Array) => recordSchemas().deltaRecord.parse(unpack(data));
+export type DeltaShard = z.output<DeltaShardSchema>;
 
 export function encodeFull(shards: SliceShards): Uint8Array {
   return pack({ shards: [...shards.values()].map(fullColumns) });
 }
 
-function fullColumns(shard: Shard): z.input<typeof fullShard> {
+function fullColumns(shard: Shard): z.input<FullShardSchema> {
   const states = Object.values(shard.series);
   const gauges: number[] = [];
   let lastGauge = 0;
@@ -162,7 +162,7 @@ export function encodeDelta(before: SliceShards, after: readonly Shard[]): Uint8
 
 function deltaOf(previous: Shard | undefined, next: Shard) {
   const prior = previous?.series ?? {};
-  const out: z.input<typeof deltaShard> = { ...header(next) };
+  const out: z.input<DeltaShardSchema> = { ...header(next) };
   if (!previous || previous.start !== next.start) out.s = next.start;
   const del: number[] = [];
   const ix: number[] = [];

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -29,12 +30,14 @@ const blockKey = (accountId?: string) => ({
   sk: accountId === undefined ? keys.graphqlBlock : `${keys.graphqlBlock}#${accountId}`,
 });
 
-const blockItemSchema = z.object({
-  sk: z.string(),
-  blockedUntil: z.number(),
-  used: z.optional(z.number().check(z.int(), z.nonnegative())),
-  limit: z.optional(z.number().check(z.int(), z.positive())),
-});
+const blockItemSchema = once(() =>
+  z.object({
+    sk: z.string(),
+    blockedUntil: z.number(),
+    used: z.optional(z.number().check(z.int(), z.nonnegative())),
+    limit: z.optional(z.number().check(z.int(), z.positive())),
+  }),
+);
 
 export async function readGraphqlBlock(store: Store, accountId?: string): Promise<number> {
   const response = await store.client.send(
@@ -94,7 +97,7 @@ export async function readGraphqlBlocks(store: Store, accountId?: string): Promi
 }
 
 function blockFromItem(item: Record<string, unknown>): GraphqlBlock | undefined {
-  const parsed = blockItemSchema.safeParse(item);
+  const parsed = blockItemSchema().safeParse(item);
   if (!parsed.success) return undefined;
   const { sk, blockedUntil, used, limit } = parsed.data;
   const prefix = `${keys.graphqlBlock}#`;

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -25,29 +26,32 @@ export interface PushSample {
   shard?: string;
 }
 
-const journalSchema = z.object({
-  /** shard id → the cursor up to which its writes are in the journal (sent or pending). */
-  cursors: z._default(z.record(z.string(), z.number()), {}),
-  /** Waiting samples, grouped by series: [key, [[t, v], ...], shard id]. */
-  pending: z._default(
-    z.array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()])), z.optional(z.string())])),
-    [],
-  ),
-  totals: z._default(
-    z.object({
-      acceptedSamples: z._default(z.number(), 0),
-      failedRequests: z._default(z.number(), 0),
-      rejectedSamples: z._default(z.number(), 0),
-      /** Minutes folded, by reason: `window` (too old to place), `crash`, `journal` (over the item's size). */
-      foldedMinutes: z._default(z.record(z.string(), z.number()), {}),
-    }),
-    { acceptedSamples: 0, failedRequests: 0, rejectedSamples: 0, foldedMinutes: {} },
-  ),
-  /** Newest sample timestamp (ms) the receiver accepted. */
-  acceptedUntil: z.optional(z.number()),
-});
+// Built at first use: only runs that push read or write a journal.
+const journalSchema = once(() =>
+  z.object({
+    /** shard id → the cursor up to which its writes are in the journal (sent or pending). */
+    cursors: z._default(z.record(z.string(), z.number()), {}),
+    /** Waiting samples, grouped by series: [key, [[t, v], ...], shard id]. */
+    pending: z._default(
+      z.array(z.tuple([z.string(), z.array(z.tuple([z.number(), z.number()])), z.optional(z.string())])),
+      [],
+    ),
+    totals: z._default(
+      z.object({
+        acceptedSamples: z._default(z.number(), 0),
+        failedRequests: z._default(z.number(), 0),
+        rejectedSamples: z._default(z.number(), 0),
+        /** Minutes folded, by reason: `window` (too old to place), `crash`, `journal` (over the item's size). */
+        foldedMinutes: z._default(z.record(z.string(), z.number()), {}),
+      }),
+      { acceptedSamples: 0, failedRequests: 0, rejectedSamples: 0, foldedMinutes: {} },
+    ),
+    /** Newest sample timestamp (ms) the receiver accepted. */
+    acceptedUntil: z.optional(z.number()),
+  }),
+);
 
-export type JournalBody = z.output<typeof journalSchema>;
+export type JournalBody = z.output<ReturnType<typeof journalSchema>>;
 export interface Journal extends JournalBody {
   /** Absent until the first write. */
   version?: number;
@@ -59,7 +63,7 @@ export class JournalConflictError extends Error {}
 export const maxJournalBytes = 300_000;
 
 export function emptyJournal(): Journal {
-  return journalSchema.parse({});
+  return journalSchema().parse({});
 }
 
 export function pendingSamples(journal: JournalBody): PushSample[] {
@@ -87,10 +91,10 @@ export function encodeJournal(body: JournalBody): Uint8Array {
 }
 
 export function decodeJournal(data: Uint8Array): JournalBody {
-  return journalSchema.parse(JSON.parse(gunzipSync(data).toString("utf8")));
+  return journalSchema().parse(JSON.parse(gunzipSync(data).toString("utf8")));
 }
 
-const itemSchema = z.object({ version: z.number(), data: z.instanceof(Uint8Array) });
+const itemSchema = once(() => z.object({ version: z.number(), data: z.instanceof(Uint8Array) }));
 
 export async function readJournal(store: Store, accountId: string): Promise<Journal> {
   const response = await store.client.send(
@@ -101,7 +105,7 @@ export async function readJournal(store: Store, accountId: string): Promise<Jour
     }),
   );
   if (!response.Item) return emptyJournal();
-  const item = itemSchema.parse(response.Item);
+  const item = itemSchema().parse(response.Item);
   return { ...decodeJournal(item.data), version: item.version };
 }
 

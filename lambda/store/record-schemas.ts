@@ -1,3 +1,4 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
@@ -9,24 +10,6 @@ import * as z from "../lib/zod.ts";
  * than decompressing them. Each accepts what the per-entry schema accepted: finite numbers,
  * safe integers, the same ranges. The few tuples a delta holds are parsed by zod as before.
  */
-
-/** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
-export const stateTuple = z.tuple([
-  z.number(),
-  z.number(),
-  z.number(),
-  z.union([z.literal(0), z.literal(1)]),
-  z.nullable(z.number()),
-]);
-
-const shardHeader = {
-  g: z.string(),
-  c: z.number(),
-  s: z.optional(z.number()),
-  lm: z.optional(z.number()),
-  dr: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
-  lb: z.optional(z.string()),
-};
 
 /**
  * A column checked where it lies: `z.array` would copy every column of every record read
@@ -41,36 +24,70 @@ const isNumber = (item: unknown): item is number => typeof item === "number" && 
 /** As `z.number().check(z.int())`: a safe integer. */
 const isInteger = Number.isSafeInteger as (item: unknown) => item is number;
 
-/**
- * A full shard in columns, one entry per series in the order of `k`: values, the first and
- * last minute as seconds before the cursor (short numbers that repeat), the positions of
- * gauges (gaps from the previous one), and counters' last-bucket values (null: none). Columns
- * compress better than per-series tuples and read without an array per series.
- */
-export const fullShard = z.object({
-  ...shardHeader,
-  k: column("strings", (item): item is string => typeof item === "string"),
-  v: column("numbers", isNumber),
-  f: column("numbers", isNumber),
-  b: column("numbers", isNumber),
-  gauges: column("integers", (item): item is number => isInteger(item) && item >= 0),
-  l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
-});
-export const deltaShard = z.object({
-  ...shardHeader,
-  /** Positions (in the previous order) of series that left: gaps from the previous one. */
-  del: z.optional(column("integers", isInteger)),
-  /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
-  ix: z.optional(column("integers", isInteger)),
-  dv: z.optional(column("numbers", isNumber)),
-  bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
-  /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-  lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
-  /** Changed series not expressible as an increment: [position, state]. */
-  re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
-  /** New series, appended in this order. */
-  add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
+const shardHeaderShape = () => ({
+  g: z.string(),
+  c: z.number(),
+  s: z.optional(z.number()),
+  lm: z.optional(z.number()),
+  dr: z.optional(z.record(z.string(), z.number().check(z.int(), z.nonnegative()))),
+  lb: z.optional(z.string()),
 });
 
-export const fullRecord = z.object({ shards: z.array(fullShard) });
-export const deltaRecord = z.object({ shards: z.array(deltaShard) });
+/**
+ * Built at first use (`recordSchemas()`): a cold start's import builds none of them, and the
+ * functions that never read a record (discover) never build them.
+ */
+function buildRecordSchemas() {
+  /** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
+  const stateTuple = z.tuple([
+    z.number(),
+    z.number(),
+    z.number(),
+    z.union([z.literal(0), z.literal(1)]),
+    z.nullable(z.number()),
+  ]);
+
+  const shardHeader = shardHeaderShape();
+  /**
+   * A full shard in columns, one entry per series in the order of `k`: values, the first and
+   * last minute as seconds before the cursor (short numbers that repeat), the positions of
+   * gauges (gaps from the previous one), and counters' last-bucket values (null: none). Columns
+   * compress better than per-series tuples and read without an array per series.
+   */
+  const fullShard = z.object({
+    ...shardHeader,
+    k: column("strings", (item): item is string => typeof item === "string"),
+    v: column("numbers", isNumber),
+    f: column("numbers", isNumber),
+    b: column("numbers", isNumber),
+    gauges: column("integers", (item): item is number => isInteger(item) && item >= 0),
+    l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
+  });
+  const deltaShard = z.object({
+    ...shardHeader,
+    /** Positions (in the previous order) of series that left: gaps from the previous one. */
+    del: z.optional(column("integers", isInteger)),
+    /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
+    ix: z.optional(column("integers", isInteger)),
+    dv: z.optional(column("numbers", isNumber)),
+    bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
+    /** Last-bucket values that are not the increment itself: [entry, value or null]. */
+    lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
+    /** Changed series not expressible as an increment: [position, state]. */
+    re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
+    /** New series, appended in this order. */
+    add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
+  });
+
+  const fullRecord = z.object({ shards: z.array(fullShard) });
+  const deltaRecord = z.object({ shards: z.array(deltaShard) });
+
+  return { stateTuple, fullShard, deltaShard, fullRecord, deltaRecord };
+}
+
+export const recordSchemas = once(buildRecordSchemas);
+type RecordSchemas = ReturnType<typeof buildRecordSchemas>;
+export type StateTupleSchema = RecordSchemas["stateTuple"];
+export type FullShardSchema = RecordSchemas["fullShard"];
+export type DeltaShardSchema = RecordSchemas["deltaShard"];
+export type FullRecordSchema = RecordSchemas["fullRecord"];

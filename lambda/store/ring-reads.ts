@@ -119,10 +119,10 @@ function ringStep(
 }
 
 /** A ring slot's item, if this reader can read it. */
-function checkedDelta(raw: Record<string, unknown>): z.output<typeof deltaItem> | undefined {
+function checkedDelta(raw: Record<string, unknown>): z.output<ReturnType<typeof deltaItem>> | undefined {
   try {
     checkFormat(String(raw.sk), raw.format);
-    return deltaItem.parse(raw);
+    return deltaItem().parse(raw);
   } catch {
     return undefined;
   }

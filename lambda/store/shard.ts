@@ -1,4 +1,5 @@
 import { gunzipSync } from "node:zlib";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 
 /**
@@ -9,29 +10,41 @@ import * as z from "../lib/zod.ts";
  * shard is always exactly "every minute before `cursor` counted once" — whatever
  * crashed, retried or ran twice.
  */
-export const seriesStateSchema = z.object({
-  /** Counter: cumulative value. Gauge: last value. */
-  v: z.number(),
-  /** First minute counted (Unix seconds): the counter's creation time. */
-  f: z.number(),
-  /** Last minute that had data. */
-  b: z.number(),
-  /** "g" marks a gauge; counters omit it. */
-  t: z.optional(z.literal("g")),
-  /** Counters: the value of the last counted bucket (the minute `b`), for a push path. Gauges: `v` is it. */
-  l: z.optional(z.number()),
-});
-export type SeriesState = z.output<typeof seriesStateSchema>;
+function buildShardSchemas() {
+  const seriesState = z.object({
+    /** Counter: cumulative value. Gauge: last value. */
+    v: z.number(),
+    /** First minute counted (Unix seconds): the counter's creation time. */
+    f: z.number(),
+    /** Last minute that had data. */
+    b: z.number(),
+    /** "g" marks a gauge; counters omit it. */
+    t: z.optional(z.literal("g")),
+    /** Counters: the value of the last counted bucket (the minute `b`), for a push path. Gauges: `v` is it. */
+    l: z.optional(z.number()),
+  });
+  const shardBody = z.object({
+    series: z.record(z.string(), seriesState),
+    /** Minutes skipped because they were beyond Cloudflare's lookback when fetched. */
+    lostMinutes: z._default(z.number().check(z.int(), z.nonnegative()), 0),
+    /** Samples of new series left out because their family reached its series cap, per family. */
+    dropped: z._default(z.record(z.string(), z.number().check(z.int(), z.nonnegative())), {}),
+    /** The scope label's value (the zone's name), so a zone that left the zone list keeps its name. */
+    label: z.optional(z.string()),
+  });
+  const legacyItem = z.object({
+    sk: z.string(),
+    cursor: z.number(),
+    start: z.number(),
+    data: z.instanceof(Uint8Array),
+  });
+  return { seriesState, shardBody, legacyItem };
+}
 
-export const shardBodySchema = z.object({
-  series: z.record(z.string(), seriesStateSchema),
-  /** Minutes skipped because they were beyond Cloudflare's lookback when fetched. */
-  lostMinutes: z._default(z.number().check(z.int(), z.nonnegative()), 0),
-  /** Samples of new series left out because their family reached its series cap, per family. */
-  dropped: z._default(z.record(z.string(), z.number().check(z.int(), z.nonnegative())), {}),
-  /** The scope label's value (the zone's name), so a zone that left the zone list keeps its name. */
-  label: z.optional(z.string()),
-});
+// Built at first use: a series state is only parsed from a format-1 item, which a table
+// written by this format holds none of.
+const shardSchemas = once(buildShardSchemas);
+export type SeriesState = z.output<ReturnType<typeof buildShardSchemas>["seriesState"]>;
 
 export interface Shard {
   group: string;
@@ -54,18 +67,11 @@ export interface Shard {
 
 export class ShardConflictError extends Error {}
 
-const legacyItemSchema = z.object({
-  sk: z.string(),
-  cursor: z.number(),
-  start: z.number(),
-  data: z.instanceof(Uint8Array),
-});
-
 /** A format-1 item (`SERIES#<group>#<scope>#<shard>`, one gzip'd JSON shard), decoded. */
 export function decodeLegacy(raw: Record<string, unknown>): Shard {
-  const item = legacyItemSchema.parse(raw);
+  const item = shardSchemas().legacyItem.parse(raw);
   const [, group = "", scopeId = "", index = "0"] = item.sk.split("#");
-  const body = shardBodySchema.parse(JSON.parse(gunzipSync(item.data).toString("utf8")));
+  const body = shardSchemas().shardBody.parse(JSON.parse(gunzipSync(item.data).toString("utf8")));
   return {
     group,
     scopeId,

@@ -7,14 +7,7 @@ import { emptySlice, type SliceWrite, slicesFromItems, writeSlice } from "./slic
 import { keys, type Store } from "./table.ts";
 
 export { queryAccount, queryPages } from "./query.ts";
-export {
-  decodeLegacy,
-  type SeriesState,
-  type Shard,
-  ShardConflictError,
-  seriesStateSchema,
-  shardBodySchema,
-} from "./shard.ts";
+export { decodeLegacy, type SeriesState, type Shard, ShardConflictError } from "./shard.ts";
 
 /**
  * Reads the wanted shards that exist (absent ones are simply missing), each with the

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -58,14 +59,16 @@ export async function indexSlices(store: Store, accountId: string, ids: readonly
   }
 }
 
-const indexItem = z.object({
-  ids: z.optional(z.instanceof(Set)),
-  full: z.optional(z.literal(true)),
-});
+const indexItem = once(() =>
+  z.object({
+    ids: z.optional(z.instanceof(Set)),
+    full: z.optional(z.literal(true)),
+  }),
+);
 
 /** The slice ids the index lists; undefined when there is none to trust (absent, full or unreadable). */
 export function sliceIdsFromItem(item: Record<string, unknown> | undefined): Set<string> | undefined {
-  const parsed = indexItem.safeParse(item);
+  const parsed = indexItem().safeParse(item);
   if (!parsed.success || !item || parsed.data.full) return undefined;
   const ids = new Set<string>();
   for (const id of parsed.data.ids ?? []) {

@@ -1,3 +1,4 @@
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { checkFormat } from "./format.ts";
 import { keys } from "./table.ts";
@@ -26,11 +27,13 @@ export interface SliceItems {
   earlier: string[];
 }
 
-const chainItem = z.object({
-  sk: z.string(),
-  seq: z.number().check(z.int(), z.positive()),
-  data: z.instanceof(Uint8Array),
-});
+const chainItem = once(() =>
+  z.object({
+    sk: z.string(),
+    seq: z.number().check(z.int(), z.positive()),
+    data: z.instanceof(Uint8Array),
+  }),
+);
 
 /** A slice's records in one format: its full record, and its deltas by write number. */
 interface Chain {
@@ -67,7 +70,7 @@ function placed(raw: Record<string, unknown>) {
     const [, , scopeId = "", index = "0"] = sk.split("#");
     return { scopeId, index: Number(index), sk, format, full: false };
   }
-  const item = chainItem.parse(raw);
+  const item = chainItem().parse(raw);
   if (format === 2) {
     // SERIES#2#<scope>#<slice>#S (the full record) or #D<slot> (a delta)
     const [scopeId = "", index = "0", kind = ""] = sk.slice(keys.format2Prefix.length).split("#");

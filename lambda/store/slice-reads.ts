@@ -1,4 +1,5 @@
 import { BatchGetCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { checkFormat } from "./format.ts";
 import { queryAccount } from "./query.ts";
@@ -14,11 +15,13 @@ import { keys, type Store } from "./table.ts";
  * reads those, and not the stale slots a whole slice's Query would return.
  */
 
-export const deltaItem = z.object({
-  sk: z.string(),
-  seq: z.number().check(z.int(), z.positive()),
-  data: z.instanceof(Uint8Array),
-});
+export const deltaItem = once(() =>
+  z.object({
+    sk: z.string(),
+    seq: z.number().check(z.int(), z.positive()),
+    data: z.instanceof(Uint8Array),
+  }),
+);
 
 /** A slice as a reader holds it: the write it is as of. */
 export interface HeldWrite {
@@ -60,7 +63,7 @@ export async function readChainAfter(
     let ended = false;
     for (const raw of page.items) {
       checkFormat(String(raw.sk), raw.format);
-      if (deltaItem.parse(raw).seq !== next()) {
+      if (deltaItem().parse(raw).seq !== next()) {
         ended = true;
         break;
       }

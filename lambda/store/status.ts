@@ -1,4 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { once } from "../lib/once.ts";
 import * as z from "../lib/zod.ts";
 import { keys, type Store } from "./table.ts";
 
@@ -15,15 +16,17 @@ export interface RunStatus {
   lastRun: LastRun | undefined;
 }
 
-const lastRunSchema = z.looseObject({
-  finishedAt: z.number(),
-  minutesCounted: z.number(),
-  errorCount: z.number(),
-  skipped: z.optional(z.string()),
-  /** The widening k of the run: each zone chunk collected every this many minutes. */
-  everyMinutes: z.optional(z.number().check(z.int(), z.positive())),
-});
-export type LastRun = z.output<typeof lastRunSchema>;
+const lastRunSchema = once(() =>
+  z.looseObject({
+    finishedAt: z.number(),
+    minutesCounted: z.number(),
+    errorCount: z.number(),
+    skipped: z.optional(z.string()),
+    /** The widening k of the run: each zone chunk collected every this many minutes. */
+    everyMinutes: z.optional(z.number().check(z.int(), z.positive())),
+  }),
+);
+export type LastRun = z.output<ReturnType<typeof lastRunSchema>>;
 
 export interface RunUsage {
   graphqlRequests: number;
@@ -85,7 +88,7 @@ export function runStatusFromItem(item: Readonly<Record<string, unknown>>): RunS
   status.graphqlRequests = Number(item.graphqlRequests ?? 0);
   status.restRequests = Number(item.restRequests ?? 0);
   status.rateLimitEvents = Number(item.rateLimitEvents ?? 0);
-  const lastRun = lastRunSchema.safeParse(item.lastRun);
+  const lastRun = lastRunSchema().safeParse(item.lastRun);
   status.lastRun = lastRun.success ? lastRun.data : undefined;
   return status;
 }

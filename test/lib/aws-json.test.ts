@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AwsServiceError,
@@ -5,6 +7,7 @@ import {
   awsJsonEndpoint,
   secretsManagerReader,
 } from "../../lambda/lib/aws-json.ts";
+import { type HttpPost, httpPost, NetworkError, type PostRequest } from "../../lambda/lib/https-post.ts";
 import { type AwsJsonFake, errors, startAwsJsonFake } from "./aws-json-fake.ts";
 
 /**
@@ -36,6 +39,46 @@ describe("a signed AWS JSON call", () => {
   it("reads a secret with a request the service accepts as signed", async () => {
     fake.secrets.set("arn:token", "cf-token");
     expect(await secretsManagerReader({ env: fake.env, sleep })("arn:token")).toBe("cf-token");
+    expect(fake.calls).toEqual([
+      { target: "secretsmanager.GetSecretValue", input: { SecretId: "arn:token" } },
+    ]);
+  });
+
+  it("sends the action's target, its input and the signed headers, with a limit of 10 s an attempt", async () => {
+    fake.secrets.set("arn:token", "cf-token");
+    const sent: { url: string; request: PostRequest }[] = [];
+    const send: HttpPost = (url, request) => {
+      sent.push({ url: url.href, request });
+      return httpPost()(url, request);
+    };
+    const clock = () => Date.UTC(2026, 0, 2, 3, 4, 5);
+    const call = awsJsonClient("secretsmanager", { env: fake.env, sleep, send, clock });
+    expect(await call("GetSecretValue", { SecretId: "arn:token" })).toEqual({
+      ARN: "arn:token",
+      Name: "secret",
+      SecretString: "cf-token",
+      VersionId: "v1",
+    });
+    const host = new URL(fake.endpoint).host;
+    expect(sent).toEqual([
+      {
+        url: `${fake.endpoint}/`,
+        request: {
+          headers: {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": "secretsmanager.GetSecretValue",
+            host,
+            "x-amz-date": "20260102T030405Z",
+            "x-amz-security-token": fake.env.AWS_SESSION_TOKEN,
+            authorization: expect.stringMatching(
+              /^AWS4-HMAC-SHA256 Credential=ASIAFAKEEXAMPLE\/20260102\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
+            ),
+          },
+          body: '{"SecretId":"arn:token"}',
+          timeoutMs: 10_000,
+        },
+      },
+    ]);
     expect(fake.calls).toEqual([
       { target: "secretsmanager.GetSecretValue", input: { SecretId: "arn:token" } },
     ]);
@@ -98,11 +141,30 @@ describe("a signed AWS JSON call", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it("retries a refused connection, then fails with fetch's error", async () => {
+  it("retries a refused connection, then fails with the socket's error", async () => {
     const env = { ...fake.env, AWS_ENDPOINT_URL: "http://127.0.0.1:1" };
     const error = await failure(awsJsonClient("ssm", { env, sleep })("GetParametersByPath", {}));
-    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error?.message).toBe("connect ECONNREFUSED 127.0.0.1:1");
     expect(waits).toHaveLength(2);
+  });
+
+  it("retries an attempt left unanswered past its time, three attempts in all", async () => {
+    let attempts = 0;
+    const silent = createServer(() => {
+      attempts++;
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const env = {
+      ...fake.env,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+    };
+    const send: HttpPost = (url, request) => httpPost()(url, { ...request, timeoutMs: 50 });
+    const error = await failure(secretsManagerReader({ env, sleep, send })("arn:token"));
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect([error?.message, attempts, waits.length]).toEqual(["no answer within 50 ms", 3, 2]);
   });
 
   it("says what is missing without credentials or region in the environment", async () => {

@@ -22,7 +22,7 @@ const listed = (codes: readonly number[]) =>
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
       avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
     },
     {

@@ -10,7 +10,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  */
 const rowSchema = () =>
   minuteRowSchema(
-    { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
+    { count: countSchema(), sum: z.object({ edgeResponseBytes: countSchema() }) },
     { edgeResponseContentTypeName: z.string(), cacheStatus: z.string() },
   );
 type Row = z.output<ReturnType<typeof rowSchema>>;

@@ -8,7 +8,7 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
       avg: z.object({ originResponseDurationMs: z.number().check(z.nonnegative()) }),
     },
     {

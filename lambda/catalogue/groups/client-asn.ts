@@ -13,7 +13,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
  */
 const rowSchema = () =>
   minuteRowSchema(
-    { count: countSchema, sum: z.object({ edgeResponseBytes: countSchema }) },
+    { count: countSchema(), sum: z.object({ edgeResponseBytes: countSchema() }) },
     { clientAsn: z.string(), clientASNDescription: z.string() },
   );
 type Row = z.output<ReturnType<typeof rowSchema>>;

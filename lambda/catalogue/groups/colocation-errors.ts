@@ -15,8 +15,8 @@ import {
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
-      sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+      count: countSchema(),
+      sum: z.object({ edgeResponseBytes: countSchema(), visits: countSchema() }),
     },
     {
       coloCode: z.string(),

@@ -10,12 +10,12 @@ import { adaptiveGroup, countSchema, quantileSummary, type SeriesSpec, timeSchem
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
-    dimensions: z.object({ datetimeMinute: timeSchema, coloCode: z.string() }),
+    count: countSchema(),
+    dimensions: z.object({ datetimeMinute: timeSchema(), coloCode: z.string() }),
     quantiles: z.object({
-      originResponseDurationMsP50: countSchema,
-      originResponseDurationMsP95: countSchema,
-      originResponseDurationMsP99: countSchema,
+      originResponseDurationMsP50: countSchema(),
+      originResponseDurationMsP95: countSchema(),
+      originResponseDurationMsP99: countSchema(),
     }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;

@@ -9,8 +9,8 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
-      sum: z.object({ edgeResponseBytes: countSchema, visits: countSchema }),
+      count: countSchema(),
+      sum: z.object({ edgeResponseBytes: countSchema(), visits: countSchema() }),
     },
     {
       coloCode: z.string(),

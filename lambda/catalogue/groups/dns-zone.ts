@@ -9,9 +9,9 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
+    count: countSchema(),
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       queryType: z.string(),
       responseCode: z.string(),
       responseCached: z.number().check(z.int(), z.nonnegative()),

@@ -8,7 +8,7 @@ import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } fro
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),

@@ -13,7 +13,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       action: z.string(),

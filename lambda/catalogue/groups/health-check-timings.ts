@@ -1,3 +1,4 @@
+import { once } from "../../lib/once.ts";
 import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../query-group.ts";
 
@@ -9,13 +10,18 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
  * largest of those averages (C1); selecting only the labelled dimensions gives one row per
  * origin and minute, whose average is the count-weighted mean over all of its checks.
  */
-const millis = z.number().check(z.nonnegative());
+const millis = once(() => z.number().check(z.nonnegative()));
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
       avg: z.nullable(
-        z.object({ rttMs: millis, timeToFirstByteMs: millis, tcpConnMs: millis, tlsHandshakeMs: millis }),
+        z.object({
+          rttMs: millis(),
+          timeToFirstByteMs: millis(),
+          tcpConnMs: millis(),
+          tlsHandshakeMs: millis(),
+        }),
       ),
     },
     { originIP: z.string(), fqdn: z.string() },

@@ -21,13 +21,13 @@ import { allowlistFilter } from "./hostname-requests.ts";
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
-      avg: z.object({ edgeTimeToFirstByteMs: countSchema, originResponseDurationMs: countSchema }),
+      count: countSchema(),
+      avg: z.object({ edgeTimeToFirstByteMs: countSchema(), originResponseDurationMs: countSchema() }),
       quantiles: z.object({
-        edgeTimeToFirstByteMsP50: countSchema,
-        edgeTimeToFirstByteMsP95: countSchema,
-        originResponseDurationMsP50: countSchema,
-        originResponseDurationMsP95: countSchema,
+        edgeTimeToFirstByteMsP50: countSchema(),
+        edgeTimeToFirstByteMsP95: countSchema(),
+        originResponseDurationMsP50: countSchema(),
+        originResponseDurationMsP95: countSchema(),
       }),
     },
     { clientRequestHTTPHost: z.string() },

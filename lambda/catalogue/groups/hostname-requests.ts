@@ -18,7 +18,7 @@ import {
  */
 const rowSchema = () =>
   minuteRowSchema(
-    { count: countSchema },
+    { count: countSchema() },
     {
       clientRequestHTTPHost: z.string(),
       edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),

@@ -71,10 +71,10 @@ export const headline = {
   ),
 } as const;
 
-const count = countSchema;
-const rowSchema = () =>
-  z.object({
-    dimensions: z.object({ datetime: timeSchema }),
+const rowSchema = () => {
+  const count = countSchema();
+  return z.object({
+    dimensions: z.object({ datetime: timeSchema() }),
     sum: z.object({
       requests: count,
       cachedRequests: count,
@@ -101,6 +101,7 @@ const rowSchema = () =>
     }),
     uniq: z.object({ uniques: count }),
   });
+};
 type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const httpRequests1m = lazyRows<Row>({

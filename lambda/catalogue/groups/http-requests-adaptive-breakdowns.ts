@@ -12,10 +12,10 @@ import { isThreat } from "./http-requests-adaptive-totals.ts";
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
-    sum: z.object({ edgeResponseBytes: countSchema }),
+    count: countSchema(),
+    sum: z.object({ edgeResponseBytes: countSchema() }),
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       edgeResponseStatus: z.number().check(z.int(), z.nonnegative()),
       clientCountryName: z.string(),
       securityAction: z.string(),

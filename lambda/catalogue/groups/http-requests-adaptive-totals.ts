@@ -17,10 +17,10 @@ import { headline } from "./http-requests-1m.ts";
 const cachedStatuses = new Set(["hit", "revalidated", "stale", "updating"]);
 const rowSchema = () =>
   z.object({
-    count: countSchema,
-    sum: z.object({ edgeResponseBytes: countSchema }),
+    count: countSchema(),
+    sum: z.object({ edgeResponseBytes: countSchema() }),
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       cacheStatus: z.string(),
       clientSSLProtocol: z.string(),
       clientRequestHTTPProtocol: z.string(),

@@ -16,7 +16,7 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       lbName: z.string(),

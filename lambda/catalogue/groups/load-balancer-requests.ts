@@ -12,7 +12,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       lbName: z.string(),

@@ -20,7 +20,7 @@ const dimension = <T extends z.ZodMiniType>(schema: T) => z.nullish(schema);
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       jobId: dimension(z.union([z.number().check(z.int(), z.nonnegative()), z.string()])),

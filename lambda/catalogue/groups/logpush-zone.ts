@@ -9,7 +9,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       // uint64: a JSON number, written as a string if Cloudflare ever sends one.

@@ -9,8 +9,8 @@ import { counter, countSchema, each, lazyRows, timeSchema } from "../query-group
  */
 const rowSchema = () =>
   z.object({
-    dimensions: z.object({ datetime: timeSchema, ruleId: z.string() }),
-    sum: z.object({ bits: countSchema, packets: countSchema }),
+    dimensions: z.object({ datetime: timeSchema(), ruleId: z.string() }),
+    sum: z.object({ bits: countSchema(), packets: countSchema() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

@@ -11,7 +11,7 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       tunnelName: z.string(),

@@ -9,10 +9,10 @@ import { adaptiveGroup, countSchema, each, gauge, timeSchema } from "../query-gr
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
+    count: countSchema(),
     avg: z.object({ effectiveSlo: z.number(), slo: z.number() }),
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       tunnelName: z.string(),
       siteName: z.string(),
       status: z.string(),

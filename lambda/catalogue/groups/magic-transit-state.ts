@@ -11,9 +11,9 @@ import { adaptiveGroup, countSchema, each, gauge, type MetricFamily, timeSchema 
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
+    count: countSchema(),
     avg: z.object({ tunnelState: z.number().check(z.gte(0), z.lte(1)) }),
-    dimensions: z.object({ datetimeMinute: timeSchema, tunnelName: z.string(), siteName: z.string() }),
+    dimensions: z.object({ datetimeMinute: timeSchema(), tunnelName: z.string(), siteName: z.string() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

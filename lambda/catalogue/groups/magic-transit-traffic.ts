@@ -9,13 +9,13 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
 const rowSchema = () =>
   z.object({
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       tunnelName: z.string(),
       direction: z.string(),
       onRamp: z.string(),
       offRamp: z.string(),
     }),
-    sum: z.object({ bits: countSchema, packets: countSchema }),
+    sum: z.object({ bits: countSchema(), packets: countSchema() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

@@ -17,7 +17,7 @@ import { adaptiveGroup, countSchema, each, gauge, minuteRowSchema } from "../que
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       tunnelName: z.string(),

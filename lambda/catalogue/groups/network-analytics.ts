@@ -17,7 +17,7 @@ import {
  */
 const rowSchema = () =>
   minuteRowSchema(
-    { sum: z.object({ bits: countSchema, packets: countSchema }) },
+    { sum: z.object({ bits: countSchema(), packets: countSchema() }) },
     { outcome: z.string(), direction: z.string(), ipProtocolName: z.string() },
   );
 export type NetworkAnalyticsRow = z.output<ReturnType<typeof rowSchema>>;

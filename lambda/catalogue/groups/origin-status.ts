@@ -10,7 +10,7 @@ import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../q
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
     },
     {
       originResponseStatus: z.number().check(z.int(), z.nonnegative()),

@@ -10,12 +10,12 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
 const rowSchema = () =>
   z.object({
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       bucketName: z.string(),
       actionType: z.string(),
       actionStatus: z.string(),
     }),
-    sum: z.object({ requests: countSchema, responseBytes: countSchema }),
+    sum: z.object({ requests: countSchema(), responseBytes: countSchema() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

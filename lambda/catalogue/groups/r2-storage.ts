@@ -9,12 +9,12 @@ import { countSchema, each, gauge, lazyRows, timeSchema } from "../query-group.t
  */
 const rowSchema = () =>
   z.object({
-    dimensions: z.object({ datetimeMinute: timeSchema, bucketName: z.string(), storageClass: z.string() }),
+    dimensions: z.object({ datetimeMinute: timeSchema(), bucketName: z.string(), storageClass: z.string() }),
     max: z.object({
-      objectCount: countSchema,
-      payloadSize: countSchema,
-      metadataSize: countSchema,
-      uploadCount: countSchema,
+      objectCount: countSchema(),
+      payloadSize: countSchema(),
+      metadataSize: countSchema(),
+      uploadCount: countSchema(),
     }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;

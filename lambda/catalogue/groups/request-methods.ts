@@ -2,7 +2,8 @@ import * as z from "../../lib/zod.ts";
 import { adaptiveGroup, counter, countSchema, each, minuteRowSchema } from "../query-group.ts";
 
 /** Requests from `httpRequestsAdaptiveGroups` by HTTP method. All plans (Free included) have the dataset. */
-const rowSchema = () => minuteRowSchema({ count: countSchema }, { clientRequestHTTPMethodName: z.string() });
+const rowSchema = () =>
+  minuteRowSchema({ count: countSchema() }, { clientRequestHTTPMethodName: z.string() });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 
 export const requestMethods = adaptiveGroup<Row>({

@@ -14,11 +14,11 @@ import { adaptiveGroup, counter, countSchema, each, gauge, minuteRowSchema } fro
 const rowSchema = () =>
   minuteRowSchema(
     {
-      count: countSchema,
+      count: countSchema(),
       avg: z.object({
-        bitRateMinute: countSchema,
-        gopDuration: countSchema,
-        uploadDurationRatio: countSchema,
+        bitRateMinute: countSchema(),
+        gopDuration: countSchema(),
+        uploadDurationRatio: countSchema(),
       }),
     },
     { eventCode: z.string() },

@@ -8,13 +8,13 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  */
 const rowSchema = () =>
   z.object({
-    count: countSchema,
+    count: countSchema(),
     dimensions: z.object({
-      datetimeMinute: timeSchema,
+      datetimeMinute: timeSchema(),
       clientCountryName: z.string(),
       mediaType: z.string(),
     }),
-    sum: z.object({ minutesViewed: countSchema }),
+    sum: z.object({ minutesViewed: countSchema() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

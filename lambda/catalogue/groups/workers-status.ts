@@ -9,8 +9,8 @@ import { adaptiveGroup, counter, countSchema, each, timeSchema } from "../query-
  */
 const rowSchema = () =>
   z.object({
-    dimensions: z.object({ datetimeMinute: timeSchema, scriptName: z.string(), status: z.string() }),
-    sum: z.object({ requests: countSchema }),
+    dimensions: z.object({ datetimeMinute: timeSchema(), scriptName: z.string(), status: z.string() }),
+    sum: z.object({ requests: countSchema() }),
   });
 type Row = z.output<ReturnType<typeof rowSchema>>;
 

@@ -25,7 +25,6 @@ import {
  * in that unit as `cloudflare_worker_duration_gigabyte_seconds`; the reference divided it by 1000
  * and called it seconds.
  */
-const count = countSchema;
 const levels = [
   ["0.5", "P50"],
   ["0.75", "P75"],
@@ -34,8 +33,9 @@ const levels = [
 ] as const;
 type Level = (typeof levels)[number][1];
 
-const rowSchema = () =>
-  minuteRowSchema(
+const rowSchema = () => {
+  const count = countSchema();
+  return minuteRowSchema(
     {
       sum: z.object({ requests: count, errors: count }),
       quantiles: z.object({
@@ -51,6 +51,7 @@ const rowSchema = () =>
     },
     { scriptName: z.string() },
   );
+};
 type Row = z.output<ReturnType<typeof rowSchema>>;
 
 const script = (r: Row) => ({ script_name: r.dimensions.scriptName });
