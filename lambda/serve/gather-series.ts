@@ -25,21 +25,25 @@ export function gatherSeries(
     const family = families[i] as number;
     if (family >= 0) counts[family] = (counts[family] ?? 0) + 1;
   }
+  // Keys too are sized once: grown by push, a family's would be copied a few times over.
   const gathered = Array.from(counts, (count = 0) => ({
-    keys: [] as string[],
+    keys: new Array<string>(count),
     values: new Float64Array(count),
     created: new Float64Array(count),
   }));
+  const filled = new Int32Array(counts.length);
   at = 0;
   for (let shard = 0; shard < shards.length; shard++) {
     const { keys, values, created } = shards[shard] as StoredSeries;
     for (let i = 0; i < keys.length; i++) {
-      const into = gathered[families[at++] as number];
+      const family = families[at++] as number;
+      const into = gathered[family];
       if (!into) continue;
-      const next = into.keys.length;
+      const next = filled[family] as number;
+      filled[family] = next + 1;
       into.values[next] = values[i] as number;
       into.created[next] = created[i] as number;
-      into.keys.push(keys[i] as string);
+      into.keys[next] = keys[i] as string;
     }
   }
   return gathered;
