@@ -1,4 +1,4 @@
-import { textOrder } from "./text-order.ts";
+import { positionsByText, textOrder } from "./text-order.ts";
 
 /**
  * What the endpoint renders: metric families of samples. Built from stored state and
@@ -149,22 +149,6 @@ function normalizeOne(parts: readonly Family[], memory?: SortMemory): Normalized
   const { order, repeated } = sort;
   const family = { name: first.name, help: first.help, type: first.type };
   return { ...family, ...(repeated ? merged(series, order, counter) : { ...series, order }) };
-}
-
-/** Positions compared by their keys' text, then by position; `equal` turns true once two keys were. */
-function positionsByText(keys: readonly string[]) {
-  const seen = {
-    equal: false,
-    compare(a: number, b: number): number {
-      const x = keys[a] as string;
-      const y = keys[b] as string;
-      if (x < y) return -1;
-      if (x > y) return 1;
-      seen.equal = true;
-      return a - b;
-    },
-  };
-  return seen;
 }
 
 /** The keys' positions in text order, and whether two keys are equal. */

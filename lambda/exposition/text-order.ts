@@ -163,13 +163,24 @@ function insertionSort(sorting: Sorting, start: number, end: number): void {
 function compareSort(sorting: Sorting, start: number, end: number): void {
   const { keys, order } = sorting;
   const group = Array.from(order.subarray(start, end));
-  group.sort((a, b) => {
-    const x = keys[a] as string;
-    const y = keys[b] as string;
-    if (x < y) return -1;
-    if (x > y) return 1;
-    sorting.repeated = true;
-    return a - b;
-  });
+  const text = positionsByText(keys);
+  group.sort(text.compare);
+  if (text.equal) sorting.repeated = true;
   order.set(group, start);
+}
+
+/** Positions compared by their keys' text, then by position; `equal` turns true once two keys were. */
+export function positionsByText(keys: readonly string[]) {
+  const seen = {
+    equal: false,
+    compare(a: number, b: number): number {
+      const x = keys[a] as string;
+      const y = keys[b] as string;
+      if (x < y) return -1;
+      if (x > y) return 1;
+      seen.equal = true;
+      return a - b;
+    },
+  };
+  return seen;
 }
