@@ -73,10 +73,11 @@ export const bundleAliases: Record<string, string> = {
  * Node's built-ins that the bundles take from Node's module table (lib/node-builtins/)
  * instead of importing them as ES modules: building those modules' ES facades reads lazy
  * exports that load code no function runs (undici for `node:http`, Web Crypto for
- * `node:crypto`, the standard streams for `node:process`, the promise API, streams and
- * readline for `node:fs`), about 40–70 ms of each cold start's import; `node:fs/promises`
- * loads at its first call, which only local mode makes. Other built-ins' facades cost under
- * a millisecond and stay imports.
+ * `node:crypto`, the standard streams for `node:process`), about 35–60 ms of each cold
+ * start's import; `node:fs/promises` loads at its first call, which only local mode makes.
+ * `node:fs` (whose facade loads the promise API, streams and readline) is taken from the
+ * module table by its one user, lib/stack-maps.ts. Other built-ins' facades cost under a
+ * millisecond and stay imports.
  */
 export const builtinAliases: Record<string, string> = Object.fromEntries(
   ["http", "crypto", "process", "fs/promises"].flatMap((name) => {
