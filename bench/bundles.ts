@@ -48,26 +48,13 @@ const importOnce = (...specifiers: string[]): { ms: number; cpuMs: number } =>
   ) as { ms: number; cpuMs: number };
 
 /**
- * Node's own modules that the bundles import (the SDK's HTTP handler, its signer and
- * checksums, the stored format's compression): loaded at a bundle's first import and not
- * by `node -e ''`, they are a floor under any bundle's import time.
+ * Node's own modules that the bundles load at import (the HTTPS transport, the signer's
+ * hashes, the stored format's compression, the serve path's streams): loaded by a bundle's
+ * import and not by `node -e ''`, they are a floor under any bundle's import time. `node:fs`,
+ * `node:module` and `node:url` are not among them: the stack-trace mapper takes them when
+ * it first formats a trace.
  */
-const bundleBuiltins = [
-  "node:http",
-  "node:https",
-  "node:crypto",
-  "node:zlib",
-  "node:stream",
-  "node:events",
-  "node:os",
-  "node:fs",
-  "node:path",
-  "node:url",
-  "node:buffer",
-  "node:async_hooks",
-  "node:module",
-  "node:process",
-];
+const bundleBuiltins = ["node:crypto", "node:http", "node:https", "node:zlib", "node:events"];
 
 /** The import of `bundleBuiltins` alone in a fresh process (median of seven). */
 export function builtinsImport(): { ms: number; cpuMs: number } {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, buildSync, type Metafile } from "esbuild";
+import { mergeStartChunks } from "./start-merge.ts";
 
 /**
  * How every handler is bundled, in one place: the stack's assets (lib/exporter-function.ts),
@@ -46,11 +47,14 @@ export const handlerEntries = {
  * 192,416, and discover's and fetchAccount's start budgets came down by as much. With no
  * schema built at import and the AWS JSON calls sent by lambda/lib/https-post.ts
  * (2026-12-02): start 167,324 / 223,221 / 177,561, total 234,051 / 282,681 / 194,436.
+ * With the start folded into index.mjs (lib/start-merge.ts) and SigV4 signed by
+ * lambda/lib/sigv4.ts rather than AWS's signer package (2026-12-02, later): start 152,530 /
+ * 208,296 / 164,650, total 224,048 / 272,930 / 164,650 (serve loads nothing lazily now).
  */
 export const bundleBudgets: Record<keyof typeof handlerEntries, { start: number; total: number }> = {
-  discover: { start: 175_000, total: 240_000 },
-  fetchAccount: { start: 228_000, total: 283_000 },
-  serve: { start: 182_000, total: 199_000 },
+  discover: { start: 160_000, total: 232_000 },
+  fetchAccount: { start: 216_000, total: 281_000 },
+  serve: { start: 172_000, total: 172_000 },
 };
 
 /**
@@ -133,6 +137,7 @@ export function bundleHandler(entry: string, outdir: string): Metafile {
     },
     outdir,
   });
+  mergeStartChunks(outdir, metafile, projectRoot);
   rootRelativeSources(outdir);
   return metafile;
 }
@@ -155,6 +160,8 @@ function rootRelativeSources(outdir: string): void {
 export interface BundleSizes {
   /** What a cold start reads: index.mjs and the chunks it imports statically. */
   startBytes: number;
+  /** Those files, relative to the asset: index.mjs alone since lib/start-merge.ts. */
+  startFiles: string[];
   /** The whole asset's code: every .mjs file (source maps not counted). */
   totalBytes: number;
 }
@@ -175,7 +182,7 @@ export function bundleSizes(dir: string): BundleSizes {
   };
   visit("index.mjs");
   const sum = (names: string[]) => names.reduce((total, name) => total + (files[name] ?? 0), 0);
-  return { startBytes: sum([...loaded]), totalBytes: sum(Object.keys(files)) };
+  return { startBytes: sum([...loaded]), startFiles: [...loaded], totalBytes: sum(Object.keys(files)) };
 }
 
 /** The .mjs files of a bundled asset, relative to it, with their sizes on disk. */

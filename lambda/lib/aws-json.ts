@@ -4,7 +4,7 @@ import { realSleep, type Sleep } from "./time.ts";
 
 /**
  * One call of an AWS JSON API (SSM Parameter Store, Secrets Manager), signed with SigV4
- * by AWS's own signer with the credentials Lambda puts in the environment. It stands in
+ * (sigv4.ts) with the credentials Lambda puts in the environment. It stands in
  * for those services' SDK clients, whose error and schema tables were a fifth of each
  * bundle (issue 15), for the two reads the Lambdas make; errors keep the SDK's names and
  * messages, and throttling and server errors are retried as the SDK's standard mode does.

@@ -3,7 +3,7 @@ import { type SignableRequest, signRequest } from "../lib/sigv4.ts";
 
 /**
  * How a remote-write request proves who sends it. SigV4 is Amazon Managed Prometheus
- * (service `aps`), signed by AWS's own signer; bearer and basic suit a Prometheus or any
+ * (service `aps`), SigV4-signed (lambda/lib/sigv4.ts); bearer and basic suit a Prometheus or any
  * other receiver behind a proxy; none suits a receiver on a private network.
  */
 export type RemoteWriteAuth =

@@ -16,19 +16,18 @@ import type {
   UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import type { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, Provider } from "@smithy/types";
 import { AwsServiceError, attemptTimeoutMs, serviceError, withStandardRetries } from "../lib/aws-json.ts";
 import { type HttpPost, httpPost, NetworkError } from "../lib/https-post.ts";
 import { once } from "../lib/once.ts";
-import { createSigner } from "../lib/sigv4.ts";
+import { createSigner, type Signer } from "../lib/sigv4.ts";
 import { realSleep, type Sleep } from "../lib/time.ts";
 import * as z from "../lib/zod.ts";
 import { base64Bytes, mapValues, nativeItem, type WireValue, wireInput } from "./wire.ts";
 
 /**
  * Every DynamoDB call the Lambda code makes (GetItem, PutItem, UpdateItem, DeleteItem, Query,
- * BatchGetItem), on DynamoDB's JSON API directly: signed by AWS's signer with the store's
+ * BatchGetItem), on DynamoDB's JSON API directly: SigV4-signed (lib/sigv4.ts) with the store's
  * credentials and region, answered as the document client answers (the same marshalling and
  * unmarshalling), with the SDK's error names (a failed condition is the SDK's own
  * ConditionalCheckFailedException) and its standard retries. A scrape of 100 zones makes
@@ -187,27 +186,13 @@ function asSdkError(error: unknown): unknown {
   });
 }
 
-async function signed(
-  signer: SignatureV4,
-  url: URL,
-  body: string,
-  action: string,
-): Promise<Record<string, string>> {
-  const request = await signer.sign({
+function signed(signer: Signer, url: URL, body: string, action: string): Promise<Record<string, string>> {
+  return signer.sign({
     method: "POST",
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname,
-    query: {},
-    headers: {
-      host: url.host,
-      "content-type": "application/x-amz-json-1.0",
-      "x-amz-target": `DynamoDB_20120810.${action}`,
-    },
+    url,
+    headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${action}` },
     body,
   });
-  return request.headers;
 }
 
 async function post(
