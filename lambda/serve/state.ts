@@ -101,9 +101,10 @@ export interface ReadHooks {
  * One account's items, read page by page: every item but the deltas in two Queries (the
  * keys either side of them), then the deltas after each slice's full record (one Query
  * each, store/slice-reads.ts), each slice decoded into columns as soon as they come (its
- * full record with the next few: store/full-batches.ts). What is held is the columns, the
- * compressed full records and a batch of decoded ones, never every item of the account;
- * the stale deltas of each slice's ring are not read.
+ * full record with the next few: store/full-batches.ts). A page's slices are read and
+ * decoded while the next page is on its way. What is held is the columns, the compressed
+ * full records and a batch of decoded ones, never every item of the account; the stale
+ * deltas of each slice's ring are not read.
  */
 export async function readAccount(
   store: Store,
@@ -111,10 +112,19 @@ export async function readAccount(
   hooks: ReadHooks = {},
 ): Promise<AccountState> {
   const state = emptyAccountState(account);
-  const fulls: Record<string, unknown>[] = [];
   const earlier: Record<string, unknown>[] = [];
+  const decoded: Map<string, ShardColumns>[] = [];
+  const take = (items: SliceItems, record?: FullRecord) => {
+    const shards = decodeSliceColumnMap(items, record);
+    hooks.slice?.(items, shards);
+    return shards;
+  };
+  const hints: ChainHints = new Map();
+  const current = new Set<string>();
+  const pagesDecoded: Promise<void>[] = [];
   for (const range of [{ below: keys.deltaPrefix }, { above: keys.deltaEnd }])
-    for await (const page of queryRangePages(store, account.id, range))
+    for await (const page of queryRangePages(store, account.id, range)) {
+      const fulls: Record<string, unknown>[] = [];
       for (const item of page) {
         const sk = String(item.sk);
         if (sk.startsWith(keys.fullPrefix)) fulls.push(item);
@@ -124,25 +134,18 @@ export async function readAccount(
           hooks.item?.(sk, item);
         }
       }
-  const decoded: Map<string, ShardColumns>[] = [];
-  const take = (items: SliceItems, record?: FullRecord) => {
-    const shards = decodeSliceColumnMap(items, record);
-    hooks.slice?.(items, shards);
-    return shards;
-  };
-  const hints: ChainHints = new Map();
-  const held = fulls.map((full) => groupSliceItems([full])[0]);
-  const fullRecord = fullRecordBatches(held.map((slice) => slice?.full?.data));
-  await eachInTurn(fulls.length, concurrentReads, async (i) => {
-    const slice = held[i];
-    if (!slice?.full) return;
-    const { scopeId, index } = slice;
-    const chain = await readChainAfter(store, account.id, { scopeId, index, seq: slice.full.seq }, { hints });
-    const [items] = groupSliceItems([fulls[i] as Record<string, unknown>, ...chain]);
-    if (items) decoded[i] = take(items, fullRecord(i));
-  });
+      for (const full of fulls) current.add(String(full.sk).slice(keys.fullPrefix.length));
+      const first = decoded.length;
+      decoded.length += fulls.length;
+      const pageDecoded = decodeFulls(store, account.id, fulls, hints, (i, items, record) => {
+        decoded[first + i] = take(items, record);
+      });
+      // Its failure is thrown by the Promise.all below; until then it must not count as unhandled.
+      pageDecoded.catch(() => {});
+      pagesDecoded.push(pageDecoded);
+    }
+  await Promise.all(pagesDecoded);
   // Slices in an earlier format (until their first write carries them over), after the others.
-  const current = new Set(fulls.map((full) => String(full.sk).slice(keys.fullPrefix.length)));
   for (const items of groupSliceItems(earlier))
     if (!current.has(`${items.scopeId}#${items.index}`)) decoded.push(take(items));
   for (const shards of decoded)
@@ -151,6 +154,26 @@ export async function readAccount(
       state.columns?.push(columns);
     }
   return state;
+}
+
+/** Reads the deltas after each of `fulls` (full records' items) and hands each slice to `take` with its record, decoded. */
+async function decodeFulls(
+  store: Store,
+  accountId: string,
+  fulls: Record<string, unknown>[],
+  hints: ChainHints,
+  take: (i: number, items: SliceItems, record: FullRecord) => void,
+): Promise<void> {
+  const held = fulls.map((full) => groupSliceItems([full])[0]);
+  const fullRecord = fullRecordBatches(held.map((slice) => slice?.full?.data));
+  await eachInTurn(fulls.length, concurrentReads, async (i) => {
+    const slice = held[i];
+    if (!slice?.full) return;
+    const { scopeId, index } = slice;
+    const chain = await readChainAfter(store, accountId, { scopeId, index, seq: slice.full.seq }, { hints });
+    const [items] = groupSliceItems([fulls[i] as Record<string, unknown>, ...chain]);
+    if (items) take(i, items, fullRecord(i));
+  });
 }
 
 /**
