@@ -135,7 +135,9 @@ const generatedRequest: fc.Arbitrary<SignableRequest> = fc
       `https://${host}/${segments.map(encodeURIComponent).join("/")}${trailingSlash ? "/" : ""}`,
     );
     for (const [name, value] of query) url.searchParams.append(name, value);
-    const given: Record<string, string> = payloadHashGiven ? { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } : {};
+    const given: Record<string, string> = payloadHashGiven
+      ? { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }
+      : {};
     return { method, url, headers: { ...headers, ...given }, body };
   });
 

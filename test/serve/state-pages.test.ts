@@ -75,7 +75,10 @@ describe("a cold read over many pages", () => {
     expect(whole.status).toBe(200);
     let rangeQueries = 0;
     let chainsRead = 0;
-    const counted = pagedStore(h.store, 2, () => (chainsRead++, false));
+    const counted = pagedStore(h.store, 2, () => {
+      chainsRead++;
+      return false;
+    });
     const countingSend = counted.client.send;
     counted.client.send = ((command: QueryCommand) => {
       if (/sk [<>] :key/.test(String(command.input?.KeyConditionExpression))) rangeQueries++;
