@@ -8,7 +8,9 @@ import * as z from "../lib/zod.ts";
  * `z.array` of a schema per entry. A cold scrape of 100 zones checks about half a million
  * such entries, and zod's parse of each (its schema walk, a copy of every array) cost more
  * than decompressing them. Each accepts what the per-entry schema accepted: finite numbers,
- * safe integers, the same ranges. The few tuples a delta holds are parsed by zod as before.
+ * safe integers, the same ranges. A delta's lists of tuples are checked the same way, each
+ * tuple by its entries' predicates (`tuples`), where `z.tuple` copied every tuple of the
+ * thousand deltas a cold scrape reads.
  */
 
 /**
@@ -19,10 +21,29 @@ const column = <T>(what: string, is: (item: unknown) => item is T) =>
   z.custom<T[]>((value) => Array.isArray(value) && value.every(is), {
     message: `expected an array of ${what}`,
   });
+/**
+ * A list of tuples checked where it lies, as `z.array(z.tuple([...]))` of these predicates
+ * checked it: arrays of exactly their length, each entry passing its own.
+ */
+const tuples = <T extends unknown[]>(
+  what: string,
+  ...entries: { [K in keyof T]: (item: unknown) => item is T[K] }
+) =>
+  z.custom<T[]>(
+    (value) =>
+      Array.isArray(value) &&
+      value.every(
+        (tuple) =>
+          Array.isArray(tuple) && tuple.length === entries.length && entries.every((is, i) => is(tuple[i])),
+      ),
+    { message: `expected an array of ${what}` },
+  );
 /** As `z.number()`: finite. */
 const isNumber = (item: unknown): item is number => typeof item === "number" && Number.isFinite(item);
 /** As `z.number().check(z.int())`: a safe integer. */
 const isInteger = Number.isSafeInteger as (item: unknown) => item is number;
+const isNumberOrNull = (item: unknown): item is number | null => item === null || isNumber(item);
+const isString = (item: unknown): item is string => typeof item === "string";
 
 const shardHeaderShape = () => ({
   g: z.string(),
@@ -46,6 +67,15 @@ function buildRecordSchemas() {
     z.union([z.literal(0), z.literal(1)]),
     z.nullable(z.number()),
   ]);
+  type StateTuple = z.output<typeof stateTuple>;
+  const isState = (item: unknown): item is StateTuple =>
+    Array.isArray(item) &&
+    item.length === 5 &&
+    isNumber(item[0]) &&
+    isNumber(item[1]) &&
+    isNumber(item[2]) &&
+    (item[3] === 0 || item[3] === 1) &&
+    (item[4] === null || isNumber(item[4]));
 
   const shardHeader = shardHeaderShape();
   /**
@@ -56,12 +86,12 @@ function buildRecordSchemas() {
    */
   const fullShard = z.object({
     ...shardHeader,
-    k: column("strings", (item): item is string => typeof item === "string"),
+    k: column("strings", isString),
     v: column("numbers", isNumber),
     f: column("numbers", isNumber),
     b: column("numbers", isNumber),
     gauges: column("integers", (item): item is number => isInteger(item) && item >= 0),
-    l: column("numbers or null", (item): item is number | null => item === null || isNumber(item)),
+    l: column("numbers or null", isNumberOrNull),
   });
   const deltaShard = z.object({
     ...shardHeader,
@@ -70,13 +100,13 @@ function buildRecordSchemas() {
     /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
     ix: z.optional(column("integers", isInteger)),
     dv: z.optional(column("numbers", isNumber)),
-    bo: z.optional(z.array(z.tuple([z.number().check(z.int()), z.number()]))),
+    bo: z.optional(tuples<[number, number]>("[integer, number]", isInteger, isNumber)),
     /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-    lv: z.optional(z.array(z.tuple([z.number().check(z.int()), z.nullable(z.number())]))),
+    lv: z.optional(tuples<[number, number | null]>("[integer, number or null]", isInteger, isNumberOrNull)),
     /** Changed series not expressible as an increment: [position, state]. */
-    re: z.optional(z.array(z.tuple([z.number().check(z.int()), stateTuple]))),
+    re: z.optional(tuples<[number, StateTuple]>("[integer, state]", isInteger, isState)),
     /** New series, appended in this order. */
-    add: z.optional(z.array(z.tuple([z.string(), stateTuple]))),
+    add: z.optional(tuples<[string, StateTuple]>("[key, state]", isString, isState)),
   });
 
   const fullRecord = z.object({ shards: z.array(fullShard) });
