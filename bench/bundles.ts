@@ -1,7 +1,7 @@
 /**
  * The Lambda bundles as the stack builds them (lib/bundling.ts): bytes per handler (what a
  * cold start reads, and the whole asset with its lazily loaded chunks), and the time to
- * import each one in a fresh Node process (median of seven), which is what a cold start
+ * import each one in a fresh Node process (median of fifteen), which is what a cold start
  * pays before the handler runs, in a function's environment (bench/function-env.ts). No
  * Node options: the functions no longer enable source maps (lib/stack-maps.ts), and the
  * serve function's heap sizes do not change an import. The import loads what a default
@@ -26,7 +26,7 @@ export interface BundleMeasure {
   importCpuMs: number;
 }
 
-const runs = 7;
+const runs = 15;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /**
@@ -56,7 +56,7 @@ const importOnce = (...specifiers: string[]): { ms: number; cpuMs: number } =>
  */
 const bundleBuiltins = ["node:crypto", "node:http", "node:https", "node:zlib", "node:events"];
 
-/** The import of `bundleBuiltins` alone in a fresh process (median of seven). */
+/** The import of `bundleBuiltins` alone in a fresh process (median of fifteen). */
 export function builtinsImport(): { ms: number; cpuMs: number } {
   const times = Array.from({ length: runs }, () => importOnce(...bundleBuiltins));
   return { ms: median(times.map((t) => t.ms)), cpuMs: median(times.map((t) => t.cpuMs)) };
@@ -73,22 +73,30 @@ export function nodeBaselineMs(): number {
   );
 }
 
+/**
+ * Builds every bundle, then imports them in turn, round after round (`runs` rounds): a
+ * stretch of the machine running slower then falls on every bundle alike, not on the one
+ * whose runs it happened to meet.
+ */
 export async function measureBundles(): Promise<Record<string, BundleMeasure>> {
   const root = mkdtempSync(join(tmpdir(), "exporter-bench-bundle-"));
   try {
-    const out: Record<string, BundleMeasure> = {};
-    for (const [name, entry] of Object.entries(handlerEntries)) {
+    const built = Object.entries(handlerEntries).map(([name, entry]) => {
       const outdir = join(root, name);
       bundleHandler(entry, outdir);
-      const sizes = bundleSizes(outdir);
-      const times = Array.from({ length: runs }, () =>
-        importOnce(pathToFileURL(join(outdir, "index.mjs")).href),
-      );
+      return { name, sizes: bundleSizes(outdir), url: pathToFileURL(join(outdir, "index.mjs")).href };
+    });
+    const times = new Map(built.map(({ name }) => [name, [] as { ms: number; cpuMs: number }[]]));
+    for (let round = 0; round < runs; round++)
+      for (const { name, url } of built) times.get(name)?.push(importOnce(url));
+    const out: Record<string, BundleMeasure> = {};
+    for (const { name, sizes } of built) {
+      const measured = times.get(name) ?? [];
       out[name] = {
         bytes: sizes.startBytes,
         totalBytes: sizes.totalBytes,
-        importMs: median(times.map((t) => t.ms)),
-        importCpuMs: median(times.map((t) => t.cpuMs)),
+        importMs: median(measured.map((t) => t.ms)),
+        importCpuMs: median(measured.map((t) => t.cpuMs)),
       };
     }
     return out;
