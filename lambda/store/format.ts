@@ -5,7 +5,7 @@ import {
   type FullRecordSchema,
   type FullShardSchema,
   recordSchemas,
-  type StateTupleSchema,
+  type StateTuple,
 } from "./record-schemas.ts";
 import { advancedInOrder, replacedByPosition, seriesKeys } from "./series-facts.ts";
 import type { SeriesState, Shard, SliceShards } from "./shard.ts";
@@ -38,9 +38,8 @@ export function checkFormat(sk: string, format: unknown): KnownFormat {
   );
 }
 
-type Tuple = z.output<StateTupleSchema>;
-const toTuple = (s: SeriesState): Tuple => [s.v, s.f, s.b, s.t === "g" ? 1 : 0, s.l ?? null];
-const fromTuple = ([v, f, b, g, l]: Tuple): SeriesState => stateOf(v, f, b, g === 1, l);
+const toTuple = (s: SeriesState): StateTuple => [s.v, s.f, s.b, s.t === "g" ? 1 : 0, s.l ?? null];
+const fromTuple = ([v, f, b, g, l]: StateTuple): SeriesState => stateOf(v, f, b, g === 1, l);
 
 /**
  * A series state with the fields it has, in the order v, f, b, t, l: built without
@@ -169,7 +168,7 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
   const dv: number[] = [];
   const bo: [number, number][] = [];
   const lv: [number, number | null][] = [];
-  const re: [number, Tuple][] = [];
+  const re: [number, StateTuple][] = [];
   let lastDel = 0;
   let lastIx = 0;
   // A shard that kept its series object (nothing reached it) changed none of them.
@@ -218,9 +217,9 @@ function deltaOf(previous: Shard | undefined, next: Shard) {
  * kept: when `next` was advanced in order from `prior` (series-facts.ts), they are its
  * keys after those, found without looking each key up.
  */
-function added(prior: Series, next: Series, kept: number): [string, Tuple][] {
+function added(prior: Series, next: Series, kept: number): [string, StateTuple][] {
   const keys = seriesKeys(next);
-  const add: [string, Tuple][] = [];
+  const add: [string, StateTuple][] = [];
   if (keys.length === kept) return add;
   if (advancedInOrder(next, prior))
     for (let i = kept; i < keys.length; i++) {

@@ -21,6 +21,9 @@ const column = <T>(what: string, is: (item: unknown) => item is T) =>
   z.custom<T[]>((value) => Array.isArray(value) && value.every(is), {
     message: `expected an array of ${what}`,
   });
+/** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
+export type StateTuple = [v: number, f: number, b: number, gauge: 0 | 1, last: number | null];
+
 /**
  * A list of tuples checked where it lies, as `z.array(z.tuple([...]))` of these predicates
  * checked it: arrays of exactly their length, each entry passing its own.
@@ -44,6 +47,15 @@ const isNumber = (item: unknown): item is number => typeof item === "number" && 
 const isInteger = Number.isSafeInteger as (item: unknown) => item is number;
 const isNumberOrNull = (item: unknown): item is number | null => item === null || isNumber(item);
 const isString = (item: unknown): item is string => typeof item === "string";
+/** As `z.tuple` of `StateTuple`'s entries: finite numbers, the gauge flag 0 or 1. */
+const isState = (item: unknown): item is StateTuple =>
+  Array.isArray(item) &&
+  item.length === 5 &&
+  isNumber(item[0]) &&
+  isNumber(item[1]) &&
+  isNumber(item[2]) &&
+  (item[3] === 0 || item[3] === 1) &&
+  (item[4] === null || isNumber(item[4]));
 
 const shardHeaderShape = () => ({
   g: z.string(),
@@ -59,24 +71,6 @@ const shardHeaderShape = () => ({
  * functions that never read a record (discover) never build them.
  */
 function buildRecordSchemas() {
-  /** A series state as an array: [v, f, b, gauge (1) or counter (0), last bucket or null]. */
-  const stateTuple = z.tuple([
-    z.number(),
-    z.number(),
-    z.number(),
-    z.union([z.literal(0), z.literal(1)]),
-    z.nullable(z.number()),
-  ]);
-  type StateTuple = z.output<typeof stateTuple>;
-  const isState = (item: unknown): item is StateTuple =>
-    Array.isArray(item) &&
-    item.length === 5 &&
-    isNumber(item[0]) &&
-    isNumber(item[1]) &&
-    isNumber(item[2]) &&
-    (item[3] === 0 || item[3] === 1) &&
-    (item[4] === null || isNumber(item[4]));
-
   const shardHeader = shardHeaderShape();
   /**
    * A full shard in columns, one entry per series in the order of `k`: values, the first and
@@ -112,12 +106,11 @@ function buildRecordSchemas() {
   const fullRecord = z.object({ shards: z.array(fullShard) });
   const deltaRecord = z.object({ shards: z.array(deltaShard) });
 
-  return { stateTuple, fullShard, deltaShard, fullRecord, deltaRecord };
+  return { fullShard, deltaShard, fullRecord, deltaRecord };
 }
 
 export const recordSchemas = once(buildRecordSchemas);
 type RecordSchemas = ReturnType<typeof buildRecordSchemas>;
-export type StateTupleSchema = RecordSchemas["stateTuple"];
 export type FullShardSchema = RecordSchemas["fullShard"];
 export type DeltaShardSchema = RecordSchemas["deltaShard"];
 export type FullRecordSchema = RecordSchemas["fullRecord"];

@@ -177,49 +177,31 @@ describe("the functions' SigV4 signer", () => {
   });
 
   it("answers the exact headers of a DynamoDB call with temporary credentials", async () => {
-    const signer = createSigner({
+    const scope: SigningScope = {
       region: "us-east-1",
       service: "dynamodb",
       credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "token" },
-    });
-    const headers = await signer.sign(
-      {
-        method: "POST",
-        url: new URL("https://dynamodb.us-east-1.amazonaws.com/"),
-        headers: {
-          "content-type": "application/x-amz-json-1.0",
-          "x-amz-target": "DynamoDB_20120810.GetItem",
-        },
-        body: '{"TableName":"exporter"}',
-      },
-      new Date("2026-12-02T07:00:00Z"),
-    );
+    };
+    const request: SignableRequest = {
+      method: "POST",
+      url: new URL("https://dynamodb.us-east-1.amazonaws.com/"),
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810.GetItem" },
+      body: '{"TableName":"exporter"}',
+    };
+    const date = new Date("2026-12-02T07:00:00Z");
+    const headers = await createSigner(scope).sign(request, date);
+    const reference = await referenceHeaders(request, scope, date);
     expect(headers).toEqual({
       "content-type": "application/x-amz-json-1.0",
       "x-amz-target": "DynamoDB_20120810.GetItem",
       host: "dynamodb.us-east-1.amazonaws.com",
       "x-amz-date": "20261202T070000Z",
       "x-amz-security-token": "token",
-      authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261202/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=${headers.authorization?.slice(-64)}`,
+      authorization: reference.authorization,
     });
-    const reference = await referenceHeaders(
-      {
-        method: "POST",
-        url: new URL("https://dynamodb.us-east-1.amazonaws.com/"),
-        headers: {
-          "content-type": "application/x-amz-json-1.0",
-          "x-amz-target": "DynamoDB_20120810.GetItem",
-        },
-        body: '{"TableName":"exporter"}',
-      },
-      {
-        region: "us-east-1",
-        service: "dynamodb",
-        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "token" },
-      },
-      new Date("2026-12-02T07:00:00Z"),
+    expect(reference.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261202\/us-east-1\/dynamodb\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
     );
-    expect(headers.authorization).toBe(reference.authorization);
   });
 
   it("refuses credentials without a secret, naming what is missing", async () => {
