@@ -137,7 +137,7 @@ export function bundleHandler(entry: string, outdir: string): Metafile {
     },
     outdir,
   });
-  mergeStartChunks(outdir, metafile, projectRoot);
+  mergeStartChunks(outdir, metafile, projectRoot, esbuildOptions);
   rootRelativeSources(outdir);
   return metafile;
 }

@@ -1,8 +1,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { buildSync, type Metafile } from "esbuild";
+import { type BuildOptions, buildSync, type Metafile } from "esbuild";
 
 type Output = Metafile["outputs"][string];
+
+/** The options of the split build that the merge's build keeps (lib/bundling.ts `esbuildOptions`). */
+export type MergeOptions = Pick<
+  BuildOptions,
+  "platform" | "format" | "target" | "minify" | "sourcemap" | "sourcesContent" | "legalComments" | "logLevel"
+>;
 
 /**
  * Folds the chunks that a cold start imports statically into index.mjs, so that a cold
@@ -15,7 +21,12 @@ type Output = Metafile["outputs"][string];
  * imports it gets the code already loaded, the same module instance, not a second copy.
  * The source maps are carried through: esbuild reads each input's map.
  */
-export function mergeStartChunks(outdir: string, metafile: Metafile, root: string): void {
+export function mergeStartChunks(
+  outdir: string,
+  metafile: Metafile,
+  root: string,
+  options: MergeOptions,
+): void {
   const outputs = new Map(
     Object.entries(metafile.outputs)
       .filter(([path]) => path.endsWith(".mjs"))
@@ -41,17 +52,17 @@ export function mergeStartChunks(outdir: string, metafile: Metafile, root: strin
     outfile: entry,
     // The lazy chunks stay files of their own; esbuild writes their paths from index.mjs.
     external: [...outputs.keys()].filter((path) => path !== entry && !start.includes(path)),
+    platform: options.platform,
+    format: options.format,
+    target: options.target,
+    minify: options.minify,
+    sourcemap: options.sourcemap,
+    sourcesContent: options.sourcesContent,
+    legalComments: options.legalComments,
+    logLevel: options.logLevel,
     bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    legalComments: "none",
     allowOverwrite: true,
     write: false,
-    logLevel: "warning",
   });
   for (const file of outputFiles) writeFileSync(file.path, file.contents);
   start.forEach((path, index) => {
