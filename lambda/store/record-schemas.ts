@@ -9,7 +9,7 @@ import * as z from "../lib/zod.ts";
  * such entries, and zod's parse of each (its schema walk, a copy of every array) cost more
  * than decompressing them. Each accepts what the per-entry schema accepted: finite numbers,
  * safe integers, the same ranges. A delta's lists of tuples are checked the same way, each
- * tuple by its entries' predicates (`tuples`), where `z.tuple` copied every tuple of the
+ * tuple by its entries' predicates (`tupleOf`), where `z.tuple` copied every tuple of the
  * thousand deltas a cold scrape reads.
  */
 
@@ -25,37 +25,22 @@ const column = <T>(what: string, is: (item: unknown) => item is T) =>
 export type StateTuple = [v: number, f: number, b: number, gauge: 0 | 1, last: number | null];
 
 /**
- * A list of tuples checked where it lies, as `z.array(z.tuple([...]))` of these predicates
- * checked it: arrays of exactly their length, each entry passing its own.
+ * A tuple checked where it lies, as `z.tuple` of these predicates checked it: an array of
+ * exactly their length, each entry passing its own. A list of them is a `column`.
  */
-const tuples = <T extends unknown[]>(
-  what: string,
-  ...entries: { [K in keyof T]: (item: unknown) => item is T[K] }
-) =>
-  z.custom<T[]>(
-    (value) =>
-      Array.isArray(value) &&
-      value.every(
-        (tuple) =>
-          Array.isArray(tuple) && tuple.length === entries.length && entries.every((is, i) => is(tuple[i])),
-      ),
-    { message: `expected an array of ${what}` },
-  );
+const tupleOf =
+  <T extends unknown[]>(...entries: { [K in keyof T]: (item: unknown) => item is T[K] }) =>
+  (item: unknown): item is T =>
+    Array.isArray(item) && item.length === entries.length && entries.every((is, i) => is(item[i]));
 /** As `z.number()`: finite. */
 const isNumber = (item: unknown): item is number => typeof item === "number" && Number.isFinite(item);
 /** As `z.number().check(z.int())`: a safe integer. */
 const isInteger = Number.isSafeInteger as (item: unknown) => item is number;
 const isNumberOrNull = (item: unknown): item is number | null => item === null || isNumber(item);
 const isString = (item: unknown): item is string => typeof item === "string";
+const isFlag = (item: unknown): item is 0 | 1 => item === 0 || item === 1;
 /** As `z.tuple` of `StateTuple`'s entries: finite numbers, the gauge flag 0 or 1. */
-const isState = (item: unknown): item is StateTuple =>
-  Array.isArray(item) &&
-  item.length === 5 &&
-  isNumber(item[0]) &&
-  isNumber(item[1]) &&
-  isNumber(item[2]) &&
-  (item[3] === 0 || item[3] === 1) &&
-  (item[4] === null || isNumber(item[4]));
+const isState = tupleOf<StateTuple>(isNumber, isNumber, isNumber, isFlag, isNumberOrNull);
 
 const shardHeaderShape = () => ({
   g: z.string(),
@@ -94,13 +79,15 @@ function buildRecordSchemas() {
     /** Positions of changed series (gaps), their counter increments, and `cursor - b` where b is not the last minute. */
     ix: z.optional(column("integers", isInteger)),
     dv: z.optional(column("numbers", isNumber)),
-    bo: z.optional(tuples<[number, number]>("[integer, number]", isInteger, isNumber)),
+    bo: z.optional(column("[integer, number]", tupleOf<[number, number]>(isInteger, isNumber))),
     /** Last-bucket values that are not the increment itself: [entry, value or null]. */
-    lv: z.optional(tuples<[number, number | null]>("[integer, number or null]", isInteger, isNumberOrNull)),
+    lv: z.optional(
+      column("[integer, number or null]", tupleOf<[number, number | null]>(isInteger, isNumberOrNull)),
+    ),
     /** Changed series not expressible as an increment: [position, state]. */
-    re: z.optional(tuples<[number, StateTuple]>("[integer, state]", isInteger, isState)),
+    re: z.optional(column("[integer, state]", tupleOf<[number, StateTuple]>(isInteger, isState))),
     /** New series, appended in this order. */
-    add: z.optional(tuples<[string, StateTuple]>("[key, state]", isString, isState)),
+    add: z.optional(column("[key, state]", tupleOf<[string, StateTuple]>(isString, isState))),
   });
 
   const fullRecord = z.object({ shards: z.array(fullShard) });

@@ -5,7 +5,7 @@ import { recordSchemas } from "../../lambda/store/record-schemas.ts";
 
 /**
  * A delta's lists of tuples (`bo`, `lv`, `re`, `add`) are checked by predicates where they
- * lie (lambda/store/record-schemas.ts `tuples`), not copied by `z.tuple`. They must accept
+ * lie (lambda/store/record-schemas.ts `tupleOf`), not copied by `z.tuple`. They must accept
  * exactly what `z.array(z.tuple([...]))` of the same entries accepted, and give back the
  * same values: checked here against those schemas, on generated lists that mix good tuples
  * with every way of being wrong (lengths, types, non-integers, unsafe integers, gauge flags).
